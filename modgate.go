@@ -1,0 +1,183 @@
+// Package modgate holds the domain and wire types shared by every part of the
+// gateway: the message under screening, what the filters found in it and the
+// verdict the policies gave. Packages below it (filters, lexicons, policies,
+// internal/...) depend on these types and never on each other.
+package modgate
+
+import "context"
+
+// Actions a verdict can carry.
+const (
+	ActionAllow  = "allow"
+	ActionReview = "review"
+	ActionBlock  = "block"
+)
+
+// Taxonomy labels. Operators may add their own categories in lexicons; these
+// are the ones the shipped policies know.
+const (
+	LabelAds            = "ads"
+	LabelContact        = "contact"
+	LabelGambling       = "gambling"
+	LabelPorn           = "porn"
+	LabelAbuse          = "abuse"
+	LabelFinance        = "finance"
+	LabelMedical        = "medical"
+	LabelInducedSharing = "induced_sharing"
+	LabelPII            = "pii"
+	LabelIllegal        = "illegal"
+)
+
+// Labels is the shipped taxonomy in a stable order.
+var Labels = []string{
+	LabelAds, LabelContact, LabelGambling, LabelPorn, LabelAbuse,
+	LabelFinance, LabelMedical, LabelInducedSharing, LabelPII, LabelIllegal,
+}
+
+// IsLabel reports whether s is one of the shipped taxonomy labels.
+func IsLabel(s string) bool {
+	for _, l := range Labels {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultMaxTextBytes caps a message's text; larger texts are rejected.
+const DefaultMaxTextBytes = 64 << 10
+
+// Sender describes who sent a message.
+type Sender struct {
+	ID             string `json:"id,omitempty"`
+	AccountAgeDays *int   `json:"account_age_days,omitempty"`
+	VerifiedOrg    bool   `json:"verified_org,omitempty"`
+}
+
+// Group describes where a message was posted. Kind is free-form
+// ("personal", "enterprise", "forum", ...).
+type Group struct {
+	ID   string `json:"id,omitempty"`
+	Kind string `json:"kind,omitempty"`
+}
+
+// Message is a screening request. Only Text is required.
+type Message struct {
+	ID      string         `json:"id,omitempty"`
+	Text    string         `json:"text"`
+	Tenant  string         `json:"tenant,omitempty"`
+	Sender  Sender         `json:"sender"`
+	Group   Group          `json:"group"`
+	Context map[string]any `json:"context,omitempty"`
+}
+
+// Match sources.
+const (
+	SourceLexicon  = "lexicon"
+	SourceDetector = "detector"
+)
+
+// Match is one risky span. Start/End are half-open Unicode code-point offsets
+// into the ORIGINAL message text and Text is that original substring (masked
+// when the span is personal data).
+//
+// Category is a taxonomy label; Subcategory refines it ("promise",
+// "solicit", "topic", "action", "reward", "cue"... for lexicon terms, the
+// detector kind such as "phone", "qq", "wechat", "url", "email", "id_card",
+// "bank_card" for detector hits). Policies combine subcategories: a finance
+// "topic" alone is harmless, a "promise" is not.
+type Match struct {
+	Term        string `json:"term"`
+	Category    string `json:"category"`
+	Subcategory string `json:"subcategory,omitempty"`
+	Severity    int    `json:"severity"`
+	Start       int    `json:"start"`
+	End         int    `json:"end"`
+	Text        string `json:"text"`
+	Source      string `json:"source,omitempty"`
+}
+
+// Severity levels used by lexicons and detectors.
+const (
+	SeveritySignal = 1 // harmless alone; policies combine signals
+	SeverityReview = 2 // a human should look
+	SeverityBlock  = 3 // block outright
+)
+
+// Findings is everything the filter step (level 1, first half) found in a
+// message: the normalised text, the lexicon and detector matches (original
+// offsets) and the text with personal data masked.
+type Findings struct {
+	Normalized string  `json:"normalized"`
+	Matches    []Match `json:"matches"`
+	MaskedText string  `json:"masked_text"`
+}
+
+// Reason is one rule that fired.
+type Reason struct {
+	Rule    string `json:"rule"`
+	Label   string `json:"label"`
+	Message string `json:"message"`
+}
+
+// Revision names exactly which policy set and lexicon set decided.
+type Revision struct {
+	Policy  string `json:"policy"`
+	Lexicon string `json:"lexicon"`
+}
+
+// Verdict is the answer to a screening request (the contract in DESIGN.md).
+type Verdict struct {
+	ID         string   `json:"id,omitempty"`
+	DecisionID string   `json:"decision_id"`
+	Action     string   `json:"action"`
+	Labels     []string `json:"labels"`
+	Matches    []Match  `json:"matches"`
+	Reasons    []Reason `json:"reasons"`
+	MaskedText string   `json:"masked_text"`
+	CaseID     string   `json:"case_id,omitempty"`
+	Revision   Revision `json:"revision"`
+	// Severity is the highest severity among matches and rules (0 when clean).
+	Severity int `json:"severity,omitempty"`
+	// Enforcement is the policy's member-discipline recommendation
+	// ("remove_member", "warn"), empty when none.
+	Enforcement string `json:"enforcement,omitempty"`
+	// Degraded is set when the engine was unavailable and fail_mode decided.
+	Degraded bool `json:"degraded,omitempty"`
+	// Normalized is the normalised text; not sent to platforms, kept for
+	// reviewers.
+	Normalized string `json:"-"`
+}
+
+// Violations is a sender's confirmed-violation record, fed to the policies
+// for the 3-2-1 rule.
+type Violations struct {
+	Count int `json:"count"`
+	Ads   int `json:"ads"`
+}
+
+// Screener screens messages. Implementations are safe for concurrent use.
+type Screener interface {
+	Screen(ctx context.Context, m Message) (Verdict, error)
+}
+
+// Term is one lexicon entry as written by compliance staff. Allow entries
+// are phrases that suppress a blocked term found inside them (路口交通 keeps
+// 口交 from firing).
+type Term struct {
+	Text        string `json:"text"`
+	Category    string `json:"category"`
+	Subcategory string `json:"subcategory,omitempty"`
+	Severity    int    `json:"severity"`
+	Note        string `json:"note,omitempty"`
+	Allow       bool   `json:"allow,omitempty"`
+	File        string `json:"file,omitempty"`
+	Line        int    `json:"line,omitempty"`
+}
+
+// Lexicon is a loaded lexicon set with its content revision (a hash of the
+// files), which appears in every verdict.
+type Lexicon struct {
+	Terms    []Term
+	Revision string
+}
