@@ -4,7 +4,12 @@
 // internal/...) depend on these types and never on each other.
 package modgate
 
-import "context"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
 
 // Actions a verdict can carry.
 const (
@@ -180,4 +185,49 @@ type Term struct {
 type Lexicon struct {
 	Terms    []Term
 	Revision string
+}
+
+// Review lanes, highest priority first.
+const (
+	LaneReports = "reports"
+	LaneHigh    = "high"
+	LaneNormal  = "normal"
+	LanePatrol  = "patrol"
+)
+
+// Lanes lists the review lanes in priority order.
+var Lanes = []string{LaneReports, LaneHigh, LaneNormal, LanePatrol}
+
+// Default NATS names. The subject prefix is configurable ("modgate" by
+// default); stream names are fixed so the `nats` CLI finds them.
+const (
+	DefaultSubjectPrefix = "modgate"
+	// StreamEscalations holds every case the screening path escalated
+	// (review verdicts and patrol samples). Subjects: <prefix>.escalations.<lane>.
+	// Publishes carry Nats-Msg-Id = CaseID so replays de-duplicate.
+	StreamEscalations = "MODGATE_ESCALATIONS"
+)
+
+// Escalation is what the screening path publishes when a message needs a
+// human: a review verdict or a patrol sample. The review queue consumes it
+// and opens (or joins) the case.
+type Escalation struct {
+	CaseID  string    `json:"case_id"`
+	Lane    string    `json:"lane"`
+	Source  string    `json:"source"` // "screen" or "patrol"
+	Message Message   `json:"message"`
+	Verdict Verdict   `json:"verdict"`
+	At      time.Time `json:"at"`
+}
+
+// CaseIDFor derives the case id of a message deterministically, so every
+// replica, retry and report about the same message lands on the same case.
+// fallback (e.g. the decision id) is used when the message has no id.
+func CaseIDFor(tenant, messageID, fallback string) string {
+	key := tenant + "\x00" + messageID
+	if messageID == "" {
+		key = "\x01" + fallback
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "c-" + hex.EncodeToString(sum[:10])
 }
