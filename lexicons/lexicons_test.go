@@ -1,0 +1,187 @@
+package lexicons
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/modgate/modgate"
+)
+
+func TestParseGood(t *testing.T) {
+	lex, err := Load("testdata/good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []modgate.Term{
+		{Text: "加微信", Category: "contact", Subcategory: "cue", Severity: 1, File: "contact.txt", Line: 4},
+		{Text: "vx", Category: "contact", Subcategory: "cue", Severity: 2, File: "contact.txt", Line: 5},
+		{Text: "c#sharp", Category: "custom_x", Severity: 1, File: "contact.txt", Line: 6},
+		{Text: "weird", Category: "custom_x", Subcategory: "sub_1", Severity: 3, Note: "note with | a pipe", File: "contact.txt", Line: 7},
+		{Text: "保本保息", Category: "finance", Subcategory: "promise", Severity: 2, File: "finance.txt", Line: 4},
+		{Text: "稳赚不赔", Category: "finance", Subcategory: "promise", Severity: 3, Note: "optional note", File: "finance.txt", Line: 5},
+		{Text: "荐股", Category: "finance", Subcategory: "solicit", Severity: 2, File: "finance.txt", Line: 6},
+		{Text: "路口交通", Allow: true, File: "finance.txt", Line: 7},
+	}
+	if !reflect.DeepEqual(lex.Terms, want) {
+		t.Errorf("terms:\n got %+v\nwant %+v", lex.Terms, want)
+	}
+	if len(lex.Revision) != 64 {
+		t.Errorf("revision %q: want 64 hex digits", lex.Revision)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, line, want string
+	}{
+		{"unknown category", "x | nolabel", `unknown category "nolabel"`},
+		{"empty term", "| ads", "empty term"},
+		{"severity out of range", "x | ads | 7", `severity "7"`},
+		{"severity not a number", "x | ads | high", `severity "high"`},
+		{"no category", "x", "has no category"},
+		{"unknown directive", "@bogus 1", "unknown directive @bogus"},
+		{"empty allow", "!   ", "empty allow phrase"},
+		{"bad subcategory", "x | ads.Promo", `subcategory "Promo"`},
+		{"invalid utf8", "x\xff | ads", "not valid UTF-8"},
+		{"custom label not declared", "x | mine", `unknown category "mine"`},
+		{"overlong line", strings.Repeat("长", 2000), "bytes long"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			terms, probs := ParseFile("f.txt", strings.NewReader("# header\n"+tc.line+"\nok | ads\n"))
+			if len(probs) != 1 {
+				t.Fatalf("problems = %v, want one", probs)
+			}
+			p := probs[0]
+			if p.File != "f.txt" || p.Line != 2 || p.Level != LevelError || !strings.Contains(p.Message, tc.want) {
+				t.Errorf("problem %q: want f.txt:2: error: ...%s...", p.String(), tc.want)
+			}
+			// The line after the bad one still parses.
+			if len(terms) == 0 || terms[len(terms)-1].Text != "ok" || terms[len(terms)-1].Line != 3 {
+				t.Errorf("terms after error = %+v", terms)
+			}
+		})
+	}
+}
+
+func TestComments(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"trailing comment", "加微信 | contact # why", "加微信"},
+		{"hash inside term kept", "c#sharp | contact", "c#sharp"},
+		{"tab before hash", "abc\t# x\n", "abc"},
+		{"whole line", "  # comment", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			terms, probs := ParseFile("f.txt", strings.NewReader("@category contact\n"+tc.in))
+			got := ""
+			if len(terms) > 0 {
+				got = terms[0].Text
+			}
+			if got != tc.want || len(probs) != 0 {
+				t.Errorf("got %q (problems %v), want %q", got, probs, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadErrorsNameFileLine(t *testing.T) {
+	_, err := Load("testdata/bad")
+	if err == nil {
+		t.Fatal("want error")
+	}
+	for _, want := range []string{"a.txt:3: error:", "a.txt:4: error:", "b.txt:1: error:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := Load("testdata/missing"); err == nil {
+		t.Error("missing dir: want error")
+	}
+	if _, err := Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no *.txt") {
+		t.Errorf("empty dir: err = %v", err)
+	}
+}
+
+func TestRevision(t *testing.T) {
+	base := fstest.MapFS{
+		"a.txt": {Data: []byte("x | ads\n")},
+		"b.txt": {Data: []byte("y | ads\n")},
+	}
+	rev := func(fsys fstest.MapFS) string {
+		t.Helper()
+		lex, err := LoadFS(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lex.Revision
+	}
+	r0 := rev(base)
+	if r0 != rev(base) {
+		t.Error("revision not deterministic")
+	}
+	changed := fstest.MapFS{"a.txt": base["a.txt"], "b.txt": {Data: []byte("y | ads\n# note\n")}}
+	renamed := fstest.MapFS{"a.txt": base["a.txt"], "c.txt": base["b.txt"]}
+	// Moving bytes between name and content must change the hash.
+	shifted := fstest.MapFS{"a.txt": {Data: []byte("x | ads\n")}, "b.txt": {Data: []byte("y | ads\n")}, "README.md": {Data: []byte("ignored")}}
+	if rev(changed) == r0 || rev(renamed) == r0 {
+		t.Error("revision did not change with content or name")
+	}
+	if rev(shifted) != r0 {
+		t.Error("non-.txt files must not affect the revision")
+	}
+}
+
+func TestLint(t *testing.T) {
+	lower := func(s string) string { return strings.ToLower(s) }
+	probs, err := LintDir("testdata/bad", lower)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range probs {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`a.txt:3: error: unknown category "nolabel"`,
+		`a.txt:4: error: empty term`,
+		`a.txt:5: error: severity "7"`,
+		`a.txt:6: error: unknown directive @bogus`,
+		`a.txt:7: error: severity "x"`,
+		`a.txt:8: error: empty allow phrase`,
+		`b.txt:1: error: term "no category here" has no category`,
+		`b.txt:3: error: duplicate term "dup" (same as "dup" at b.txt:2)`,
+		`b.txt:4: warning: term "Dup" is normalised to "dup"`,
+		`b.txt:4: error: duplicate term "Dup" (same as "dup" at b.txt:2)`,
+		`b.txt:5: warning: term "x" is a single character`,
+		`b.txt:6: warning: term "dup" also listed as "dup" at b.txt:2 with category ads`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s...", i, got[i], want[i])
+		}
+	}
+	if !HasErrors(probs) {
+		t.Error("HasErrors = false")
+	}
+	good, err := LintDir("testdata/good", lower)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if HasErrors(good) {
+		t.Errorf("good set has errors: %v", good)
+	}
+}
+
+func TestLintNormalisesToEmpty(t *testing.T) {
+	lex := modgate.Lexicon{Terms: []modgate.Term{{Text: "***", Category: "ads", Severity: 2, File: "f.txt", Line: 9}}}
+	probs := Lint(lex, func(s string) string { return strings.Trim(s, "*") })
+	if len(probs) != 1 || probs[0].Level != LevelError || probs[0].Line != 9 {
+		t.Errorf("problems = %v", probs)
+	}
+}
