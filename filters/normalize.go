@@ -1,0 +1,131 @@
+package filters
+
+import (
+	"unicode/utf8"
+)
+
+// Normalizer folds text for matching and keeps an offset map to the original.
+// It reuses internal buffers: not safe for concurrent use (pool it).
+type Normalizer struct {
+	toks []token
+	tmp  []token
+	out  []byte
+	n    Normalized
+}
+
+// token is one rune of the folded text with the half-open code-point range
+// of the original text it came from.
+type token struct {
+	r    rune
+	s, e int32
+	cls  uint8
+	h    rune // Latin homoglyph of a Cyrillic/Greek letter, 0 if none
+}
+
+// Normalized is the folded form of one text. It is owned by the Normalizer
+// that produced it and valid until that Normalizer's next Normalize call.
+type Normalized struct {
+	// Text is the folded text, valid UTF-8.
+	Text string
+
+	orig     string
+	origN    int     // code points in orig
+	origByte []int32 // byte offset of each original code point, plus len(orig)
+	bs, be   []int32 // per byte of Text: original code-point range of its rune
+}
+
+// NewNormalizer returns a Normalizer with empty buffers.
+func NewNormalizer() *Normalizer {
+	initTables()
+	return &Normalizer{}
+}
+
+// Normalize folds s (valid UTF-8 assumed; invalid bytes become U+FFFD, kept
+// 1:1). The result is valid until the next Normalize call on z.
+func (z *Normalizer) Normalize(s string) *Normalized {
+	n := &z.n
+	n.orig = s
+	n.origByte = n.origByte[:0]
+	toks := z.toks[:0]
+	i := 0
+	for b, r := range s {
+		n.origByte = append(n.origByte, int32(b))
+		toks = foldRune(toks, r, int32(i))
+		i++
+	}
+	n.origN = i
+	n.origByte = append(n.origByte, int32(len(s)))
+	toks = z.context(toks)
+	z.toks = toks
+
+	out := z.out[:0]
+	n.bs, n.be = n.bs[:0], n.be[:0]
+	for _, t := range toks {
+		l := len(out)
+		out = utf8.AppendRune(out, t.r)
+		for k := l; k < len(out); k++ {
+			n.bs = append(n.bs, t.s)
+			n.be = append(n.be, t.e)
+		}
+	}
+	z.out = out
+	// One allocation: the text must outlive buffer reuse for callers that
+	// keep it (Findings.Normalized).
+	n.Text = string(out)
+	return n
+}
+
+// Orig maps the half-open BYTE range [bs,be) of n.Text to the half-open
+// CODE-POINT range [start,end) of the original string. Out-of-range
+// arguments are clamped; 0 <= start <= end <= code points of the original.
+func (n *Normalized) Orig(bs, be int) (start, end int) {
+	l := len(n.bs)
+	if bs < 0 {
+		bs = 0
+	}
+	if bs > l {
+		bs = l
+	}
+	if be > l {
+		be = l
+	}
+	if be < bs {
+		be = bs
+	}
+	if bs == be {
+		p := n.origN
+		if bs < l {
+			p = int(n.bs[bs])
+		}
+		return p, p
+	}
+	return int(n.bs[bs]), int(n.be[be-1])
+}
+
+// OrigText returns the original substring for code-point range [start,end)
+// (clamped to the original's bounds).
+func (n *Normalized) OrigText(start, end int) string {
+	if start < 0 {
+		start = 0
+	}
+	if end > n.origN {
+		end = n.origN
+	}
+	if start >= end {
+		return ""
+	}
+	return n.orig[n.origByte[start]:n.origByte[end]]
+}
+
+// Original returns the text n was folded from.
+func (n *Normalized) Original() string { return n.orig }
+
+// RuneCount returns the number of code points of the original text.
+func (n *Normalized) RuneCount() int { return n.origN }
+
+// NormalizeString folds s the same way as Normalize (used for lexicon terms
+// and lint).
+func NormalizeString(s string) string {
+	z := NewNormalizer()
+	return z.Normalize(s).Text
+}
