@@ -8,9 +8,11 @@ import (
 // It reuses internal buffers: not safe for concurrent use (pool it).
 type Normalizer struct {
 	toks []token
-	tmp  []token
+	segs []seg
 	out  []byte
 	n    Normalized
+	// set by foldRune: the context passes that can be skipped otherwise
+	homo, numerals bool
 }
 
 // token is one rune of the folded text with the half-open code-point range
@@ -47,10 +49,11 @@ func (z *Normalizer) Normalize(s string) *Normalized {
 	n.orig = s
 	n.origByte = n.origByte[:0]
 	toks := z.toks[:0]
+	z.homo, z.numerals = false, false
 	i := 0
 	for b, r := range s {
 		n.origByte = append(n.origByte, int32(b))
-		toks = foldRune(toks, r, int32(i))
+		toks = z.foldRune(toks, r, int32(i))
 		i++
 	}
 	n.origN = i

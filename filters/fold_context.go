@@ -1,0 +1,242 @@
+package filters
+
+// Folds that depend on neighbouring characters. They run on the token slice
+// after the per-rune fold; a token keeps the original code-point range it
+// came from, and merged tokens take the union, so offsets survive.
+
+// seg is a run of tokens of one kind, used to find spelled-out words.
+type seg struct {
+	a, b int32 // token range [a,b)
+	kind uint8 // clsSpace (noise), clsWord, clsCJK
+}
+
+func isNoise(cls uint8) bool { return cls == clsSpace || cls == clsPunct || cls == clsDrop }
+
+// context applies homoglyph, noise, numeral and repeat folds. The last
+// three feed each other (removing noise can make a repeat run, collapsing a
+// run can make a spelled-out word), so they repeat until nothing changes,
+// which also makes NormalizeString idempotent.
+func (z *Normalizer) context(toks []token) []token {
+	if z.homo {
+		foldHomoglyphs(toks)
+	}
+	for iter := 0; iter < 6; iter++ {
+		var c1, c2, c3 bool
+		toks, c1 = z.dropNoise(toks)
+		if z.numerals {
+			c2 = foldNumerals(toks)
+		}
+		toks, c3 = collapseRuns(toks)
+		if !c1 && !c2 && !c3 {
+			break
+		}
+	}
+	return toks
+}
+
+func isCyrGreek(r rune) bool {
+	return (r >= 0x0370 && r <= 0x052F) || (r >= 0x1F00 && r <= 0x1FFF)
+}
+
+// foldHomoglyphs replaces Cyrillic/Greek look-alikes by Latin letters inside
+// words that have no Cyrillic/Greek letter without a Latin twin: "Ηello" and
+// "ѵх" fold, "привет" does not.
+func foldHomoglyphs(toks []token) {
+	for k := 0; k < len(toks); {
+		if toks[k].cls != clsWord {
+			k++
+			continue
+		}
+		j := k
+		genuine, any := false, false
+		for ; j < len(toks) && toks[j].cls == clsWord; j++ {
+			if toks[j].h != 0 {
+				any = true
+			} else if isCyrGreek(toks[j].r) {
+				genuine = true
+			}
+		}
+		if any && !genuine {
+			for m := k; m < j; m++ {
+				if toks[m].h != 0 {
+					toks[m].r = toks[m].h
+				}
+			}
+		}
+		k = j
+	}
+}
+
+// dropNoise removes whitespace, punctuation and symbols inside words:
+//   - at the start and end of the text;
+//   - next to a CJK character (加*微*信, 加 微 信, 毛---主---席, 加 v 信);
+//   - between single letters or digits spelling a word (f.u.c.k, f u c k,
+//     1 3 8 ...), when at least three are chained.
+//
+// Between two alphabetic words the noise stays, with whitespace runs folded
+// to one space, so "hello world" keeps its word break and URLs/e-mails keep
+// their punctuation.
+func (z *Normalizer) dropNoise(toks []token) ([]token, bool) {
+	changed := false
+	// Mark spelled-out words.
+	segs := z.segs[:0]
+	for k := 0; k < len(toks); {
+		kind := toks[k].cls
+		if isNoise(kind) {
+			kind = clsSpace
+		}
+		j := k + 1
+		for j < len(toks) {
+			c := toks[j].cls
+			if isNoise(c) {
+				c = clsSpace
+			}
+			if c != kind {
+				break
+			}
+			j++
+		}
+		segs = append(segs, seg{int32(k), int32(j), kind})
+		k = j
+	}
+	z.segs = segs
+	single := func(i int) bool {
+		return i < len(segs) && segs[i].kind == clsWord && segs[i].b-segs[i].a == 1
+	}
+	for i := 0; i < len(segs); i++ {
+		if !single(i) {
+			continue
+		}
+		j, count := i, 1
+		for j+2 < len(segs) && segs[j+1].kind == clsSpace && single(j+2) {
+			j += 2
+			count++
+		}
+		if count >= 3 {
+			for m := i + 1; m < j; m += 2 {
+				for t := segs[m].a; t < segs[m].b; t++ {
+					toks[t].cls = clsDrop
+				}
+			}
+		}
+		i = j
+	}
+	// Compact.
+	w := 0
+	for k := 0; k < len(toks); {
+		t := toks[k]
+		if !isNoise(t.cls) {
+			toks[w] = t
+			w++
+			k++
+			continue
+		}
+		j := k
+		drop := false
+		for j < len(toks) && isNoise(toks[j].cls) {
+			drop = drop || toks[j].cls == clsDrop
+			j++
+		}
+		if drop || w == 0 || j == len(toks) || toks[w-1].cls == clsCJK || toks[j].cls == clsCJK {
+			changed = true
+			k = j
+			continue
+		}
+		for ; k < j; k++ {
+			t := toks[k]
+			if t.cls == clsSpace {
+				if toks[w-1].cls == clsSpace {
+					toks[w-1].e = t.e
+					changed = true
+					continue
+				}
+				if t.r != ' ' {
+					t.r = ' '
+					changed = true
+				}
+			}
+			toks[w] = t
+			w++
+		}
+	}
+	return toks[:w], changed
+}
+
+// foldNumerals turns Chinese numerals into digits inside a run of at least
+// five numeral-like characters (digits and numerals, single separators
+// allowed between digits): 一三八零零一三八零零零 is a phone number, 零售 and
+// 三八 stay words.
+func foldNumerals(toks []token) bool {
+	changed := false
+	numeral := func(t token) (cn, ok bool) {
+		if t.r >= '0' && t.r <= '9' {
+			return false, true
+		}
+		if t.cls == clsCJK && t.r < tblSize && tblInfo[t.r]&fNumeral != 0 {
+			return true, true
+		}
+		return false, false
+	}
+	for k := 0; k < len(toks); {
+		if _, ok := numeral(toks[k]); !ok {
+			k++
+			continue
+		}
+		j, count, hasCN := k, 0, false
+		for j < len(toks) {
+			cn, ok := numeral(toks[j])
+			if !ok {
+				if isSep(toks[j].r) && j+1 < len(toks) && j > k {
+					if _, ok2 := numeral(toks[j+1]); ok2 {
+						j++
+						continue
+					}
+				}
+				break
+			}
+			count++
+			hasCN = hasCN || cn
+			j++
+		}
+		if count >= 5 && hasCN {
+			for m := k; m < j; m++ {
+				if cn, _ := numeral(toks[m]); cn {
+					toks[m].r = rune(numeralVal[toks[m].r])
+					toks[m].cls = clsWord
+					changed = true
+				}
+			}
+		}
+		k = j
+	}
+	return changed
+}
+
+func isSep(r rune) bool { return r == ' ' || r == '-' || r == '.' }
+
+// collapseRuns folds a run of three or more identical characters to one
+// (傻傻傻逼, fuuuck, !!!). Digits are never collapsed (phone numbers need
+// them), nor the "www" of "www.".
+func collapseRuns(toks []token) ([]token, bool) {
+	changed := false
+	w := 0
+	for k := 0; k < len(toks); {
+		t := toks[k]
+		j := k + 1
+		for j < len(toks) && toks[j].r == t.r {
+			j++
+		}
+		n := j - k
+		if n >= 3 && !(t.r >= '0' && t.r <= '9') && !(t.r == 'w' && n == 3 && j < len(toks) && toks[j].r == '.') {
+			t.e = toks[j-1].e
+			toks[w] = t
+			w++
+			changed = true
+		} else {
+			copy(toks[w:], toks[k:j])
+			w += n
+		}
+		k = j
+	}
+	return toks[:w], changed
+}
