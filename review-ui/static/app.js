@@ -1,0 +1,951 @@
+// modgate reviewer app. Message text is attacker-controlled: every string
+// from the API reaches the page through textContent / createTextNode /
+// setAttribute on attributes we chose — never HTML parsing, never an href built
+// from user data. The CSP (script-src 'self') is the second line of defence.
+(function () {
+  'use strict';
+
+  // ---------- configuration (from the server-rendered <meta>) ----------
+  const cfgEl = document.getElementById('modgate-config');
+  const CFG = {
+    base: cfgEl.dataset.base, api: cfgEl.dataset.api, admin: cfgEl.dataset.admin,
+    csrf: cfgEl.dataset.csrf, user: cfgEl.dataset.user, role: cfgEl.dataset.role,
+    events: cfgEl.dataset.events === 'true', poll: parseInt(cfgEl.dataset.poll, 10) || 4000,
+  };
+  const LANES = ['reports', 'high', 'normal', 'patrol'];
+  const LABELS = ['ads', 'contact', 'gambling', 'porn', 'abuse', 'finance', 'medical', 'induced_sharing', 'pii', 'illegal'];
+  const ACTIONS = { a: 'approve', r: 'remove', w: 'warn', m: 'remove_member' };
+  const ACTION_KEY = { approve: 'a', remove: 'r', warn: 'w', remove_member: 'm' };
+  const UNDO_MS = 4000;
+  const isLead = CFG.role === 'lead' || CFG.role === 'admin';
+  const isAdmin = CFG.role === 'admin';
+
+  let lang = localStorage.getItem('modgate.lang') || cfgEl.dataset.lang || 'zh';
+  if (lang !== 'en') lang = 'zh';
+
+  function t(key) {
+    const dict = window.MODGATE_I18N[lang] || window.MODGATE_I18N.zh;
+    let s = dict[key];
+    if (s === undefined) s = window.MODGATE_I18N.zh[key];
+    if (s === undefined) s = key;
+    const args = Array.prototype.slice.call(arguments, 1);
+    return s.replace(/\{(\d)\}/g, function (_, i) { return String(args[+i]); });
+  }
+  function laneName(l) { const k = 'lane.' + l; const s = t(k); return s === k ? l : s; }
+  function actionName(a) { const k = 'act.' + a; const s = t(k); return s === k ? a : s; }
+
+  // ---------- DOM helpers: the only way nodes are made ----------
+  // Invisible and direction-changing characters are shown as visible tokens:
+  // a reviewer must see that a message hides something, and a bidi override
+  // in a message must not reorder the page around it.
+  const HIDDEN_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u115F\u1160\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFF9-\uFFFB]/;
+  function appendText(parent, str) {
+    const cps = Array.from(str);
+    let run = '';
+    for (const c of cps) {
+      if (HIDDEN_CHARS.test(c)) {
+        if (run) { parent.appendChild(document.createTextNode(run)); run = ''; }
+        const code = c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+        const s = document.createElement('span');
+        s.className = 'ctl';
+        s.textContent = 'U+' + code;
+        s.title = 'invisible character U+' + code;
+        parent.appendChild(s);
+      } else {
+        run += c;
+      }
+    }
+    if (run) parent.appendChild(document.createTextNode(run));
+    return parent;
+  }
+  function h(tag, attrs) {
+    const el = document.createElement(tag);
+    if (attrs) {
+      for (const k of Object.keys(attrs)) {
+        const v = attrs[k];
+        if (v === undefined || v === null || v === false) continue;
+        if (k === 'class') el.className = v;
+        else if (k === 'text') appendText(el, String(v));
+        else if (k === 'on') { for (const ev of Object.keys(v)) el.addEventListener(ev, v[ev]); }
+        else if (k === 'data') { for (const d of Object.keys(v)) el.dataset[d] = String(v[d]); }
+        else if (k === 'href' || k === 'action' || k === 'src') el.setAttribute(k, safeURL(v));
+        else el.setAttribute(k, v === true ? '' : String(v));
+      }
+    }
+    for (let i = 2; i < arguments.length; i++) add(el, arguments[i]);
+    return el;
+  }
+  function add(el, c) {
+    if (c === null || c === undefined || c === false) return;
+    if (Array.isArray(c)) { c.forEach(function (x) { add(el, x); }); return; }
+    if (typeof c === 'string' || typeof c === 'number') { appendText(el, String(c)); return; }
+    el.appendChild(c);
+  }
+  // Links only ever point into this origin's API or app.
+  function safeURL(u) {
+    u = String(u);
+    return (u.charAt(0) === '/' && u.charAt(1) !== '/') || u.charAt(0) === '#' ? u : '#';
+  }
+  function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
+  const main = document.getElementById('main');
+  const toastEl = document.getElementById('toast');
+  const overlay = document.getElementById('overlay');
+
+  // ---------- formatting ----------
+  function fmtDur(ms) {
+    let s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return t('time.s', s);
+    let m = Math.floor(s / 60); s %= 60;
+    if (m < 60) return t('time.m', m, s);
+    let hh = Math.floor(m / 60); m %= 60;
+    if (hh < 24) return t('time.h', hh, m);
+    return t('time.d', Math.floor(hh / 24), hh % 24);
+  }
+  function fmtTime(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    if (isNaN(d)) return String(iso);
+    return d.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false });
+  }
+  function ageOf(iso) { const d = Date.parse(iso); return isNaN(d) ? 0 : Date.now() - d; }
+  function labelClass(l) { return /^[a-z_]{1,32}$/.test(l) ? 'lbl-' + l : 'lbl-other'; }
+  function labelChip(l) { return h('span', { class: 'chip ' + labelClass(l), text: l }); }
+
+  // ---------- API ----------
+  class APIError extends Error {
+    constructor(status, code, msg) { super(msg); this.status = status; this.code = code; }
+  }
+  async function api(method, path, body, base) {
+    const opts = { method: method, credentials: 'same-origin', headers: { 'Accept': 'application/json' } };
+    if (method !== 'GET' && method !== 'HEAD') opts.headers['X-CSRF-Token'] = CFG.csrf;
+    if (body !== undefined) {
+      if (typeof body === 'string') { opts.headers['Content-Type'] = 'text/plain; charset=utf-8'; opts.body = body; }
+      else { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+    }
+    const res = await fetch((base || CFG.api) + path, opts);
+    if (res.status === 401) {
+      location.assign(CFG.base + '/login');
+      throw new APIError(401, 'unauthorized', 'session expired');
+    }
+    let data = null;
+    const ct = res.headers.get('Content-Type') || '';
+    if (res.status !== 204 && ct.indexOf('json') >= 0) data = await res.json();
+    if (!res.ok) {
+      const e = (data && data.error) || {};
+      throw new APIError(res.status, e.code || String(res.status), e.message || res.statusText);
+    }
+    return { status: res.status, data: data };
+  }
+  function qs(obj) {
+    const p = new URLSearchParams();
+    for (const k of Object.keys(obj)) if (obj[k] !== '' && obj[k] !== undefined && obj[k] !== null) p.set(k, obj[k]);
+    const s = p.toString();
+    return s ? '?' + s : '';
+  }
+  function errText(e) { return e && e.message ? e.message : String(e); }
+
+  // ---------- case accessors (wire type modgate.Case) ----------
+  const C = {
+    text: function (c) { return (S.unmasked && c.message && c.message.text) || c.masked_text || (c.message && c.message.text) || ''; },
+    matches: function (c) { return (c.verdict && c.verdict.matches) || []; },
+    reasons: function (c) { return (c.verdict && c.verdict.reasons) || []; },
+    labels: function (c) { return c.labels && c.labels.length ? c.labels : ((c.verdict && c.verdict.labels) || []); },
+    normalized: function (c) { return c.normalized || (c.verdict && c.verdict.normalized) || ''; },
+    lease: function (c) { return c.lease || null; },
+    mine: function (c) { return !!(c.lease && c.lease.holder === CFG.user && Date.parse(c.lease.expires) > Date.now()); },
+    sender: function (c) { return (c.message && c.message.sender && c.message.sender.id) || ''; },
+    group: function (c) { return (c.message && c.message.group && c.message.group.id) || ''; },
+  };
+
+  // ---------- state ----------
+  const S = {
+    view: '', filters: { lane: '', label: '', tenant: '' }, cases: [], sel: 0, stats: null,
+    current: null, pending: null, showNorm: false, unmasked: false, matchIdx: -1,
+    blur: localStorage.getItem('modgate.blur') === '1', charts: [], timers: [], leaving: false,
+  };
+
+  // ---------- toasts ----------
+  let toastTimer = 0;
+  function toast(msg, kind, ms) {
+    clear(toastEl);
+    toastEl.className = 'toast ' + (kind || '');
+    add(toastEl, msg);
+    toastEl.hidden = false;
+    clearTimeout(toastTimer);
+    if (ms !== 0) toastTimer = setTimeout(function () { toastEl.hidden = true; }, ms || 3000);
+  }
+
+  // ---------- top bar ----------
+  function renderTop() {
+    document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+    const nav = clear(document.getElementById('nav'));
+    const items = [['queue', 'nav.queue', '1']];
+    if (isLead) items.push(['dashboard', 'nav.dashboard', '2']);
+    if (isAdmin) items.push(['policy', 'nav.policy', '3']);
+    for (const it of items) {
+      nav.appendChild(h('a', { href: '#/' + it[0], class: 'navlink' + (S.view === it[0] ? ' active' : ''),
+        'aria-current': S.view === it[0] ? 'page' : null, 'aria-keyshortcuts': it[2] }, t(it[1])));
+    }
+    const who = clear(document.getElementById('whoami'));
+    add(who, CFG.user + ' · ' + t('role.' + CFG.role));
+    document.getElementById('lang-toggle').textContent = t('lang.toggle');
+    document.getElementById('logout').textContent = t('logout');
+    document.getElementById('blur-toggle').textContent = S.blur ? t('blur.on') : t('blur.off');
+    document.getElementById('blur-toggle').setAttribute('aria-pressed', S.blur ? 'true' : 'false');
+    document.body.classList.toggle('wellbeing', S.blur);
+  }
+  document.getElementById('lang-toggle').addEventListener('click', function () {
+    lang = lang === 'en' ? 'zh' : 'en';
+    localStorage.setItem('modgate.lang', lang);
+    document.cookie = 'modgate_lang=' + lang + '; path=/; SameSite=Strict; max-age=31536000';
+    renderTop(); route();
+  });
+  document.getElementById('blur-toggle').addEventListener('click', toggleBlur);
+  function toggleBlur() {
+    S.blur = !S.blur;
+    localStorage.setItem('modgate.blur', S.blur ? '1' : '0');
+    renderTop();
+  }
+
+  // ---------- routing ----------
+  function route() {
+    const hash = location.hash || '#/queue';
+    const m = hash.match(/^#\/case\/([A-Za-z0-9._:-]{1,128})$/);
+    stopTimers();
+    destroyCharts();
+    if (m) return showCase(m[1]);
+    if (hash === '#/dashboard' && isLead) return showDashboard();
+    if (hash === '#/policy' && isAdmin) return showPolicy();
+    return showQueue();
+  }
+  window.addEventListener('hashchange', function () {
+    // Leaving a case we hold without deciding gives it back to the queue
+    // at once, rather than blocking it until the lease runs out.
+    const m = (location.hash || '').match(/^#\/case\/(.+)$/);
+    if (S.current && C.mine(S.current) && (!m || m[1] !== S.current.id) && !S.leaving) {
+      const id = S.current.id;
+      cancelPending();
+      api('POST', '/cases/' + encodeURIComponent(id) + '/release').catch(function () { });
+    }
+    S.leaving = false;
+    route();
+  });
+  function go(hash) { if (location.hash === hash) route(); else location.hash = hash; }
+  function stopTimers() { S.timers.forEach(clearInterval); S.timers = []; }
+  function every(ms, fn) { S.timers.push(setInterval(fn, ms)); }
+
+  // ---------- queue ----------
+  async function showQueue() {
+    S.view = 'queue'; S.current = null; renderTop();
+    clear(main);
+    const lanesBox = h('section', { class: 'lanes', 'aria-label': t('queue.title') });
+    const nextBtn = h('button', { type: 'button', class: 'btn primary big', id: 'next-case', 'aria-keyshortcuts': 'n', on: { click: nextCase } }, t('queue.next'));
+    const laneSel = h('select', { id: 'f-lane', 'aria-label': t('queue.filter.lane') },
+      h('option', { value: '' }, t('queue.filter.all')), LANES.map(function (l) { return h('option', { value: l }, laneName(l)); }));
+    const labelSel = h('select', { id: 'f-label', 'aria-label': t('queue.filter.label') },
+      h('option', { value: '' }, t('queue.filter.all')), LABELS.map(function (l) { return h('option', { value: l }, l); }));
+    const tenantIn = h('input', { id: 'f-tenant', type: 'text', maxlength: '128', 'aria-label': t('queue.filter.tenant'), placeholder: t('queue.filter.tenant') });
+    laneSel.value = S.filters.lane; labelSel.value = S.filters.label; tenantIn.value = S.filters.tenant;
+    const form = h('form', { class: 'filters', on: { submit: function (e) {
+      e.preventDefault();
+      S.filters = { lane: laneSel.value, label: labelSel.value, tenant: tenantIn.value.trim() };
+      S.sel = 0; loadQueue();
+    } } },
+      h('label', { for: 'f-lane' }, t('queue.filter.lane')), laneSel,
+      h('label', { for: 'f-label' }, t('queue.filter.label')), labelSel,
+      h('label', { for: 'f-tenant' }, t('queue.filter.tenant')), tenantIn,
+      h('button', { type: 'submit', class: 'btn' }, t('queue.filter.apply')));
+    laneSel.addEventListener('change', function () { form.requestSubmit(); });
+    labelSel.addEventListener('change', function () { form.requestSubmit(); });
+    const list = h('section', { class: 'caselist', id: 'case-list', 'aria-live': 'polite' });
+    main.appendChild(h('div', { class: 'queue-head' }, h('h1', null, t('queue.title')), nextBtn));
+    main.appendChild(lanesBox);
+    main.appendChild(form);
+    main.appendChild(list);
+    await loadQueue();
+    nextBtn.focus();
+    if (!CFG.events) every(CFG.poll, loadQueue);
+  }
+
+  async function loadQueue() {
+    if (S.view !== 'queue') return;
+    try {
+      const f = S.filters;
+      const [st, cs] = await Promise.all([
+        api('GET', '/stats').catch(function () { return { data: null }; }),
+        api('GET', '/cases' + qs({ state: 'open', lane: f.lane, label: f.label, tenant: f.tenant, limit: 50 })),
+      ]);
+      if (S.view !== 'queue') return;
+      S.stats = st.data;
+      const d = cs.data;
+      S.cases = Array.isArray(d) ? d : (d && (d.cases || d.items)) || [];
+      renderLanes();
+      renderCaseList();
+    } catch (e) {
+      toast(t('err.generic', errText(e)), 'error');
+    }
+  }
+
+  // lanesOf turns the stats answer into [{lane, depth, oldestMs, slaMs, breached}].
+  function lanesOf(stats) {
+    const out = [];
+    const src = stats && (stats.lanes || stats.queue);
+    for (const l of LANES) {
+      let v = null;
+      if (Array.isArray(src)) v = src.find(function (x) { return x.lane === l; });
+      else if (src) v = src[l];
+      v = v || {};
+      const oldest = v.oldest_age_ms !== undefined ? v.oldest_age_ms : (v.oldest_age_seconds || v.oldest_seconds || 0) * 1000;
+      const sla = v.sla_ms !== undefined ? v.sla_ms : (v.sla_seconds || 0) * 1000;
+      out.push({ lane: l, depth: v.depth || v.open || 0, oldestMs: oldest, slaMs: sla,
+        breached: v.breached !== undefined ? !!v.breached : (sla > 0 && oldest > sla) || (v.sla_breached || 0) > 0 });
+    }
+    return out;
+  }
+
+  function renderLanes() {
+    const box = main.querySelector('.lanes');
+    if (!box) return;
+    clear(box);
+    for (const l of lanesOf(S.stats)) {
+      const active = S.filters.lane === l.lane;
+      box.appendChild(h('button', {
+        type: 'button', class: 'lane' + (l.breached ? ' breach' : '') + (active ? ' active' : ''),
+        data: { lane: l.lane }, 'aria-pressed': active ? 'true' : 'false',
+        on: { click: function () { S.filters.lane = active ? '' : l.lane; showQueue(); } },
+      },
+      h('span', { class: 'lane-name' }, laneName(l.lane)),
+      h('span', { class: 'lane-depth' }, String(l.depth)),
+      h('span', { class: 'lane-meta' }, t('queue.depth')),
+      h('span', { class: 'lane-age' }, t('queue.oldest') + ' ' + (l.depth ? fmtDur(l.oldestMs) : '—')),
+      l.slaMs ? h('span', { class: 'lane-sla' }, t('queue.sla', fmtDur(l.slaMs))) : null,
+      l.breached ? h('span', { class: 'badge breach-badge' }, t('queue.breach')) : null));
+    }
+  }
+
+  function renderCaseList() {
+    const list = document.getElementById('case-list');
+    if (!list) return;
+    clear(list);
+    if (!S.cases.length) { list.appendChild(h('p', { class: 'empty' }, t('queue.empty'))); return; }
+    if (S.sel >= S.cases.length) S.sel = S.cases.length - 1;
+    const table = h('table', { class: 'cases' },
+      h('thead', null, h('tr', null, ['queue.col.age', 'queue.col.lane', 'queue.col.labels', 'queue.col.tenant', 'queue.col.text', 'queue.col.state']
+        .map(function (k) { return h('th', { scope: 'col' }, t(k)); }))));
+    const tb = h('tbody');
+    S.cases.forEach(function (c, i) {
+      const preview = Array.from(c.masked_text || '').slice(0, 120).join('');
+      const row = h('tr', { class: (i === S.sel ? 'sel ' : '') + (c.sla_breached ? 'breach' : ''), data: { id: c.id }, 'aria-selected': i === S.sel ? 'true' : 'false' },
+        h('td', { class: 'age' }, fmtDur(ageOf(c.created))),
+        h('td', null, laneName(c.lane)),
+        h('td', null, (c.labels || []).map(labelChip)),
+        h('td', null, c.tenant || ''),
+        h('td', { class: 'preview' }, h('button', { type: 'button', class: 'linklike', on: { click: function () { S.sel = i; openCase(c.id); } } }, preview || '∅')),
+        h('td', null, c.state === 'claimed' && c.lease ? t('queue.claimedby', c.lease.holder) : t('state.' + c.state)));
+      tb.appendChild(row);
+    });
+    table.appendChild(tb);
+    list.appendChild(table);
+  }
+
+  function moveSel(d) {
+    if (!S.cases.length) return;
+    S.sel = Math.max(0, Math.min(S.cases.length - 1, S.sel + d));
+    renderCaseList();
+    const row = main.querySelector('tr.sel');
+    if (row) row.scrollIntoView({ block: 'nearest' });
+  }
+
+  async function openCase(id) {
+    try {
+      await api('POST', '/cases/' + encodeURIComponent(id) + '/claim');
+      go('#/case/' + id);
+    } catch (e) {
+      if (e.status === 409) { toast(t('err.conflict', errText(e)), 'error'); loadQueue(); }
+      else toast(t('err.generic', errText(e)), 'error');
+    }
+  }
+
+  // nextCase claims the next case by priority and age (within the lane and
+  // label filters) and opens it.
+  async function nextCase() {
+    try {
+      const f = S.filters;
+      const res = await api('POST', '/claim-next' + qs({ lane: f.lane, label: f.label, tenant: f.tenant }));
+      const c = res.data && (res.data.case || res.data);
+      if (res.status === 204 || !c || !c.id) { if (S.view !== 'queue') go('#/queue'); toast(t('queue.empty'), 'info'); return; }
+      S.current = c; S.leaving = true;
+      go('#/case/' + c.id);
+    } catch (e) {
+      if (e.status === 404 || e.code === 'empty' || e.code === 'not_found') {
+        if (S.view !== 'queue') { S.leaving = true; go('#/queue'); }
+        toast(t('queue.empty'), 'info');
+      } else toast(t('err.generic', errText(e)), 'error');
+    }
+  }
+
+  // ---------- case view ----------
+  async function showCase(id) {
+    S.view = 'case'; renderTop();
+    S.showNorm = false; S.unmasked = false; S.matchIdx = -1;
+    let c = S.current && S.current.id === id ? S.current : null;
+    if (!c || !c.message) {
+      try { c = (await api('GET', '/cases/' + encodeURIComponent(id))).data; }
+      catch (e) { clear(main); main.appendChild(h('p', { class: 'error' }, t('err.generic', errText(e)))); return; }
+    }
+    S.current = c;
+    renderCase();
+    every(1000, tickLease);
+    if (!CFG.events) every(CFG.poll, refreshCase);
+  }
+
+  async function refreshCase() {
+    const c = S.current;
+    if (!c || S.view !== 'case' || S.pending) return;
+    try {
+      const n = (await api('GET', '/cases/' + encodeURIComponent(c.id) + (S.unmasked ? '?unmask=true' : ''))).data;
+      if (!S.current || S.current.id !== n.id) return;
+      const heldBefore = C.mine(S.current);
+      S.current = n;
+      if (heldBefore && !C.mine(n)) {
+        toast(n.lease && n.lease.holder !== CFG.user ? t('toast.caseTaken', n.lease.holder) : t('toast.claimLost'), 'error');
+        renderCase();
+      } else tickLease();
+    } catch (e) { /* transient; the next poll retries */ }
+  }
+
+  function highlighted(text, matches) {
+    const cps = Array.from(text);
+    const n = cps.length;
+    const ms = matches.filter(function (m) {
+      return Number.isInteger(m.start) && Number.isInteger(m.end) && m.start >= 0 && m.end <= n && m.start < m.end;
+    });
+    const bounds = new Set([0, n]);
+    ms.forEach(function (m) { bounds.add(m.start); bounds.add(m.end); });
+    const pts = Array.from(bounds).sort(function (a, b) { return a - b; });
+    const box = h('div', { class: 'msg-text', id: 'msg-text', tabindex: '0', dir: 'ltr' });
+    for (let i = 0; i + 1 < pts.length; i++) {
+      const a = pts[i], b = pts[i + 1];
+      const seg = cps.slice(a, b).join('');
+      const cover = ms.filter(function (m) { return m.start <= a && m.end >= b; });
+      if (!cover.length) { appendText(box, seg); continue; }
+      const top = cover.reduce(function (x, y) { return (y.severity || 0) > (x.severity || 0) ? y : x; });
+      box.appendChild(h('mark', {
+        class: 'hl ' + labelClass(top.category) + (cover.length > 1 ? ' multi' : ''),
+        data: { start: a, end: b, label: top.category, match: ms.indexOf(top) },
+        title: cover.map(function (m) { return m.category + (m.subcategory ? '/' + m.subcategory : '') + ': ' + m.term; }).join('\n'),
+      }, seg));
+    }
+    return box;
+  }
+
+  function section(title, body, cls) {
+    return h('section', { class: 'panel ' + (cls || '') }, h('h2', null, title), body);
+  }
+
+  function renderCase() {
+    const c = S.current;
+    clear(main);
+    const mine = C.mine(c);
+    const text = C.text(c);
+    const matches = C.matches(c);
+    const v = c.verdict || {};
+    const rev = v.revision || {};
+
+    // left column: the message
+    const meta = h('dl', { class: 'meta' },
+      h('dt', null, t('queue.col.lane')), h('dd', null, laneName(c.lane), c.sla_breached ? h('span', { class: 'badge breach-badge' }, t('queue.breach')) : null),
+      h('dt', null, t('case.tenant')), h('dd', null, c.tenant || (c.message && c.message.tenant) || '—'),
+      h('dt', null, t('case.group')), h('dd', null, C.group(c) || '—', c.message && c.message.group && c.message.group.kind ? ' (' + c.message.group.kind + ')' : ''),
+      h('dt', null, t('case.source')), h('dd', null, c.source || '—'),
+      h('dt', null, t('case.created')), h('dd', null, fmtTime(c.created), ' · ', fmtDur(ageOf(c.created))),
+      h('dt', null, t('case.priority')), h('dd', null, String(Math.round((c.priority || 0) * 100) / 100), c.hidden_pending_review ? h('span', { class: 'badge' }, t('case.hidden')) : null));
+
+    const textBox = highlighted(text, matches);
+    const normBtn = h('button', { type: 'button', class: 'btn ghost', id: 'toggle-norm', 'aria-keyshortcuts': 't', 'aria-expanded': S.showNorm ? 'true' : 'false', on: { click: toggleNorm } },
+      S.showNorm ? t('case.hideNorm') : t('case.showNorm'));
+    const norm = C.normalized(c);
+    const normBox = S.showNorm ? h('div', { class: 'msg-norm', id: 'msg-norm' }, h('h3', null, t('case.normalized')), norm ? h('div', { class: 'msg-text small' }, norm) : h('p', { class: 'muted' }, t('case.noNorm'))) : null;
+    const privacy = h('div', { class: 'privacy' });
+    if (S.unmasked) privacy.appendChild(h('p', { class: 'notice', role: 'status' }, t('case.unmasked')));
+    else {
+      privacy.appendChild(h('span', { class: 'muted' }, t('case.masked')));
+      if (isLead) privacy.appendChild(h('button', { type: 'button', class: 'btn ghost', id: 'unmask', on: { click: unmask } }, t('case.unmask')));
+    }
+    const matchList = h('ol', { class: 'matches', id: 'match-list' }, matches.map(function (m, i) {
+      return h('li', { data: { match: i }, class: i === S.matchIdx ? 'cur' : '' },
+        labelChip(m.category), ' ', h('span', { class: 'term' }, m.text || m.term), ' ',
+        h('span', { class: 'muted' }, (m.subcategory || '') + ' · ' + m.start + '–' + m.end + ' · sev ' + (m.severity || 0)));
+    }));
+
+    const left = h('div', { class: 'col-main' },
+      h('div', { class: 'case-head' },
+        h('button', { type: 'button', class: 'btn ghost', id: 'back', on: { click: function () { go('#/queue'); } } }, t('case.back')),
+        h('h1', null, t('case.title', c.id)),
+        h('span', { class: 'state state-' + (c.state || '') }, t('state.' + c.state))),
+      meta,
+      section(t('case.text') + ' · ' + t('case.chars', Array.from(text).length), [privacy, textBox, normBtn, normBox], 'text-panel'),
+      section(t('case.matches', matches.length), matchList),
+      section(t('case.reasons'), h('ul', { class: 'reasons' }, C.reasons(c).map(function (r) {
+        return h('li', null, h('code', null, r.rule), ' ', labelChip(r.label), ' ', h('span', null, r.message || ''));
+      }))),
+      section(t('case.revision'), h('p', { class: 'rev' }, t('case.policy') + ' ', h('code', null, rev.policy || '—'), ' · ' + t('case.lexicon') + ' ', h('code', null, rev.lexicon || '—'))),
+      renderReports(c),
+      renderSender(c));
+
+    // right column: lease and decision
+    const right = h('aside', { class: 'col-side', 'aria-label': 'decision' });
+    if (c.decision) {
+      right.appendChild(h('p', { class: 'notice' }, t('case.decided', actionName(c.decision.action), c.decision.reviewer)));
+    }
+    right.appendChild(h('div', { class: 'lease', id: 'lease', 'aria-live': 'off' }));
+    right.appendChild(h('div', { class: 'lease-actions' },
+      h('button', { type: 'button', class: 'btn', id: 'extend', disabled: !mine, 'aria-keyshortcuts': 'e', on: { click: extendLease } }, t('case.extend')),
+      h('button', { type: 'button', class: 'btn', id: 'release', disabled: !mine, 'aria-keyshortcuts': 'x', on: { click: releaseCase } }, t('case.release'))));
+    const acts = h('div', { class: 'actions' });
+    for (const a of ['approve', 'remove', 'warn', 'remove_member']) {
+      acts.appendChild(h('button', { type: 'button', class: 'btn act act-' + a, id: 'act-' + a, disabled: !mine || !!c.decision, 'aria-keyshortcuts': ACTION_KEY[a],
+        on: { click: function () { startDecision(a); } } }, h('kbd', null, ACTION_KEY[a]), ' ', actionName(a)));
+    }
+    right.appendChild(acts);
+    const current = C.labels(c);
+    right.appendChild(h('fieldset', { class: 'labelfix', id: 'labelfix' }, h('legend', null, t('case.labelFix')),
+      LABELS.concat(current.filter(function (l) { return LABELS.indexOf(l) < 0; })).map(function (l) {
+        const id = 'lf-' + l.replace(/[^a-z_]/g, '_');
+        return h('label', { class: 'lf', for: id }, h('input', { type: 'checkbox', id: id, value: l, checked: current.indexOf(l) >= 0 }), ' ', labelChip(l));
+      })));
+    right.appendChild(h('label', { for: 'note', class: 'note-label' }, t('case.note')));
+    right.appendChild(h('textarea', { id: 'note', rows: '3', maxlength: '2000', 'aria-keyshortcuts': 'o' }));
+    if (!mine && !c.decision) right.appendChild(h('p', { class: 'muted' }, t('case.notHeld')));
+    right.appendChild(h('p', { class: 'hint' }, h('kbd', null, '?'), ' ', t('help.title')));
+
+    main.appendChild(h('div', { class: 'case' + (S.unmasked ? ' unmasked' : '') }, left, right));
+    tickLease();
+    if (S.matchIdx >= 0) focusMatch(S.matchIdx);
+    else textBox.focus({ preventScroll: true });
+  }
+
+  function renderReports(c) {
+    const rs = c.reports || [];
+    if (!rs.length) return section(t('case.reports', 0), h('p', { class: 'muted' }, t('case.noReports')));
+    const reasons = {};
+    rs.forEach(function (r) { reasons[r.reason] = (reasons[r.reason] || 0) + 1; });
+    return section(t('case.reports', rs.length), [
+      h('p', null, Object.keys(reasons).map(function (k) { return h('span', { class: 'chip' }, k + ' ×' + reasons[k]); }),
+        c.report_score ? h('span', { class: 'muted' }, ' ' + t('case.score') + ' ' + c.report_score.toFixed(2)) : null),
+      h('table', { class: 'reports' }, h('tbody', null, rs.slice(0, 50).map(function (r) {
+        return h('tr', null, h('td', null, r.reporter_id), h('td', null, r.reason), h('td', { class: 'muted' }, r.text || ''), h('td', { class: 'muted' }, fmtTime(r.at)));
+      })))]);
+  }
+
+  function renderSender(c) {
+    const hist = c.sender_history || c.history || [];
+    const vio = c.violations || (c.sender_violations) || null;
+    return section(t('case.sender') + ' ' + (C.sender(c) || '—'), [
+      vio ? h('p', null, h('strong', null, t('case.violations', vio.count || 0)), vio.ads ? ' (ads ' + vio.ads + ')' : '') : null,
+      h('h3', null, t('case.history')),
+      h('ol', { class: 'history' }, hist.slice(-30).map(function (e) {
+        return h('li', null, h('span', { class: 'muted' }, fmtTime(e.at)), ' ', h('strong', null, e.kind || e.action || ''), ' ', e.actor || e.reviewer || '', e.note ? ' — ' + e.note : '');
+      }))]);
+  }
+
+  function tickLease() {
+    const box = document.getElementById('lease');
+    const c = S.current;
+    if (!box || !c) return;
+    clear(box);
+    const l = C.lease(c);
+    if (c.decision) return;
+    if (!l || l.holder !== CFG.user) { box.className = 'lease none'; return; }
+    const left = Date.parse(l.expires) - Date.now();
+    if (left <= 0) {
+      box.className = 'lease expired';
+      add(box, t('case.leaseExpired'));
+      main.querySelectorAll('.actions button, #extend, #release').forEach(function (b) { b.disabled = true; });
+      return;
+    }
+    box.className = 'lease' + (left < 60000 ? ' low' : '');
+    add(box, t('case.lease', fmtDur(left)));
+  }
+
+  async function extendLease() {
+    const c = S.current;
+    if (!c || !C.mine(c)) return;
+    try {
+      const r = await api('POST', '/cases/' + encodeURIComponent(c.id) + '/extend');
+      if (r.data && r.data.id) S.current = r.data;
+      else if (r.data && r.data.expires) S.current.lease = r.data;
+      tickLease(); toast(t('toast.extended'), 'ok');
+    } catch (e) { toast(t('err.generic', errText(e)), 'error'); }
+  }
+
+  async function releaseCase() {
+    const c = S.current;
+    if (!c || !C.mine(c)) return;
+    cancelPending();
+    try {
+      await api('POST', '/cases/' + encodeURIComponent(c.id) + '/release');
+      S.current = null; S.leaving = true;
+      toast(t('toast.released'), 'ok');
+      go('#/queue');
+    } catch (e) { toast(t('err.generic', errText(e)), 'error'); }
+  }
+
+  async function unmask() {
+    const c = S.current;
+    try {
+      const n = (await api('GET', '/cases/' + encodeURIComponent(c.id) + '?unmask=true')).data;
+      S.current = n; S.unmasked = true; renderCase();
+    } catch (e) { toast(t('err.generic', errText(e)), 'error'); }
+  }
+
+  function toggleNorm() { S.showNorm = !S.showNorm; renderCase(); }
+
+  function focusMatch(i) {
+    const ms = C.matches(S.current);
+    if (!ms.length) return;
+    S.matchIdx = (i + ms.length) % ms.length;
+    main.querySelectorAll('mark.hl.cur, #match-list li.cur').forEach(function (el) { el.classList.remove('cur'); });
+    const m = ms[S.matchIdx];
+    let first = null;
+    main.querySelectorAll('mark.hl').forEach(function (el) {
+      if (+el.dataset.start >= m.start && +el.dataset.end <= m.end) { el.classList.add('cur'); if (!first) first = el; }
+    });
+    const li = main.querySelector('#match-list li[data-match="' + S.matchIdx + '"]');
+    if (li) li.classList.add('cur');
+    if (first) first.scrollIntoView({ block: 'nearest' });
+  }
+
+  // ---------- decisions with an undo window ----------
+  function startDecision(action) {
+    const c = S.current;
+    if (!c || !C.mine(c) || c.decision) return;
+    if (action === 'remove_member') { confirmMember(c); return; }
+    queueDecision(action);
+  }
+
+  function queueDecision(action) {
+    cancelPending(true);
+    const c = S.current;
+    const labels = Array.from(main.querySelectorAll('#labelfix input:checked')).map(function (i) { return i.value; });
+    const noteEl = document.getElementById('note');
+    const body = { action: action, labels: labels, note: noteEl ? noteEl.value : '' };
+    const deadline = Date.now() + UNDO_MS;
+    const p = { caseId: c.id, body: body, deadline: deadline };
+    S.pending = p;
+    main.querySelectorAll('.actions button').forEach(function (b) { b.disabled = true; });
+    const render = function () {
+      if (S.pending !== p) return;
+      const secs = Math.max(0, Math.ceil((p.deadline - Date.now()) / 1000));
+      toast([h('span', { id: 'pending-msg' }, t('undo.pending', actionName(action), secs)), ' ',
+        h('button', { type: 'button', class: 'btn', id: 'undo', on: { click: undo } }, t('undo.button'))], 'pending', 0);
+    };
+    render();
+    p.tick = setInterval(render, 250);
+    p.timer = setTimeout(function () { sendDecision(p); }, UNDO_MS);
+  }
+
+  function cancelPending(silent) {
+    const p = S.pending;
+    if (!p) return false;
+    clearTimeout(p.timer); clearInterval(p.tick);
+    S.pending = null;
+    if (!silent) toastEl.hidden = true;
+    return true;
+  }
+
+  function undo() {
+    if (!cancelPending()) return;
+    toast(t('undo.done'), 'info', 1500);
+    if (S.current && S.view === 'case') renderCase();
+  }
+
+  async function sendDecision(p) {
+    if (S.pending !== p) return;
+    clearInterval(p.tick);
+    S.pending = null;
+    try {
+      await api('POST', '/cases/' + encodeURIComponent(p.caseId) + '/decide', p.body);
+      toast(t('decide.sent', actionName(p.body.action)), 'ok', 1500);
+      S.current = null;
+      await nextCase();
+    } catch (e) {
+      toast(t('decide.fail', errText(e)), 'error', 6000);
+      if (S.current && S.current.id === p.caseId) refreshCase().then(renderCase);
+    }
+  }
+
+  function confirmMember(c) {
+    const yes = h('button', { type: 'button', class: 'btn danger', id: 'confirm-yes', on: { click: function () { closeOverlay(); queueDecision('remove_member'); } } }, t('confirm.yes'));
+    const no = h('button', { type: 'button', class: 'btn', id: 'confirm-no', on: { click: closeOverlay } }, t('confirm.no'));
+    openOverlay(h('div', { class: 'dialog', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'confirm-title' },
+      h('h2', { id: 'confirm-title' }, t('confirm.member.title')),
+      h('p', null, t('confirm.member.body', C.sender(c) || '—', C.group(c) || '—')),
+      h('div', { class: 'dialog-actions' }, yes, no)), 'confirm');
+    yes.focus();
+  }
+
+  // ---------- overlays (help, confirm) ----------
+  let overlayKind = '';
+  let overlayReturn = null;
+  function openOverlay(node, kind) {
+    overlayReturn = document.activeElement;
+    clear(overlay).appendChild(node);
+    overlay.hidden = false; overlayKind = kind;
+  }
+  function closeOverlay() {
+    overlay.hidden = true; clear(overlay); overlayKind = '';
+    if (overlayReturn && overlayReturn.focus) overlayReturn.focus();
+  }
+  function showHelp() {
+    const rows = [['a', 'help.a'], ['r', 'help.r'], ['w', 'help.w'], ['m', 'help.m'], ['u', 'help.u'], ['n', 'help.n'],
+      ['j / k', 'help.jk'], ['Enter', 'help.enter'], ['e', 'help.e'], ['x', 'help.x'], ['t', 'help.t'], ['o', 'help.o'],
+      ['b', 'help.b'], ['1 / 2 / 3', 'help.q'], ['Esc', 'help.esc'], ['?', 'help.help']];
+    const close = h('button', { type: 'button', class: 'btn', id: 'help-close', on: { click: closeOverlay } }, t('help.close'));
+    openOverlay(h('div', { class: 'dialog help', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'help-title', id: 'help' },
+      h('h2', { id: 'help-title' }, t('help.title')),
+      h('table', null, h('tbody', null, rows.map(function (r) { return h('tr', null, h('td', null, h('kbd', null, r[0])), h('td', null, t(r[1]))); }))),
+      close), 'help');
+    close.focus();
+  }
+
+  // ---------- keyboard ----------
+  document.addEventListener('keydown', function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    const tag = (e.target && e.target.tagName) || '';
+    const typing = tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || (e.target && e.target.isContentEditable);
+    if (e.key === 'Escape') {
+      if (overlayKind) { e.preventDefault(); closeOverlay(); return; }
+      if (typing) { e.target.blur(); return; }
+      if (S.pending) { e.preventDefault(); undo(); return; }
+      if (S.view === 'case') { e.preventDefault(); go('#/queue'); }
+      return;
+    }
+    if (typing) return;
+    if (overlayKind === 'confirm') {
+      if (e.key === 'y' || e.key === 'Y') { e.preventDefault(); document.getElementById('confirm-yes').click(); }
+      return;
+    }
+    if (overlayKind) return;
+    const k = e.key;
+    if (k === '?') { e.preventDefault(); showHelp(); return; }
+    if (k === 'b') { toggleBlur(); return; }
+    if (k === '1') { go('#/queue'); return; }
+    if (k === '2' && isLead) { go('#/dashboard'); return; }
+    if (k === '3' && isAdmin) { go('#/policy'); return; }
+    if (k === 'u' || k === 'z') { if (S.pending) { e.preventDefault(); undo(); } return; }
+    if (S.view === 'queue') {
+      if (k === 'n') { e.preventDefault(); nextCase(); }
+      else if (k === 'j') moveSel(1);
+      else if (k === 'k') moveSel(-1);
+      else if (k === 'Enter' && S.cases[S.sel] && !(e.target && e.target.closest && e.target.closest('button, a, form'))) { e.preventDefault(); openCase(S.cases[S.sel].id); }
+      return;
+    }
+    if (S.view === 'case') {
+      if (ACTIONS[k]) { e.preventDefault(); startDecision(ACTIONS[k]); }
+      else if (k === 'n') { e.preventDefault(); if (!S.pending) skipToNext(); }
+      else if (k === 'j') focusMatch(S.matchIdx + 1);
+      else if (k === 'k') focusMatch(S.matchIdx - 1);
+      else if (k === 'e') extendLease();
+      else if (k === 'x') releaseCase();
+      else if (k === 't') toggleNorm();
+      else if (k === 'o') { e.preventDefault(); const n = document.getElementById('note'); if (n) n.focus(); }
+    }
+  });
+
+  // n in a case view gives the current case back and takes the next one.
+  async function skipToNext() {
+    const c = S.current;
+    if (c && C.mine(c) && !c.decision) {
+      try { await api('POST', '/cases/' + encodeURIComponent(c.id) + '/release'); } catch (e) { /* lease may be gone */ }
+    }
+    S.current = null;
+    nextCase();
+  }
+
+  // ---------- dashboard (leads) ----------
+  function destroyCharts() { S.charts.forEach(function (ch) { ch.destroy(); }); S.charts = []; }
+  const PALETTE = ['#1f77b4', '#d62728', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+  function chartBox(id, title) {
+    const canvas = h('canvas', { id: id, role: 'img', 'aria-label': title });
+    return { canvas: canvas, el: h('figure', { class: 'chart' }, h('figcaption', null, title), h('div', { class: 'chart-wrap' }, canvas)) };
+  }
+  function addChart(canvas, config) {
+    if (!window.Chart) return;
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+    S.charts.push(new window.Chart(canvas, config));
+  }
+  function pairs(obj) {
+    // accepts {k: n} or [{key|name|label|term|reviewer, count|n|value}]
+    if (!obj) return [];
+    if (Array.isArray(obj)) return obj.map(function (x) { return [String(x.key || x.name || x.label || x.term || x.reviewer || x.action || ''), +(x.count || x.n || x.value || x.decisions || 0), x]; });
+    return Object.keys(obj).map(function (k) { const v = obj[k]; return [k, typeof v === 'number' ? v : +(v.count || v.decisions || 0), v]; });
+  }
+
+  async function showDashboard() {
+    S.view = 'dashboard'; renderTop();
+    clear(main);
+    main.appendChild(h('h1', null, t('dash.title')));
+    let st;
+    try { st = (await api('GET', '/stats')).data || {}; }
+    catch (e) { main.appendChild(h('p', { class: 'error' }, e.status === 403 ? t('dash.forbidden') : t('err.generic', errText(e)))); return; }
+    if (S.view !== 'dashboard') return;
+    renderDashboard(st);
+    if (!CFG.events) every(Math.max(CFG.poll, 10000), async function () {
+      try { const n = (await api('GET', '/stats')).data; if (S.view === 'dashboard') { destroyCharts(); renderDashboard(n); } } catch (e) { /* retry */ }
+    });
+  }
+
+  function renderDashboard(st) {
+    while (main.childNodes.length > 1) main.removeChild(main.lastChild);
+    const today = new Date().toISOString().slice(0, 10);
+    const monthAgo = new Date(Date.now() - 30 * 864e5).toISOString().slice(0, 10);
+    const from = h('input', { type: 'date', id: 'csv-from', value: monthAgo, 'aria-label': t('dash.from') });
+    const to = h('input', { type: 'date', id: 'csv-to', value: today, 'aria-label': t('dash.to') });
+    const decLink = h('a', { class: 'btn', id: 'csv-decisions', download: 'decisions.csv', href: CFG.api + '/decisions.csv' }, t('dash.decisionsCsv'));
+    const dayLink = h('a', { class: 'btn', id: 'csv-daily', download: 'daily.csv', href: CFG.api + '/daily.csv' }, t('dash.dailyCsv'));
+    const upd = function () {
+      const q = qs({ from: from.value ? from.value + 'T00:00:00Z' : '', to: to.value ? to.value + 'T23:59:59Z' : '' });
+      decLink.setAttribute('href', safeURL(CFG.api + '/decisions.csv' + q));
+      dayLink.setAttribute('href', safeURL(CFG.api + '/daily.csv' + q));
+    };
+    from.addEventListener('change', upd); to.addEventListener('change', upd); upd();
+
+    const lanes = lanesOf(st);
+    const actions = pairs(st.decisions_by_action || st.actions || st.by_action);
+    const reviewers = pairs(st.reviewers || st.decisions_by_reviewer || st.by_reviewer);
+    const labels = pairs(st.top_labels || st.labels).sort(function (a, b) { return b[1] - a[1]; }).slice(0, 10);
+    const terms = pairs(st.top_terms || st.terms).sort(function (a, b) { return b[1] - a[1]; }).slice(0, 15);
+    const daily = st.daily || st.series || [];
+    const total = actions.reduce(function (s, a) { return s + a[1]; }, 0) || st.decided || 0;
+    const patrol = st.patrol || {};
+    const missRate = st.patrol_miss_rate !== undefined ? st.patrol_miss_rate : patrol.miss_rate;
+    const avgMs = st.avg_handling_ms !== undefined ? st.avg_handling_ms : (st.handling && st.handling.avg_ms);
+
+    const tiles = h('div', { class: 'tiles' },
+      h('div', { class: 'tile' }, h('span', { class: 'tile-n', id: 'tile-total' }, String(total)), h('span', null, t('dash.total'))),
+      h('div', { class: 'tile' }, h('span', { class: 'tile-n' }, avgMs !== undefined && avgMs !== null ? (avgMs / 1000).toFixed(1) : '—'), h('span', null, t('dash.avg'))),
+      h('div', { class: 'tile' + (missRate > 0.05 ? ' warn' : '') }, h('span', { class: 'tile-n', id: 'tile-patrol' }, missRate !== undefined && missRate !== null ? (missRate * 100).toFixed(1) + '%' : '—'), h('span', null, t('dash.patrol'))),
+      lanes.map(function (l) {
+        return h('div', { class: 'tile' + (l.breached ? ' breach' : '') }, h('span', { class: 'tile-n' }, String(l.depth)), h('span', null, laneName(l.lane) + ' · ' + (l.depth ? fmtDur(l.oldestMs) : '—')));
+      }));
+    main.appendChild(tiles);
+    main.appendChild(h('div', { class: 'export' }, h('strong', null, t('dash.export')), ' ',
+      h('label', { for: 'csv-from' }, t('dash.from')), from, h('label', { for: 'csv-to' }, t('dash.to')), to, decLink, dayLink));
+
+    const grid = h('div', { class: 'charts' });
+    main.appendChild(grid);
+    const c1 = chartBox('chart-lanes', t('dash.depth'));
+    const c2 = chartBox('chart-actions', t('dash.actions'));
+    const c3 = chartBox('chart-reviewers', t('dash.reviewers'));
+    const c4 = chartBox('chart-volume', t('dash.volume'));
+    const c5 = chartBox('chart-labels', t('dash.labels'));
+    const c6 = chartBox('chart-terms', t('dash.terms'));
+    [c4, c1, c2, c3, c5, c6].forEach(function (c) { grid.appendChild(c.el); });
+
+    addChart(c1.canvas, { type: 'bar', data: { labels: lanes.map(function (l) { return laneName(l.lane); }), datasets: [
+      { label: t('queue.depth'), data: lanes.map(function (l) { return l.depth; }), backgroundColor: lanes.map(function (l) { return l.breached ? '#d62728' : '#1f77b4'; }), yAxisID: 'y' },
+      { label: t('queue.oldest') + ' (' + t('dash.minutes') + ')', data: lanes.map(function (l) { return Math.round(l.oldestMs / 6000) / 10; }), backgroundColor: '#ff7f0e', yAxisID: 'y1' }] },
+    options: { scales: { y: { beginAtZero: true, position: 'left' }, y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false } } } } });
+    addChart(c2.canvas, { type: 'doughnut', data: { labels: actions.map(function (a) { return actionName(a[0]); }), datasets: [{ data: actions.map(function (a) { return a[1]; }), backgroundColor: PALETTE }] },
+      options: { plugins: { legend: { position: 'right' } } } });
+    addChart(c3.canvas, { type: 'bar', data: { labels: reviewers.map(function (r) { return r[0]; }), datasets: [
+      { label: t('dash.count'), data: reviewers.map(function (r) { return r[1]; }), backgroundColor: '#2ca02c', yAxisID: 'y' },
+      { label: t('dash.avg'), data: reviewers.map(function (r) { const x = r[2] || {}; const ms = x.avg_handling_ms !== undefined ? x.avg_handling_ms : x.avg_ms; return ms ? Math.round(ms / 100) / 10 : 0; }), backgroundColor: '#9467bd', yAxisID: 'y1' }] },
+    options: { scales: { y: { beginAtZero: true }, y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false } } } } });
+    const days = daily.map(function (d) { return d.day || d.date || ''; });
+    const ser = function (k, color, axis) { return { label: t('dash.' + k), data: daily.map(function (d) { return +(d[k] || 0); }), borderColor: color, backgroundColor: color, tension: 0.2, yAxisID: axis || 'y' }; };
+    addChart(c4.canvas, { type: 'line', data: { labels: days, datasets: [ser('allow', '#2ca02c'), ser('review', '#ff7f0e'), ser('block', '#d62728'), ser('reports', '#9467bd')] },
+      options: { scales: { y: { beginAtZero: true } } } });
+    addChart(c5.canvas, { type: 'bar', data: { labels: labels.map(function (l) { return l[0]; }), datasets: [{ label: t('dash.count'), data: labels.map(function (l) { return l[1]; }), backgroundColor: '#17becf' }] },
+      options: { indexAxis: 'y', plugins: { legend: { display: false } } } });
+    addChart(c6.canvas, { type: 'bar', data: { labels: terms.map(function (l) { return l[0]; }), datasets: [{ label: t('dash.count'), data: terms.map(function (l) { return l[1]; }), backgroundColor: '#8c564b' }] },
+      options: { indexAxis: 'y', plugins: { legend: { display: false } } } });
+    if (!daily.length) c4.el.appendChild(h('p', { class: 'muted nodata' }, t('dash.noData')));
+  }
+
+  // ---------- policy view (admins) ----------
+  async function showPolicy() {
+    S.view = 'policy'; renderTop();
+    clear(main);
+    main.appendChild(h('h1', null, t('pol.title')));
+    const status = h('section', { class: 'panel', id: 'policy-status' }, h('p', { class: 'muted' }, '…'));
+    main.appendChild(status);
+    const file = h('input', { type: 'file', id: 'pol-file', accept: '.rego,.txt,.tsv,.lex' });
+    const result = h('section', { class: 'panel', id: 'pol-result', 'aria-live': 'polite' });
+    const send = async function (apply) {
+      const f = file.files && file.files[0];
+      if (!f) { file.focus(); return; }
+      clear(result).appendChild(h('p', { class: 'muted' }, '…'));
+      try {
+        const text = await f.text();
+        const kind = /\.rego$/i.test(f.name) ? 'policies' : 'lexicons';
+        const r = await api('PUT', '/' + kind + '/' + encodeURIComponent(f.name) + (apply ? '' : '?dry_run=true'), text, CFG.admin);
+        renderPolicyResult(result, true, r.data);
+        loadPolicyStatus(status);
+      } catch (e) {
+        renderPolicyResult(result, false, e);
+      }
+    };
+    main.appendChild(section(t('pol.upload'), h('form', { class: 'upload', on: { submit: function (e) { e.preventDefault(); send(false); } } },
+      h('label', { for: 'pol-file' }, t('pol.file')), file,
+      h('button', { type: 'submit', class: 'btn', id: 'pol-check' }, t('pol.check')),
+      h('button', { type: 'button', class: 'btn primary', id: 'pol-apply', on: { click: function () { send(true); } } }, t('pol.apply')))));
+    main.appendChild(result);
+    loadPolicyStatus(status);
+  }
+
+  async function loadPolicyStatus(box) {
+    try {
+      const d = (await api('GET', '/status', undefined, CFG.admin)).data || {};
+      const rev = d.revision || {};
+      const lastErr = d.last_error || d.last_reload_error || (d.reload && d.reload.error) || '';
+      clear(box).appendChild(h('dl', { class: 'meta' },
+        h('dt', null, t('pol.revision')), h('dd', null, t('case.policy') + ' ', h('code', null, rev.policy || '—'), ' · ' + t('case.lexicon') + ' ', h('code', null, rev.lexicon || '—')),
+        h('dt', null, t('pol.lastError')), h('dd', { class: lastErr ? 'error' : '' }, lastErr ? h('pre', null, typeof lastErr === 'string' ? lastErr : JSON.stringify(lastErr, null, 2)) : t('pol.none'))));
+    } catch (e) {
+      clear(box).appendChild(h('p', { class: 'error' }, t('pol.unavailable', errText(e))));
+    }
+  }
+
+  function renderPolicyResult(box, ok, d) {
+    clear(box);
+    box.appendChild(h('h2', null, t('pol.result') + ': ', h('span', { class: ok ? 'ok' : 'error', id: 'pol-verdict' }, ok ? t('pol.ok') : t('pol.failed'))));
+    if (!ok) {
+      box.appendChild(h('p', { class: 'error' }, errText(d)));
+      return;
+    }
+    box.appendChild(h('pre', { class: 'result' }, JSON.stringify(d, null, 2)));
+  }
+
+  // ---------- live updates ----------
+  function startLive() {
+    const live = document.getElementById('live');
+    if (!CFG.events || !window.EventSource) {
+      live.textContent = t('live.poll', Math.round(CFG.poll / 1000));
+      return;
+    }
+    let debounce = 0;
+    const es = new EventSource(CFG.api + '/events');
+    es.onopen = function () { live.textContent = t('live.sse'); live.className = 'live on'; };
+    es.onerror = function () { live.textContent = t('live.down'); live.className = 'live off'; };
+    es.onmessage = function (m) { onLive(m.data); };
+    ['case', 'claim', 'release', 'expiry', 'decision', 'escalation', 'report', 'extend'].forEach(function (k) {
+      es.addEventListener(k, function (m) { onLive(m.data, k); });
+    });
+    function onLive(raw, kind) {
+      let ev = {};
+      try { ev = JSON.parse(raw); } catch (e) { return; }
+      kind = kind || ev.kind || ev.type;
+      const id = ev.case_id || (ev.case && ev.case.id) || ev.id;
+      if (S.view === 'queue') { clearTimeout(debounce); debounce = setTimeout(loadQueue, 300); }
+      if (S.view === 'case' && S.current && id === S.current.id && (ev.actor || '') !== CFG.user) refreshCase();
+    }
+  }
+
+  // ---------- start ----------
+  renderTop();
+  startLive();
+  route();
+})();
