@@ -1,6 +1,8 @@
 package filters
 
 import (
+	"strings"
+
 	"github.com/modgate/modgate"
 )
 
@@ -16,34 +18,459 @@ const (
 	KindBankCard = "bank_card"
 )
 
+// kindInfo gives the category and severity of a detector kind. A mobile
+// number is personal data (masked) and also a contact; policies know both.
+func kindInfo(kind string) (category string, severity int) {
+	switch kind {
+	case KindPhone:
+		return modgate.LabelPII, modgate.SeveritySignal
+	case KindIDCard, KindBankCard:
+		return modgate.LabelPII, modgate.SeverityReview
+	}
+	return modgate.LabelContact, modgate.SeveritySignal
+}
+
+// span is a detector hit as a byte range of the normalised text.
+type span struct {
+	a, b int
+	kind string
+}
+
 // Detect finds contacts and personal data (phone, landline, qq, wechat, url,
 // email, id_card, bank_card) and appends them to dst as modgate.Match with
 // Source=modgate.SourceDetector, Category "contact" or "pii", Subcategory =
 // kind, Term = kind, original code-point offsets, Text = original substring
-// (masked for personal-data kinds).
+// (masked for personal-data kinds and e-mail). The appended matches are
+// sorted by Start and do not overlap.
 func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 	t := n.Text
-	for i := 0; i < len(t); {
-		if !isDigit(t[i]) {
-			i++
+	var buf [8]span
+	hits := buf[:0]
+	hits = detectLinks(t, hits)
+	hits = detectNumbers(t, hits)
+	hits = detectCued(t, hits)
+	base := len(dst)
+	for _, h := range hits {
+		s, e := n.Orig(h.a, h.b)
+		if s >= e {
 			continue
 		}
-		j := i
-		for j < len(t) && isDigit(t[j]) {
-			j++
+		cat, sev := kindInfo(h.kind)
+		text := n.OrigText(s, e)
+		if masked(h.kind) {
+			text = maskSpan(h.kind, text)
 		}
-		if j-i == 11 && t[i] == '1' && t[i+1] >= '3' && (i == 0 || !isAlnum(t[i-1])) && (j == len(t) || !isAlnum(t[j])) {
-			s, e := n.Orig(i, j)
-			dst = append(dst, modgate.Match{Term: KindPhone, Category: modgate.LabelPII, Subcategory: KindPhone,
-				Severity: modgate.SeveritySignal, Start: s, End: e, Text: maskSpan(KindPhone, n.OrigText(s, e)),
-				Source: modgate.SourceDetector})
+		dst = append(dst, modgate.Match{Term: h.kind, Category: cat, Subcategory: h.kind,
+			Severity: sev, Start: s, End: e, Text: text, Source: modgate.SourceDetector})
+	}
+	// Insertion sort: a handful of hits at most.
+	for i := base + 1; i < len(dst); i++ {
+		for j := i; j > base && dst[j].Start < dst[j-1].Start; j-- {
+			dst[j], dst[j-1] = dst[j-1], dst[j]
 		}
-		i = j
 	}
 	return dst
 }
 
+func overlaps(hits []span, a, b int) bool {
+	for _, h := range hits {
+		if a < h.b && h.a < b {
+			return true
+		}
+	}
+	return false
+}
+
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 func isAlnum(c byte) bool {
-	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	return isDigit(c) || isLower(c) || 'A' <= c && c <= 'Z'
+}
+
+// ---- URLs, bare domains, e-mail ----
+
+// tlds are the top-level domains a bare domain must end with; short-link
+// hosts (t.cn, dwz.cn, url.cn, bit.ly, suo.im) are covered by them.
+var tlds = map[string]bool{}
+
+func init() {
+	for _, s := range strings.Fields(`com cn net org edu gov info biz io co me tv cc ly im
+		top xyz vip club site online shop store ltd wang ren ink link live app dev
+		mobi pro asia tech fun icu work red kim cloud space website win bid
+		hk tw mo jp kr us uk ru de fr sg my la to ws gl gd nu su`) {
+		tlds[s] = true
+	}
+}
+
+func isHostByte(c byte) bool { return isDigit(c) || isLower(c) || c == '-' || c == '.' }
+func isLocalByte(c byte) bool {
+	return isDigit(c) || isLower(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+func isURLByte(c byte) bool {
+	return isAlnum(c) || strings.IndexByte("-._~:/?#[]@!$&'()*+,;=%", c) >= 0
+}
+
+// hostEnd returns the end of a host name starting at i and whether it ends
+// in a known TLD with non-empty labels.
+func hostEnd(t string, i int) (int, bool) {
+	j := i
+	for j < len(t) && isHostByte(t[j]) {
+		j++
+	}
+	for j > i && (t[j-1] == '.' || t[j-1] == '-') {
+		j--
+	}
+	host := t[i:j]
+	dot := strings.LastIndexByte(host, '.')
+	if dot <= 0 || strings.Contains(host, "..") || host[0] == '.' || host[0] == '-' {
+		return j, false
+	}
+	return j, tlds[host[dot+1:]]
+}
+
+func detectLinks(t string, hits []span) []span {
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c == '@':
+			a := i
+			for a > 0 && isLocalByte(t[a-1]) {
+				a--
+			}
+			for a < i && (t[a] == '.' || t[a] == '-') {
+				a++
+			}
+			if a == i {
+				continue
+			}
+			b, ok := hostEnd(t, i+1)
+			if !ok || overlaps(hits, a, b) {
+				continue
+			}
+			hits = append(hits, span{a, b, KindEmail})
+			i = b - 1
+		case c == 'h' && (strings.HasPrefix(t[i:], "http://") || strings.HasPrefix(t[i:], "https://")):
+			if i > 0 && isAlnum(t[i-1]) {
+				continue
+			}
+			b := i + strings.IndexByte(t[i:], ':') + 3
+			if b >= len(t) || !isAlnum(t[b]) {
+				continue
+			}
+			for b < len(t) && isURLByte(t[b]) {
+				b++
+			}
+			b = trimURL(t, i, b)
+			hits = append(hits, span{i, b, KindURL})
+			i = b - 1
+		case isAlnum(c) && (i == 0 || !isHostByte(t[i-1]) && t[i-1] != '@' && t[i-1] != '/' && t[i-1] != '_'):
+			// A bare domain starts a host-name token.
+			j, ok := hostEnd(t, i)
+			if !ok || j < len(t) && (t[j] == '@' || t[j] == '_') {
+				// Not a domain, or an e-mail local part (handled at '@').
+				if j > i {
+					i = j - 1
+				}
+				continue
+			}
+			b := j
+			if b < len(t) && (t[b] == '/' || t[b] == ':' || t[b] == '?') {
+				for b < len(t) && isURLByte(t[b]) {
+					b++
+				}
+				b = trimURL(t, i, b)
+			}
+			if !overlaps(hits, i, b) {
+				hits = append(hits, span{i, b, KindURL})
+			}
+			i = b - 1
+		}
+	}
+	return hits
+}
+
+// trimURL drops trailing sentence punctuation from a URL candidate.
+func trimURL(t string, a, b int) int {
+	for b > a && strings.IndexByte(".,;:!?)'", t[b-1]) >= 0 {
+		b--
+	}
+	return b
+}
+
+// ---- numbers: mobile, landline, resident ID, bank card ----
+
+// group is a run of digits inside a digit chunk.
+type group struct{ a, b int }
+
+const maxGroups = 12
+
+func isNumSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == ')' }
+
+func detectNumbers(t string, hits []span) []span {
+	var gbuf [maxGroups]group
+	var dbuf [24]byte
+	for i := 0; i < len(t); i++ {
+		if !isDigit(t[i]) {
+			continue
+		}
+		// A chunk: digit groups joined by single separators.
+		gs := gbuf[:0]
+		j := i
+		for {
+			a := j
+			for j < len(t) && isDigit(t[j]) {
+				j++
+			}
+			if len(gs) < maxGroups {
+				gs = append(gs, group{a, j})
+			}
+			if j+1 < len(t) && isNumSep(t[j]) && isDigit(t[j+1]) {
+				j++
+				continue
+			}
+			break
+		}
+		// Try the longest run of groups first, left to right.
+		for ga := 0; ga < len(gs); {
+			found := false
+			for gb := len(gs) - 1; gb >= ga; gb-- {
+				d := dbuf[:0]
+				over := false
+				for _, g := range gs[ga : gb+1] {
+					if len(d)+g.b-g.a > len(dbuf)-1 {
+						over = true
+						break
+					}
+					d = append(d, t[g.a:g.b]...)
+				}
+				if over {
+					continue
+				}
+				a, b := gs[ga].a, gs[gb].b
+				// A lone too-long run of digits (order numbers) is not
+				// split into a phone number.
+				if gb == ga && (a > 0 && isDigit(t[a-1]) || b < len(t) && isDigit(t[b])) {
+					continue
+				}
+				x := b < len(t) && t[b] == 'x' && (b+1 == len(t) || !isAlnum(t[b+1]))
+				kind := classifyDigits(d, x)
+				if kind == "" {
+					continue
+				}
+				if kind == KindIDCard && len(d) == 17 {
+					b++
+				}
+				if a > 0 && t[a-1] == '+' && d[0] == '8' {
+					a--
+				}
+				if !overlaps(hits, a, b) {
+					hits = append(hits, span{a, b, kind})
+				}
+				ga = gb + 1
+				found = true
+				break
+			}
+			if !found {
+				ga++
+			}
+		}
+		i = j
+	}
+	return hits
+}
+
+// classifyDigits names the kind of a digit string d (separators removed);
+// x: followed by an ID-card check letter.
+func classifyDigits(d []byte, x bool) string {
+	n := len(d)
+	if (n == 17 && x) || n == 18 {
+		if validID(d, x) {
+			return KindIDCard
+		}
+	}
+	if x {
+		return ""
+	}
+	if isMobile(d) || n == 13 && d[0] == '8' && d[1] == '6' && isMobile(d[2:]) ||
+		n == 15 && string(d[:4]) == "0086" && isMobile(d[4:]) {
+		return KindPhone
+	}
+	if d[0] == '0' && n >= 10 && n <= 12 && isLandline(d) {
+		return KindLandline
+	}
+	if n >= 16 && n <= 19 && (d[0] == '4' || d[0] == '5' || d[0] == '6' && d[1] == '2') && luhn(d) {
+		return KindBankCard
+	}
+	return ""
+}
+
+func isMobile(d []byte) bool {
+	return len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9'
+}
+
+// isLandline: area code 010/02x (3 digits) or 0[3-9]xx (4 digits), then a
+// local number of 7-8 digits not starting with 0 or 1.
+func isLandline(d []byte) bool {
+	area := 4
+	if d[1] == '1' || d[1] == '2' {
+		area = 3
+	}
+	if d[1] == '0' || area == 3 && d[1] == '1' && d[2] != '0' {
+		return false
+	}
+	local := len(d) - area
+	return (local == 7 || local == 8) && d[area] >= '2'
+}
+
+// validID checks an 18-character resident ID (GB 11643-1999): region code
+// starting 1-8, a plausible birth date and the ISO 7064 MOD 11-2 check
+// character. x means the check character is X.
+func validID(d []byte, x bool) bool {
+	if d[0] < '1' || d[0] > '8' {
+		return false
+	}
+	num := func(s []byte) int {
+		v := 0
+		for _, c := range s {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, m, day := num(d[6:10]), num(d[10:12]), num(d[12:14])
+	if y < 1900 || y > 2100 || m < 1 || m > 12 || day < 1 || day > daysIn(y, m) {
+		return false
+	}
+	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for k := 0; k < 17; k++ {
+		sum += int(d[k]-'0') * weights[k]
+	}
+	check := "10X98765432"[sum%11]
+	if x {
+		return len(d) == 17 && check == 'X'
+	}
+	return len(d) == 18 && check == d[17]
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+func luhn(d []byte) bool {
+	sum := 0
+	for k := 0; k < len(d); k++ {
+		v := int(d[len(d)-1-k] - '0')
+		if k%2 == 1 {
+			v *= 2
+			if v > 9 {
+				v -= 9
+			}
+		}
+		sum += v
+	}
+	return sum%10 == 0
+}
+
+// ---- QQ numbers and WeChat IDs after a cue word ----
+
+type cue struct{ s, kind string }
+
+// cues in normalised form (simplified, lower case), longest first where
+// one is a prefix of another. kind "" is a generic "add me" cue: digits are
+// taken as a QQ number, a letter-led ID as WeChat.
+var cues = []cue{
+	{"qq号", KindQQ}, {"qq", KindQQ}, {"扣扣", KindQQ}, {"企鹅号", KindQQ}, {"企鹅", KindQQ}, {"q号", KindQQ},
+	{"微信号", KindWeChat}, {"微信", KindWeChat}, {"薇信", KindWeChat}, {"威信", KindWeChat},
+	{"维信", KindWeChat}, {"徽信", KindWeChat}, {"微心", KindWeChat}, {"v信", KindWeChat},
+	{"vxin", KindWeChat}, {"vx", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
+	{"加v", KindWeChat}, {"加微", KindWeChat},
+	{"加我", ""}, {"联系我", ""}, {"联系方式", ""}, {"私聊", ""}, {"加好友", ""},
+}
+
+// fillers may stand between a cue and the number: "微信号是: abc123".
+var fillers = []string{" ", ":", "=", "-", "#", "号码", "号", "是", "为", "群", "搜", "id"}
+
+var cueFirst [256]bool
+
+func init() {
+	for _, c := range cues {
+		cueFirst[c.s[0]] = true
+	}
+}
+
+func detectCued(t string, hits []span) []span {
+	for i := 0; i < len(t); i++ {
+		if !cueFirst[t[i]] {
+			continue
+		}
+		var c *cue
+		for k := range cues {
+			if strings.HasPrefix(t[i:], cues[k].s) {
+				c = &cues[k]
+				break
+			}
+		}
+		if c == nil {
+			continue
+		}
+		if c.s[0] < 0x80 && i > 0 && isLower(t[i-1]) {
+			continue // "vx" inside an English word
+		}
+		j := i + len(c.s)
+		for steps := 0; steps < 6 && j < len(t); steps++ {
+			skipped := false
+			for _, f := range fillers {
+				if strings.HasPrefix(t[j:], f) {
+					j += len(f)
+					skipped = true
+					break
+				}
+			}
+			if !skipped {
+				break
+			}
+		}
+		if j >= len(t) {
+			break
+		}
+		a := j
+		kind := ""
+		switch {
+		case isDigit(t[j]):
+			digits := 0
+			for j < len(t) && (isDigit(t[j]) || (t[j] == ' ' || t[j] == '-') && j+1 < len(t) && isDigit(t[j+1])) {
+				if isDigit(t[j]) {
+					digits++
+				}
+				j++
+			}
+			if t[a] != '0' && digits >= 5 && digits <= 11 && (j == len(t) || !isAlnum(t[j])) {
+				kind = c.kind
+				if kind == "" {
+					kind = KindQQ
+				}
+			}
+		case isLower(t[j]) && c.kind != KindQQ:
+			for j < len(t) && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') {
+				j++
+			}
+			if l := j - a; l >= 6 && l <= 20 {
+				kind = KindWeChat
+			}
+		}
+		if kind != "" && !overlaps(hits, a, j) {
+			hits = append(hits, span{a, j, kind})
+			i = j - 1
+		}
+	}
+	return hits
 }

@@ -296,7 +296,7 @@ func (z *Normalizer) foldRune(dst []token, r rune, i int32) []token {
 	if r < utf8.RuneSelf {
 		a := asciiTab[r]
 		if a.cls == clsDrop {
-			return dst
+			return extendPrev(dst, i)
 		}
 		return append(dst, token{r: rune(a.r), s: i, e: i + 1, cls: a.cls})
 	}
@@ -306,14 +306,14 @@ func (z *Normalizer) foldRune(dst []token, r rune, i int32) []token {
 		}
 		cls := slowClass(r)
 		if cls == clsDrop {
-			return dst
+			return extendPrev(dst, i)
 		}
 		return append(dst, token{r: r, s: i, e: i + 1, cls: cls})
 	}
 	inf := tblInfo[r]
 	if inf&fMapped == 0 {
 		if inf&clsMask == clsDrop {
-			return dst
+			return extendPrev(dst, i)
 		}
 		t := token{r: r, s: i, e: i + 1, cls: inf & clsMask}
 		if inf&fHomo != 0 {
@@ -333,6 +333,9 @@ func (z *Normalizer) foldRune(dst []token, r rune, i int32) []token {
 		return append(dst, token{r: s, s: i, e: i + 1, cls: classOf(s)})
 	}
 	out := foldMap[r]
+	if out == "" {
+		return extendPrev(dst, i)
+	}
 	h := homoMap[r]
 	for _, c := range out {
 		t := token{r: c, s: i, e: i + 1, cls: classOf(c)}
@@ -349,6 +352,16 @@ func (z *Normalizer) foldRune(dst []token, r rune, i int32) []token {
 			}
 		}
 		dst = append(dst, t)
+	}
+	return dst
+}
+
+// extendPrev attaches an invisible character (combining mark, keycap,
+// variation selector, zero-width) to the token before it, so a highlighted
+// match includes it: 8️⃣ maps back whole.
+func extendPrev(dst []token, i int32) []token {
+	if k := len(dst) - 1; k >= 0 && dst[k].e == i {
+		dst[k].e = i + 1
 	}
 	return dst
 }

@@ -107,8 +107,11 @@ func (z *Normalizer) dropNoise(toks []token) ([]token, bool) {
 		if !single(i) {
 			continue
 		}
+		// The separators must agree (f.u.c.k, f u c k), so a URL path
+		// like /x?y=1 is not glued together.
 		j, count := i, 1
-		for j+2 < len(segs) && segs[j+1].kind == clsSpace && single(j+2) {
+		for j+2 < len(segs) && segs[j+1].kind == clsSpace && single(j+2) &&
+			toks[segs[j+1].a].r == toks[segs[i+1].a].r {
 			j += 2
 			count++
 		}

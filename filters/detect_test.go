@@ -1,0 +1,167 @@
+package filters
+
+import (
+	"testing"
+
+	"github.com/modgate/modgate"
+)
+
+type detCase struct {
+	name, in string
+	want     []wantHit // empty: nothing must fire
+}
+
+type wantHit struct {
+	kind, text string // text: Match.Text (masked for personal data)
+}
+
+var detectCases = []detCase{
+	// mobile numbers
+	{"mobile plain", "电话13800138000", []wantHit{{KindPhone, "138****8000"}}},
+	{"mobile dashes", "call 138-0013-8000 now", []wantHit{{KindPhone, "138-****-8000"}}},
+	{"mobile spaces", "打 138 0013 8000", []wantHit{{KindPhone, "138 **** 8000"}}},
+	{"mobile dots", "138.0013.8000", []wantHit{{KindPhone, "138.****.8000"}}},
+	{"mobile fullwidth", "手机１３８００１３８０００", []wantHit{{KindPhone, "１３８****８０００"}}},
+	{"mobile numerals", "加我一三八零零一三八零零零", []wantHit{{KindPhone, "一三八****八零零零"}}},
+	{"mobile circled", "①③⑧⓪⓪①③⑧⓪⓪⓪", []wantHit{{KindPhone, "①③⑧****⑧⓪⓪⓪"}}},
+	{"mobile +86", "+86 138 0013 8000", []wantHit{{KindPhone, "86 138 **** 8000"}}},
+	{"mobile 86 no space", "8613800138000", []wantHit{{KindPhone, "86138****8000"}}},
+	{"mobile after qq cue is a phone", "qq13800138000", []wantHit{{KindPhone, "138****8000"}}},
+	{"mobile two", "13800138000或13912345678", []wantHit{{KindPhone, "138****8000"}, {KindPhone, "139****5678"}}},
+	{"mobile among words", "价格 100 13800138000", []wantHit{{KindPhone, "138****8000"}}},
+	// digits that are not phones
+	{"order number too long", "订单号20240115138001380001", nil},
+	{"twenty digits", "12345678901234567890", nil},
+	{"price", "价格 1380 元", nil},
+	{"date", "2024-01-15 13:00", nil},
+	{"twelve digits", "138001380001", nil},
+	{"second digit 2", "12800138000", nil},
+	{"decimal", "3.1415926535", nil},
+	// landlines
+	{"landline beijing", "010-62345678", []wantHit{{KindLandline, "010-62345678"}}},
+	{"landline 4-digit area", "0755-8765432", []wantHit{{KindLandline, "0755-8765432"}}},
+	{"landline bad local", "010-02345678", nil},
+	// QQ and WeChat
+	{"qq after cue", "QQ：12345678", []wantHit{{KindQQ, "12345678"}}},
+	{"qq koukou", "扣扣 987654321", []wantHit{{KindQQ, "987654321"}}},
+	{"qq penguin", "企鹅号是10001", []wantHit{{KindQQ, "10001"}}},
+	{"qq group", "qq群 123456789 快来", []wantHit{{KindQQ, "123456789"}}},
+	{"digits without cue", "房间号 12345678", nil},
+	{"qq too short", "qq 1234", nil},
+	{"qq leading zero", "qq 012345", nil},
+	{"wechat id", "加我微信: abc_123", []wantHit{{KindWeChat, "abc_123"}}},
+	{"wechat vx", "vx abc123456", []wantHit{{KindWeChat, "abc123456"}}},
+	{"wechat v信 uppercase", "V信：Zhang-San88", []wantHit{{KindWeChat, "Zhang-San88"}}},
+	{"wechat traditional cue", "請加微信 hello_world", []wantHit{{KindWeChat, "hello_world"}}},
+	{"wechat emoji cue", "🇻🇽 abcdef1", []wantHit{{KindWeChat, "abcdef1"}}},
+	{"wechat too short", "微信 abc", nil},
+	{"vx inside word", "cvx abcdefg", nil},
+	{"qq id letters ignored", "qq abcdefg", nil},
+	{"generic cue digits", "加我 55667788", []wantHit{{KindQQ, "55667788"}}},
+	// URLs and e-mail
+	{"short link", "网址 t.cn/A6abc", []wantHit{{KindURL, "t.cn/A6abc"}}},
+	{"dwz", "戳 dwz.cn/xyz 领取", []wantHit{{KindURL, "dwz.cn/xyz"}}},
+	{"http url", "see https://Example.com/a?b=1.", []wantHit{{KindURL, "https://Example.com/a?b=1"}}},
+	{"bare domain", "上 www.example.com 看看", []wantHit{{KindURL, "www.example.com"}}},
+	{"fullwidth domain", "ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ", []wantHit{{KindURL, "ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ"}}},
+	{"unknown tld", "file.js and v1.2.3", nil},
+	{"email", "邮箱 john.doe@example.com", []wantHit{{KindEmail, "j***@example.com"}}},
+	{"qq email", "12345678@qq.com", []wantHit{{KindEmail, "1***@qq.com"}}},
+	{"at without domain", "@everyone hi", nil},
+	// resident ID
+	{"id card X", "身份证 11010519491231002X", []wantHit{{KindIDCard, "110***********002X"}}},
+	{"id card digits", "440524198001010013", []wantHit{{KindIDCard, "440***********0013"}}},
+	{"id card old century", "110105188001010010", nil},
+	{"id bad checksum", "110105194912310021", nil},
+	{"id bad date", "110105194913310028", nil},
+	// bank cards
+	{"bank unionpay", "卡号 6222021234567890128", []wantHit{{KindBankCard, "***************0128"}}},
+	{"bank visa grouped", "4111 1111 1111 1111", []wantHit{{KindBankCard, "**** **** **** 1111"}}},
+	{"bank bad luhn", "6222021234567890127", nil},
+	{"bank wrong prefix", "1234567812345670", nil},
+	// nothing at all
+	{"plain chinese", "今天天气很好，我们去公园散步吧。", nil},
+	{"empty", "", nil},
+}
+
+func TestDetect(t *testing.T) {
+	z := NewNormalizer()
+	for _, c := range detectCases {
+		t.Run(c.name, func(t *testing.T) {
+			n := z.Normalize(c.in)
+			got := Detect(n, nil)
+			if len(got) != len(c.want) {
+				t.Fatalf("Detect(%q) (folded %q) = %+v, want %d hits %+v", c.in, n.Text, got, len(c.want), c.want)
+			}
+			for i, w := range c.want {
+				m := got[i]
+				if m.Subcategory != w.kind || m.Term != w.kind || m.Text != w.text {
+					t.Errorf("hit %d = %s %q, want %s %q", i, m.Subcategory, m.Text, w.kind, w.text)
+				}
+				checkMatch(t, c.in, n, m)
+			}
+		})
+	}
+}
+
+// checkMatch verifies the fields every detector match must carry.
+func checkMatch(t *testing.T, in string, n *Normalized, m modgate.Match) {
+	t.Helper()
+	if m.Source != modgate.SourceDetector {
+		t.Errorf("source %q", m.Source)
+	}
+	cat, sev := kindInfo(m.Subcategory)
+	if m.Category != cat || m.Severity != sev {
+		t.Errorf("%s: category %q severity %d, want %q %d", m.Subcategory, m.Category, m.Severity, cat, sev)
+	}
+	orig := n.OrigText(m.Start, m.End)
+	if masked(m.Subcategory) {
+		if m.Text != maskSpan(m.Subcategory, orig) || m.Text == orig {
+			t.Errorf("%s text %q is not the masked original %q", m.Subcategory, m.Text, orig)
+		}
+	} else if m.Text != orig {
+		t.Errorf("text %q, original substring %q", m.Text, orig)
+	}
+}
+
+func TestDetectCategories(t *testing.T) {
+	cases := []struct {
+		kind, cat string
+		sev       int
+	}{
+		{KindPhone, modgate.LabelPII, 1},
+		{KindIDCard, modgate.LabelPII, 2},
+		{KindBankCard, modgate.LabelPII, 2},
+		{KindLandline, modgate.LabelContact, 1},
+		{KindQQ, modgate.LabelContact, 1},
+		{KindWeChat, modgate.LabelContact, 1},
+		{KindURL, modgate.LabelContact, 1},
+		{KindEmail, modgate.LabelContact, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.kind, func(t *testing.T) {
+			if cat, sev := kindInfo(c.kind); cat != c.cat || sev != c.sev {
+				t.Errorf("kindInfo(%s) = %s %d, want %s %d", c.kind, cat, sev, c.cat, c.sev)
+			}
+		})
+	}
+}
+
+func TestDetectAppendsSorted(t *testing.T) {
+	z := NewNormalizer()
+	n := z.Normalize("邮箱 a.b@example.com 电话 13800138000 网址 t.cn/x 身份证 11010519491231002X")
+	prev := []modgate.Match{{Term: "keep", Start: 99}}
+	got := Detect(n, prev)
+	if len(got) != 5 || got[0].Term != "keep" {
+		t.Fatalf("got %+v", got)
+	}
+	kinds := []string{KindEmail, KindPhone, KindURL, KindIDCard}
+	for i, k := range kinds {
+		if got[i+1].Subcategory != k {
+			t.Errorf("hit %d = %s, want %s", i, got[i+1].Subcategory, k)
+		}
+		if i > 0 && got[i+1].Start < got[i].End {
+			t.Errorf("hits overlap or unsorted: %+v", got[1:])
+		}
+	}
+}
