@@ -1,0 +1,365 @@
+package filters
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/modgate/modgate"
+)
+
+// Errors Scan returns for unacceptable text; callers map them to their own
+// error codes (errors.Is).
+var (
+	ErrEmptyText   = errors.New("filters: text is empty")
+	ErrTooLarge    = errors.New("filters: text is too large")
+	ErrInvalidUTF8 = errors.New("filters: text is not valid UTF-8")
+)
+
+// Options configure a Filter.
+type Options struct {
+	// Engine is "compact" (default) or "cloudflare".
+	Engine string
+	// MaxTextBytes caps the text Scan accepts; 0 means
+	// modgate.DefaultMaxTextBytes.
+	MaxTextBytes int
+}
+
+// Filter screens text against one lexicon revision: normalise, match
+// (allow-list and word boundaries applied), detect contacts and personal
+// data, mask. It is immutable and safe for concurrent use.
+type Filter struct {
+	m        Matcher
+	patterns []pattern
+	entries  []entry
+	rev      string
+	nTerms   int
+	maxText  int
+	pool     sync.Pool // *scanState
+}
+
+// pattern is one distinct normalised string of the lexicon.
+type pattern struct {
+	// lead/trail say whether the pattern starts/ends with an ASCII letter
+	// or digit, which then must not touch another letter/digit in the
+	// text (word boundary: `av` is not inside `have`).
+	lead, trail uint8
+	allow       bool
+	// entries[entryStart:entryEnd] fire when the pattern matches.
+	entryStart, entryEnd int32
+}
+
+// Edge classes for word boundaries.
+const (
+	edgeOther  = 0
+	edgeLetter = 1
+	edgeDigit  = 2
+)
+
+// entry is what a pattern reports: one per distinct category of the terms
+// that normalise to it.
+type entry struct {
+	term        string // the lexicon term as written
+	category    string
+	subcategory string
+	severity    int
+}
+
+type scanState struct {
+	z     *Normalizer
+	hits  []Hit
+	allow []Hit
+}
+
+// New builds a Filter for lex. Terms that normalise to the same string are
+// merged per category (highest severity wins); allow phrases suppress a
+// term found entirely inside them.
+func New(lex modgate.Lexicon, opts Options) (*Filter, error) {
+	f := &Filter{rev: lex.Revision, maxText: opts.MaxTextBytes}
+	if f.maxText <= 0 {
+		f.maxText = modgate.DefaultMaxTextBytes
+	}
+	type draft struct {
+		allow   bool
+		entries []entry
+	}
+	index := map[string]int{}
+	var norms []string
+	var drafts []draft
+	var forms []string
+	for _, t := range lex.Terms {
+		if !t.Allow && t.Category == "" {
+			return nil, fmt.Errorf("filters: term %q (%s:%d) has no category", t.Text, t.File, t.Line)
+		}
+		if !t.Allow {
+			f.nTerms++
+		}
+		forms = numeralVariants(t.Text, forms[:0])
+		for _, form := range forms {
+			norm := NormalizeString(form)
+			if norm == "" {
+				// Lint reports these; they can never match.
+				continue
+			}
+			i, ok := index[norm]
+			if !ok {
+				i = len(norms)
+				index[norm] = i
+				norms = append(norms, norm)
+				drafts = append(drafts, draft{})
+			}
+			d := &drafts[i]
+			if t.Allow {
+				d.allow = true
+				continue
+			}
+			merged := false
+			for k := range d.entries {
+				e := &d.entries[k]
+				if e.category == t.Category && e.subcategory == t.Subcategory {
+					e.severity = max(e.severity, t.Severity)
+					merged = true
+					break
+				}
+			}
+			if !merged {
+				d.entries = append(d.entries, entry{term: t.Text, category: t.Category, subcategory: t.Subcategory, severity: t.Severity})
+			}
+		}
+	}
+	f.patterns = make([]pattern, len(norms))
+	for i, norm := range norms {
+		p := &f.patterns[i]
+		p.allow = drafts[i].allow
+		p.lead = edgeClass(norm[0])
+		p.trail = edgeClass(norm[len(norm)-1])
+		p.entryStart = int32(len(f.entries))
+		f.entries = append(f.entries, drafts[i].entries...)
+		p.entryEnd = int32(len(f.entries))
+	}
+	m, err := NewMatcher(opts.Engine, norms)
+	if err != nil {
+		return nil, err
+	}
+	f.m = m
+	f.pool.New = func() any { return &scanState{z: NewNormalizer()} }
+	return f, nil
+}
+
+func edgeClass(c byte) uint8 {
+	switch {
+	case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		return edgeLetter
+	case '0' <= c && c <= '9':
+		return edgeDigit
+	}
+	return edgeOther
+}
+
+// Revision is the lexicon revision the filter was built from.
+func (f *Filter) Revision() string { return f.rev }
+
+// Len is the number of (non-allow) lexicon terms.
+func (f *Filter) Len() int { return f.nTerms }
+
+// Check validates text the way Scan does, without scanning.
+func (f *Filter) Check(text string) error {
+	switch {
+	case len(text) > f.maxText:
+		return fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(text), f.maxText)
+	case !utf8.ValidString(text):
+		return ErrInvalidUTF8
+	case strings.TrimSpace(text) == "":
+		return ErrEmptyText
+	}
+	return nil
+}
+
+// Scan normalises text, matches the lexicon, runs the contact and
+// personal-data detectors and masks personal data. Matches are sorted by
+// Start and carry original code-point offsets.
+func (f *Filter) Scan(text string) (modgate.Findings, error) {
+	if err := f.Check(text); err != nil {
+		return modgate.Findings{}, err
+	}
+	st := f.pool.Get().(*scanState)
+	defer f.pool.Put(st)
+	n := st.z.Normalize(text)
+	st.hits = f.m.FindAll(n.Text, st.hits[:0])
+	matches := f.lexiconMatches(n, st)
+	matches = Detect(n, matches)
+	sortMatches(matches)
+	matches = dedupMatches(matches)
+	if matches == nil {
+		matches = []modgate.Match{}
+	}
+	return modgate.Findings{
+		Normalized: n.Text,
+		Matches:    matches,
+		MaskedText: Mask(text, matches),
+	}, nil
+}
+
+// lexiconMatches turns raw hits into matches: word boundaries for ASCII
+// edges, allow phrases suppress deny hits they contain.
+func (f *Filter) lexiconMatches(n *Normalized, st *scanState) []modgate.Match {
+	text := n.Text
+	st.allow = st.allow[:0]
+	hits := st.hits[:0]
+	for _, h := range st.hits {
+		p := &f.patterns[h.Pattern]
+		if !boundaryOK(text, int(h.Start), int(h.End), p) {
+			continue
+		}
+		if p.allow {
+			st.allow = append(st.allow, h)
+		}
+		if p.entryEnd > p.entryStart {
+			hits = append(hits, h)
+		}
+	}
+	var out []modgate.Match
+	for _, h := range hits {
+		if insideAllow(st.allow, h) {
+			continue
+		}
+		p := &f.patterns[h.Pattern]
+		start, end := n.Orig(int(h.Start), int(h.End))
+		orig := n.OrigText(start, end)
+		for _, e := range f.entries[p.entryStart:p.entryEnd] {
+			out = append(out, modgate.Match{
+				Term:        e.term,
+				Category:    e.category,
+				Subcategory: e.subcategory,
+				Severity:    e.severity,
+				Start:       start,
+				End:         end,
+				Text:        orig,
+				Source:      modgate.SourceLexicon,
+			})
+		}
+	}
+	return out
+}
+
+func boundaryOK(text string, s, e int, p *pattern) bool {
+	if p.lead != edgeOther && s > 0 && edgeClass(text[s-1]) == p.lead {
+		return false
+	}
+	if p.trail != edgeOther && e < len(text) && edgeClass(text[e]) == p.trail {
+		return false
+	}
+	return true
+}
+
+func insideAllow(allow []Hit, h Hit) bool {
+	for _, a := range allow {
+		if a.Start <= h.Start && h.End <= a.End {
+			return true
+		}
+	}
+	return false
+}
+
+func sortMatches(ms []modgate.Match) {
+	slices.SortStableFunc(ms, func(a, b modgate.Match) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		if a.End != b.End {
+			return a.End - b.End
+		}
+		if a.Source != b.Source {
+			return strings.Compare(a.Source, b.Source)
+		}
+		if a.Category != b.Category {
+			return strings.Compare(a.Category, b.Category)
+		}
+		if a.Subcategory != b.Subcategory {
+			return strings.Compare(a.Subcategory, b.Subcategory)
+		}
+		return strings.Compare(a.Term, b.Term)
+	})
+}
+
+// dedupMatches drops repeats of the same term on the same span (two folds
+// of the text can lead to one original span); ms must be sorted.
+func dedupMatches(ms []modgate.Match) []modgate.Match {
+	if len(ms) < 2 {
+		return ms
+	}
+	out := ms[:1]
+	for _, m := range ms[1:] {
+		if m == out[len(out)-1] {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+var (
+	cjkNumerals = []rune("一二三四五六七八九")
+	numeralOf   = map[rune]rune{'一': '1', '二': '2', '三': '3', '四': '4', '五': '5', '六': '6', '七': '7', '八': '8', '九': '9'}
+)
+
+// maxNumeralRuns bounds the variants of one term (2^runs forms).
+const maxNumeralRuns = 2
+
+// numeralVariants appends t and its numeral spellings to dst: Chinese
+// numerals written as digits (下三滥 also matches 下3滥) and a single digit
+// next to a Han character written as a numeral (5星红旗 also matches
+// 五星红旗). The normaliser does not fold numerals outside contact numbers
+// (零售 must stay 零售), so lexicon terms carry the variants instead. Zero
+// is left out on purpose: 零 builds everyday words (零售, 零食, 零钱), so
+// `0售` must not fire on 零售.
+func numeralVariants(t string, dst []string) []string {
+	dst = append(dst, t)
+	rs := []rune(t)
+	type run struct{ s, e int }
+	var runs []run
+	isHan := func(r rune) bool { return r >= 0x3400 && r <= 0x9fff }
+	for i := 0; i < len(rs); {
+		switch {
+		case numeralOf[rs[i]] != 0:
+			j := i
+			for j < len(rs) && numeralOf[rs[j]] != 0 {
+				j++
+			}
+			runs = append(runs, run{i, j})
+			i = j
+		case rs[i] >= '1' && rs[i] <= '9' &&
+			(i == 0 || !isASCIIDigit(rs[i-1])) && (i+1 == len(rs) || !isASCIIDigit(rs[i+1])) &&
+			(i > 0 && isHan(rs[i-1]) || i+1 < len(rs) && isHan(rs[i+1])):
+			runs = append(runs, run{i, i + 1})
+			i++
+		default:
+			i++
+		}
+	}
+	if len(runs) == 0 || len(runs) > maxNumeralRuns {
+		return dst
+	}
+	for mask := 1; mask < 1<<len(runs); mask++ {
+		v := append([]rune(nil), rs...)
+		for k, r := range runs {
+			if mask&(1<<k) == 0 {
+				continue
+			}
+			for i := r.s; i < r.e; i++ {
+				if d := numeralOf[v[i]]; d != 0 {
+					v[i] = d
+				} else {
+					v[i] = cjkNumerals[v[i]-'1']
+				}
+			}
+		}
+		dst = append(dst, string(v))
+	}
+	return dst
+}
+
+func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
