@@ -185,3 +185,23 @@ func TestLintNormalisesToEmpty(t *testing.T) {
 		t.Errorf("problems = %v", probs)
 	}
 }
+
+func TestDefaultSetLoads(t *testing.T) {
+	lex, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]bool{}
+	for _, term := range lex.Terms {
+		labels[term.Category] = true
+	}
+	// The starter set covers the taxonomy (pii comes from detectors).
+	for _, l := range modgate.Labels {
+		if l != modgate.LabelPII && !labels[l] {
+			t.Errorf("shipped lexicons have no %s terms", l)
+		}
+	}
+	if len(lex.Revision) != 64 {
+		t.Errorf("revision %q", lex.Revision)
+	}
+}
