@@ -1,0 +1,82 @@
+package modgate_test
+
+import data.modgate
+
+# 商场打折了，我们去看看: one or two promo words between friends
+test_little_promo_allowed if {
+	action(msg([["ads.promo", 1]])) == "allow"
+	action(msg([["ads.promo", 1], ["ads.promo", 1]])) == "allow"
+}
+
+# 全场促销，新老顾客，欢迎光临
+test_many_promo_words_reviewed if {
+	d := decide(msg([["ads.promo", 1], ["ads.promo", 1], ["ads.promo", 1]]))
+	d.action == "review"
+	d.labels == ["ads"]
+}
+
+# 特价 + phone number
+test_promo_with_phone_reviewed if {
+	action(with_det(msg([["ads.promo", 1]]), {"phone": 1})) == "review"
+}
+
+# 兼职日结 加我微信
+test_promo_with_contact_cue_reviewed if {
+	action(msg([["ads.promo", 1], ["ads.promo", 1], ["contact.cue", 1]])) == "review"
+}
+
+# 有空加我微信聊: a contact cue between friends
+test_contact_cue_alone_allowed if {
+	action(msg([["contact.cue", 1]])) == "allow"
+	action(with_det(msg([["contact.cue", 1]]), {"wechat": 1})) == "allow"
+}
+
+test_spam_vocabulary_by_severity if {
+	action(msg([["ads.spam", 2]])) == "review"
+	action(msg([["ads.spam", 3]])) == "block"
+}
+
+test_spam_with_contact_blocked if {
+	action(msg([["ads.spam", 2], ["contact.cue", 1]])) == "block"
+}
+
+# 加薇信 + a number
+test_evasive_contact_with_number_reviewed if {
+	d := decide(with_det(msg([["contact.evasive", 2]]), {"phone": 1}))
+	d.action == "review"
+	d.labels == ["contact", "pii"]
+}
+
+test_evasive_contact_alone_allowed_for_established if {
+	action(msg([["contact.evasive", 2]])) == "allow"
+}
+
+test_evasive_contact_number_and_promo_blocked if {
+	action(with_det(msg([["contact.evasive", 2], ["ads.promo", 1]]), {"wechat": 1})) == "block"
+}
+
+test_new_account_posting_link_reviewed if {
+	i := with_det(base, {"url": 1})
+	action(i) == "allow"
+	action(new_sender(i)) == "review"
+	"contact.new_account" in rules(new_sender(i))
+}
+
+test_unknown_account_age_not_treated_as_new if {
+	i := object.union(with_det(base, {"url": 1}), {"sender": {"account": "unknown", "verified_org": false}})
+	action(i) == "allow"
+}
+
+test_many_links_reviewed if {
+	action(with_det(base, {"url": 2, "qq": 1})) == "review"
+}
+
+test_verified_brand_may_promote if {
+	i := with_det(msg([["ads.promo", 1], ["ads.promo", 1], ["ads.promo", 1]]), {"phone": 1})
+	action(verified(i)) == "allow"
+	action(verified(msg([["ads.spam", 3]]))) == "block"
+}
+
+test_promo_threshold_is_a_tunable if {
+	action(msg([["ads.promo", 1], ["ads.promo", 1]])) == "review" with data.tunables.ads.promo_review_count as 2
+}

@@ -1,0 +1,84 @@
+package modgate_test
+
+import data.modgate
+
+# --- gambling ---
+
+# 警方打击赌博 / 买了张彩票
+test_gambling_topic_allowed if {
+	action(msg([["gambling.topic", 1]])) == "allow"
+}
+
+test_gambling_game_reviewed if {
+	action(msg([["gambling.game", 2]])) == "review"
+}
+
+test_gambling_solicit_blocked if {
+	d := decide(msg([["gambling.solicit", 3]]))
+	d.action == "block"
+	d.labels == ["gambling"]
+}
+
+test_gambling_game_with_contact_blocked if {
+	action(msg([["gambling.game", 2], ["contact.cue", 1]])) == "block"
+}
+
+test_gambling_topic_with_number_reviewed if {
+	action(with_det(msg([["gambling.topic", 1]]), {"qq": 1})) == "review"
+}
+
+# --- porn ---
+
+# 警方打击色情
+test_porn_topic_allowed if {
+	action(msg([["porn.topic", 1]])) == "allow"
+}
+
+test_porn_by_severity if {
+	action(msg([["porn.suggestive", 2]])) == "review"
+	action(msg([["porn.explicit", 3]])) == "block"
+}
+
+test_porn_suggestive_with_contact_blocked if {
+	action(msg([["porn.suggestive", 2], ["contact.evasive", 2]])) == "block"
+}
+
+# --- abuse ---
+
+# 他妈的今天好累: one mild swear word
+test_mild_swearing_allowed if {
+	action(msg([["abuse.mild", 1]])) == "allow"
+	action(msg([["abuse.mild", 1], ["abuse.mild", 1]])) == "allow"
+}
+
+test_many_mild_swear_words_reviewed if {
+	action(msg([["abuse.mild", 1], ["abuse.mild", 1], ["abuse.mild", 1]])) == "review"
+}
+
+test_abuse_by_severity if {
+	action(msg([["abuse.insult", 2]])) == "review"
+	action(msg([["abuse.severe", 3]])) == "block"
+}
+
+# --- illegal ---
+
+# 禁毒宣传：远离毒品
+test_illegal_topic_allowed if {
+	action(msg([["illegal.topic", 1]])) == "allow"
+}
+
+test_illegal_goods_blocked if {
+	action(msg([["illegal.drug", 3]])) == "block"
+	action(msg([["illegal.weapon", 3]])) == "block"
+	action(msg([["illegal.fraud", 3]])) == "block"
+}
+
+test_document_services_reviewed if {
+	action(msg([["illegal.document", 2]])) == "review"
+	action(msg([["illegal.document", 3]])) == "block"
+}
+
+# 办证 + 电话
+test_illegal_topic_with_contact_reviewed if {
+	action(with_det(msg([["illegal.topic", 1]]), {"phone": 1})) == "review"
+}

@@ -1,0 +1,110 @@
+# Tests for decision.rego, plus the helpers every *_test.rego uses to build
+# inputs the way the Go engine does (see README.md for the input shape).
+package modgate_test
+
+import data.modgate
+
+# base is a clean message from an established, unverified sender.
+base := {
+	"labels": {},
+	"subs": {},
+	"detectors": {},
+	"sender": {"account": "established", "verified_org": false},
+	"group": {"kind": "personal"},
+	"tenant": "",
+	"violations": {"count": 0, "ads": 0},
+	"max_severity": 0,
+}
+
+# msg builds an input from lexicon hits, one [label.subcategory, severity]
+# pair per distinct term: msg([["finance.promise", 3], ["finance.topic", 1]]).
+msg(terms) := object.union(base, {
+	"subs": {s: feat(terms, s) | some t in terms; s := t[0]},
+	"labels": {l: lfeat(terms, l) | some t in terms; l := split(t[0], ".")[0]},
+	"max_severity": max(array.concat([0], [t[1] | some t in terms])),
+})
+
+feat(terms, s) := {"n": count([1 | some t in terms; t[0] == s]), "max": max([t[1] | some t in terms; t[0] == s])}
+
+lfeat(terms, l) := {
+	"n": count([1 | some t in terms; split(t[0], ".")[0] == l]),
+	"max": max([t[1] | some t in terms; split(t[0], ".")[0] == l]),
+}
+
+# with_det adds detector hits: with_det(msg([]), {"phone": 1}).
+with_det(i, dets) := object.union(i, {"detectors": dets})
+
+new_sender(i) := object.union(i, {"sender": {"account": "new", "verified_org": false}})
+
+verified(i) := object.union(i, {"sender": {"account": "established", "verified_org": true}})
+
+decide(i) := d if {
+	d := modgate.decision with input as i
+}
+
+action(i) := decide(i).action
+
+rules(i) := {r.rule | some r in decide(i).reasons}
+
+# --- decision.rego ------------------------------------------------------------
+
+test_clean_message_allowed if {
+	d := decide(base)
+	d.action == "allow"
+	d.labels == []
+	d.reasons == []
+	d.enforcement == ""
+	d.severity == 0
+}
+
+test_strongest_action_wins if {
+	# a review (finance.solicit) and a block (porn.explicit) together block
+	d := decide(msg([["finance.solicit", 2], ["porn.explicit", 3]]))
+	d.action == "block"
+	d.labels == ["finance", "porn"]
+	d.severity == 3
+}
+
+test_reasons_most_severe_first if {
+	d := decide(msg([["finance.solicit", 2], ["porn.explicit", 3]]))
+	d.reasons[0].rule == "porn.explicit"
+	d.reasons[1].rule == "finance.solicit"
+}
+
+test_severity_includes_signal_matches if {
+	# a topic word alone changes nothing but still reports its severity
+	d := decide(msg([["finance.topic", 1]]))
+	d.action == "allow"
+	d.severity == 1
+}
+
+test_disabled_label_is_ignored if {
+	d := decide(msg([["abuse.insult", 2]])) with data.tunables.disabled_labels as ["abuse"]
+	d.action == "allow"
+	d.labels == []
+}
+
+test_block_labels_promote_review if {
+	action(msg([["abuse.insult", 2]])) == "review"
+	action(msg([["abuse.insult", 2]])) == "block" with data.tunables.block_labels as ["abuse"]
+}
+
+test_verified_org_exemption_is_per_rule if {
+	i := msg([["finance.solicit", 2]])
+	action(i) == "review"
+	action(verified(i)) == "allow"
+
+	# promises are never exempt
+	action(verified(msg([["finance.promise", 3]]))) == "block"
+}
+
+test_exemption_list_is_a_tunable if {
+	i := verified(msg([["finance.solicit", 2]]))
+	action(i) == "review" with data.tunables.verified_org_exempt as []
+}
+
+test_custom_label_by_severity if {
+	action(msg([["fraud_x.scam", 3]])) == "block"
+	action(msg([["fraud_x.scam", 2]])) == "review"
+	action(msg([["fraud_x.scam", 1]])) == "allow"
+}

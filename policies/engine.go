@@ -1,0 +1,332 @@
+package policies
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/modgate/modgate"
+)
+
+// Query is the entry point every policy set must define.
+const Query = "data.modgate.decision"
+
+// Options tune Load.
+type Options struct {
+	// SkipTests skips running *_test.rego at load (they run by default).
+	SkipTests bool
+	// NoMemo disables the decision memo even when the policies allow it
+	// (benchmarks compare both).
+	NoMemo bool
+}
+
+// Input is what level 1 found about one message.
+type Input struct {
+	Message    *modgate.Message
+	Findings   *modgate.Findings
+	Violations modgate.Violations
+}
+
+// Decision is the policy's answer for one message.
+type Decision struct {
+	Action      string
+	Labels      []string
+	Reasons     []modgate.Reason
+	Enforcement string
+	Severity    int
+}
+
+// Engine is one loaded, tested and prepared policy set. It is immutable and
+// safe for concurrent use; a new revision is a new Engine (and a new memo).
+type Engine struct {
+	revision       string
+	query          rego.PreparedEvalQuery
+	newAccountDays int
+	memo           *memo // nil when the policies are not memo-safe
+	memoReason     string
+}
+
+// Revision is the hex sha256 of the policy files and data.json.
+func (e *Engine) Revision() string { return e.revision }
+
+// Memoised reports whether decisions are memoised and, if not, why.
+func (e *Engine) Memoised() (bool, string) { return e.memo != nil, e.memoReason }
+
+// LoadDir loads the policy folder dir (top-level *.rego and data.json;
+// subfolders such as testdata are ignored). Problems name files as dir/file.
+func LoadDir(ctx context.Context, dir string, opts Options) (*Engine, error) {
+	fsys, err := dirFS(dir)
+	if err != nil {
+		return nil, err
+	}
+	return load(ctx, fsys, dir, opts)
+}
+
+func dirFS(dir string) (fs.FS, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("policies: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("policies: %s is not a directory", dir)
+	}
+	return os.DirFS(dir), nil
+}
+
+// Load loads the policy set in the root of fsys.
+func Load(ctx context.Context, fsys fs.FS, opts Options) (*Engine, error) {
+	return load(ctx, fsys, "", opts)
+}
+
+// policySet is a parsed policy folder.
+type policySet struct {
+	modules        map[string]*ast.Module // production modules (no tests)
+	tests          map[string]*ast.Module // *_test.rego
+	data           map[string]any
+	newAccountDays int
+	revision       string
+}
+
+func readSet(fsys fs.FS, prefix string) (*policySet, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("policies: read %s: %w", displayDir(prefix), err)
+	}
+	set := &policySet{modules: map[string]*ast.Module{}, tests: map[string]*ast.Module{}}
+	var problems []Problem
+	h := sha256.New()
+	var haveData bool
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0 {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !strings.HasSuffix(name, ".rego") && name != DataFile {
+			continue
+		}
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) || isDir(fsys, name) {
+				continue // dangling symlink or a folder named *.rego
+			}
+			return nil, fmt.Errorf("policies: read %s: %w", name, err)
+		}
+		file := displayName(prefix, name)
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(src))
+		h.Write(src)
+		if name == DataFile {
+			haveData = true
+			data, days, ps := parseTunables(file, src)
+			problems = append(problems, ps...)
+			set.data, set.newAccountDays = data, days
+			continue
+		}
+		mod, err := ast.ParseModuleWithOpts(file, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			problems = append(problems, problemsFromAST(err)...)
+			continue
+		}
+		if mod == nil {
+			problems = append(problems, Problem{File: file, Line: 1, Message: "empty policy file (no package)"})
+			continue
+		}
+		if strings.HasSuffix(name, "_test.rego") {
+			set.tests[file] = mod
+		} else {
+			set.modules[file] = mod
+		}
+	}
+	if !haveData {
+		problems = append(problems, Problem{File: displayName(prefix, DataFile), Message: "missing: the policies read their tunables from it"})
+	}
+	if len(set.modules) == 0 && len(problems) == 0 {
+		problems = append(problems, Problem{File: displayDir(prefix), Message: "no policy (*.rego) files"})
+	}
+	if len(problems) > 0 {
+		return nil, &LoadError{Problems: problems}
+	}
+	set.revision = hex.EncodeToString(h.Sum(nil))
+	return set, nil
+}
+
+func isDir(fsys fs.FS, name string) bool {
+	st, err := fs.Stat(fsys, name)
+	return err == nil && st.IsDir()
+}
+
+func displayName(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return filepath.Join(prefix, name)
+}
+
+func displayDir(prefix string) string {
+	if prefix == "" {
+		return "."
+	}
+	return prefix
+}
+
+func (s *policySet) store() storage.Store {
+	return inmem.NewFromObjectWithOpts(s.data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+}
+
+func load(ctx context.Context, fsys fs.FS, prefix string, opts Options) (*Engine, error) {
+	set, err := readSet(fsys, prefix)
+	if err != nil {
+		return nil, err
+	}
+	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	compiler.Compile(copyModules(set.modules))
+	if compiler.Failed() {
+		return nil, &LoadError{Problems: problemsFromAST(compiler.Errors)}
+	}
+	if len(compiler.GetRulesExact(ast.MustParseRef(Query))) == 0 {
+		return nil, &LoadError{Problems: []Problem{{File: displayDir(prefix),
+			Message: "no rule defines " + Query + " (package modgate, rule decision)"}}}
+	}
+	if !opts.SkipTests {
+		results, err := runTests(ctx, set, false)
+		if err != nil {
+			return nil, err
+		}
+		var problems []Problem
+		for _, r := range results {
+			if !r.Pass && !r.Skip {
+				problems = append(problems, Problem{File: r.File, Line: r.Line, Message: "test " + r.Name + " failed" + suffix(r.Message)})
+			}
+		}
+		if len(problems) > 0 {
+			return nil, &LoadError{Problems: problems}
+		}
+	}
+	pq, err := rego.New(
+		rego.Query(Query),
+		rego.Compiler(compiler),
+		rego.Store(set.store()),
+		// Hand back the AST result: decoding it directly into a Decision
+		// skips OPA's conversion to Go maps.
+		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, &LoadError{Problems: problemsFromAST(err)}
+	}
+	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays}
+	if reason := memoUnsafe(compiler); reason != "" {
+		e.memoReason = reason
+	} else if opts.NoMemo {
+		e.memoReason = "disabled by option"
+	} else {
+		e.memo = newMemo(memoSize)
+	}
+	return e, nil
+}
+
+func suffix(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	return ": " + msg
+}
+
+func copyModules(in map[string]*ast.Module) map[string]*ast.Module {
+	out := make(map[string]*ast.Module, len(in))
+	for k, m := range in {
+		out[k] = m.Copy()
+	}
+	return out
+}
+
+// memoUnsafe explains why decisions of this policy set may not be memoised
+// on the feature vector: a rule reads per-message data (input.matches, the
+// whole input, input under a variable key) or calls a non-deterministic
+// builtin (time, random, http). Empty means memo-safe.
+func memoUnsafe(c *ast.Compiler) string {
+	var reason string
+	for _, name := range sortedKeys(c.Modules) {
+		mod := c.Modules[name]
+		ast.WalkTerms(mod, func(t *ast.Term) bool {
+			if reason != "" {
+				return true
+			}
+			switch v := t.Value.(type) {
+			case ast.Ref:
+				if v.HasPrefix(ast.InputRootRef) {
+					if len(v) < 2 {
+						reason = fmt.Sprintf("%s:%d reads the whole input", locFile(t), locRow(t))
+					} else if s, ok := v[1].Value.(ast.String); !ok || !memoFeature[string(s)] {
+						reason = fmt.Sprintf("%s:%d reads %v, which is per-message data", locFile(t), locRow(t), v)
+					}
+				}
+			case ast.Call:
+				if r := nondeterministic(v[0]); r != "" {
+					reason = fmt.Sprintf("%s:%d calls non-deterministic builtin %s", locFile(t), locRow(t), r)
+				}
+			}
+			return false
+		})
+		ast.WalkExprs(mod, func(x *ast.Expr) bool {
+			if reason == "" && x.IsCall() {
+				if r := nondeterministic(ast.NewTerm(x.Operator())); r != "" {
+					reason = fmt.Sprintf("%s:%d calls non-deterministic builtin %s", x.Location.File, x.Location.Row, r)
+				}
+			}
+			return false
+		})
+		if reason != "" {
+			return reason
+		}
+	}
+	return ""
+}
+
+func nondeterministic(op *ast.Term) string {
+	ref, ok := op.Value.(ast.Ref)
+	if !ok {
+		return ""
+	}
+	if b, ok := ast.BuiltinMap[ref.String()]; ok && b.Nondeterministic {
+		return b.Name
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func locFile(t *ast.Term) string {
+	if t.Location == nil {
+		return "?"
+	}
+	return t.Location.File
+}
+
+func locRow(t *ast.Term) int {
+	if t.Location == nil {
+		return 0
+	}
+	return t.Location.Row
+}
+

@@ -1,0 +1,461 @@
+package policies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/modgate/modgate"
+)
+
+// memoFeature lists the top-level input keys that are part of the canonical
+// feature vector. A policy that reads any other input key (input.matches)
+// sees per-message data, so its decisions are not memoised.
+var memoFeature = map[string]bool{
+	"labels": true, "subs": true, "detectors": true, "sender": true,
+	"group": true, "tenant": true, "violations": true, "max_severity": true,
+}
+
+// detectorKinds are the detector subcategories of package filters; a match
+// with Source "detector" (or, without a source, one of these kinds) counts
+// under input.detectors instead of the lexicon features.
+var detectorKinds = map[string]bool{
+	"phone": true, "landline": true, "qq": true, "wechat": true, "url": true,
+	"email": true, "id_card": true, "bank_card": true,
+}
+
+// Account buckets (input.sender.account).
+const (
+	AccountNew         = "new"
+	AccountEstablished = "established"
+	AccountUnknown     = "unknown"
+)
+
+type feat struct {
+	key    string
+	n, max int
+}
+
+// features is the canonical feature vector of one message.
+type features struct {
+	labels, subs, dets []feat // sorted by key
+	account            string
+	verified           bool
+	groupKind, tenant  string
+	vCount, vAds       int
+	maxSev             int
+}
+
+func isDetector(m *modgate.Match) bool {
+	if m.Source != "" {
+		return m.Source == modgate.SourceDetector
+	}
+	return detectorKinds[m.Subcategory] && (m.Category == modgate.LabelContact || m.Category == modgate.LabelPII)
+}
+
+// contained reports whether match i lies strictly inside another match of
+// the same category: 一手货源 already says what 货源 would, so only the
+// longer term counts.
+func contained(ms []modgate.Match, i int) bool {
+	a := &ms[i]
+	for j := range ms {
+		b := &ms[j]
+		if j == i || b.Category != a.Category || b.Source != a.Source {
+			continue
+		}
+		if b.Start <= a.Start && a.End <= b.End && (b.End-b.Start) > (a.End-a.Start) {
+			return true
+		}
+	}
+	return false
+}
+
+func bump(fs []feat, key string, sev int, count bool) []feat {
+	for i := range fs {
+		if fs[i].key == key {
+			if count {
+				fs[i].n++
+			}
+			fs[i].max = max(fs[i].max, sev)
+			return fs
+		}
+	}
+	n := 0
+	if count {
+		n = 1
+	}
+	return append(fs, feat{key: key, n: n, max: sev})
+}
+
+func (e *Engine) features(in *Input, f *features) {
+	msg, fd := in.Message, in.Findings
+	f.account = AccountUnknown
+	if msg != nil {
+		if age := msg.Sender.AccountAgeDays; age != nil {
+			f.account = AccountEstablished
+			if *age < e.newAccountDays {
+				f.account = AccountNew
+			}
+		}
+		f.verified = msg.Sender.VerifiedOrg
+		f.groupKind = msg.Group.Kind
+		f.tenant = msg.Tenant
+	}
+	f.vCount, f.vAds = in.Violations.Count, in.Violations.Ads
+	if fd == nil {
+		return
+	}
+	ms := fd.Matches
+	for i := range ms {
+		m := &ms[i]
+		f.maxSev = max(f.maxSev, m.Severity)
+		if isDetector(m) {
+			kind := m.Subcategory
+			if kind == "" {
+				kind = m.Category
+			}
+			f.dets = bump(f.dets, kind, m.Severity, true)
+			continue
+		}
+		if m.Category == "" || contained(ms, i) {
+			continue
+		}
+		// Count distinct terms: a term repeated in the message counts once.
+		dup := false
+		for j := 0; j < i; j++ {
+			p := &ms[j]
+			if p.Term == m.Term && p.Category == m.Category && p.Subcategory == m.Subcategory && !isDetector(p) && !contained(ms, j) {
+				dup = true
+				break
+			}
+		}
+		f.labels = bump(f.labels, m.Category, m.Severity, !dup)
+		if m.Subcategory != "" {
+			f.subs = bump(f.subs, m.Category+"."+m.Subcategory, m.Severity, !dup)
+		}
+	}
+	sortFeats(f.labels)
+	sortFeats(f.subs)
+	sortFeats(f.dets)
+}
+
+func sortFeats(fs []feat) {
+	if len(fs) > 1 {
+		sort.Slice(fs, func(i, j int) bool { return fs[i].key < fs[j].key })
+	}
+}
+
+// appendKey writes the canonical memo key of f.
+func (f *features) appendKey(b []byte) []byte {
+	for _, sec := range [...][]feat{f.labels, f.subs, f.dets} {
+		for _, x := range sec {
+			b = append(b, x.key...)
+			b = append(b, 0)
+			b = strconv.AppendInt(b, int64(x.n), 10)
+			b = append(b, 0)
+			b = strconv.AppendInt(b, int64(x.max), 10)
+			b = append(b, 1)
+		}
+		b = append(b, 2)
+	}
+	b = append(b, f.account...)
+	b = append(b, 0)
+	if f.verified {
+		b = append(b, 'v')
+	}
+	b = append(b, 0)
+	b = strconv.AppendQuote(b, f.groupKind)
+	b = strconv.AppendQuote(b, f.tenant)
+	b = strconv.AppendInt(b, int64(f.vCount), 10)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(f.vAds), 10)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(f.maxSev), 10)
+	return b
+}
+
+// Interned key terms: building the input allocates only the values.
+var (
+	kLabels      = ast.StringTerm("labels")
+	kSubs        = ast.StringTerm("subs")
+	kDetectors   = ast.StringTerm("detectors")
+	kSender      = ast.StringTerm("sender")
+	kAccount     = ast.StringTerm("account")
+	kVerified    = ast.StringTerm("verified_org")
+	kGroup       = ast.StringTerm("group")
+	kKind        = ast.StringTerm("kind")
+	kTenant      = ast.StringTerm("tenant")
+	kViolations  = ast.StringTerm("violations")
+	kCount       = ast.StringTerm("count")
+	kAds         = ast.StringTerm("ads")
+	kMaxSeverity = ast.StringTerm("max_severity")
+	kN           = ast.StringTerm("n")
+	kMax         = ast.StringTerm("max")
+	kMatches     = ast.StringTerm("matches")
+	kTerm        = ast.StringTerm("term")
+	kCategory    = ast.StringTerm("category")
+	kSubcategory = ast.StringTerm("subcategory")
+	kSeverity    = ast.StringTerm("severity")
+	kStart       = ast.StringTerm("start")
+	kEnd         = ast.StringTerm("end")
+	kSource      = ast.StringTerm("source")
+
+	kAction      = ast.StringTerm("action")
+	kReasons     = ast.StringTerm("reasons")
+	kEnforcement = ast.StringTerm("enforcement")
+	kRule        = ast.StringTerm("rule")
+	kLabel       = ast.StringTerm("label")
+	kMessage     = ast.StringTerm("message")
+
+	accountTerms = map[string]*ast.Term{
+		AccountNew: ast.StringTerm(AccountNew), AccountEstablished: ast.StringTerm(AccountEstablished),
+		AccountUnknown: ast.StringTerm(AccountUnknown),
+	}
+	smallInts [64]*ast.Term
+)
+
+func init() {
+	for i := range smallInts {
+		smallInts[i] = ast.InternedTerm(i)
+	}
+}
+
+func intTerm(i int) *ast.Term {
+	if i >= 0 && i < len(smallInts) {
+		return smallInts[i]
+	}
+	return ast.IntNumberTerm(i)
+}
+
+func featObject(fs []feat) *ast.Term {
+	kv := make([][2]*ast.Term, len(fs))
+	for i, x := range fs {
+		kv[i] = [2]*ast.Term{ast.StringTerm(x.key), ast.ObjectTerm(
+			ast.Item(kN, intTerm(x.n)), ast.Item(kMax, intTerm(x.max)))}
+	}
+	return ast.ObjectTerm(kv...)
+}
+
+func detObject(fs []feat) *ast.Term {
+	kv := make([][2]*ast.Term, len(fs))
+	for i, x := range fs {
+		kv[i] = [2]*ast.Term{ast.StringTerm(x.key), intTerm(x.n)}
+	}
+	return ast.ObjectTerm(kv...)
+}
+
+// inputValue builds the OPA input directly as an AST value (no JSON round
+// trip). Matches are only included when a rule reads them.
+func (e *Engine) inputValue(f *features, in *Input) ast.Value {
+	items := [][2]*ast.Term{
+		{kLabels, featObject(f.labels)},
+		{kSubs, featObject(f.subs)},
+		{kDetectors, detObject(f.dets)},
+		{kSender, ast.ObjectTerm(ast.Item(kAccount, accountTerms[f.account]), ast.Item(kVerified, ast.InternedTerm(f.verified)))},
+		{kGroup, ast.ObjectTerm(ast.Item(kKind, ast.StringTerm(f.groupKind)))},
+		{kTenant, ast.StringTerm(f.tenant)},
+		{kViolations, ast.ObjectTerm(ast.Item(kCount, intTerm(f.vCount)), ast.Item(kAds, intTerm(f.vAds)))},
+		{kMaxSeverity, intTerm(f.maxSev)},
+	}
+	if e.memo == nil && in.Findings != nil {
+		ms := in.Findings.Matches
+		arr := make([]*ast.Term, len(ms))
+		for i := range ms {
+			m := &ms[i]
+			arr[i] = ast.ObjectTerm(
+				ast.Item(kTerm, ast.StringTerm(m.Term)),
+				ast.Item(kCategory, ast.StringTerm(m.Category)),
+				ast.Item(kSubcategory, ast.StringTerm(m.Subcategory)),
+				ast.Item(kSeverity, intTerm(m.Severity)),
+				ast.Item(kStart, intTerm(m.Start)),
+				ast.Item(kEnd, intTerm(m.End)),
+				ast.Item(kSource, ast.StringTerm(m.Source)),
+			)
+		}
+		items = append(items, [2]*ast.Term{kMatches, ast.ArrayTerm(arr...)})
+	}
+	return ast.NewObject(items...)
+}
+
+var keyPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// ErrUndefined is returned when the policy set produced no decision.
+var ErrUndefined = errors.New("policies: " + Query + " is undefined for this input")
+
+// Decide evaluates the policy on what level 1 found. An evaluation error
+// (e.g. a rule with conflicting outputs) affects only this message.
+func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
+	var f features
+	var lab, sub, det [8]feat
+	f.labels, f.subs, f.dets = lab[:0], sub[:0], det[:0]
+	e.features(&in, &f)
+
+	var kp *[]byte
+	if e.memo != nil {
+		kp = keyPool.Get().(*[]byte)
+		defer keyPool.Put(kp)
+		*kp = f.appendKey((*kp)[:0])
+		if d, ok := e.memo.get(*kp); ok {
+			return d.clone(), nil
+		}
+	}
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(e.inputValue(&f, &in)))
+	if err != nil {
+		return Decision{}, fmt.Errorf("policies: eval: %w", err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return Decision{}, ErrUndefined
+	}
+	t, ok := rs[0].Expressions[0].Value.(*ast.Term)
+	if !ok {
+		return Decision{}, fmt.Errorf("policies: unexpected result type %T", rs[0].Expressions[0].Value)
+	}
+	d, err := decodeDecision(t.Value)
+	if err != nil {
+		return Decision{}, err
+	}
+	if e.memo != nil {
+		e.memo.put(*kp, d)
+		return d.clone(), nil
+	}
+	return d, nil
+}
+
+func (d Decision) clone() Decision {
+	d.Labels = slices.Clone(d.Labels)
+	d.Reasons = slices.Clone(d.Reasons)
+	return d
+}
+
+func decodeDecision(v ast.Value) (Decision, error) {
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return Decision{}, fmt.Errorf("policies: %s must be an object, got %s", Query, ast.ValueName(v))
+	}
+	var d Decision
+	var err error
+	if d.Action, err = str(obj, kAction); err != nil {
+		return Decision{}, err
+	}
+	switch d.Action {
+	case modgate.ActionAllow, modgate.ActionReview, modgate.ActionBlock:
+	default:
+		return Decision{}, fmt.Errorf("policies: %s.action must be allow, review or block, got %q", Query, d.Action)
+	}
+	if t := obj.Get(kEnforcement); t != nil {
+		if d.Enforcement, err = str(obj, kEnforcement); err != nil {
+			return Decision{}, err
+		}
+	}
+	if t := obj.Get(kSeverity); t != nil {
+		n, ok := t.Value.(ast.Number)
+		if !ok {
+			return Decision{}, fmt.Errorf("policies: %s.severity must be a number", Query)
+		}
+		i, ok := n.Int()
+		if !ok {
+			return Decision{}, fmt.Errorf("policies: %s.severity must be an integer", Query)
+		}
+		d.Severity = i
+	}
+	if t := obj.Get(kLabels); t != nil {
+		if err := eachElem(t.Value, func(x *ast.Term) error {
+			s, ok := x.Value.(ast.String)
+			if !ok {
+				return fmt.Errorf("policies: %s.labels must hold strings", Query)
+			}
+			d.Labels = append(d.Labels, string(s))
+			return nil
+		}); err != nil {
+			return Decision{}, err
+		}
+	}
+	if t := obj.Get(kReasons); t != nil {
+		if err := eachElem(t.Value, func(x *ast.Term) error {
+			r, ok := x.Value.(ast.Object)
+			if !ok {
+				return fmt.Errorf("policies: %s.reasons must hold objects", Query)
+			}
+			var reason modgate.Reason
+			var err error
+			if reason.Rule, err = str(r, kRule); err != nil {
+				return err
+			}
+			reason.Label, _ = str(r, kLabel)
+			reason.Message, _ = str(r, kMessage)
+			d.Reasons = append(d.Reasons, reason)
+			return nil
+		}); err != nil {
+			return Decision{}, err
+		}
+	}
+	if d.Labels == nil {
+		d.Labels = []string{}
+	}
+	if d.Reasons == nil {
+		d.Reasons = []modgate.Reason{}
+	}
+	return d, nil
+}
+
+func eachElem(v ast.Value, fn func(*ast.Term) error) error {
+	switch c := v.(type) {
+	case *ast.Array:
+		for i := 0; i < c.Len(); i++ {
+			if err := fn(c.Elem(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case ast.Set:
+		return eachElem(c.Sorted(), fn)
+	}
+	return fmt.Errorf("policies: expected an array or set, got %s", ast.ValueName(v))
+}
+
+func str(obj ast.Object, key *ast.Term) (string, error) {
+	t := obj.Get(key)
+	if t == nil {
+		return "", fmt.Errorf("policies: decision field %v missing", key)
+	}
+	s, ok := t.Value.(ast.String)
+	if !ok {
+		return "", fmt.Errorf("policies: decision field %v must be a string, got %s", key, ast.ValueName(t.Value))
+	}
+	return string(s), nil
+}
+
+// memoSize bounds the decision memo; when full it starts over, which is
+// cheap and keeps the hot (clean, common-flood) vectors coming straight back.
+const memoSize = 8192
+
+type memo struct {
+	mu  sync.RWMutex
+	m   map[string]Decision
+	cap int
+}
+
+func newMemo(n int) *memo { return &memo{m: make(map[string]Decision, n), cap: n} }
+
+func (m *memo) get(key []byte) (Decision, bool) {
+	m.mu.RLock()
+	d, ok := m.m[string(key)]
+	m.mu.RUnlock()
+	return d, ok
+}
+
+func (m *memo) put(key []byte, d Decision) {
+	m.mu.Lock()
+	if len(m.m) >= m.cap {
+		clear(m.m)
+	}
+	m.m[string(key)] = d
+	m.mu.Unlock()
+}

@@ -1,0 +1,3 @@
+package modgate
+
+default decision := {"action": "allow", "labels": [], "reasons": [], "enforcement": "", "severity": 0}

@@ -1,0 +1,3 @@
+package modgate
+
+verdict := "allow"

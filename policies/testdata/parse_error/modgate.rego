@@ -1,0 +1,7 @@
+package modgate
+
+decision := {"action": "allow"}
+
+# a missing closing brace below
+broken if {
+	input.x == 1

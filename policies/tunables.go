@@ -1,0 +1,278 @@
+package policies
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// DataFile is the tunables file that sits next to the policies. Its
+// top-level object is mounted at the root of OPA's data document, so rules
+// read data.tunables.… (and `opa test .` in the folder sees the same).
+const DataFile = "data.json"
+
+// kinds of values in the tunables schema.
+const (
+	kInt     = "integer"
+	kBool    = "boolean"
+	kStrings = "list of strings"
+	kObject  = "object" // free-form object (operator extensions)
+)
+
+// tunablesSchema is the shape data.json must have. Nested maps are objects
+// whose keys are all required and no others are allowed, so a typo in a key
+// is an error instead of a silently ignored setting; "custom" is free-form
+// for operators' own rules.
+var tunablesSchema = map[string]any{
+	"tunables": map[string]any{
+		"new_account_days":    kInt,
+		"block_labels":        kStrings,
+		"disabled_labels":     kStrings,
+		"verified_org_exempt": kStrings,
+		"contact": map[string]any{
+			"detector_kinds": kStrings,
+			"flood_count":    kInt,
+		},
+		"ads": map[string]any{
+			"promo_review_count":          kInt,
+			"promo_with_contact_cue":      kInt,
+			"promo_with_contact_detector": kInt,
+		},
+		"abuse": map[string]any{
+			"mild_review_count": kInt,
+		},
+		"pii": map[string]any{
+			"review_kinds":       kStrings,
+			"exempt_group_kinds": kStrings,
+			"phone_review_count": kInt,
+		},
+		"discipline": map[string]any{
+			"remove_after_violations": kInt,
+			"remove_after_ads":        kInt,
+			"warn_after_violations":   kInt,
+		},
+		"custom": kObject,
+	},
+}
+
+// parseTunables decodes and validates data.json. It returns the document for
+// OPA's store, the new-account threshold Go needs to bucket account age, and
+// problems located by line.
+func parseTunables(file string, src []byte) (map[string]any, int, []Problem) {
+	lines, err := keyLines(src)
+	if err != nil {
+		return nil, 0, []Problem{{File: file, Line: lineOf(src, jsonErrOffset(err, src)), Message: "invalid JSON: " + err.Error()}}
+	}
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, 0, []Problem{{File: file, Line: lineOf(src, jsonErrOffset(err, src)), Message: "invalid JSON: " + err.Error()}}
+	}
+	var problems []Problem
+	checkShape(file, lines, "", doc, tunablesSchema, &problems)
+	if len(problems) > 0 {
+		return nil, 0, problems
+	}
+	// Re-decode with plain numbers for the store.
+	var data map[string]any
+	if err := json.Unmarshal(src, &data); err != nil {
+		return nil, 0, []Problem{{File: file, Line: 1, Message: "invalid JSON: " + err.Error()}}
+	}
+	days := int(data["tunables"].(map[string]any)["new_account_days"].(float64))
+	return data, days, nil
+}
+
+func checkShape(file string, lines map[string]int, path string, v any, schema any, out *[]Problem) {
+	line := lines[path]
+	if line == 0 {
+		line = 1
+	}
+	bad := func(format string, args ...any) {
+		*out = append(*out, Problem{File: file, Line: line, Message: fmt.Sprintf(format, args...)})
+	}
+	name := path
+	if name == "" {
+		name = "top level"
+	}
+	switch s := schema.(type) {
+	case map[string]any:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			bad("%s must be an object, got %s", name, jsonKind(v))
+			return
+		}
+		keys := make([]string, 0, len(s))
+		for k := range s {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			sub, ok := obj[k]
+			if !ok {
+				bad("%s: missing key %q", name, k)
+				continue
+			}
+			checkShape(file, lines, join(path, k), sub, s[k], out)
+		}
+		extra := make([]string, 0)
+		for k := range obj {
+			if _, ok := s[k]; !ok {
+				extra = append(extra, k)
+			}
+		}
+		sort.Strings(extra)
+		for _, k := range extra {
+			*out = append(*out, Problem{File: file, Line: max(lines[join(path, k)], 1),
+				Message: fmt.Sprintf("unknown key %q (operator settings go under tunables.custom)", join(path, k))})
+		}
+	case string:
+		switch s {
+		case kInt:
+			n, ok := v.(json.Number)
+			if !ok {
+				bad("%s must be an integer, got %s", name, jsonKind(v))
+				return
+			}
+			i, err := n.Int64()
+			if err != nil || i < 0 {
+				bad("%s must be a non-negative integer, got %s", name, n)
+			}
+		case kBool:
+			if _, ok := v.(bool); !ok {
+				bad("%s must be true or false, got %s", name, jsonKind(v))
+			}
+		case kStrings:
+			arr, ok := v.([]any)
+			if !ok {
+				bad("%s must be a list of strings, got %s", name, jsonKind(v))
+				return
+			}
+			for i, e := range arr {
+				if _, ok := e.(string); !ok {
+					bad("%s[%d] must be a string, got %s", name, i, jsonKind(e))
+				}
+			}
+		case kObject:
+			if _, ok := v.(map[string]any); !ok {
+				bad("%s must be an object, got %s", name, jsonKind(v))
+			}
+		}
+	}
+}
+
+func join(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+func jsonKind(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "the number " + x.String()
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// keyLines maps each object key path ("tunables.ads.promo_review_count") to
+// the line it is written on, so shape errors point at the offending line.
+func keyLines(src []byte) (map[string]int, error) {
+	dec := json.NewDecoder(bytes.NewReader(src))
+	lines := map[string]int{}
+	type frame struct {
+		path  string
+		isObj bool
+		key   bool // next string token in this object is a key
+	}
+	var stack []frame
+	cur := func() string {
+		if len(stack) == 0 {
+			return ""
+		}
+		return stack[len(stack)-1].path
+	}
+	pendingKey := ""
+	for {
+		off := dec.InputOffset()
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return lines, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(stack) > 0 && stack[len(stack)-1].isObj && stack[len(stack)-1].key {
+			if k, ok := tok.(string); ok {
+				pendingKey = join(cur(), k)
+				// The key starts after any whitespace/comma before it.
+				lines[pendingKey] = lineOf(src, skipSpace(src, int(off)))
+				stack[len(stack)-1].key = false
+				continue
+			}
+		}
+		valuePath := cur()
+		if len(stack) > 0 && stack[len(stack)-1].isObj {
+			valuePath = pendingKey
+			stack[len(stack)-1].key = true
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{path: valuePath, isObj: true, key: true})
+		case json.Delim('['):
+			stack = append(stack, frame{path: valuePath})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 && stack[len(stack)-1].isObj {
+				stack[len(stack)-1].key = true
+			}
+		}
+	}
+}
+
+func skipSpace(src []byte, off int) int {
+	for off < len(src) && strings.IndexByte(" \t\r\n,:", src[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+func lineOf(src []byte, off int) int {
+	if off > len(src) {
+		off = len(src)
+	}
+	if off < 0 {
+		off = 0
+	}
+	return bytes.Count(src[:off], []byte("\n")) + 1
+}
+
+func jsonErrOffset(err error, src []byte) int {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return int(se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return int(te.Offset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return len(src)
+	}
+	return 0
+}
