@@ -329,4 +329,3 @@ func locRow(t *ast.Term) int {
 	}
 	return t.Location.Row
 }
-
