@@ -1,0 +1,327 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/natsutil"
+	"github.com/modgate/modgate/internal/spool"
+)
+
+// EscalatorConfig configures the escalation publisher.
+type EscalatorConfig struct {
+	Conn   *nats.Conn
+	Prefix string
+	Spool  *spool.Spool
+	// AckTimeout bounds how long a review verdict waits for JetStream
+	// before the case is spooled instead (default 2s).
+	AckTimeout time.Duration
+	// AsyncWindow bounds in-flight async (patrol) publishes (default 4096).
+	AsyncWindow int
+	// ReplayInterval is how often the spool is checked (default 1s).
+	ReplayInterval time.Duration
+	Metrics        *Metrics
+	Logger         *slog.Logger
+}
+
+// Escalator publishes escalations to JetStream with Nats-Msg-Id = CaseID and
+// falls back to the fsync'd spool when JetStream does not acknowledge; a
+// replay loop moves spooled cases into JetStream when NATS is back. The
+// stream's duplicate window (natsutil.DefaultDuplicateWindow) makes a case
+// that was stored but whose ack was lost, then replayed, appear once.
+type Escalator struct {
+	cfg     EscalatorConfig
+	jsSync  jetstream.JetStream // acked publishes (review verdicts, batches)
+	jsAsync jetstream.JetStream // fire-and-forget patrol samples
+	log     *slog.Logger
+	m       *Metrics
+	kick    chan struct{}
+	closed  chan struct{}
+	once    sync.Once
+}
+
+// spoolRecord is what the spool stores: enough to republish verbatim.
+type spoolRecord struct {
+	Subject string          `json:"subject"`
+	MsgID   string          `json:"msg_id"`
+	Lane    string          `json:"lane"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// NewEscalator builds the publisher. Conn, Spool and Metrics are required.
+func NewEscalator(cfg EscalatorConfig) (*Escalator, error) {
+	if cfg.Conn == nil || cfg.Spool == nil || cfg.Metrics == nil {
+		return nil, errors.New("api: escalator needs a NATS connection, a spool and metrics")
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = modgate.DefaultSubjectPrefix
+	}
+	if cfg.AckTimeout <= 0 {
+		cfg.AckTimeout = 2 * time.Second
+	}
+	if cfg.AsyncWindow <= 0 {
+		cfg.AsyncWindow = 4096
+	}
+	if cfg.ReplayInterval <= 0 {
+		cfg.ReplayInterval = time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Escalator{cfg: cfg, log: log, m: cfg.Metrics, kick: make(chan struct{}, 1), closed: make(chan struct{})}
+	var err error
+	e.jsSync, err = jetstream.New(cfg.Conn, jetstream.WithPublishAsyncMaxPending(cfg.AsyncWindow),
+		jetstream.WithPublishAsyncTimeout(2*cfg.AckTimeout)) // futures we stopped waiting for get cleaned up
+	if err != nil {
+		return nil, fmt.Errorf("api: jetstream: %w", err)
+	}
+	e.jsAsync, err = jetstream.New(cfg.Conn,
+		jetstream.WithPublishAsyncMaxPending(cfg.AsyncWindow),
+		jetstream.WithPublishAsyncTimeout(cfg.AckTimeout),
+		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, msg *nats.Msg, err error) {
+			e.spoolMsg(msg, "async publish: "+err.Error())
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("api: jetstream: %w", err)
+	}
+	e.m.SetSpoolPending(cfg.Spool.Pending())
+	return e, nil
+}
+
+// Outcome of an escalation: published to JetStream or spooled locally.
+type Outcome string
+
+func (e *Escalator) msg(esc *modgate.Escalation) (*nats.Msg, error) {
+	data, err := json.Marshal(esc)
+	if err != nil {
+		return nil, fmt.Errorf("api: encode escalation: %w", err)
+	}
+	m := nats.NewMsg(natsutil.EscalationSubject(e.cfg.Prefix, esc.Lane))
+	m.Data = data
+	m.Header.Set(jetstream.MsgIDHeader, esc.CaseID)
+	return m, nil
+}
+
+// Escalate makes the case durable before returning: acknowledged by
+// JetStream, or else fsync'd into the spool. It fails only when both fail.
+func (e *Escalator) Escalate(ctx context.Context, esc *modgate.Escalation) (Outcome, error) {
+	m, err := e.msg(esc)
+	if err != nil {
+		return "", err
+	}
+	if e.cfg.Conn.IsConnected() {
+		pctx, cancel := context.WithTimeout(ctx, e.cfg.AckTimeout)
+		_, perr := e.jsSync.PublishMsg(pctx, m)
+		cancel()
+		if perr == nil {
+			e.m.Escalation(esc.Lane, OutcomePublished)
+			return OutcomePublished, nil
+		}
+		err = perr
+	} else {
+		err = nats.ErrConnectionClosed
+		if e.cfg.Conn.Status() == nats.RECONNECTING {
+			err = nats.ErrConnectionReconnecting
+		}
+	}
+	return e.spoolOrFail(m, esc.Lane, err)
+}
+
+func (e *Escalator) spoolOrFail(m *nats.Msg, lane string, cause error) (Outcome, error) {
+	rec, err := json.Marshal(spoolRecord{Subject: m.Subject, MsgID: m.Header.Get(jetstream.MsgIDHeader), Lane: lane, Data: m.Data})
+	if err == nil {
+		err = e.cfg.Spool.Append(rec)
+	}
+	if err != nil {
+		e.m.Escalation(lane, OutcomeFailed)
+		e.log.Error("escalation lost: publish and spool failed", "case_id", m.Header.Get(jetstream.MsgIDHeader), "publish_err", cause, "spool_err", err)
+		return "", fmt.Errorf("api: escalation: publish: %v; spool: %w", cause, err)
+	}
+	e.m.Escalation(lane, OutcomeSpooled)
+	e.m.SetSpoolPending(e.cfg.Spool.Pending())
+	e.log.Warn("escalation spooled", "case_id", m.Header.Get(jetstream.MsgIDHeader), "lane", lane, "cause", cause)
+	return OutcomeSpooled, nil
+}
+
+func (e *Escalator) spoolMsg(m *nats.Msg, cause string) {
+	lane := laneOf(m.Subject)
+	_, _ = e.spoolOrFail(m, lane, errors.New(cause))
+}
+
+func laneOf(subject string) string {
+	for i := len(subject) - 1; i >= 0; i-- {
+		if subject[i] == '.' {
+			return subject[i+1:]
+		}
+	}
+	return subject
+}
+
+// EscalateMany escalates several cases concurrently (one async publish each,
+// then waits for every ack) and returns one outcome per case.
+func (e *Escalator) EscalateMany(ctx context.Context, escs []*modgate.Escalation) ([]Outcome, error) {
+	out := make([]Outcome, len(escs))
+	msgs := make([]*nats.Msg, len(escs))
+	futs := make([]jetstream.PubAckFuture, len(escs))
+	connected := e.cfg.Conn.IsConnected()
+	for i, esc := range escs {
+		m, err := e.msg(esc)
+		if err != nil {
+			return nil, err
+		}
+		msgs[i] = m
+		if connected {
+			f, err := e.jsSync.PublishMsgAsync(m)
+			if err == nil {
+				futs[i] = f
+			}
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, e.cfg.AckTimeout)
+	defer cancel()
+	var firstErr error
+	for i, f := range futs {
+		var cause error = nats.ErrConnectionReconnecting
+		if f != nil {
+			cause = waitAck(wctx, f)
+			if cause == nil {
+				out[i] = OutcomePublished
+				e.m.Escalation(escs[i].Lane, OutcomePublished)
+				continue
+			}
+		}
+		o, err := e.spoolOrFail(msgs[i], escs[i].Lane, cause)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		out[i] = o
+	}
+	return out, firstErr
+}
+
+// waitAck prefers a result that is already there over the deadline, so an
+// acked publish is never spooled just because the deadline passed meanwhile.
+func waitAck(ctx context.Context, f jetstream.PubAckFuture) error {
+	select {
+	case <-f.Ok():
+		return nil
+	case err := <-f.Err():
+		return err
+	default:
+	}
+	select {
+	case <-f.Ok():
+		return nil
+	case err := <-f.Err():
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// EscalateAsync publishes without waiting (patrol samples). A failed or
+// timed-out publish is spooled by the async error handler.
+func (e *Escalator) EscalateAsync(esc *modgate.Escalation) {
+	m, err := e.msg(esc)
+	if err != nil {
+		e.log.Error("patrol sample dropped", "err", err)
+		e.m.Escalation(esc.Lane, OutcomeFailed)
+		return
+	}
+	if !e.cfg.Conn.IsConnected() {
+		_, _ = e.spoolOrFail(m, esc.Lane, nats.ErrConnectionReconnecting)
+		return
+	}
+	if _, err := e.jsAsync.PublishMsgAsync(m, jetstream.WithStallWait(50*time.Millisecond)); err != nil {
+		_, _ = e.spoolOrFail(m, esc.Lane, err)
+		return
+	}
+	e.m.Escalation(esc.Lane, OutcomePublished)
+}
+
+// Kick asks the replay loop to try the spool now (e.g. on NATS reconnect).
+func (e *Escalator) Kick() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run replays the spool into JetStream until ctx is done.
+func (e *Escalator) Run(ctx context.Context) {
+	t := time.NewTicker(e.cfg.ReplayInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.closed:
+			return
+		case <-t.C:
+		case <-e.kick:
+		}
+		if e.cfg.Spool.Pending() == 0 || !e.cfg.Conn.IsConnected() {
+			continue
+		}
+		if n, err := e.Replay(ctx); err != nil {
+			e.log.Warn("spool replay stopped", "replayed", n, "err", err)
+		} else if n > 0 {
+			e.log.Info("spool replayed", "replayed", n)
+		}
+	}
+}
+
+// Replay publishes every spooled escalation (acked, with its original
+// Nats-Msg-Id) and removes it from the spool.
+func (e *Escalator) Replay(ctx context.Context) (int, error) {
+	n, err := e.cfg.Spool.Drain(func(b []byte) error {
+		var rec spoolRecord
+		if err := json.Unmarshal(b, &rec); err != nil || rec.Subject == "" {
+			// Unreadable forever; keeping it would block the spool.
+			e.log.Error("spool record unreadable; dropped", "err", err)
+			e.m.Escalation("unknown", OutcomeFailed)
+			return nil
+		}
+		m := nats.NewMsg(rec.Subject)
+		m.Data = rec.Data
+		m.Header.Set(jetstream.MsgIDHeader, rec.MsgID)
+		pctx, cancel := context.WithTimeout(ctx, e.cfg.AckTimeout)
+		defer cancel()
+		if _, err := e.jsSync.PublishMsg(pctx, m); err != nil {
+			return fmt.Errorf("api: replay %s: %w", rec.MsgID, err)
+		}
+		e.m.Escalation(rec.Lane, OutcomeReplayed)
+		return nil
+	})
+	e.m.SetSpoolPending(e.cfg.Spool.Pending())
+	return n, err
+}
+
+// Close waits (bounded by ctx) for in-flight async publishes; whatever is
+// not acknowledged by then is spooled by the error handler or stays in the
+// spool for the next start.
+func (e *Escalator) Close(ctx context.Context) error {
+	e.once.Do(func() { close(e.closed) })
+	var err error
+	for _, js := range []jetstream.JetStream{e.jsAsync, e.jsSync} {
+		if js.PublishAsyncPending() == 0 {
+			continue
+		}
+		select {
+		case <-js.PublishAsyncComplete():
+		case <-ctx.Done():
+			err = fmt.Errorf("api: flush escalations: %w", ctx.Err())
+		}
+	}
+	return err
+}

@@ -1,0 +1,353 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/modgate/modgate"
+)
+
+var timeNow = time.Now
+
+// EscalationHeader tells the client where a review case went: "published"
+// (acknowledged by JetStream) or "spooled" (on the gateway's local spool,
+// replayed to JetStream when NATS is back).
+const EscalationHeader = "X-Modgate-Escalation"
+
+// apiError is a request error with its HTTP status.
+type apiError struct {
+	Status int
+	Code   string
+	Msg    string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Msg }
+
+func (e *apiError) write(w http.ResponseWriter) { WriteError(w, e.Status, e.Code, e.Msg) }
+
+// ScreenResponse is the /v1/screen answer: the verdict, plus where its case
+// went when it escalated.
+type ScreenResponse struct {
+	*modgate.Verdict
+	Escalation Outcome `json:"escalation,omitempty"`
+}
+
+// BatchRequest is the /v1/screen/batch body.
+type BatchRequest struct {
+	Messages []json.RawMessage `json:"messages"`
+}
+
+// BatchItem is one batch result: a verdict, or an error for that message.
+type BatchItem struct {
+	*modgate.Verdict
+	Escalation Outcome      `json:"escalation,omitempty"`
+	Error      *ErrorDetail `json:"error,omitempty"`
+}
+
+// BatchResponse holds one result per message, in request order.
+type BatchResponse struct {
+	Results []BatchItem `json:"results"`
+}
+
+// requireJSON answers 415 unless the body is declared JSON.
+func requireJSON(w http.ResponseWriter, r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return true
+	}
+	WriteError(w, http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "Content-Type must be application/json")
+	return false
+}
+
+// readBody reads at most limit bytes; more is a 413.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("request body over %d bytes", limit)}
+		}
+		return nil, &apiError{http.StatusBadRequest, CodeBadRequest, "reading request body failed"}
+	}
+	return body, nil
+}
+
+// DecodeMessage parses one screening request. It rejects invalid UTF-8
+// (encoding/json would silently replace it), malformed JSON, wrong field
+// types, a missing/empty text and a text over maxText bytes; unknown fields
+// are ignored.
+func DecodeMessage(body []byte, maxText int) (modgate.Message, *apiError) {
+	var m modgate.Message
+	if !utf8.Valid(body) {
+		return m, &apiError{http.StatusBadRequest, CodeInvalidUTF8, "request body is not valid UTF-8"}
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return modgate.Message{}, jsonError(err)
+	}
+	return m, checkMessage(&m, maxText)
+}
+
+func checkMessage(m *modgate.Message, maxText int) *apiError {
+	if m.Text == "" {
+		return &apiError{http.StatusBadRequest, CodeMissingText, "text is required"}
+	}
+	if len(m.Text) > maxText {
+		return &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("text is %d bytes; the limit is %d", len(m.Text), maxText)}
+	}
+	if strings.ContainsRune(m.Text, utf8.RuneError) && !utf8.ValidString(m.Text) {
+		return &apiError{http.StatusBadRequest, CodeInvalidUTF8, "text is not valid UTF-8"}
+	}
+	return nil
+}
+
+// jsonError names what is wrong without echoing the (possibly personal) input.
+func jsonError(err error) *apiError {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return &apiError{http.StatusBadRequest, CodeInvalidJSON, fmt.Sprintf("malformed JSON at byte %d", se.Offset)}
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return &apiError{http.StatusBadRequest, CodeInvalidJSON, fmt.Sprintf("request must be a JSON object, got %s", te.Value)}
+		}
+		return &apiError{http.StatusBadRequest, CodeInvalidJSON, fmt.Sprintf("field %q: expected %s, got %s", field, te.Type, te.Value)}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &apiError{http.StatusBadRequest, CodeInvalidJSON, "truncated JSON"}
+	}
+	return &apiError{http.StatusBadRequest, CodeInvalidJSON, "malformed JSON"}
+}
+
+func (s *Server) notReady(w http.ResponseWriter) bool {
+	if s.draining.Load() {
+		WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "gateway is shutting down")
+		return true
+	}
+	return false
+}
+
+// screenOne screens m and applies fail_mode when the engine cannot decide.
+func (s *Server) screenOne(ctx context.Context, m *modgate.Message) modgate.Verdict {
+	v, err := s.cfg.Engine.Screen(ctx, *m)
+	if err != nil {
+		// Input problems were rejected before; anything else means the
+		// engine could not decide, and fail_mode answers.
+		s.log.Error("engine failed; fail_mode decides", "fail_mode", s.cfg.FailMode, "err", err, "message_id", m.ID, "tenant", m.Tenant)
+		v = modgate.Verdict{ID: m.ID, Action: modgate.ActionReview, Degraded: true,
+			DecisionID: fmt.Sprintf("degraded-%x", rand.Uint64()), Revision: s.cfg.Engine.Revision()}
+		if s.cfg.FailMode == FailOpen {
+			v.Action = modgate.ActionAllow
+		}
+	}
+	if v.Labels == nil {
+		v.Labels = []string{}
+	}
+	if v.Matches == nil {
+		v.Matches = []modgate.Match{}
+	}
+	if v.Reasons == nil {
+		v.Reasons = []modgate.Reason{}
+	}
+	s.m.verdict(&v)
+	return v
+}
+
+// escalation builds the case for a review verdict (or patrol sample).
+func escalation(m *modgate.Message, v *modgate.Verdict, source string) *modgate.Escalation {
+	lane := modgate.LaneNormal
+	switch {
+	case source == "patrol":
+		lane = modgate.LanePatrol
+	case v.Severity >= modgate.SeverityBlock:
+		lane = modgate.LaneHigh
+	}
+	v.CaseID = modgate.CaseIDFor(m.Tenant, m.ID, v.DecisionID)
+	return &modgate.Escalation{CaseID: v.CaseID, Lane: lane, Source: source, Message: *m, Verdict: *v, At: timeNow().UTC()}
+}
+
+func (s *Server) patrol() bool {
+	return s.cfg.PatrolRate > 0 && rand.Float64() < s.cfg.PatrolRate
+}
+
+// samplePatrol sends a copy of an allow verdict to the patrol lane without
+// waiting; the response does not carry its case id.
+func (s *Server) samplePatrol(m *modgate.Message, v modgate.Verdict) {
+	s.cfg.Escalator.EscalateAsync(escalation(m, &v, "patrol"))
+}
+
+func (s *Server) screen(w http.ResponseWriter, r *http.Request) {
+	if s.notReady(w) || !requireJSON(w, r) {
+		return
+	}
+	body, aerr := readBody(w, r, s.cfg.MaxBodyBytes)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
+	m, aerr := DecodeMessage(body, s.cfg.MaxTextBytes)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
+	if p := PrincipalFrom(r.Context()); p.Authenticated {
+		m.Tenant = p.Tenant
+	}
+	if !s.allow(m.Tenant, 1) {
+		w.Header().Set("Retry-After", "1")
+		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded for this tenant")
+		return
+	}
+	v := s.screenOne(r.Context(), &m)
+	resp := ScreenResponse{Verdict: &v}
+	switch {
+	case v.Action == modgate.ActionReview:
+		out, err := s.cfg.Escalator.Escalate(r.Context(), escalation(&m, &v, "screen"))
+		if err != nil {
+			WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "the review case could not be stored; retry (the case id is stable)")
+			return
+		}
+		resp.Escalation = out
+		w.Header().Set(EscalationHeader, string(out))
+	case v.Action == modgate.ActionAllow && s.patrol():
+		s.samplePatrol(&m, v)
+	}
+	WriteJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request) {
+	if s.notReady(w) || !requireJSON(w, r) {
+		return
+	}
+	body, aerr := readBody(w, r, s.cfg.MaxBatchBytes)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
+	if !utf8.Valid(body) {
+		WriteError(w, http.StatusBadRequest, CodeInvalidUTF8, "request body is not valid UTF-8")
+		return
+	}
+	var req BatchRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		jsonError(err).write(w)
+		return
+	}
+	if len(req.Messages) == 0 {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "messages must be a non-empty array")
+		return
+	}
+	if len(req.Messages) > s.cfg.MaxBatch {
+		WriteError(w, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("batch has %d messages; the limit is %d", len(req.Messages), s.cfg.MaxBatch))
+		return
+	}
+	p := PrincipalFrom(r.Context())
+	n := len(req.Messages)
+	msgs := make([]modgate.Message, n)
+	items := make([]BatchItem, n)
+	verdicts := make([]modgate.Verdict, n)
+	ok := make([]bool, n)
+	tenant := ""
+	for i, raw := range req.Messages {
+		var m modgate.Message
+		if err := json.Unmarshal(raw, &m); err != nil {
+			e := jsonError(err)
+			items[i].Error = &ErrorDetail{Code: e.Code, Message: e.Msg}
+			continue
+		}
+		if e := checkMessage(&m, s.cfg.MaxTextBytes); e != nil {
+			items[i].Error = &ErrorDetail{Code: e.Code, Message: e.Msg}
+			continue
+		}
+		if p.Authenticated {
+			m.Tenant = p.Tenant
+		}
+		tenant = m.Tenant
+		msgs[i], ok[i] = m, true
+	}
+	// The bucket is charged per message; in open mode the batch is charged
+	// to the last item's tenant.
+	if !s.allow(tenant, n) {
+		w.Header().Set("Retry-After", "1")
+		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded for this tenant")
+		return
+	}
+	s.screenParallel(r.Context(), msgs, verdicts, ok)
+
+	var escs []*modgate.Escalation
+	var escIdx []int
+	for i := range msgs {
+		if !ok[i] {
+			continue
+		}
+		items[i].Verdict = &verdicts[i]
+		switch {
+		case verdicts[i].Action == modgate.ActionReview:
+			escs = append(escs, escalation(&msgs[i], &verdicts[i], "screen"))
+			escIdx = append(escIdx, i)
+		case verdicts[i].Action == modgate.ActionAllow && s.patrol():
+			s.samplePatrol(&msgs[i], verdicts[i])
+		}
+	}
+	if len(escs) > 0 {
+		outs, err := s.cfg.Escalator.EscalateMany(r.Context(), escs)
+		if err != nil && outs == nil {
+			WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "review cases could not be stored; retry (case ids are stable)")
+			return
+		}
+		spooled := false
+		for j, i := range escIdx {
+			if outs[j] == "" {
+				items[i].Verdict = nil
+				items[i].Error = &ErrorDetail{Code: CodeNotReady, Message: "the review case could not be stored; retry this message"}
+				continue
+			}
+			items[i].Escalation = outs[j]
+			spooled = spooled || outs[j] == OutcomeSpooled
+		}
+		if spooled {
+			w.Header().Set(EscalationHeader, string(OutcomeSpooled))
+		}
+	}
+	WriteJSON(w, http.StatusOK, BatchResponse{Results: items})
+}
+
+// screenParallel screens the valid messages on up to GOMAXPROCS goroutines.
+func (s *Server) screenParallel(ctx context.Context, msgs []modgate.Message, out []modgate.Verdict, ok []bool) {
+	workers := runtime.GOMAXPROCS(0)
+	if len(msgs) < 16 || workers == 1 {
+		for i := range msgs {
+			if ok[i] {
+				out[i] = s.screenOne(ctx, &msgs[i])
+			}
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (len(msgs) + workers - 1) / workers
+	for lo := 0; lo < len(msgs); lo += chunk {
+		hi := min(lo+chunk, len(msgs))
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if ok[i] {
+					out[i] = s.screenOne(ctx, &msgs[i])
+				}
+			}
+		}(lo, hi)
+	}
+	wg.Wait()
+}
