@@ -1,0 +1,294 @@
+package screen
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing/fstest"
+	"time"
+
+	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/filters"
+	"github.com/modgate/modgate/lexicons"
+	"github.com/modgate/modgate/policies"
+)
+
+// Engine is one filter and one policy engine built together from one
+// snapshot of the files. Immutable; safe for concurrent use.
+type Engine struct {
+	filter   *filters.Filter
+	policy   *policies.Engine
+	rev      modgate.Revision
+	source   string // hash of the snapshot it was built from
+	loadedAt time.Time
+}
+
+// Revision names the policy and lexicon sets of this engine.
+func (e *Engine) Revision() modgate.Revision { return e.rev }
+
+// Filter is the engine's filter (level 1, first half).
+func (e *Engine) Filter() *filters.Filter { return e.filter }
+
+// Policy is the engine's policy engine.
+func (e *Engine) Policy() *policies.Engine { return e.policy }
+
+// Kinds of files TryFile accepts.
+const (
+	KindPolicy  = "policy"
+	KindLexicon = "lexicon"
+)
+
+// ReloadError says why a new engine could not be built. Each part names the
+// folder; the wrapped package errors name file:line inside it.
+type ReloadError struct {
+	PolicyDir, LexiconDir string // "" = embedded defaults
+	Policy, Lexicon       error
+}
+
+func (e *ReloadError) Error() string {
+	var b strings.Builder
+	b.WriteString("screen: engine not built")
+	if e.Policy != nil {
+		fmt.Fprintf(&b, "; policies in %s: %v", dirName(e.PolicyDir), e.Policy)
+	}
+	if e.Lexicon != nil {
+		fmt.Fprintf(&b, "; lexicons in %s: %v", dirName(e.LexiconDir), e.Lexicon)
+	}
+	return b.String()
+}
+
+// Unwrap exposes both parts so errors.As finds *policies.LoadError.
+func (e *ReloadError) Unwrap() []error {
+	var errs []error
+	if e.Policy != nil {
+		errs = append(errs, e.Policy)
+	}
+	if e.Lexicon != nil {
+		errs = append(errs, e.Lexicon)
+	}
+	return errs
+}
+
+func dirName(d string) string {
+	if d == "" {
+		return "(embedded defaults)"
+	}
+	return d
+}
+
+// snapshot is the content of the policy and lexicon folders read once, so a
+// build sees one consistent set even while files are being replaced.
+type snapshot struct {
+	policy, lexicon fstest.MapFS
+}
+
+// Which files each loader reads. Only the folder's top level counts: this
+// skips Kubernetes' hidden ..data/..<timestamp> folders (their files are
+// reached through the top-level symlinks) and Go/test fixtures that live in
+// the repository's folders.
+func policyFile(name string) bool {
+	return strings.HasSuffix(name, ".rego") || name == policies.DataFile
+}
+func lexiconFile(name string) bool { return strings.HasSuffix(name, ".txt") }
+
+// readDir reads the matching regular files at the top of dir, following
+// symlinks. Hidden names (editor swap files, ..data) are skipped; a file that
+// vanishes between listing and reading (an editor's rename dance) is skipped
+// too, the next event triggers another reload.
+func readDir(dir string, want func(string) bool) (fstest.MapFS, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	m := fstest.MapFS{}
+	for _, de := range ents {
+		name := de.Name()
+		if strings.HasPrefix(name, ".") || !want(name) {
+			continue
+		}
+		full := filepath.Join(dir, name)
+		st, err := os.Stat(full)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, err
+		}
+		if !st.Mode().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(full)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, err
+		}
+		m[name] = &fstest.MapFile{Data: data, Mode: 0o444, ModTime: st.ModTime()}
+	}
+	return m, nil
+}
+
+// readFS copies the matching top-level files of an embedded FS.
+func readFS(fsys fs.FS, want func(string) bool) (fstest.MapFS, error) {
+	ents, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	m := fstest.MapFS{}
+	for _, de := range ents {
+		if de.IsDir() || !want(de.Name()) {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, de.Name())
+		if err != nil {
+			return nil, err
+		}
+		m[de.Name()] = &fstest.MapFile{Data: data, Mode: 0o444}
+	}
+	return m, nil
+}
+
+func (s *Screener) snapshot() (snapshot, error) {
+	var sn snapshot
+	var err error
+	if s.cfg.PolicyDir != "" {
+		sn.policy, err = readDir(s.cfg.PolicyDir, policyFile)
+	} else {
+		sn.policy, err = readFS(policies.Default, policyFile)
+	}
+	if err != nil {
+		return sn, fmt.Errorf("screen: read policies %s: %w", dirName(s.cfg.PolicyDir), err)
+	}
+	if s.cfg.LexiconDir != "" {
+		sn.lexicon, err = readDir(s.cfg.LexiconDir, lexiconFile)
+	} else {
+		sn.lexicon, err = readFS(lexicons.FS(), lexiconFile)
+	}
+	if err != nil {
+		return sn, fmt.Errorf("screen: read lexicons %s: %w", dirName(s.cfg.LexiconDir), err)
+	}
+	return sn, nil
+}
+
+// hash identifies the snapshot so a reload with nothing changed (an editor
+// touching a file, a noisy parent folder) costs a read, not a rebuild.
+func (sn snapshot) hash() string {
+	h := sha256.New()
+	for _, part := range []fstest.MapFS{sn.policy, sn.lexicon} {
+		names := make([]string, 0, len(part))
+		for n := range part {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		var n8 [8]byte
+		binary.BigEndian.PutUint64(n8[:], uint64(len(names)))
+		h.Write(n8[:])
+		for _, n := range names {
+			binary.BigEndian.PutUint64(n8[:], uint64(len(n)))
+			h.Write(n8[:])
+			h.Write([]byte(n))
+			binary.BigEndian.PutUint64(n8[:], uint64(len(part[n].Data)))
+			h.Write(n8[:])
+			h.Write(part[n].Data)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// build compiles a whole engine from a snapshot. Both halves are always
+// attempted so one error report shows every problem.
+func (s *Screener) build(ctx context.Context, sn snapshot) (*Engine, error) {
+	rerr := &ReloadError{PolicyDir: s.cfg.PolicyDir, LexiconDir: s.cfg.LexiconDir}
+	var f *filters.Filter
+	lex, err := lexicons.LoadFS(sn.lexicon)
+	if err == nil {
+		f, err = filters.New(lex, filters.Options{Engine: s.cfg.Engine, MaxTextBytes: s.cfg.MaxTextBytes})
+	}
+	rerr.Lexicon = err
+	pe, err := policies.Load(ctx, sn.policy, policies.Options{SkipTests: s.cfg.SkipPolicyTests})
+	rerr.Policy = err
+	if rerr.Policy != nil || rerr.Lexicon != nil {
+		return nil, rerr
+	}
+	return &Engine{
+		filter:   f,
+		policy:   pe,
+		rev:      modgate.Revision{Policy: pe.Revision(), Lexicon: f.Revision()},
+		source:   sn.hash(),
+		loadedAt: time.Now(),
+	}, nil
+}
+
+// Reload reads both folders and, when they changed, builds a new engine and
+// swaps it in. On failure the old engine keeps serving and the error is
+// returned and kept for LastError.
+func (s *Screener) Reload(ctx context.Context) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	err := s.reload(ctx)
+	s.mu.Lock()
+	s.lastErr, s.lastTry = err, time.Now()
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Error("screen: reload failed; previous engine keeps serving", "err", err, "revision", s.Revision())
+	}
+	return err
+}
+
+func (s *Screener) reload(ctx context.Context) error {
+	sn, err := s.snapshot()
+	if err != nil {
+		return err
+	}
+	old := s.cur.Load()
+	if old != nil && old.source == sn.hash() {
+		return nil
+	}
+	e, err := s.build(ctx, sn)
+	if err != nil {
+		return err
+	}
+	s.cur.Store(e)
+	s.log.Info("screen: engine loaded", "policy", e.rev.Policy, "lexicon", e.rev.Lexicon, "terms", e.filter.Len())
+	return nil
+}
+
+// TryFile builds, but does not install, an engine from the current folders
+// with one file replaced or added, so an upload can be checked before it is
+// written. It returns the build error (file:line) or nil.
+func (s *Screener) TryFile(ctx context.Context, kind, name string, content []byte) error {
+	if name == "" || name != path.Base(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("screen: invalid file name %q: want a plain file name", name)
+	}
+	sn, err := s.snapshot()
+	if err != nil {
+		return err
+	}
+	file := &fstest.MapFile{Data: content, Mode: 0o444, ModTime: time.Now()}
+	switch kind {
+	case KindPolicy:
+		if !policyFile(name) {
+			return fmt.Errorf("screen: policy file %q: want *.rego or %s", name, policies.DataFile)
+		}
+		sn.policy[name] = file
+	case KindLexicon:
+		if !lexiconFile(name) {
+			return fmt.Errorf("screen: lexicon file %q: want *.txt", name)
+		}
+		sn.lexicon[name] = file
+	default:
+		return fmt.Errorf("screen: unknown file kind %q (want %q or %q)", kind, KindPolicy, KindLexicon)
+	}
+	_, err = s.build(ctx, sn)
+	return err
+}

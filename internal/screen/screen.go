@@ -1,0 +1,251 @@
+// Package screen is level 1 of the review mechanism as one library call: it
+// runs the filter (normalise, match lexicons, detect contacts and personal
+// data) and the Rego policies on a message and returns the full verdict.
+//
+// A Screener holds one immutable Engine (a filters.Filter and a
+// policies.Engine built together) behind an atomic pointer. Reload builds a
+// complete new engine from the policy and lexicon folders and swaps it in
+// only when everything compiled and the policy tests passed; otherwise the
+// old engine keeps serving and the error is kept for the health and admin
+// endpoints. Watch reloads on file changes.
+package screen
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/policies"
+)
+
+// Screening errors. They are returned (possibly wrapped with detail) for bad
+// input; test with errors.Is.
+var (
+	ErrInvalidUTF8 = errors.New("screen: text is not valid UTF-8")
+	ErrEmptyText   = errors.New("screen: text is empty")
+	ErrTooLarge    = errors.New("screen: text too large")
+	// ErrNoEngine is returned when no engine was ever built successfully
+	// (New fails in that case, so only a zero Screener sees it).
+	ErrNoEngine = errors.New("screen: no engine loaded")
+)
+
+// Config says where the policies and lexicons live and how to build the
+// filter. Empty dirs mean the defaults embedded in the binary.
+type Config struct {
+	PolicyDir  string
+	LexiconDir string
+	// MaxTextBytes caps a message's text (default modgate.DefaultMaxTextBytes).
+	MaxTextBytes int
+	Logger       *slog.Logger
+	// Engine selects the matcher ("compact" default, "cloudflare").
+	Engine string
+	// Debounce is how long Watch waits for a burst of file events to settle
+	// before reloading (default 200ms).
+	Debounce time.Duration
+	// Violations, when set, looks up a sender's confirmed violations for the
+	// 3-2-1 rule on every Screen call (the review queue's strike store
+	// provides it). A lookup error does not fail screening: the message is
+	// screened as if the sender had no record, and the error is logged.
+	Violations func(ctx context.Context, tenant, senderID string) (modgate.Violations, error)
+	// SkipPolicyTests skips running *_test.rego at each reload. Only for
+	// benchmarks and tools that load many times; a server should run them.
+	SkipPolicyTests bool
+}
+
+// Screener screens messages with the current engine. Safe for concurrent use.
+type Screener struct {
+	cfg Config
+	log *slog.Logger
+	cur atomic.Pointer[Engine]
+
+	reloadMu sync.Mutex // serialises builds so swaps happen in order
+	mu       sync.Mutex // guards lastErr, lastAttempt
+	lastErr  error
+	lastTry  time.Time
+}
+
+var _ modgate.Screener = (*Screener)(nil)
+
+// New builds the first engine. Unlike Reload it fails when the engine cannot
+// be built, since there is nothing old to keep serving.
+func New(cfg Config) (*Screener, error) {
+	return NewContext(context.Background(), cfg)
+}
+
+// NewContext is New with a context for the first build.
+func NewContext(ctx context.Context, cfg Config) (*Screener, error) {
+	if cfg.MaxTextBytes <= 0 {
+		cfg.MaxTextBytes = modgate.DefaultMaxTextBytes
+	}
+	if cfg.Debounce <= 0 {
+		cfg.Debounce = 200 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Screener{cfg: cfg, log: cfg.Logger}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Engine returns the engine currently serving (nil before the first build).
+func (s *Screener) Engine() *Engine { return s.cur.Load() }
+
+// Revision names the policy and lexicon sets currently serving.
+func (s *Screener) Revision() modgate.Revision {
+	if e := s.cur.Load(); e != nil {
+		return e.rev
+	}
+	return modgate.Revision{}
+}
+
+// LastError is the error of the most recent reload attempt, nil when it
+// succeeded (or nothing changed). The old engine kept serving meanwhile.
+func (s *Screener) LastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+// Status is a snapshot for health and admin endpoints.
+type Status struct {
+	Revision    modgate.Revision `json:"revision"`
+	LoadedAt    time.Time        `json:"loaded_at"`
+	Terms       int              `json:"terms"`
+	LastAttempt time.Time        `json:"last_attempt"`
+	LastError   string           `json:"last_error,omitempty"`
+}
+
+// Status reports what is serving and how the last reload went.
+func (s *Screener) Status() Status {
+	var st Status
+	if e := s.cur.Load(); e != nil {
+		st.Revision, st.LoadedAt, st.Terms = e.rev, e.loadedAt, e.filter.Len()
+	}
+	s.mu.Lock()
+	st.LastAttempt = s.lastTry
+	if s.lastErr != nil {
+		st.LastError = s.lastErr.Error()
+	}
+	s.mu.Unlock()
+	return st
+}
+
+// Screen screens one message. When Config.Violations is set, the sender's
+// confirmed violations are looked up and passed to the policy.
+func (s *Screener) Screen(ctx context.Context, m modgate.Message) (modgate.Verdict, error) {
+	var v modgate.Violations
+	if s.cfg.Violations != nil && m.Sender.ID != "" {
+		if err := s.checkText(m.Text); err != nil {
+			return modgate.Verdict{}, err
+		}
+		got, err := s.cfg.Violations(ctx, m.Tenant, m.Sender.ID)
+		if err != nil {
+			// Screening must not stop because the strike store is slow or
+			// down; the member-discipline rule just sees a clean record.
+			s.log.Warn("screen: violations lookup failed; screening without them", "tenant", m.Tenant, "err", err)
+		} else {
+			v = got
+		}
+	}
+	return s.ScreenWith(ctx, m, v)
+}
+
+// ScreenWith screens one message with the sender's confirmed-violation
+// record given by the caller.
+func (s *Screener) ScreenWith(ctx context.Context, m modgate.Message, v modgate.Violations) (modgate.Verdict, error) {
+	if err := s.checkText(m.Text); err != nil {
+		return modgate.Verdict{}, err
+	}
+	e := s.cur.Load()
+	if e == nil {
+		return modgate.Verdict{}, ErrNoEngine
+	}
+	return e.screen(ctx, &m, v)
+}
+
+// checkText rejects hostile or useless input before any work is done.
+func (s *Screener) checkText(text string) error {
+	if len(text) > s.cfg.MaxTextBytes {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(text), s.cfg.MaxTextBytes)
+	}
+	if !utf8.ValidString(text) {
+		return ErrInvalidUTF8
+	}
+	if strings.TrimSpace(text) == "" {
+		return ErrEmptyText
+	}
+	return nil
+}
+
+// screen runs the whole pipeline on one engine, so filter and policy always
+// come from the same revision even while a reload swaps engines.
+func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Violations) (modgate.Verdict, error) {
+	f, err := e.filter.Scan(m.Text)
+	if err != nil {
+		return modgate.Verdict{}, fmt.Errorf("screen: filter: %w", err)
+	}
+	d, err := e.policy.Decide(ctx, policies.Input{Message: m, Findings: &f, Violations: v})
+	if err != nil {
+		return modgate.Verdict{}, fmt.Errorf("screen: policy: %w", err)
+	}
+	vd := modgate.Verdict{
+		ID:          m.ID,
+		DecisionID:  NewDecisionID(),
+		Action:      d.Action,
+		Labels:      d.Labels,
+		Matches:     f.Matches,
+		Reasons:     d.Reasons,
+		MaskedText:  f.MaskedText,
+		Revision:    e.rev,
+		Severity:    d.Severity,
+		Enforcement: d.Enforcement,
+		Normalized:  f.Normalized,
+	}
+	// The contract promises arrays, never null, to clients.
+	if vd.Labels == nil {
+		vd.Labels = []string{}
+	}
+	if vd.Matches == nil {
+		vd.Matches = []modgate.Match{}
+	}
+	if vd.Reasons == nil {
+		vd.Reasons = []modgate.Reason{}
+	}
+	for _, mt := range vd.Matches {
+		if mt.Severity > vd.Severity {
+			vd.Severity = mt.Severity
+		}
+	}
+	switch vd.Action {
+	case modgate.ActionAllow, modgate.ActionReview, modgate.ActionBlock:
+	default:
+		return modgate.Verdict{}, fmt.Errorf("screen: policy returned unknown action %q", vd.Action)
+	}
+	return vd, nil
+}
+
+// NewDecisionID returns a 128-bit identifier as 32 hex digits: 48 bits of
+// Unix milliseconds then 80 random bits, so ids sort by time (like a ULID)
+// and never collide in practice across replicas.
+func NewDecisionID() string {
+	var b [16]byte
+	ms := uint64(time.Now().UnixMilli())
+	var t [8]byte
+	binary.BigEndian.PutUint64(t[:], ms)
+	copy(b[:6], t[2:])
+	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails (Go ≥1.24)
+	return hex.EncodeToString(b[:])
+}
