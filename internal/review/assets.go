@@ -1,0 +1,84 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/modgate/modgate"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ensureAssets creates the streams and buckets idempotently. Existing
+// streams keep their configuration except for the retention we own.
+func (q *Queue) ensureAssets(ctx context.Context) error {
+	c := q.cfg
+	p := c.Prefix
+	if c.CreateEscalationStream {
+		if _, err := q.js.Stream(ctx, modgate.StreamEscalations); errors.Is(err, jetstream.ErrStreamNotFound) {
+			_, err = q.js.CreateStream(ctx, jetstream.StreamConfig{
+				Name:       modgate.StreamEscalations,
+				Subjects:   []string{p + ".escalations.>"},
+				Retention:  jetstream.WorkQueuePolicy,
+				Storage:    jetstream.FileStorage,
+				Replicas:   c.Replicas,
+				Duplicates: 10 * time.Minute,
+			})
+			if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				return fmt.Errorf("review: create stream %s: %w", modgate.StreamEscalations, err)
+			}
+		} else if err != nil {
+			return fmt.Errorf("review: stream %s: %w", modgate.StreamEscalations, err)
+		}
+	}
+	streams := []jetstream.StreamConfig{
+		{
+			Name: StreamEvents,
+			Subjects: []string{p + ".decisions.>", p + ".enforcement.>",
+				p + ".reports.>"},
+			Retention:  jetstream.LimitsPolicy,
+			Storage:    jetstream.FileStorage,
+			Replicas:   c.Replicas,
+			MaxAge:     c.EventsMaxAge,
+			Duplicates: 10 * time.Minute,
+		},
+		{
+			Name:      StreamAudit,
+			Subjects:  []string{p + ".audit.>"},
+			Retention: jetstream.LimitsPolicy,
+			Storage:   jetstream.FileStorage,
+			Replicas:  c.Replicas,
+			MaxAge:    c.AuditMaxAge,
+			// Append-only: nobody deletes or purges audit entries via the API.
+			DenyDelete: true,
+			DenyPurge:  true,
+		},
+	}
+	for _, sc := range streams {
+		if _, err := q.js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("review: stream %s: %w", sc.Name, err)
+		}
+	}
+	kvs := []struct {
+		dst *jetstream.KeyValue
+		cfg jetstream.KeyValueConfig
+	}{
+		{&q.cases, jetstream.KeyValueConfig{Bucket: BucketCases, Description: "modgate review cases"}},
+		{&q.reporters, jetstream.KeyValueConfig{Bucket: BucketReporters, Description: "reporter accuracy (upheld/total)"}},
+		{&q.dedup, jetstream.KeyValueConfig{Bucket: BucketReportDup, Description: "one report per reporter per case; outcome markers", TTL: c.EventsMaxAge}},
+		{&q.rate, jetstream.KeyValueConfig{Bucket: BucketRate, Description: "report rate-limit windows", TTL: 2 * c.ReportWindow}},
+		{&q.strikes, jetstream.KeyValueConfig{Bucket: BucketStrikes, Description: "confirmed violations per member", TTL: c.StrikeTTL}},
+		{&q.sessions.kv, jetstream.KeyValueConfig{Bucket: BucketSessions, Description: "reviewer sessions", TTL: c.SessionTTL}},
+	}
+	for _, k := range kvs {
+		k.cfg.Replicas = c.Replicas
+		k.cfg.Storage = jetstream.FileStorage
+		kv, err := q.js.CreateOrUpdateKeyValue(ctx, k.cfg)
+		if err != nil {
+			return fmt.Errorf("review: bucket %s: %w", k.cfg.Bucket, err)
+		}
+		*k.dst = kv
+	}
+	return nil
+}

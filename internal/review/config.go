@@ -1,0 +1,179 @@
+// Package review is levels 2 and 3 of modgate: the human-review queue, user
+// reports, member strikes (the 3-2-1 rule), sessions and the audit trail.
+// Every piece of state lives in NATS JetStream (streams and KV buckets) so
+// several gateway replicas agree and a restart loses nothing; each Queue
+// keeps only a read index that it rebuilds from a KV watch.
+package review
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/modgate/modgate"
+)
+
+// Fixed asset names, so the `nats` CLI finds them.
+const (
+	BucketCases     = "MODGATE_CASES"
+	BucketReporters = "MODGATE_REPORTERS"
+	BucketReportDup = "MODGATE_REPORT_DEDUP"
+	BucketRate      = "MODGATE_RATE"
+	BucketStrikes   = "MODGATE_STRIKES"
+	BucketSessions  = "MODGATE_SESSIONS"
+	StreamEvents    = "MODGATE_EVENTS"
+	StreamAudit     = "MODGATE_AUDIT"
+	// ConsumerCases is the durable consumer on modgate.StreamEscalations
+	// shared by every replica (work is split between them).
+	ConsumerCases = "modgate-review-cases"
+)
+
+// Config tunes the queue. Zero values take the defaults below.
+type Config struct {
+	// Prefix is the subject prefix (modgate.DefaultSubjectPrefix).
+	Prefix string
+	// Replicas is the stream/bucket replica count (1 embedded, 3 in a cluster).
+	Replicas int
+	// Lease is how long a claim holds a case; MaxLease caps an extension.
+	Lease    time.Duration
+	MaxLease time.Duration
+	// SLA is the target age per lane; older open cases are flagged.
+	SLA map[string]time.Duration
+	// ReportLaneScore is the weighted report score that moves a case into
+	// the reports lane; HideScore the score that hides the message pending
+	// review. A reporter's weight is (upheld+1)/(total+2): 0.5 for a new
+	// reporter, near 0 for one whose reports are never upheld.
+	ReportLaneScore float64
+	HideScore       float64
+	// ReportLimit reports per reporter per ReportWindow (across replicas).
+	ReportLimit  int
+	ReportWindow time.Duration
+	// StrikeTTL is how long a confirmed violation counts.
+	StrikeTTL time.Duration
+	// RemoveAfterViolations / RemoveAfterAds: the 3-2-1 thresholds.
+	RemoveAfterViolations int
+	RemoveAfterAds        int
+	// EventsMaxAge and AuditMaxAge are the stream retentions.
+	EventsMaxAge time.Duration
+	AuditMaxAge  time.Duration
+	// SessionTTL is the idle timeout of a session; SessionMaxAge its
+	// absolute lifetime.
+	SessionTTL    time.Duration
+	SessionMaxAge time.Duration
+	// Workers process escalations concurrently.
+	Workers int
+	// SweepInterval is how often expired leases are written back and
+	// unpublished decisions republished.
+	SweepInterval time.Duration
+	// MaxStoredReports caps the reports kept on one case (the count goes on).
+	MaxStoredReports int
+	// CreateEscalationStream creates modgate.StreamEscalations when absent
+	// (the screening path normally does; tests and the first start rely on it).
+	CreateEscalationStream bool
+	Logger                 *slog.Logger
+}
+
+// DefaultSLA is the target age per lane.
+var DefaultSLA = map[string]time.Duration{
+	modgate.LaneReports: 30 * time.Minute,
+	modgate.LaneHigh:    time.Hour,
+	modgate.LaneNormal:  4 * time.Hour,
+	modgate.LanePatrol:  24 * time.Hour,
+}
+
+func (c Config) withDefaults() Config {
+	if c.Prefix == "" {
+		c.Prefix = modgate.DefaultSubjectPrefix
+	}
+	if c.Replicas <= 0 {
+		c.Replicas = 1
+	}
+	if c.Lease <= 0 {
+		c.Lease = 5 * time.Minute
+	}
+	if c.MaxLease <= 0 {
+		c.MaxLease = 30 * time.Minute
+	}
+	sla := map[string]time.Duration{}
+	for k, v := range DefaultSLA {
+		sla[k] = v
+	}
+	for k, v := range c.SLA {
+		sla[k] = v
+	}
+	c.SLA = sla
+	if c.ReportLaneScore <= 0 {
+		c.ReportLaneScore = 0.5
+	}
+	if c.HideScore <= 0 {
+		c.HideScore = 1.5
+	}
+	if c.ReportLimit <= 0 {
+		c.ReportLimit = 30
+	}
+	if c.ReportWindow <= 0 {
+		c.ReportWindow = time.Minute
+	}
+	if c.StrikeTTL <= 0 {
+		c.StrikeTTL = 90 * 24 * time.Hour
+	}
+	if c.RemoveAfterViolations <= 0 {
+		c.RemoveAfterViolations = 2
+	}
+	if c.RemoveAfterAds <= 0 {
+		c.RemoveAfterAds = 1
+	}
+	if c.EventsMaxAge <= 0 {
+		c.EventsMaxAge = 30 * 24 * time.Hour
+	}
+	if c.AuditMaxAge <= 0 {
+		c.AuditMaxAge = 180 * 24 * time.Hour
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 30 * time.Minute
+	}
+	if c.SessionMaxAge <= 0 {
+		c.SessionMaxAge = 12 * time.Hour
+	}
+	if c.Workers <= 0 {
+		c.Workers = 8
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = 5 * time.Second
+	}
+	if c.MaxStoredReports <= 0 {
+		c.MaxStoredReports = 200
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	if c.Lease > c.MaxLease {
+		return fmt.Errorf("review: lease %s exceeds max lease %s", c.Lease, c.MaxLease)
+	}
+	if c.HideScore < c.ReportLaneScore {
+		return fmt.Errorf("review: hide score %.2f below reports-lane score %.2f", c.HideScore, c.ReportLaneScore)
+	}
+	return nil
+}
+
+// Errors callers map to HTTP statuses.
+var (
+	ErrNotFound       = errors.New("review: case not found")
+	ErrAlreadyDecided = errors.New("review: case already decided")
+	ErrNotHolder      = errors.New("review: case is not claimed by you")
+	ErrClaimed        = errors.New("review: case is claimed by another reviewer")
+	ErrEmpty          = errors.New("review: no case waiting")
+	ErrRateLimited    = errors.New("review: report rate limit exceeded")
+	ErrInvalid        = errors.New("review: invalid input")
+	ErrContended      = errors.New("review: too much contention, retry")
+)
+
+// invalid wraps ErrInvalid with a message the API can show.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,836 @@
+package review
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/modgate/modgate"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Queue is one replica's handle on the shared review queue. Any number of
+// Queues (processes) may share one NATS system: all writes are KV
+// compare-and-set, so two reviewers never hold the same case.
+type Queue struct {
+	cfg Config
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	log *slog.Logger
+
+	cases, reporters, dedup, rate, strikes jetstream.KeyValue
+	sessions                               Sessions
+
+	mu       sync.RWMutex
+	idx      map[string]*modgate.CaseSummary // every case, from the KV watch
+	active   map[string]*modgate.CaseSummary // open or claimed
+	inflight map[string]struct{}             // claim attempts in this process
+	subs     map[int]chan CaseChange
+	nextSub  int
+
+	ready  chan struct{}
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	consum jetstream.ConsumeContext
+	work   chan jetstream.Msg
+}
+
+// CaseChange is a live update fed from the cases bucket watch.
+type CaseChange struct {
+	ID       string            `json:"id"`
+	Kind     string            `json:"kind"` // last history event: escalated, claim, release, expiry, decision, report; or "deleted"
+	State    modgate.CaseState `json:"state"`
+	Lane     string            `json:"lane"`
+	Holder   string            `json:"holder,omitempty"`
+	Revision uint64            `json:"revision"`
+	At       time.Time         `json:"at"`
+}
+
+// Open connects the queue to NATS: creates the assets, rebuilds the index
+// from the cases bucket, starts the escalation consumer and the sweeper.
+// Close stops them (it does not close nc).
+func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		return nil, fmt.Errorf("review: jetstream: %w", err)
+	}
+	q := &Queue{
+		cfg: cfg, nc: nc, js: js, log: cfg.Logger,
+		idx:      map[string]*modgate.CaseSummary{},
+		active:   map[string]*modgate.CaseSummary{},
+		inflight: map[string]struct{}{},
+		subs:     map[int]chan CaseChange{},
+		ready:    make(chan struct{}),
+		work:     make(chan jetstream.Msg, 256),
+	}
+	q.sessions.ttl, q.sessions.maxAge = cfg.SessionTTL, cfg.SessionMaxAge
+	if err := q.ensureAssets(ctx); err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	q.cancel = cancel
+	w, err := q.cases.WatchAll(runCtx)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("review: watch cases: %w", err)
+	}
+	q.wg.Add(1)
+	go q.watch(runCtx, w)
+	select {
+	case <-q.ready:
+	case <-ctx.Done():
+		q.Close()
+		return nil, fmt.Errorf("review: initial case index: %w", ctx.Err())
+	}
+	if err := q.startConsumer(ctx, runCtx); err != nil {
+		q.Close()
+		return nil, err
+	}
+	q.wg.Add(1)
+	go q.sweep(runCtx)
+	return q, nil
+}
+
+// Close stops the consumer, the watch and the sweeper. Leases held through
+// this Queue stay in NATS and expire as usual.
+func (q *Queue) Close() {
+	if q.consum != nil {
+		q.consum.Stop()
+	}
+	q.cancel()
+	q.wg.Wait()
+	select {
+	case <-q.js.PublishAsyncComplete():
+	case <-time.After(2 * time.Second):
+	}
+}
+
+// Config returns the effective configuration.
+func (q *Queue) Config() Config { return q.cfg }
+
+// Sessions is the reviewer session store.
+func (q *Queue) Sessions() *Sessions { return &q.sessions }
+
+// ---- index ----------------------------------------------------------------
+
+func (q *Queue) watch(ctx context.Context, w jetstream.KeyWatcher) {
+	defer q.wg.Done()
+	defer func() { _ = w.Stop() }()
+	readyOnce := sync.OnceFunc(func() { close(q.ready) })
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			if e == nil {
+				readyOnce()
+				continue
+			}
+			if e.Operation() != jetstream.KeyValuePut {
+				q.remove(e.Key(), e.Revision())
+				continue
+			}
+			var c modgate.Case
+			if err := json.Unmarshal(e.Value(), &c); err != nil {
+				q.log.Warn("review: undecodable case in bucket", "key", e.Key(), "err", err)
+				continue
+			}
+			c.Revision = e.Revision()
+			q.apply(&c)
+		}
+	}
+}
+
+func summarize(c *modgate.Case) *modgate.CaseSummary {
+	s := &modgate.CaseSummary{
+		ID: c.ID, State: c.State, Lane: c.Lane, Source: c.Source, Priority: c.Priority,
+		Tenant: c.Tenant, MessageID: c.Message.ID, SenderID: c.Message.Sender.ID,
+		GroupID: c.Message.Group.ID, Labels: c.Labels, Preview: preview(c.MaskedText, 120),
+		Reports: c.ReportCount, Hidden: c.Hidden, Created: c.Created, SLA: c.SLA,
+		Decision: c.Decision, Revision: c.Revision, Published: c.Published,
+	}
+	if c.Lease != nil && c.State == modgate.CaseClaimed {
+		s.Holder = c.Lease.Holder
+		exp := c.Lease.Expires
+		s.LeaseExpires = &exp
+	}
+	return s
+}
+
+func preview(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// apply puts a case read from NATS into the index unless the index already
+// has a newer revision (local writes land before the watch echoes them).
+func (q *Queue) apply(c *modgate.Case) {
+	s := summarize(c)
+	q.mu.Lock()
+	old, ok := q.idx[c.ID]
+	if ok && old.Revision >= s.Revision {
+		q.mu.Unlock()
+		return
+	}
+	q.idx[c.ID] = s
+	if s.State == modgate.CaseOpen || s.State == modgate.CaseClaimed {
+		q.active[c.ID] = s
+	} else {
+		delete(q.active, c.ID)
+	}
+	ch := CaseChange{ID: c.ID, State: c.State, Lane: c.Lane, Holder: s.Holder, Revision: c.Revision, At: c.Updated}
+	if n := len(c.History); n > 0 {
+		ch.Kind = c.History[n-1].Kind
+	}
+	q.notifyLocked(ch)
+	q.mu.Unlock()
+}
+
+func (q *Queue) remove(id string, rev uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if old, ok := q.idx[id]; ok && old.Revision > rev {
+		return
+	}
+	delete(q.idx, id)
+	delete(q.active, id)
+	q.notifyLocked(CaseChange{ID: id, Kind: "deleted", Revision: rev, At: time.Now().UTC()})
+}
+
+func (q *Queue) notifyLocked(ch CaseChange) {
+	for _, s := range q.subs {
+		select {
+		case s <- ch:
+		default: // a slow listener misses updates rather than stalling the index
+		}
+	}
+}
+
+// Subscribe returns live case changes (from the KV watch, so changes made
+// by every replica arrive) until cancel is called.
+func (q *Queue) Subscribe() (<-chan CaseChange, func()) {
+	ch := make(chan CaseChange, 256)
+	q.mu.Lock()
+	id := q.nextSub
+	q.nextSub++
+	q.subs[id] = ch
+	q.mu.Unlock()
+	return ch, func() {
+		q.mu.Lock()
+		delete(q.subs, id)
+		q.mu.Unlock()
+	}
+}
+
+// ---- reading --------------------------------------------------------------
+
+// validID reports whether id can be a case key.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		b := id[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func (q *Queue) load(ctx context.Context, id string) (*modgate.Case, error) {
+	if !validID(id) {
+		return nil, ErrNotFound
+	}
+	e, err := q.cases.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("review: get case %s: %w", id, err)
+	}
+	var c modgate.Case
+	if err := json.Unmarshal(e.Value(), &c); err != nil {
+		return nil, fmt.Errorf("review: decode case %s: %w", id, err)
+	}
+	c.Revision = e.Revision()
+	return &c, nil
+}
+
+// effective turns an expired claim into open and sets the SLA flag.
+func (q *Queue) effective(c *modgate.Case, now time.Time) {
+	if c.State == modgate.CaseClaimed && (c.Lease == nil || !now.Before(c.Lease.Expires)) {
+		c.State = modgate.CaseOpen
+		c.Lease = nil
+	}
+	c.Breached = (c.State == modgate.CaseOpen || c.State == modgate.CaseClaimed) && now.After(c.SLA)
+}
+
+// Get returns the case as stored, with expired leases shown as open. The
+// original text is in c.Message.Text: callers mask it for roles that may
+// not see personal data (see Redact).
+func (q *Queue) Get(ctx context.Context, id string) (*modgate.Case, error) {
+	c, err := q.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	q.effective(c, time.Now())
+	return c, nil
+}
+
+// Redact removes personal data a reviewer may not see: the original text
+// and reporters' free text. MaskedText keeps the same code-point length as
+// the original so match offsets still line up.
+func Redact(c *modgate.Case) {
+	c.Message.Text = ""
+	if c.Message.Context != nil {
+		c.Message.Context = nil
+	}
+	for i := range c.Reports {
+		c.Reports[i].Text = MaskText(c.Reports[i].Text)
+	}
+}
+
+func summaryView(s *modgate.CaseSummary, now time.Time) modgate.CaseSummary {
+	v := *s
+	if v.State == modgate.CaseClaimed && (v.LeaseExpires == nil || !now.Before(*v.LeaseExpires)) {
+		v.State, v.Holder, v.LeaseExpires = modgate.CaseOpen, "", nil
+	}
+	if v.State == modgate.CaseOpen || v.State == modgate.CaseClaimed {
+		v.AgeSeconds = now.Sub(v.Created).Seconds()
+		v.Breached = now.After(v.SLA)
+	} else if v.Decision != nil {
+		v.AgeSeconds = v.Decision.At.Sub(v.Created).Seconds()
+	}
+	return v
+}
+
+// Filter selects cases in List.
+type Filter struct {
+	Lane   string
+	State  modgate.CaseState
+	Label  string
+	Tenant string
+	Holder string
+	Sender string
+	MinAge time.Duration
+	Limit  int
+	Offset int
+}
+
+// List returns the matching cases in claim order (lane priority, priority,
+// age) and the total number matching.
+func (q *Queue) List(f Filter) ([]modgate.CaseSummary, int) {
+	now := time.Now()
+	q.mu.RLock()
+	var out []modgate.CaseSummary
+	for _, s := range q.idx {
+		v := summaryView(s, now)
+		if f.Lane != "" && v.Lane != f.Lane || f.State != "" && v.State != f.State ||
+			f.Tenant != "" && v.Tenant != f.Tenant || f.Holder != "" && v.Holder != f.Holder ||
+			f.Sender != "" && v.SenderID != f.Sender {
+			continue
+		}
+		if f.Label != "" && !contains(v.Labels, f.Label) {
+			continue
+		}
+		if f.MinAge > 0 && now.Sub(v.Created) < f.MinAge {
+			continue
+		}
+		out = append(out, v)
+	}
+	q.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return less(&out[i], &out[j]) })
+	total := len(out)
+	if f.Offset >= len(out) {
+		return []modgate.CaseSummary{}, total
+	}
+	out = out[f.Offset:]
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, total
+}
+
+func laneRank(l string) int {
+	for i, x := range modgate.Lanes {
+		if x == l {
+			return i
+		}
+	}
+	return len(modgate.Lanes)
+}
+
+// less is the claim order: lane, then priority (report score or severity),
+// then age.
+func less(a, b *modgate.CaseSummary) bool {
+	if ra, rb := laneRank(a.Lane), laneRank(b.Lane); ra != rb {
+		return ra < rb
+	}
+	if a.Priority != b.Priority {
+		return a.Priority > b.Priority
+	}
+	if !a.Created.Equal(b.Created) {
+		return a.Created.Before(b.Created)
+	}
+	return a.ID < b.ID
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- writing --------------------------------------------------------------
+
+const maxHistory = 200
+
+func addHistory(c *modgate.Case, kind, actor, note string, at time.Time) {
+	c.History = append(c.History, modgate.CaseEvent{Kind: kind, Actor: actor, At: at, Note: note})
+	if len(c.History) > maxHistory {
+		// Keep the first event (how the case arrived); the audit stream has all.
+		c.History = append(c.History[:1], c.History[len(c.History)-maxHistory+1:]...)
+	}
+	c.Updated = at
+}
+
+// store writes c with compare-and-set on c.Revision (0 = create) and
+// updates the index. It returns errConflict when someone else wrote first.
+func (q *Queue) store(ctx context.Context, c *modgate.Case) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("review: encode case %s: %w", c.ID, err)
+	}
+	var rev uint64
+	if c.Revision == 0 {
+		rev, err = q.cases.Create(ctx, c.ID, b)
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return errConflict
+		}
+	} else {
+		rev, err = q.cases.Update(ctx, c.ID, b, c.Revision)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return errConflict
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("review: write case %s: %w", c.ID, err)
+	}
+	c.Revision = rev
+	q.apply(c)
+	return nil
+}
+
+var errConflict = errors.New("review: concurrent update")
+
+// mutate runs fn on the latest case and writes the result with CAS,
+// retrying on conflicts. fn returns errSkip to stop without writing.
+func (q *Queue) mutate(ctx context.Context, id string, fn func(c *modgate.Case, now time.Time) error) (*modgate.Case, error) {
+	for try := 0; try < 16; try++ {
+		c, err := q.load(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		q.apply(c) // a stale index learns the truth even when fn refuses
+		now := time.Now().UTC()
+		if err := fn(c, now); err != nil {
+			if errors.Is(err, errSkip) {
+				q.effective(c, now)
+				return c, nil
+			}
+			return c, err
+		}
+		err = q.store(ctx, c)
+		if errors.Is(err, errConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		q.effective(c, now)
+		return c, nil
+	}
+	return nil, ErrContended
+}
+
+var errSkip = errors.New("review: nothing to write")
+
+func newToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// leaseValid reports whether c is claimed with an unexpired lease.
+func leaseValid(c *modgate.Case, now time.Time) bool {
+	return c.State == modgate.CaseClaimed && c.Lease != nil && now.Before(c.Lease.Expires)
+}
+
+// Claim takes a lease on one case for reviewer. Claiming a case you already
+// hold returns it unchanged.
+func (q *Queue) Claim(ctx context.Context, id, reviewer string) (*modgate.Case, error) {
+	if reviewer == "" {
+		return nil, invalid("reviewer required")
+	}
+	expired := false
+	c, err := q.mutate(ctx, id, func(c *modgate.Case, now time.Time) error {
+		expired = false
+		switch {
+		case c.State == modgate.CaseDecided:
+			return ErrAlreadyDecided
+		case leaseValid(c, now) && c.Lease.Holder == reviewer:
+			return errSkip
+		case leaseValid(c, now):
+			return ErrClaimed
+		}
+		if c.State == modgate.CaseClaimed {
+			expired = true
+			prev := ""
+			if c.Lease != nil {
+				prev = c.Lease.Holder
+			}
+			addHistory(c, modgate.AuditExpiry, prev, "", now)
+		}
+		c.State = modgate.CaseClaimed
+		c.Lease = &modgate.Lease{Holder: reviewer, Token: newToken(), Claimed: now, Expires: now.Add(q.cfg.Lease)}
+		addHistory(c, modgate.AuditClaim, reviewer, "", now)
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	if expired {
+		q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditExpiry, CaseID: id, Tenant: c.Tenant})
+	}
+	q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditClaim, Actor: reviewer, CaseID: id, Tenant: c.Tenant,
+		Detail: map[string]string{"lane": c.Lane}})
+	return c, nil
+}
+
+// ClaimNext claims the first waiting case in claim order, optionally only
+// from the given lanes. Claims race through KV compare-and-set: a loser
+// moves to the next candidate.
+func (q *Queue) ClaimNext(ctx context.Context, reviewer string, lanes []string) (*modgate.Case, error) {
+	if reviewer == "" {
+		return nil, invalid("reviewer required")
+	}
+	for _, l := range lanes {
+		if laneRank(l) == len(modgate.Lanes) {
+			return nil, invalid("unknown lane %q", l)
+		}
+	}
+	for attempt := 0; attempt < 64; attempt++ {
+		id := q.pick(lanes, reviewer)
+		if id == "" {
+			return nil, ErrEmpty
+		}
+		c, err := q.Claim(ctx, id, reviewer)
+		q.mu.Lock()
+		delete(q.inflight, id)
+		q.mu.Unlock()
+		switch {
+		case err == nil:
+			return c, nil
+		case errors.Is(err, ErrClaimed), errors.Is(err, ErrAlreadyDecided),
+			errors.Is(err, ErrNotFound), errors.Is(err, ErrContended):
+			continue // lost the race; the index now knows
+		default:
+			return nil, err
+		}
+	}
+	return nil, ErrContended
+}
+
+// pick returns the best claimable case not being claimed by this process
+// right now, and marks it in flight.
+func (q *Queue) pick(lanes []string, reviewer string) string {
+	now := time.Now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var best *modgate.CaseSummary
+	for id, s := range q.active {
+		if _, busy := q.inflight[id]; busy {
+			continue
+		}
+		if s.State == modgate.CaseClaimed && s.LeaseExpires != nil && now.Before(*s.LeaseExpires) {
+			continue
+		}
+		if len(lanes) > 0 && !contains(lanes, s.Lane) {
+			continue
+		}
+		if best == nil || less(s, best) {
+			best = s
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	q.inflight[best.ID] = struct{}{}
+	return best.ID
+}
+
+// holderCheck is shared by extend, release and decide.
+func holderCheck(c *modgate.Case, reviewer, token string, now time.Time) error {
+	if c.State == modgate.CaseDecided {
+		return ErrAlreadyDecided
+	}
+	if !leaseValid(c, now) || c.Lease.Holder != reviewer || token != "" && token != c.Lease.Token {
+		return ErrNotHolder
+	}
+	return nil
+}
+
+// Extend moves the holder's lease expiry to now+d (the configured lease when
+// d is 0), capped by MaxLease.
+func (q *Queue) Extend(ctx context.Context, id, reviewer, token string, d time.Duration) (*modgate.Case, error) {
+	if d <= 0 {
+		d = q.cfg.Lease
+	}
+	if d > q.cfg.MaxLease {
+		d = q.cfg.MaxLease
+	}
+	c, err := q.mutate(ctx, id, func(c *modgate.Case, now time.Time) error {
+		if err := holderCheck(c, reviewer, token, now); err != nil {
+			return err
+		}
+		c.Lease.Expires = now.Add(d)
+		addHistory(c, modgate.AuditExtend, reviewer, "", now)
+		return nil
+	})
+	if err == nil {
+		q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditExtend, Actor: reviewer, CaseID: id, Tenant: c.Tenant})
+	}
+	return c, err
+}
+
+// Release returns a case to the queue at once. force lets a lead release a
+// case someone else holds.
+func (q *Queue) Release(ctx context.Context, id, reviewer, token string, force bool) (*modgate.Case, error) {
+	c, err := q.mutate(ctx, id, func(c *modgate.Case, now time.Time) error {
+		if force {
+			if c.State == modgate.CaseDecided {
+				return ErrAlreadyDecided
+			}
+			if !leaseValid(c, now) {
+				return ErrNotHolder
+			}
+		} else if err := holderCheck(c, reviewer, token, now); err != nil {
+			return err
+		}
+		c.State, c.Lease = modgate.CaseOpen, nil
+		addHistory(c, modgate.AuditRelease, reviewer, "", now)
+		return nil
+	})
+	if err == nil {
+		q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditRelease, Actor: reviewer, CaseID: id, Tenant: c.Tenant})
+	}
+	return c, err
+}
+
+// validLabel accepts taxonomy and operator labels: [a-z0-9_], 1..64 bytes.
+func validLabel(l string) bool {
+	if l == "" || len(l) > 64 {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		b := l[i]
+		if !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidateDecision checks a decision before anything is read or written.
+func ValidateDecision(d modgate.Decision) error {
+	if !modgate.IsDecisionAction(d.Action) {
+		return invalid("action %q is not one of %s", d.Action, strings.Join(modgate.DecisionActions, ", "))
+	}
+	if !utf8.ValidString(d.Note) {
+		return invalid("note is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(d.Note); n > modgate.MaxNoteRunes {
+		return invalid("note has %d characters, the limit is %d", n, modgate.MaxNoteRunes)
+	}
+	if len(d.Labels) > 32 {
+		return invalid("too many labels (%d)", len(d.Labels))
+	}
+	for _, l := range d.Labels {
+		if !validLabel(l) {
+			return invalid("label %q must be 1-64 characters of a-z, 0-9 and _", l)
+		}
+	}
+	return nil
+}
+
+// isViolation: warn, remove and remove_member confirm a violation.
+func isViolation(action string) bool { return action != modgate.DecisionApprove }
+
+// Enforcement applies the 3-2-1 rule to a member's violations after this
+// decision: an explicit remove_member, or a confirmed violation that brings
+// the member to RemoveAfterViolations violations or RemoveAfterAds ads
+// offences, removes the member; a warn decision otherwise warns.
+func (q *Queue) Enforcement(action string, after modgate.Violations) string {
+	switch {
+	case action == modgate.DecisionRemoveMember:
+		return modgate.DecisionRemoveMember
+	case isViolation(action) && (after.Count >= q.cfg.RemoveAfterViolations || after.Ads >= q.cfg.RemoveAfterAds):
+		return modgate.DecisionRemoveMember
+	case action == modgate.DecisionWarn:
+		return modgate.DecisionWarn
+	}
+	return ""
+}
+
+// Decide records the holder's decision, then publishes the decision,
+// enforcement and reporter-outcome events and counts the strike. Only the
+// lease holder may decide, once.
+func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgate.Decision) (*modgate.Case, error) {
+	if err := ValidateDecision(d); err != nil {
+		return nil, err
+	}
+	c, err := q.mutate(ctx, id, func(c *modgate.Case, now time.Time) error {
+		if err := holderCheck(c, reviewer, token, now); err != nil {
+			return err
+		}
+		labels := c.Labels
+		if d.Labels != nil {
+			labels = append([]string{}, d.Labels...)
+		}
+		if labels == nil {
+			labels = []string{}
+		}
+		rec := &modgate.DecisionRecord{Action: d.Action, Labels: labels, Note: d.Note, Reviewer: reviewer,
+			At: now, HandlingMS: now.Sub(c.Lease.Claimed).Milliseconds(), Violation: isViolation(d.Action)}
+		if c.Message.Sender.ID != "" {
+			v, err := q.Violations(ctx, c.Tenant, c.Message.Sender.ID)
+			if err != nil {
+				return err
+			}
+			if rec.Violation {
+				v.Count++
+				if contains(labels, modgate.LabelAds) {
+					v.Ads++
+				}
+			}
+			rec.Enforcement = q.Enforcement(d.Action, v)
+		}
+		c.Decision = rec
+		c.State, c.Lease, c.Published = modgate.CaseDecided, nil, false
+		addHistory(c, modgate.AuditDecision, reviewer, d.Action, now)
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	pc, err := q.publishDecision(ctx, c)
+	if err != nil {
+		// The decision is stored; the sweeper retries the events.
+		q.log.Warn("review: publish decision events", "case", id, "err", err)
+		return c, nil
+	}
+	return pc, nil
+}
+
+func (q *Queue) subject(parts ...string) string {
+	return q.cfg.Prefix + "." + strings.Join(parts, ".")
+}
+
+func (q *Queue) publishJSON(ctx context.Context, subject, msgID string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("review: encode event: %w", err)
+	}
+	if _, err := q.js.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: b}, jetstream.WithMsgID(msgID)); err != nil {
+		return fmt.Errorf("review: publish %s: %w", subject, err)
+	}
+	return nil
+}
+
+// publishDecision emits everything that follows a decision. Each step is
+// idempotent (message ids, per-case strike entries, create-only outcome
+// markers), so a retry by any replica's sweeper repeats nothing.
+func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case) (*modgate.Case, error) {
+	d := c.Decision
+	sender := c.Message.Sender.ID
+	var v modgate.Violations
+	if d.Violation && sender != "" {
+		var err error
+		if v, err = q.recordStrike(ctx, c.Tenant, sender, c.ID, contains(d.Labels, modgate.LabelAds), d.Labels, d.At); err != nil {
+			return nil, err
+		}
+	}
+	rev := modgate.Revision{}
+	if c.Verdict != nil {
+		rev = c.Verdict.Revision
+	}
+	ev := modgate.DecisionEvent{CaseID: c.ID, MessageID: c.Message.ID, Tenant: c.Tenant, SenderID: sender,
+		GroupID: c.Message.Group.ID, Action: d.Action, Labels: d.Labels, Reviewer: d.Reviewer, Note: d.Note,
+		Lane: c.Lane, Source: c.Source, Revision: rev, At: d.At}
+	if err := q.publishJSON(ctx, q.subject("decisions", d.Action), c.ID+":decision", ev); err != nil {
+		return nil, err
+	}
+	if d.Enforcement != "" {
+		if !d.Violation || sender == "" {
+			v, _ = q.Violations(ctx, c.Tenant, sender)
+		}
+		reason := "reviewer decision " + d.Action
+		if d.Enforcement == modgate.DecisionRemoveMember && d.Action != modgate.DecisionRemoveMember {
+			reason = fmt.Sprintf("3-2-1 rule: %d confirmed violations, %d ads offences", v.Count, v.Ads)
+		}
+		en := modgate.EnforcementEvent{CaseID: c.ID, Action: d.Enforcement, Tenant: c.Tenant, SenderID: sender,
+			GroupID: c.Message.Group.ID, MessageID: c.Message.ID, Reason: reason, Violations: v, At: d.At}
+		if err := q.publishJSON(ctx, q.subject("enforcement", d.Enforcement), c.ID+":enforcement", en); err != nil {
+			return nil, err
+		}
+	}
+	upheld := d.Action != modgate.DecisionApprove
+	for _, r := range c.Reports {
+		if err := q.reporterOutcome(ctx, c.ID, r.ReporterID, upheld); err != nil {
+			return nil, err
+		}
+		oe := modgate.ReportOutcomeEvent{CaseID: c.ID, MessageID: c.Message.ID, Tenant: c.Tenant,
+			ReporterID: r.ReporterID, Upheld: upheld, Action: d.Action, At: d.At}
+		if err := q.publishJSON(ctx, q.subject("reports", "outcome"), c.ID+":outcome:"+keyPart(r.ReporterID), oe); err != nil {
+			return nil, err
+		}
+	}
+	detail := map[string]string{"lane": c.Lane, "source": c.Source, "handling_ms": fmt.Sprint(d.HandlingMS),
+		"enforcement": d.Enforcement, "message_id": c.Message.ID}
+	if err := q.auditOnce(ctx, c.ID+":audit-decision", modgate.AuditEvent{Kind: modgate.AuditDecision, Actor: d.Reviewer,
+		CaseID: c.ID, Tenant: c.Tenant, SenderID: sender, Action: d.Action, Labels: d.Labels, Text: d.Note,
+		Detail: detail, At: d.At}); err != nil {
+		return nil, err
+	}
+	return q.mutate(ctx, c.ID, func(x *modgate.Case, now time.Time) error {
+		if x.State != modgate.CaseDecided || x.Published {
+			return errSkip
+		}
+		x.Published = true
+		return nil
+	})
+}

@@ -1,0 +1,281 @@
+package review
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/modgate/modgate"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ReporterStats is a reporter's track record.
+type ReporterStats struct {
+	Reporter string `json:"reporter"`
+	Upheld   int    `json:"upheld"`
+	Total    int    `json:"total"`
+}
+
+// Weight is the reporter's accuracy with a prior of one upheld and one
+// rejected report: new reporters weigh 0.5, reliable ones approach 1 and
+// bad-faith ones approach 0.
+func (s ReporterStats) Weight() float64 {
+	return float64(s.Upheld+1) / float64(s.Total+2)
+}
+
+func hashKey(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Reporter returns a reporter's stats.
+func (q *Queue) Reporter(ctx context.Context, reporter string) (ReporterStats, uint64, error) {
+	s := ReporterStats{Reporter: reporter}
+	e, err := q.reporters.Get(ctx, "r."+keyPart(reporter))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return s, 0, nil
+	}
+	if err != nil {
+		return s, 0, fmt.Errorf("review: reporter stats: %w", err)
+	}
+	if err := json.Unmarshal(e.Value(), &s); err != nil {
+		return s, 0, fmt.Errorf("review: decode reporter stats: %w", err)
+	}
+	return s, e.Revision(), nil
+}
+
+// reporterOutcome counts one decided report towards the reporter's
+// accuracy, once per case and reporter (create-only marker).
+func (q *Queue) reporterOutcome(ctx context.Context, caseID, reporter string, upheld bool) error {
+	_, err := q.dedup.Create(ctx, "o."+caseID+"."+hashKey(reporter), []byte{'1'})
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("review: outcome marker: %w", err)
+	}
+	for try := 0; try < 16; try++ {
+		s, rev, err := q.Reporter(ctx, reporter)
+		if err != nil {
+			return err
+		}
+		s.Total++
+		if upheld {
+			s.Upheld++
+		}
+		b, _ := json.Marshal(s)
+		key := "r." + keyPart(reporter)
+		if rev == 0 {
+			_, err = q.reporters.Create(ctx, key, b)
+		} else {
+			_, err = q.reporters.Update(ctx, key, b, rev)
+		}
+		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("review: reporter stats: %w", err)
+		}
+		return nil
+	}
+	return ErrContended
+}
+
+// Allow counts one event against a fixed-window limit held in NATS, so it
+// holds across replicas. It returns false (and counts nothing) once the
+// window's limit is reached.
+func (q *Queue) Allow(ctx context.Context, scope, id string, limit int, window time.Duration) (bool, error) {
+	now := time.Now()
+	slot := now.UnixNano() / int64(window)
+	key := "w." + scope + "." + hashKey(id) + "." + fmt.Sprint(slot)
+	for try := 0; try < 32; try++ {
+		var n uint64
+		var rev uint64
+		e, err := q.rate.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+		case err != nil:
+			return false, fmt.Errorf("review: rate limit: %w", err)
+		default:
+			if len(e.Value()) == 8 {
+				n = binary.BigEndian.Uint64(e.Value())
+			}
+			rev = e.Revision()
+		}
+		if n >= uint64(limit) {
+			return false, nil
+		}
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], n+1)
+		if rev == 0 {
+			_, err = q.rate.Create(ctx, key, b[:])
+		} else {
+			_, err = q.rate.Update(ctx, key, b[:], rev)
+		}
+		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("review: rate limit: %w", err)
+		}
+		return true, nil
+	}
+	return false, ErrContended
+}
+
+func checkID(name, v string, required bool) error {
+	if v == "" {
+		if required {
+			return invalid("%s is required", name)
+		}
+		return nil
+	}
+	if len(v) > 256 || !utf8.ValidString(v) || strings.ContainsAny(v, "\x00\r\n") {
+		return invalid("%s must be valid UTF-8 of at most 256 bytes without control characters", name)
+	}
+	return nil
+}
+
+// ValidateReport checks a report before anything is counted.
+func ValidateReport(r modgate.Report) error {
+	for _, f := range []struct {
+		name, v  string
+		required bool
+	}{{"message_id", r.MessageID, true}, {"reporter_id", r.ReporterID, true}, {"reason", r.Reason, true},
+		{"tenant", r.Tenant, false}, {"sender", r.Sender, false}, {"group", r.Group, false}} {
+		if err := checkID(f.name, f.v, f.required); err != nil {
+			return err
+		}
+	}
+	if !utf8.ValidString(r.Text) {
+		return invalid("text is not valid UTF-8")
+	}
+	if len(r.Text) > modgate.DefaultMaxTextBytes {
+		return invalid("text has %d bytes, the limit is %d", len(r.Text), modgate.DefaultMaxTextBytes)
+	}
+	return nil
+}
+
+// Report files a member's report: it opens or joins the case of the
+// message, counts each reporter once, raises the case by the reporters'
+// accuracy-weighted score and hides the message past HideScore.
+func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportResult, error) {
+	if err := ValidateReport(r); err != nil {
+		return modgate.ReportResult{}, err
+	}
+	ok, err := q.Allow(ctx, "report", r.ReporterID, q.cfg.ReportLimit, q.cfg.ReportWindow)
+	if err != nil {
+		return modgate.ReportResult{}, err
+	}
+	if !ok {
+		return modgate.ReportResult{}, ErrRateLimited
+	}
+	id := modgate.CaseIDFor(r.Tenant, r.MessageID, "")
+	_, err = q.dedup.Create(ctx, "d."+id+"."+hashKey(r.ReporterID), []byte{'1'})
+	dupMarker := errors.Is(err, jetstream.ErrKeyExists)
+	if err != nil && !dupMarker {
+		return modgate.ReportResult{}, fmt.Errorf("review: report dedupe: %w", err)
+	}
+	stats, _, err := q.Reporter(ctx, r.ReporterID)
+	if err != nil {
+		return modgate.ReportResult{}, err
+	}
+	now := time.Now().UTC()
+	r.Weight, r.At = stats.Weight(), now
+	r.Text = cleanText(r.Text, modgate.DefaultMaxTextBytes)
+
+	var res modgate.ReportResult
+	hiddenNow := false
+	for try := 0; try < 16; try++ {
+		c, err := q.load(ctx, id)
+		isNew := errors.Is(err, ErrNotFound)
+		if err != nil && !isNew {
+			return res, err
+		}
+		if isNew {
+			c = &modgate.Case{ID: id, State: modgate.CaseOpen, Lane: modgate.LaneNormal, Source: "report",
+				Tenant: r.Tenant, Labels: []string{}, Created: now,
+				Message: modgate.Message{ID: r.MessageID, Text: r.Text, Tenant: r.Tenant,
+					Sender: modgate.Sender{ID: r.Sender}, Group: modgate.Group{ID: r.Group}},
+				MaskedText: MaskText(r.Text)}
+			c.SLA = now.Add(q.cfg.SLA[c.Lane])
+			addHistory(c, "opened_by_report", "", "", now)
+		}
+		dup := false
+		if dupMarker {
+			// The marker says this reporter already reported; trust the case
+			// unless a crash left the marker without the report.
+			dup = len(c.Reports) >= q.cfg.MaxStoredReports
+			for _, x := range c.Reports {
+				if x.ReporterID == r.ReporterID {
+					dup = true
+				}
+			}
+		}
+		if dup {
+			q.effective(c, now)
+			return modgate.ReportResult{CaseID: id, Duplicate: true, Reporters: c.ReportCount, Score: c.Score,
+				Lane: c.Lane, State: c.State, Hidden: c.Hidden}, nil
+		}
+		if c.Message.Text == "" && r.Text != "" {
+			c.Message.Text, c.MaskedText = r.Text, MaskText(r.Text)
+		}
+		if len(c.Reports) < q.cfg.MaxStoredReports {
+			c.Reports = append(c.Reports, r)
+		}
+		c.ReportCount++
+		c.Score += r.Weight
+		if c.Score >= q.cfg.ReportLaneScore && c.State != modgate.CaseDecided {
+			if c.Lane != modgate.LaneReports {
+				c.Lane = modgate.LaneReports
+				c.SLA = now.Add(q.cfg.SLA[modgate.LaneReports])
+			}
+			c.Priority = c.Score
+		}
+		hiddenNow = false
+		if c.Score >= q.cfg.HideScore && !c.Hidden && c.State != modgate.CaseDecided {
+			c.Hidden, hiddenNow = true, true
+		}
+		if label := strings.ToLower(r.Reason); modgate.IsLabel(label) && !contains(c.Labels, label) && c.Verdict == nil {
+			c.Labels = append(c.Labels, label)
+		}
+		addHistory(c, modgate.AuditReport, "", r.Reason, now)
+		if isNew {
+			c.Revision = 0
+		}
+		err = q.store(ctx, c)
+		if errors.Is(err, errConflict) {
+			continue
+		}
+		if err != nil {
+			return res, err
+		}
+		q.effective(c, now)
+		res = modgate.ReportResult{CaseID: id, Reporters: c.ReportCount, Score: c.Score, Lane: c.Lane,
+			State: c.State, Hidden: c.Hidden}
+		q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditReport, Actor: "reporter:" + r.ReporterID, CaseID: id,
+			Tenant: r.Tenant, SenderID: c.Message.Sender.ID, Text: r.Reason,
+			Detail: map[string]string{"weight": fmt.Sprintf("%.3f", r.Weight), "score": fmt.Sprintf("%.3f", c.Score)}, At: now})
+		if hiddenNow {
+			ev := modgate.HiddenEvent{CaseID: id, MessageID: c.Message.ID, Tenant: c.Tenant, GroupID: c.Message.Group.ID,
+				Reporters: c.ReportCount, Score: c.Score, Action: "hidden_pending_review", At: now}
+			if err := q.publishJSON(ctx, q.subject("reports", "hidden"), id+":hidden", ev); err != nil {
+				q.log.Warn("review: hidden event", "case", id, "err", err)
+			}
+			q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditHidden, CaseID: id, Tenant: c.Tenant, At: now})
+		}
+		return res, nil
+	}
+	return res, ErrContended
+}

@@ -1,0 +1,263 @@
+package modgate
+
+import "time"
+
+// Review wire types: the case a reviewer works, the reports on it, the
+// decision they take and the events the review queue publishes. Their JSON
+// shapes are a contract with platforms (docs/review.md).
+
+// CaseState is where a case is in its life.
+type CaseState string
+
+// Case states. A claimed case whose lease has expired is open again: readers
+// report it as open and the sweeper writes that back.
+const (
+	CaseOpen     CaseState = "open"
+	CaseClaimed  CaseState = "claimed"
+	CaseDecided  CaseState = "decided"
+	CaseAppealed CaseState = "appealed"
+)
+
+// Reviewer decision actions.
+const (
+	DecisionApprove      = "approve"
+	DecisionRemove       = "remove"
+	DecisionWarn         = "warn"
+	DecisionRemoveMember = "remove_member"
+)
+
+// DecisionActions lists the valid decision actions.
+var DecisionActions = []string{DecisionApprove, DecisionRemove, DecisionWarn, DecisionRemoveMember}
+
+// IsDecisionAction reports whether s is a valid decision action.
+func IsDecisionAction(s string) bool {
+	for _, a := range DecisionActions {
+		if a == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Reviewer roles, least to most privileged.
+const (
+	RoleReviewer = "reviewer"
+	RoleLead     = "lead"
+	RoleAdmin    = "admin"
+)
+
+// MaxNoteRunes caps a reviewer's decision note.
+const MaxNoteRunes = 2000
+
+// Lease is a reviewer's hold on a case. Token changes with every claim so a
+// holder whose lease expired and was re-claimed cannot act on the new lease.
+type Lease struct {
+	Holder  string    `json:"holder"`
+	Token   string    `json:"token"`
+	Claimed time.Time `json:"claimed"`
+	Expires time.Time `json:"expires"`
+}
+
+// Report is one member's report on a message.
+type Report struct {
+	MessageID  string    `json:"message_id"`
+	ReporterID string    `json:"reporter_id"`
+	Reason     string    `json:"reason"`
+	Text       string    `json:"text,omitempty"`
+	Tenant     string    `json:"tenant,omitempty"`
+	Sender     string    `json:"sender,omitempty"`
+	Group      string    `json:"group,omitempty"`
+	Weight     float64   `json:"weight"`
+	At         time.Time `json:"at"`
+}
+
+// ReportResult is the answer to a report.
+type ReportResult struct {
+	CaseID    string    `json:"case_id"`
+	Duplicate bool      `json:"duplicate"`
+	Reporters int       `json:"reporters"`
+	Score     float64   `json:"score"`
+	Lane      string    `json:"lane"`
+	State     CaseState `json:"state"`
+	Hidden    bool      `json:"hidden"`
+}
+
+// Decision is what a reviewer submits.
+type Decision struct {
+	Action string   `json:"action"`
+	Labels []string `json:"labels,omitempty"`
+	Note   string   `json:"note,omitempty"`
+}
+
+// DecisionRecord is a decision as stored on the case.
+type DecisionRecord struct {
+	Action      string    `json:"action"`
+	Labels      []string  `json:"labels"`
+	Note        string    `json:"note,omitempty"`
+	Reviewer    string    `json:"reviewer"`
+	At          time.Time `json:"at"`
+	HandlingMS  int64     `json:"handling_ms"`
+	Enforcement string    `json:"enforcement,omitempty"`
+	Violation   bool      `json:"violation"`
+}
+
+// CaseEvent is one line of a case's history.
+type CaseEvent struct {
+	Kind  string    `json:"kind"`
+	Actor string    `json:"actor,omitempty"`
+	At    time.Time `json:"at"`
+	Note  string    `json:"note,omitempty"`
+}
+
+// Case is one message under review. Message.Text holds the original text and
+// is only shown to roles allowed to see personal data; MaskedText is what
+// reviewers see.
+type Case struct {
+	ID         string    `json:"id"`
+	State      CaseState `json:"state"`
+	Lane       string    `json:"lane"`
+	Source     string    `json:"source"` // screen | patrol | report
+	Priority   float64   `json:"priority"`
+	Tenant     string    `json:"tenant,omitempty"`
+	Message    Message   `json:"message"`
+	MaskedText string    `json:"masked_text"`
+	Verdict    *Verdict  `json:"verdict,omitempty"`
+	Labels     []string  `json:"labels"`
+	Reports    []Report  `json:"reports,omitempty"`
+	// ReportCount counts distinct reporters; Reports keeps the first ones.
+	ReportCount int             `json:"report_count"`
+	Score       float64         `json:"report_score,omitempty"`
+	Hidden      bool            `json:"hidden_pending_review,omitempty"`
+	Lease       *Lease          `json:"lease,omitempty"`
+	Decision    *DecisionRecord `json:"decision,omitempty"`
+	History     []CaseEvent     `json:"history"`
+	Created     time.Time       `json:"created"`
+	Updated     time.Time       `json:"updated"`
+	SLA         time.Time       `json:"sla_due"`
+	Breached    bool            `json:"sla_breached"`
+	// Published is set once the decision's events are on NATS; the sweeper
+	// republishes decided cases without it (Nats-Msg-Id de-duplicates).
+	Published bool `json:"published,omitempty"`
+	// Revision is the KV revision the case was read at (not stored).
+	Revision uint64 `json:"revision"`
+}
+
+// DecisionEvent is published to <prefix>.decisions.<action> for the
+// platform to act on.
+type DecisionEvent struct {
+	CaseID    string    `json:"case_id"`
+	MessageID string    `json:"message_id,omitempty"`
+	Tenant    string    `json:"tenant,omitempty"`
+	SenderID  string    `json:"sender_id,omitempty"`
+	GroupID   string    `json:"group_id,omitempty"`
+	Action    string    `json:"action"`
+	Labels    []string  `json:"labels"`
+	Reviewer  string    `json:"reviewer"`
+	Note      string    `json:"note,omitempty"`
+	Lane      string    `json:"lane"`
+	Source    string    `json:"source"`
+	Revision  Revision  `json:"revision"`
+	At        time.Time `json:"at"`
+}
+
+// EnforcementEvent is published to <prefix>.enforcement.<action>
+// (remove_member, warn, remove).
+type EnforcementEvent struct {
+	CaseID     string     `json:"case_id"`
+	Action     string     `json:"action"`
+	Tenant     string     `json:"tenant,omitempty"`
+	SenderID   string     `json:"sender_id"`
+	GroupID    string     `json:"group_id,omitempty"`
+	MessageID  string     `json:"message_id,omitempty"`
+	Reason     string     `json:"reason"`
+	Violations Violations `json:"violations"`
+	At         time.Time  `json:"at"`
+}
+
+// ReportOutcomeEvent is published to <prefix>.reports.outcome when a
+// reported case is decided, once per reporter.
+type ReportOutcomeEvent struct {
+	CaseID     string    `json:"case_id"`
+	MessageID  string    `json:"message_id,omitempty"`
+	Tenant     string    `json:"tenant,omitempty"`
+	ReporterID string    `json:"reporter_id"`
+	Upheld     bool      `json:"upheld"`
+	Action     string    `json:"action"`
+	At         time.Time `json:"at"`
+}
+
+// HiddenEvent is published to <prefix>.reports.hidden when reports on a
+// message pass the hide threshold: the platform should hide it pending review.
+type HiddenEvent struct {
+	CaseID    string    `json:"case_id"`
+	MessageID string    `json:"message_id,omitempty"`
+	Tenant    string    `json:"tenant,omitempty"`
+	GroupID   string    `json:"group_id,omitempty"`
+	Reporters int       `json:"reporters"`
+	Score     float64   `json:"score"`
+	Action    string    `json:"action"` // always "hidden_pending_review"
+	At        time.Time `json:"at"`
+}
+
+// Audit event kinds.
+const (
+	AuditEscalation     = "escalation"
+	AuditClaim          = "claim"
+	AuditExtend         = "extend"
+	AuditRelease        = "release"
+	AuditExpiry         = "expiry"
+	AuditDecision       = "decision"
+	AuditReport         = "report"
+	AuditUnmaskView     = "unmask_view"
+	AuditRevision       = "revision_change"
+	AuditLogin          = "login"
+	AuditSubjectExport  = "subject_export"
+	AuditSubjectDelete  = "subject_delete"
+	AuditHidden         = "hidden"
+	AuditEnforcement    = "enforcement"
+	AuditSessionRevoked = "logout"
+)
+
+// AuditEvent is one entry of the append-only audit trail. Text is masked.
+type AuditEvent struct {
+	Kind     string            `json:"kind"`
+	Actor    string            `json:"actor,omitempty"`
+	CaseID   string            `json:"case_id,omitempty"`
+	Tenant   string            `json:"tenant,omitempty"`
+	SenderID string            `json:"sender_id,omitempty"`
+	Action   string            `json:"action,omitempty"`
+	Labels   []string          `json:"labels,omitempty"`
+	Text     string            `json:"text,omitempty"`
+	Detail   map[string]string `json:"detail,omitempty"`
+	Revision *Revision         `json:"revision,omitempty"`
+	At       time.Time         `json:"at"`
+	// Seq is the audit stream sequence (set when read back).
+	Seq uint64 `json:"seq,omitempty"`
+}
+
+// CaseSummary is a case as listed in the queue: no text beyond a masked
+// preview.
+type CaseSummary struct {
+	ID           string          `json:"id"`
+	State        CaseState       `json:"state"`
+	Lane         string          `json:"lane"`
+	Source       string          `json:"source"`
+	Priority     float64         `json:"priority"`
+	Tenant       string          `json:"tenant,omitempty"`
+	MessageID    string          `json:"message_id,omitempty"`
+	SenderID     string          `json:"sender_id,omitempty"`
+	GroupID      string          `json:"group_id,omitempty"`
+	Labels       []string        `json:"labels"`
+	Preview      string          `json:"preview"`
+	Reports      int             `json:"reports"`
+	Hidden       bool            `json:"hidden_pending_review,omitempty"`
+	Holder       string          `json:"holder,omitempty"`
+	LeaseExpires *time.Time      `json:"lease_expires,omitempty"`
+	Created      time.Time       `json:"created"`
+	SLA          time.Time       `json:"sla_due"`
+	Breached     bool            `json:"sla_breached"`
+	AgeSeconds   float64         `json:"age_seconds"`
+	Decision     *DecisionRecord `json:"decision,omitempty"`
+	Revision     uint64          `json:"revision"`
+	Published    bool            `json:"-"`
+}
