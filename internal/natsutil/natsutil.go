@@ -90,7 +90,7 @@ func (e *Embedded) start() error {
 		return fmt.Errorf("natsutil: new server: %w", err)
 	}
 	if e.cfg.Logger != nil {
-		srv.SetLoggerV2(&slogAdapter{l: e.cfg.Logger.With("component", "nats-server")}, false, false, false)
+		srv.SetLoggerV2(&slogAdapter{l: e.cfg.Logger}, false, false, false)
 	}
 	go srv.Start()
 	if !srv.ReadyForConnections(15 * time.Second) {
@@ -278,7 +278,8 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, o StreamOptions)
 // slogAdapter routes nats-server logs into slog.
 type slogAdapter struct{ l *slog.Logger }
 
-func (a *slogAdapter) Noticef(format string, v ...any) { a.l.Info(fmt.Sprintf(format, v...)) }
+// Notices (banner, listen address) are debug: the gateway logs what matters.
+func (a *slogAdapter) Noticef(format string, v ...any) { a.l.Debug(fmt.Sprintf(format, v...)) }
 func (a *slogAdapter) Warnf(format string, v ...any)   { a.l.Warn(fmt.Sprintf(format, v...)) }
 func (a *slogAdapter) Fatalf(format string, v ...any)  { a.l.Error(fmt.Sprintf(format, v...)) }
 func (a *slogAdapter) Errorf(format string, v ...any)  { a.l.Error(fmt.Sprintf(format, v...)) }
