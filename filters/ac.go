@@ -120,9 +120,15 @@ func (b *compactBuilder) buildTrie() {
 	}
 	sort.Slice(order, func(i, j int) bool { return b.patterns[order[i]] < b.patterns[order[j]] })
 
-	parent := []int32{-1}
-	label := []byte{0}
-	b.term = []int32{0}
+	total := 1
+	for _, id := range order {
+		total += len(b.patterns[id])
+	}
+	// Upper bound on trie nodes: no reallocation while inserting.
+	parent := make([]int32, 1, total)
+	parent[0] = -1
+	label := make([]byte, 1, total)
+	b.term = make([]int32, 1, total)
 	stack := []int32{0} // stack[d] = node at depth d on the current path
 	prev := ""
 	for _, id := range order {
@@ -178,8 +184,8 @@ func (b *compactBuilder) grow(n int) {
 	if n <= old {
 		return
 	}
-	if n < 2*old {
-		n = 2 * old
+	if n < old+old/2 {
+		n = old + old/2
 	}
 	nodes := make([]acNode, n)
 	copy(nodes, b.nodes)
@@ -214,7 +220,7 @@ func (b *compactBuilder) place() {
 	b.nodes = []acNode{{check: -1}}
 	b.nextFree = []int32{0}
 	b.prevFree = []int32{0}
-	b.grow(nTrie + nTrie/4 + 512)
+	b.grow(nTrie + nTrie/8 + 1024)
 
 	// Slots below the first free one that a given node could use only
 	// shift forward, so scanning starts at the list head each time; dense

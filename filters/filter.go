@@ -82,14 +82,21 @@ func New(lex modgate.Lexicon, opts Options) (*Filter, error) {
 	if f.maxText <= 0 {
 		f.maxText = modgate.DefaultMaxTextBytes
 	}
-	type draft struct {
-		allow   bool
-		entries []entry
+	// Entries per pattern live in one flat slice, chained per pattern
+	// (head/next), so 100k terms cost no per-term allocations.
+	type chained struct {
+		entry
+		next int32
 	}
-	index := map[string]int{}
-	var norms []string
-	var drafts []draft
-	var forms []string
+	var (
+		index = make(map[string]int32, len(lex.Terms))
+		norms = make([]string, 0, len(lex.Terms))
+		allow = make([]bool, 0, len(lex.Terms))
+		head  = make([]int32, 0, len(lex.Terms)) // last entry of pattern i, -1 if none
+		flat  = make([]chained, 0, len(lex.Terms))
+		forms []string
+		z     = NewNormalizer()
+	)
 	for _, t := range lex.Terms {
 		if !t.Allow && t.Category == "" {
 			return nil, fmt.Errorf("filters: term %q (%s:%d) has no category", t.Text, t.File, t.Line)
@@ -99,26 +106,26 @@ func New(lex modgate.Lexicon, opts Options) (*Filter, error) {
 		}
 		forms = numeralVariants(t.Text, forms[:0])
 		for _, form := range forms {
-			norm := NormalizeString(form)
+			norm := z.Normalize(form).Text
 			if norm == "" {
 				// Lint reports these; they can never match.
 				continue
 			}
 			i, ok := index[norm]
 			if !ok {
-				i = len(norms)
+				i = int32(len(norms))
 				index[norm] = i
 				norms = append(norms, norm)
-				drafts = append(drafts, draft{})
+				allow = append(allow, false)
+				head = append(head, -1)
 			}
-			d := &drafts[i]
 			if t.Allow {
-				d.allow = true
+				allow[i] = true
 				continue
 			}
 			merged := false
-			for k := range d.entries {
-				e := &d.entries[k]
+			for k := head[i]; k >= 0; k = flat[k].next {
+				e := &flat[k]
 				if e.category == t.Category && e.subcategory == t.Subcategory {
 					e.severity = max(e.severity, t.Severity)
 					merged = true
@@ -126,19 +133,25 @@ func New(lex modgate.Lexicon, opts Options) (*Filter, error) {
 				}
 			}
 			if !merged {
-				d.entries = append(d.entries, entry{term: t.Text, category: t.Category, subcategory: t.Subcategory, severity: t.Severity})
+				flat = append(flat, chained{entry{term: t.Text, category: t.Category, subcategory: t.Subcategory, severity: t.Severity}, head[i]})
+				head[i] = int32(len(flat) - 1)
 			}
 		}
 	}
 	f.patterns = make([]pattern, len(norms))
+	f.entries = make([]entry, 0, len(flat))
 	for i, norm := range norms {
 		p := &f.patterns[i]
-		p.allow = drafts[i].allow
+		p.allow = allow[i]
 		p.lead = edgeClass(norm[0])
 		p.trail = edgeClass(norm[len(norm)-1])
 		p.entryStart = int32(len(f.entries))
-		f.entries = append(f.entries, drafts[i].entries...)
+		for k := head[i]; k >= 0; k = flat[k].next {
+			f.entries = append(f.entries, flat[k].entry)
+		}
 		p.entryEnd = int32(len(f.entries))
+		// The chain runs newest first; keep lexicon order.
+		slices.Reverse(f.entries[p.entryStart:p.entryEnd])
 	}
 	m, err := NewMatcher(opts.Engine, norms)
 	if err != nil {
