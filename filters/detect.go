@@ -399,22 +399,44 @@ var cues = []cue{
 // fillers may stand between a cue and the number: "微信号是: abc123".
 var fillers = []string{" ", ":", "=", "-", "#", "号码", "号", "是", "为", "群", "搜", "id"}
 
-var cueFirst [256]bool
+// cueIdx is a bitmask of cues per hash of a cue's first character, so the
+// scan does one table lookup per character instead of a prefix test per cue.
+var cueIdx [128 + 4096]uint32
+
+// cueKey hashes the character at t[i]: ASCII by value, a multi-byte
+// character by the low bits of its next two bytes (collisions only cost a
+// prefix test).
+func cueKey(t string, i int) int {
+	if t[i] < 0x80 {
+		return int(t[i])
+	}
+	if i+2 >= len(t) {
+		return 128
+	}
+	return 128 + int(t[i+1]&0x3F)<<6 | int(t[i+2]&0x3F)
+}
 
 func init() {
-	for _, c := range cues {
-		cueFirst[c.s[0]] = true
+	if len(cues) > 32 {
+		panic("filters: more than 32 cues")
+	}
+	for k, c := range cues {
+		cueIdx[cueKey(c.s, 0)] |= 1 << k
 	}
 }
 
 func detectCued(t string, hits []span) []span {
 	for i := 0; i < len(t); i++ {
-		if !cueFirst[t[i]] {
+		if t[i]&0xC0 == 0x80 {
+			continue // continuation byte
+		}
+		mask := cueIdx[cueKey(t, i)]
+		if mask == 0 {
 			continue
 		}
 		var c *cue
 		for k := range cues {
-			if strings.HasPrefix(t[i:], cues[k].s) {
+			if mask&(1<<k) != 0 && strings.HasPrefix(t[i:], cues[k].s) {
 				c = &cues[k]
 				break
 			}

@@ -310,6 +310,12 @@ func (z *Normalizer) foldRune(dst []token, r rune, i int32) []token {
 		}
 		return append(dst, token{r: r, s: i, e: i + 1, cls: cls})
 	}
+	if r >= 0xFF01 && r <= 0xFF5E {
+		// Fullwidth ASCII (，！？：Ａ１): common enough in Chinese text to
+		// skip the map.
+		a := asciiTab[r-0xFEE0]
+		return append(dst, token{r: rune(a.r), s: i, e: i + 1, cls: a.cls})
+	}
 	inf := tblInfo[r]
 	if inf&fMapped == 0 {
 		if inf&clsMask == clsDrop {
@@ -327,7 +333,7 @@ func (z *Normalizer) foldRune(dst []token, r rune, i int32) []token {
 	}
 	if r >= cjkLo && r <= cjkHi {
 		s := tsDense[r-cjkLo]
-		if tblInfo[s]&fNumeral != 0 {
+		if s < tblSize && tblInfo[s]&fNumeral != 0 {
 			z.numerals = true
 		}
 		return append(dst, token{r: s, s: i, e: i + 1, cls: classOf(s)})

@@ -77,8 +77,32 @@ func foldHomoglyphs(toks []token) {
 // to one space, so "hello world" keeps its word break and URLs/e-mails keep
 // their punctuation.
 func (z *Normalizer) dropNoise(toks []token) ([]token, bool) {
-	changed := false
-	// Mark spelled-out words.
+	// Cheap pre-scan: most messages have no spelled-out words, and after
+	// the first round no noise at all.
+	singles, noise := 0, false
+	for k := range toks {
+		switch toks[k].cls {
+		case clsWord:
+			if (k == 0 || toks[k-1].cls != clsWord) && (k+1 == len(toks) || toks[k+1].cls != clsWord) {
+				singles++
+			}
+		case clsCJK:
+		default:
+			noise = true
+		}
+	}
+	if !noise {
+		return toks, false
+	}
+	if singles >= 3 {
+		z.markSpelled(toks)
+	}
+	return compactNoise(toks)
+}
+
+// markSpelled marks (as clsDrop) the separators between single letters or
+// digits that spell a word: f.u.c.k, f u c k.
+func (z *Normalizer) markSpelled(toks []token) {
 	segs := z.segs[:0]
 	for k := 0; k < len(toks); {
 		kind := toks[k].cls
@@ -124,12 +148,17 @@ func (z *Normalizer) dropNoise(toks []token) ([]token, bool) {
 		}
 		i = j
 	}
-	// Compact.
+}
+
+// compactNoise drops or folds the noise runs (see dropNoise).
+func compactNoise(toks []token) ([]token, bool) {
+	changed := false
 	w := 0
 	for k := 0; k < len(toks); {
-		t := toks[k]
-		if !isNoise(t.cls) {
-			toks[w] = t
+		if !isNoise(toks[k].cls) {
+			if w != k {
+				toks[w] = toks[k]
+			}
 			w++
 			k++
 			continue
@@ -180,6 +209,17 @@ func foldNumerals(toks []token) bool {
 		}
 		return false, false
 	}
+	// Most texts have a stray numeral or two: count before looking for runs.
+	total, cn := 0, false
+	for k := range toks {
+		if c, ok := numeral(toks[k]); ok {
+			total++
+			cn = cn || c
+		}
+	}
+	if total < 5 || !cn {
+		return false
+	}
 	for k := 0; k < len(toks); {
 		if _, ok := numeral(toks[k]); !ok {
 			k++
@@ -221,9 +261,20 @@ func isSep(r rune) bool { return r == ' ' || r == '-' || r == '.' }
 // (傻傻傻逼, fuuuck, !!!). Digits are never collapsed (phone numbers need
 // them), nor the "www" of "www.".
 func collapseRuns(toks []token) ([]token, bool) {
+	// Most texts have no run of three: find the first one before copying.
+	first := -1
+	for k := 2; k < len(toks); k++ {
+		if toks[k].r == toks[k-1].r && toks[k].r == toks[k-2].r {
+			first = k - 2
+			break
+		}
+	}
+	if first < 0 {
+		return toks, false
+	}
 	changed := false
-	w := 0
-	for k := 0; k < len(toks); {
+	w := first
+	for k := first; k < len(toks); {
 		t := toks[k]
 		j := k + 1
 		for j < len(toks) && toks[j].r == t.r {

@@ -1,6 +1,7 @@
 package filters
 
 import (
+	"sync"
 	"unicode/utf8"
 )
 
@@ -47,30 +48,60 @@ func NewNormalizer() *Normalizer {
 func (z *Normalizer) Normalize(s string) *Normalized {
 	n := &z.n
 	n.orig = s
-	n.origByte = n.origByte[:0]
+	if cap(n.origByte) < len(s)+1 {
+		n.origByte = make([]int32, 0, len(s)+1)
+	}
+	ob := n.origByte[:len(s)+1]
 	toks := z.toks[:0]
+	if cap(toks) < len(s) {
+		toks = make([]token, 0, len(s))
+	}
 	z.homo, z.numerals = false, false
-	i := 0
+	i := int32(0)
 	for b, r := range s {
-		n.origByte = append(n.origByte, int32(b))
-		toks = z.foldRune(toks, r, int32(i))
+		ob[i] = int32(b)
+		// Fast paths: ASCII and unmapped characters (most CJK text).
+		if r < utf8.RuneSelf {
+			if a := asciiTab[r]; a.cls != clsDrop {
+				toks = append(toks, token{r: rune(a.r), s: i, e: i + 1, cls: a.cls})
+			} else {
+				toks = extendPrev(toks, i)
+			}
+		} else if r < tblSize && tblInfo[r]&^clsMask == 0 && tblInfo[r] != clsDrop {
+			toks = append(toks, token{r: r, s: i, e: i + 1, cls: tblInfo[r]})
+		} else {
+			toks = z.foldRune(toks, r, i)
+		}
 		i++
 	}
-	n.origN = i
-	n.origByte = append(n.origByte, int32(len(s)))
+	n.origN = int(i)
+	ob[i] = int32(len(s))
+	n.origByte = ob[:i+1]
 	toks = z.context(toks)
 	z.toks = toks
 
+	// Each token is at most 4 bytes of output.
+	need := 4 * len(toks)
+	if cap(z.out) < need {
+		z.out = make([]byte, 0, need)
+		n.bs = make([]int32, need)
+		n.be = make([]int32, need)
+	}
 	out := z.out[:0]
-	n.bs, n.be = n.bs[:0], n.be[:0]
+	bs, be := n.bs[:need], n.be[:need]
 	for _, t := range toks {
 		l := len(out)
+		if t.r < utf8.RuneSelf {
+			out = append(out, byte(t.r))
+			bs[l], be[l] = t.s, t.e
+			continue
+		}
 		out = utf8.AppendRune(out, t.r)
 		for k := l; k < len(out); k++ {
-			n.bs = append(n.bs, t.s)
-			n.be = append(n.be, t.e)
+			bs[k], be[k] = t.s, t.e
 		}
 	}
+	n.bs, n.be = bs[:len(out)], be[:len(out)]
 	z.out = out
 	// One allocation: the text must outlive buffer reuse for callers that
 	// keep it (Findings.Normalized).
@@ -129,6 +160,10 @@ func (n *Normalized) RuneCount() int { return n.origN }
 // NormalizeString folds s the same way as Normalize (used for lexicon terms
 // and lint).
 func NormalizeString(s string) string {
-	z := NewNormalizer()
-	return z.Normalize(s).Text
+	z := pool.Get().(*Normalizer)
+	t := z.Normalize(s).Text
+	pool.Put(z)
+	return t
 }
+
+var pool = sync.Pool{New: func() any { return NewNormalizer() }}
