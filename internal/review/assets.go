@@ -20,10 +20,12 @@ func (q *Queue) ensureAssets(ctx context.Context) error {
 			_, err = q.js.CreateStream(ctx, jetstream.StreamConfig{
 				Name:       modgate.StreamEscalations,
 				Subjects:   []string{p + ".escalations.>"},
-				Retention:  jetstream.WorkQueuePolicy,
+				// Same shape as natsutil.EscalationsStreamConfig (limits).
+				Retention:  jetstream.LimitsPolicy,
 				Storage:    jetstream.FileStorage,
 				Replicas:   c.Replicas,
-				Duplicates: 10 * time.Minute,
+				Duplicates: 2 * time.Minute,
+				MaxAge:     7 * 24 * time.Hour,
 			})
 			if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 				return fmt.Errorf("review: create stream %s: %w", modgate.StreamEscalations, err)

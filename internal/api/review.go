@@ -1,0 +1,698 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/review"
+)
+
+// ReviewResource is the reviewer API under /v1/review. Every route but
+// login needs a session: `Authorization: Bearer <token>` or the UI's
+// session cookie (then unsafe methods also need X-CSRF-Token).
+type ReviewResource struct {
+	q      *review.Queue
+	users  *review.Users
+	log    *slog.Logger
+	cookie string
+}
+
+// NewReviewResource builds the reviewer API.
+func NewReviewResource(d ReviewDeps) *ReviewResource {
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := d.CookieName
+	if c == "" {
+		c = SessionCookie
+	}
+	return &ReviewResource{q: d.Queue, users: d.Users, log: log, cookie: c}
+}
+
+// SessionCookie is the default name of the UI session cookie.
+const SessionCookie = "modgate_session"
+
+// CSRFHeader must carry the session's CSRF token on cookie-authenticated
+// POST/PUT/PATCH/DELETE requests.
+const CSRFHeader = "X-CSRF-Token"
+
+// Routes is the router to mount at /v1/review.
+func (rr *ReviewResource) Routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(noStore)
+	r.Post("/login", rr.login)
+	r.Group(func(r chi.Router) {
+		r.Use(rr.Authenticate)
+		r.Post("/logout", rr.logout)
+		r.Get("/me", rr.me)
+		r.Get("/cases", rr.listCases)
+		r.Get("/cases/{id}", rr.getCase)
+		r.Post("/claim-next", rr.claimNext)
+		r.Post("/cases/{id}/claim", rr.claim)
+		r.Post("/cases/{id}/extend", rr.extend)
+		r.Post("/cases/{id}/release", rr.release)
+		r.Post("/cases/{id}/decide", rr.decide)
+		r.Get("/members/strikes", rr.strikes)
+		r.Get("/stats", rr.stats)
+		r.Get("/events", rr.events)
+		r.Group(func(r chi.Router) {
+			r.Use(RequireRole(modgate.RoleLead))
+			r.Get("/decisions.csv", rr.decisionsCSV)
+			r.Get("/audit", rr.auditJSON)
+			r.Get("/audit.csv", rr.auditCSV)
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(RequireRole(modgate.RoleAdmin))
+			r.Get("/subjects/{sender}", rr.subjectExport)
+			r.Delete("/subjects/{sender}", rr.subjectDelete)
+		})
+		r.Mount("/users", NewUsersResource(rr.users, rr.q).Routes())
+	})
+	return r
+}
+
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ---- auth -------------------------------------------------------------------
+
+type reviewerKey struct{}
+
+// Reviewer is the authenticated reviewer of a request.
+type Reviewer struct {
+	Name  string
+	Role  string
+	Token string
+	// Cookie is true when the session came from the cookie (CSRF applies).
+	Cookie bool
+}
+
+// ReviewerFrom returns the request's reviewer (zero when unauthenticated).
+func ReviewerFrom(ctx context.Context) Reviewer {
+	v, _ := ctx.Value(reviewerKey{}).(Reviewer)
+	return v
+}
+
+// WithReviewer stores a reviewer in ctx (for the UI's own middleware).
+func WithReviewer(ctx context.Context, v Reviewer) context.Context {
+	return context.WithValue(ctx, reviewerKey{}, v)
+}
+
+func isSafeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// Authenticate resolves the bearer token or session cookie against the
+// NATS session store and the users file (so a removed user or a changed
+// role takes effect at once).
+func (rr *ReviewResource) Authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, fromBearer := bearer(r)
+		cookie := false
+		if !fromBearer {
+			if c, err := r.Cookie(rr.cookie); err == nil && c.Value != "" {
+				tok, cookie = c.Value, true
+			}
+		}
+		if tok == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="modgate-review"`)
+			WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "log in first: POST /v1/review/login, then Authorization: Bearer <token>")
+			return
+		}
+		sess, err := rr.q.Sessions().Lookup(r.Context(), tok)
+		if errors.Is(err, review.ErrNoSession) {
+			WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "session expired or unknown; log in again")
+			return
+		}
+		if err != nil {
+			rr.internal(w, "session lookup", err)
+			return
+		}
+		role := sess.Role
+		if rr.users != nil {
+			u, ok := rr.users.Lookup(sess.User)
+			if !ok {
+				_ = rr.q.Sessions().Delete(r.Context(), tok)
+				WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "user no longer exists")
+				return
+			}
+			role = u.Role
+		}
+		if cookie && !isSafeMethod(r.Method) && !constantEq(r.Header.Get(CSRFHeader), sess.CSRF) {
+			WriteError(w, http.StatusForbidden, CodeForbidden, "missing or wrong "+CSRFHeader+" header")
+			return
+		}
+		ctx := WithReviewer(r.Context(), Reviewer{Name: sess.User, Role: role, Token: tok, Cookie: cookie})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func constantEq(a, b string) bool {
+	if len(a) != len(b) || a == "" {
+		return false
+	}
+	var x byte
+	for i := 0; i < len(a); i++ {
+		x |= a[i] ^ b[i]
+	}
+	return x == 0
+}
+
+// RequireRole lets only reviewers with at least role through.
+func RequireRole(role string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if review.RoleRank(ReviewerFrom(r.Context()).Role) < review.RoleRank(role) {
+				WriteError(w, http.StatusForbidden, CodeForbidden, "this needs the "+role+" role")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+type loginRequest struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+}
+
+// LoginResponse carries the session token (shown once) and the CSRF token
+// cookie clients must echo in X-CSRF-Token.
+type LoginResponse struct {
+	Token   string    `json:"token"`
+	User    string    `json:"user"`
+	Role    string    `json:"role"`
+	CSRF    string    `json:"csrf"`
+	Expires time.Time `json:"expires"`
+}
+
+func (rr *ReviewResource) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if !decodeBody(w, r, 4<<10, &req) {
+		return
+	}
+	if req.User == "" || req.Password == "" {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "user and password are required")
+		return
+	}
+	if rr.users == nil {
+		WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "no users file configured")
+		return
+	}
+	// Slow down guessing across replicas: 10 attempts per user per minute.
+	ok, err := rr.q.Allow(r.Context(), "login", req.User, 10, time.Minute)
+	if err != nil {
+		rr.internal(w, "login rate limit", err)
+		return
+	}
+	if !ok {
+		w.Header().Set("Retry-After", "60")
+		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "too many login attempts; wait a minute")
+		return
+	}
+	u, err := rr.users.Authenticate(req.User, req.Password)
+	if err != nil {
+		WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "wrong user name or password")
+		return
+	}
+	tok, sess, err := rr.q.Sessions().Create(r.Context(), u.Name, u.Role)
+	if err != nil {
+		rr.internal(w, "create session", err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: rr.cookie, Value: tok, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: isTLS(r), Expires: sess.Expires})
+	_ = rr.q.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditLogin, Actor: u.Name})
+	WriteJSON(w, http.StatusOK, LoginResponse{Token: tok, User: u.Name, Role: u.Role, CSRF: sess.CSRF, Expires: sess.Expires})
+}
+
+func isTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+func (rr *ReviewResource) logout(w http.ResponseWriter, r *http.Request) {
+	v := ReviewerFrom(r.Context())
+	if err := rr.q.Sessions().Delete(r.Context(), v.Token); err != nil {
+		rr.internal(w, "logout", err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: rr.cookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: isTLS(r), MaxAge: -1})
+	rr.q.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditSessionRevoked, Actor: v.Name})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (rr *ReviewResource) me(w http.ResponseWriter, r *http.Request) {
+	v := ReviewerFrom(r.Context())
+	WriteJSON(w, http.StatusOK, map[string]string{"user": v.Name, "role": v.Role})
+}
+
+// ---- helpers ------------------------------------------------------------------
+
+// decodeBody reads one JSON object of at most max bytes; unknown fields and
+// trailing data are errors. An empty body decodes as {}.
+func decodeBody(w http.ResponseWriter, r *http.Request, max int64, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			WriteError(w, http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send Content-Type: application/json")
+			return false
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, max)
+	b, err := io.ReadAll(body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			WriteError(w, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("body exceeds %d bytes", max))
+			return false
+		}
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "could not read body")
+		return false
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		b = []byte("{}")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		WriteError(w, http.StatusBadRequest, CodeInvalidJSON, "invalid JSON: "+err.Error())
+		return false
+	}
+	if dec.More() {
+		WriteError(w, http.StatusBadRequest, CodeInvalidJSON, "invalid JSON: data after the object")
+		return false
+	}
+	return true
+}
+
+func (rr *ReviewResource) internal(w http.ResponseWriter, what string, err error) {
+	rr.log.Error("review api: "+what, "err", err)
+	WriteError(w, http.StatusInternalServerError, CodeInternal, "internal error ("+what+")")
+}
+
+// queueError maps review errors to statuses; state is unchanged in every
+// error case.
+func queueError(w http.ResponseWriter, log *slog.Logger, err error) {
+	switch {
+	case errors.Is(err, review.ErrNotFound):
+		WriteError(w, http.StatusNotFound, CodeNotFound, "no such case")
+	case errors.Is(err, review.ErrAlreadyDecided):
+		WriteError(w, http.StatusConflict, CodeConflict, "the case is already decided")
+	case errors.Is(err, review.ErrNotHolder):
+		WriteError(w, http.StatusConflict, CodeConflict, "you do not hold a lease on this case (claim it first; leases expire)")
+	case errors.Is(err, review.ErrClaimed):
+		WriteError(w, http.StatusConflict, CodeConflict, "another reviewer holds this case")
+	case errors.Is(err, review.ErrInvalid):
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, strings.TrimPrefix(err.Error(), review.ErrInvalid.Error()+": "))
+	case errors.Is(err, review.ErrRateLimited):
+		w.Header().Set("Retry-After", "60")
+		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "too many reports from this reporter; try later")
+	case errors.Is(err, review.ErrContended):
+		w.Header().Set("Retry-After", "1")
+		WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "busy, retry")
+	default:
+		log.Error("review api", "err", err)
+		WriteError(w, http.StatusInternalServerError, CodeInternal, "internal error")
+	}
+}
+
+// CaseResponse wraps a case. Violations and SenderCases are filled on
+// GET /cases/{id} only.
+type CaseResponse struct {
+	Case        *modgate.Case         `json:"case"`
+	Unmasked    bool                  `json:"unmasked"`
+	Violations  *modgate.Violations   `json:"violations,omitempty"`
+	Strikes     []review.Strike       `json:"strikes,omitempty"`
+	SenderCases []modgate.CaseSummary `json:"sender_cases,omitempty"`
+}
+
+// view hides what the caller may not see: the original text (unless
+// unmasked), and other reviewers' lease tokens.
+func view(c *modgate.Case, v Reviewer, unmasked bool) CaseResponse {
+	if !unmasked {
+		review.Redact(c)
+	}
+	if c.Lease != nil && c.Lease.Holder != v.Name {
+		l := *c.Lease
+		l.Token = ""
+		c.Lease = &l
+	}
+	return CaseResponse{Case: c, Unmasked: unmasked}
+}
+
+// ---- cases ---------------------------------------------------------------------
+
+// CaseList is a page of cases.
+type CaseList struct {
+	Cases  []modgate.CaseSummary `json:"cases"`
+	Total  int                   `json:"total"`
+	Offset int                   `json:"offset"`
+	Limit  int                   `json:"limit"`
+}
+
+func parseDurationParam(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("want seconds or a duration like 10m")
+	}
+	return d, nil
+}
+
+func intParam(q map[string][]string, name string, def, min, max int) (int, error) {
+	s := ""
+	if v := q[name]; len(v) > 0 {
+		s = v[0]
+	}
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		return 0, fmt.Errorf("%s must be an integer in %d..%d", name, min, max)
+	}
+	return n, nil
+}
+
+func (rr *ReviewResource) listCases(w http.ResponseWriter, r *http.Request) {
+	qs := r.URL.Query()
+	f := review.Filter{Lane: qs.Get("lane"), State: modgate.CaseState(qs.Get("state")), Label: qs.Get("label"),
+		Tenant: qs.Get("tenant"), Holder: qs.Get("holder")}
+	if f.Lane != "" && !contains(modgate.Lanes, f.Lane) {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "lane must be one of "+strings.Join(modgate.Lanes, ", "))
+		return
+	}
+	switch f.State {
+	case "", modgate.CaseOpen, modgate.CaseClaimed, modgate.CaseDecided, modgate.CaseAppealed:
+	default:
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "state must be open, claimed, decided or appealed")
+		return
+	}
+	var err error
+	if f.MinAge, err = parseDurationParam(qs.Get("min_age")); err != nil {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "min_age: "+err.Error())
+		return
+	}
+	if f.Limit, err = intParam(qs, "limit", 50, 1, 500); err != nil {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+		return
+	}
+	if f.Offset, err = intParam(qs, "offset", 0, 0, 1<<30); err != nil {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+		return
+	}
+	cases, total := rr.q.List(f)
+	if cases == nil {
+		cases = []modgate.CaseSummary{}
+	}
+	WriteJSON(w, http.StatusOK, CaseList{Cases: cases, Total: total, Offset: f.Offset, Limit: f.Limit})
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {
+	v := ReviewerFrom(r.Context())
+	unmask := r.URL.Query().Get("unmask") == "1" || r.URL.Query().Get("unmask") == "true"
+	if unmask && review.RoleRank(v.Role) < review.RoleRank(modgate.RoleLead) {
+		WriteError(w, http.StatusForbidden, CodeForbidden, "only leads and admins may see unmasked personal data")
+		return
+	}
+	c, err := rr.q.Get(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	if unmask {
+		// The view is recorded before the data leaves.
+		if err := rr.q.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditUnmaskView, Actor: v.Name,
+			CaseID: c.ID, Tenant: c.Tenant, SenderID: c.Message.Sender.ID}); err != nil {
+			rr.internal(w, "audit unmask", err)
+			return
+		}
+	}
+	resp := view(c, v, unmask)
+	if sender := c.Message.Sender.ID; sender != "" {
+		ss, err := rr.q.Strikes(r.Context(), c.Tenant, sender)
+		if err != nil {
+			rr.internal(w, "strikes", err)
+			return
+		}
+		vi := modgate.Violations{Count: len(ss)}
+		for _, s := range ss {
+			if s.Ads {
+				vi.Ads++
+			}
+		}
+		resp.Violations, resp.Strikes = &vi, ss
+		others, _ := rr.q.List(review.Filter{Sender: sender, Tenant: c.Tenant, Limit: 11})
+		for _, o := range others {
+			if o.ID != c.ID && len(resp.SenderCases) < 10 {
+				resp.SenderCases = append(resp.SenderCases, o)
+			}
+		}
+	}
+	WriteJSON(w, http.StatusOK, resp)
+}
+
+type claimNextRequest struct {
+	Lanes []string `json:"lanes"`
+}
+
+func (rr *ReviewResource) claimNext(w http.ResponseWriter, r *http.Request) {
+	var req claimNextRequest
+	if !decodeBody(w, r, 4<<10, &req) {
+		return
+	}
+	v := ReviewerFrom(r.Context())
+	c, err := rr.q.ClaimNext(r.Context(), v.Name, req.Lanes)
+	if errors.Is(err, review.ErrEmpty) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, view(c, v, false))
+}
+
+func (rr *ReviewResource) claim(w http.ResponseWriter, r *http.Request) {
+	if !decodeBody(w, r, 1<<10, &struct{}{}) {
+		return
+	}
+	v := ReviewerFrom(r.Context())
+	c, err := rr.q.Claim(r.Context(), chi.URLParam(r, "id"), v.Name)
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, view(c, v, false))
+}
+
+type extendRequest struct {
+	Token   string `json:"token"`
+	Seconds int    `json:"seconds"`
+}
+
+func (rr *ReviewResource) extend(w http.ResponseWriter, r *http.Request) {
+	var req extendRequest
+	if !decodeBody(w, r, 4<<10, &req) {
+		return
+	}
+	if req.Seconds < 0 || req.Seconds > 24*3600 {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "seconds must be in 0..86400 (0 = the default lease)")
+		return
+	}
+	v := ReviewerFrom(r.Context())
+	c, err := rr.q.Extend(r.Context(), chi.URLParam(r, "id"), v.Name, req.Token, time.Duration(req.Seconds)*time.Second)
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, view(c, v, false))
+}
+
+type releaseRequest struct {
+	Token string `json:"token"`
+	// Force lets a lead release someone else's lease.
+	Force bool `json:"force"`
+}
+
+func (rr *ReviewResource) release(w http.ResponseWriter, r *http.Request) {
+	var req releaseRequest
+	if !decodeBody(w, r, 4<<10, &req) {
+		return
+	}
+	v := ReviewerFrom(r.Context())
+	if req.Force && review.RoleRank(v.Role) < review.RoleRank(modgate.RoleLead) {
+		WriteError(w, http.StatusForbidden, CodeForbidden, "only leads and admins may release another reviewer's case")
+		return
+	}
+	c, err := rr.q.Release(r.Context(), chi.URLParam(r, "id"), v.Name, req.Token, req.Force)
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, view(c, v, false))
+}
+
+type decideRequest struct {
+	Action string    `json:"action"`
+	Labels *[]string `json:"labels"`
+	Note   string    `json:"note"`
+	Token  string    `json:"token"`
+}
+
+func (rr *ReviewResource) decide(w http.ResponseWriter, r *http.Request) {
+	var req decideRequest
+	// A 2000-character note is at most 8 KB of UTF-8 (24 KB escaped).
+	if !decodeBody(w, r, 64<<10, &req) {
+		return
+	}
+	d := modgate.Decision{Action: req.Action, Note: req.Note}
+	if req.Labels != nil {
+		d.Labels = append([]string{}, (*req.Labels)...)
+	}
+	v := ReviewerFrom(r.Context())
+	c, err := rr.q.Decide(r.Context(), chi.URLParam(r, "id"), v.Name, req.Token, d)
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, view(c, v, false))
+}
+
+func (rr *ReviewResource) strikes(w http.ResponseWriter, r *http.Request) {
+	tenant, sender := r.URL.Query().Get("tenant"), r.URL.Query().Get("sender")
+	if sender == "" || len(sender) > 256 || len(tenant) > 256 {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "sender is required (tenant optional), each at most 256 bytes")
+		return
+	}
+	ss, err := rr.q.Strikes(r.Context(), tenant, sender)
+	if err != nil {
+		rr.internal(w, "strikes", err)
+		return
+	}
+	if ss == nil {
+		ss = []review.Strike{}
+	}
+	vi := modgate.Violations{Count: len(ss)}
+	for _, s := range ss {
+		if s.Ads {
+			vi.Ads++
+		}
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"tenant": tenant, "sender": sender, "violations": vi, "strikes": ss})
+}
+
+func (rr *ReviewResource) stats(w http.ResponseWriter, r *http.Request) {
+	var since time.Time
+	if s := r.URL.Query().Get("since"); s != "" {
+		t, err := parseTime(s)
+		if err != nil {
+			WriteError(w, http.StatusBadRequest, CodeBadRequest, "since: "+err.Error())
+			return
+		}
+		since = t
+	}
+	WriteJSON(w, http.StatusOK, rr.q.Stats(r.Context(), since))
+}
+
+// parseTime accepts RFC 3339 or a date (UTC midnight).
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not RFC 3339 (2026-01-02T15:04:05Z) or a date (2026-01-02)", s)
+}
+
+// events streams case changes (from the NATS KV watch, so changes made by
+// every replica) as Server-Sent Events: `event: case` with a CaseChange.
+func (rr *ReviewResource) events(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // long-lived despite the server's write timeout
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	ch, cancel := rr.q.Subscribe()
+	defer cancel()
+	fmt.Fprint(w, "retry: 2000\n\n")
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-ping.C:
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+				return
+			}
+		case c := <-ch:
+			b, _ := json.Marshal(c)
+			if _, err := fmt.Fprintf(w, "event: case\nid: %d\ndata: %s\n\n", c.Revision, b); err != nil {
+				return
+			}
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+// ---- subject-data requests (PIPL) ------------------------------------------------
+
+func (rr *ReviewResource) subjectExport(w http.ResponseWriter, r *http.Request) {
+	v := ReviewerFrom(r.Context())
+	d, err := rr.q.ExportSubject(r.Context(), v.Name, chi.URLParam(r, "sender"))
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="subject-export.json"`)
+	WriteJSON(w, http.StatusOK, d)
+}
+
+func (rr *ReviewResource) subjectDelete(w http.ResponseWriter, r *http.Request) {
+	v := ReviewerFrom(r.Context())
+	n, err := rr.q.DeleteSubject(r.Context(), v.Name, chi.URLParam(r, "sender"))
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"deleted": n})
+}

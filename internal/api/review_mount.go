@@ -1,0 +1,33 @@
+package api
+
+import (
+	"log/slog"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/modgate/modgate/internal/review"
+)
+
+// ReviewDeps is what the reviewer API, the reports intake and the users API
+// need.
+type ReviewDeps struct {
+	Queue *review.Queue
+	Users *review.Users
+	// Keys guards POST /v1/reports with tenant keys (nil: open).
+	Keys   *Keys
+	Logger *slog.Logger
+	// CookieName is the UI session cookie (default "modgate_session").
+	CookieName string
+}
+
+// MountReview mounts /v1/review (reviewer API and users) and /v1/reports.
+// With Config.Mount: Mount: func(r chi.Router, s *Server) { deps.Keys = s.Keys(); MountReview(r, deps) }.
+func MountReview(r chi.Router, d ReviewDeps) {
+	rr := NewReviewResource(d)
+	r.Mount("/v1/review", rr.Routes())
+	rep := NewReportsResource(d.Queue, d.Logger)
+	if d.Keys != nil {
+		r.With(d.Keys.RequireTenant).Mount("/v1/reports", rep.Routes())
+	} else {
+		r.Mount("/v1/reports", rep.Routes())
+	}
+}

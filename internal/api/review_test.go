@@ -1,0 +1,428 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/review"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// reviewEnv is a real reviewer API: embedded JetStream, a users file and
+// an HTTP server on loopback.
+type reviewEnv struct {
+	q   *review.Queue
+	srv *httptest.Server
+}
+
+func newReviewEnv(t *testing.T, cfg review.Config) *reviewEnv {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	t.Cleanup(ns.Shutdown)
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	cfg.CreateEscalationStream = true
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	q, err := review.Open(ctx, nc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.Close)
+	users, err := review.OpenUsers(filepath.Join(t.TempDir(), "users.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct{ name, role string }{{"alice", "reviewer"}, {"bob", "reviewer"}, {"lena", "lead"}, {"root", "admin"}} {
+		if err := users.AddUser(u.name, u.role, "pw-"+u.name+"-123"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := chi.NewRouter()
+	MountReview(r, ReviewDeps{Queue: q, Users: users})
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return &reviewEnv{q: q, srv: srv}
+}
+
+type reply struct {
+	status int
+	body   []byte
+	header http.Header
+}
+
+func (r reply) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+func (r reply) code(t *testing.T) string {
+	t.Helper()
+	var e ErrorBody
+	if err := json.Unmarshal(r.body, &e); err != nil {
+		t.Fatalf("not an error body: %s", r.body)
+	}
+	return e.Error.Code
+}
+
+func (e *reviewEnv) do(t *testing.T, method, path, token string, body any, hdr ...string) reply {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return reply{status: res.StatusCode, body: b, header: res.Header}
+}
+
+func (e *reviewEnv) login(t *testing.T, user string) LoginResponse {
+	t.Helper()
+	r := e.do(t, "POST", "/v1/review/login", "", map[string]string{"user": user, "password": "pw-" + user + "-123"})
+	if r.status != 200 {
+		t.Fatalf("login %s: %d %s", user, r.status, r.body)
+	}
+	var lr LoginResponse
+	r.decode(t, &lr)
+	return lr
+}
+
+func (e *reviewEnv) enqueue(t *testing.T, i int, lane string) string {
+	t.Helper()
+	mid := fmt.Sprintf("m-%d", i)
+	esc := modgate.Escalation{CaseID: modgate.CaseIDFor("t1", mid, ""), Lane: lane, Source: "screen",
+		Message: modgate.Message{ID: mid, Text: "加微信 13812345678", Tenant: "t1", Sender: modgate.Sender{ID: "u-1"}},
+		Verdict: modgate.Verdict{Action: "review", Labels: []string{"contact"}, MaskedText: "加微信 138******78", Severity: 2}}
+	if _, err := e.q.Enqueue(context.Background(), esc); err != nil {
+		t.Fatal(err)
+	}
+	return esc.CaseID
+}
+
+func TestReviewAPIAuth(t *testing.T) {
+	e := newReviewEnv(t, review.Config{})
+	tests := []struct {
+		name   string
+		body   any
+		status int
+	}{
+		{"wrong password", map[string]string{"user": "alice", "password": "nope-nope"}, 401},
+		{"unknown user", map[string]string{"user": "mallory", "password": "whatever1"}, 401},
+		{"missing fields", map[string]string{"user": "alice"}, 400},
+		{"unknown field", map[string]any{"user": "alice", "password": "x", "admin": true}, 400},
+		{"not json", "{", 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := e.do(t, "POST", "/v1/review/login", "", tc.body); r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+			}
+		})
+	}
+	if r := e.do(t, "GET", "/v1/review/cases", "", nil); r.status != 401 || r.code(t) != CodeUnauthorized {
+		t.Fatalf("no token: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "GET", "/v1/review/cases", "forged", nil); r.status != 401 {
+		t.Fatalf("forged token: %d", r.status)
+	}
+	lr := e.login(t, "alice")
+	if r := e.do(t, "GET", "/v1/review/me", lr.Token, nil); r.status != 200 || !strings.Contains(string(r.body), `"reviewer"`) {
+		t.Fatalf("me: %d %s", r.status, r.body)
+	}
+	// Cookie sessions need the CSRF header on state changes.
+	cookie := "modgate_session=" + lr.Token
+	if r := e.do(t, "GET", "/v1/review/stats", "", nil, "Cookie", cookie); r.status != 200 {
+		t.Fatalf("cookie GET: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "POST", "/v1/review/claim-next", "", map[string]any{}, "Cookie", cookie); r.status != 403 {
+		t.Fatalf("cookie POST without CSRF: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "POST", "/v1/review/claim-next", "", map[string]any{}, "Cookie", cookie, CSRFHeader, lr.CSRF); r.status != 204 {
+		t.Fatalf("cookie POST with CSRF on empty queue: %d %s", r.status, r.body)
+	}
+	// Role checks happen on the server.
+	for _, p := range []string{"/v1/review/audit", "/v1/review/decisions.csv", "/v1/review/subjects/u-1", "/v1/review/users/"} {
+		if r := e.do(t, "GET", p, lr.Token, nil); r.status != 403 {
+			t.Fatalf("reviewer GET %s: %d", p, r.status)
+		}
+	}
+	if r := e.do(t, "POST", "/v1/review/logout", lr.Token, nil); r.status != 204 {
+		t.Fatalf("logout %d", r.status)
+	}
+	if r := e.do(t, "GET", "/v1/review/me", lr.Token, nil); r.status != 401 {
+		t.Fatalf("token after logout: %d", r.status)
+	}
+}
+
+func TestReviewAPIWorkflowAndBadInput(t *testing.T) {
+	e := newReviewEnv(t, review.Config{})
+	alice, bob := e.login(t, "alice").Token, e.login(t, "bob").Token
+	id := e.enqueue(t, 1, modgate.LaneHigh)
+	e.enqueue(t, 2, modgate.LaneNormal)
+
+	var list CaseList
+	r := e.do(t, "GET", "/v1/review/cases?lane=high&state=open", alice, nil)
+	r.decode(t, &list)
+	if r.status != 200 || list.Total != 1 || list.Cases[0].ID != id {
+		t.Fatalf("list: %d %s", r.status, r.body)
+	}
+	for _, bad := range []string{"lane=vip", "state=gone", "limit=0", "limit=x", "min_age=-3"} {
+		if r := e.do(t, "GET", "/v1/review/cases?"+bad, alice, nil); r.status != 400 {
+			t.Fatalf("list ?%s: %d", bad, r.status)
+		}
+	}
+	var cr CaseResponse
+	r = e.do(t, "POST", "/v1/review/claim-next", alice, map[string]any{})
+	r.decode(t, &cr)
+	if r.status != 200 || cr.Case.ID != id || cr.Case.Lease.Holder != "alice" || cr.Case.Message.Text != "" {
+		t.Fatalf("claim-next: %d %s", r.status, r.body)
+	}
+	tests := []struct {
+		name, method, path, token string
+		body                      any
+		status                    int
+		code                      string
+	}{
+		{"unknown case", "GET", "/v1/review/cases/c-0000000000000000dead", alice, nil, 404, CodeNotFound},
+		{"unknown case claim", "POST", "/v1/review/cases/c-0000000000000000dead/claim", alice, nil, 404, CodeNotFound},
+		{"claim held by other", "POST", "/v1/review/cases/" + id + "/claim", bob, nil, 409, CodeConflict},
+		{"decide without claim", "POST", "/v1/review/cases/" + id + "/decide", bob, map[string]any{"action": "remove"}, 409, CodeConflict},
+		{"invalid action", "POST", "/v1/review/cases/" + id + "/decide", alice, map[string]any{"action": "nuke"}, 400, CodeBadRequest},
+		{"oversized note", "POST", "/v1/review/cases/" + id + "/decide", alice, map[string]any{"action": "warn", "note": strings.Repeat("注", 2001)}, 400, CodeBadRequest},
+		{"bad label", "POST", "/v1/review/cases/" + id + "/decide", alice, map[string]any{"action": "warn", "labels": []string{"A B"}}, 400, CodeBadRequest},
+		{"unknown field", "POST", "/v1/review/cases/" + id + "/decide", alice, map[string]any{"action": "warn", "force": true}, 400, CodeInvalidJSON},
+		{"wrong content type", "POST", "/v1/review/cases/" + id + "/decide", alice, nil, 415, CodeUnsupportedMedia},
+		{"bad lane claim-next", "POST", "/v1/review/claim-next", bob, map[string]any{"lanes": []string{"vip"}}, 400, CodeBadRequest},
+		{"release by other", "POST", "/v1/review/cases/" + id + "/release", bob, map[string]any{}, 409, CodeConflict},
+		{"force release by reviewer", "POST", "/v1/review/cases/" + id + "/release", bob, map[string]any{"force": true}, 403, CodeForbidden},
+		{"extend bad seconds", "POST", "/v1/review/cases/" + id + "/extend", alice, map[string]any{"seconds": -1}, 400, CodeBadRequest},
+		{"unmask as reviewer", "GET", "/v1/review/cases/" + id + "?unmask=1", alice, nil, 403, CodeForbidden},
+	}
+	before, _ := e.q.Get(context.Background(), id)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var r reply
+			if tc.code == CodeUnsupportedMedia {
+				r = e.do(t, tc.method, tc.path, tc.token, nil, "Content-Type", "text/plain")
+			} else {
+				r = e.do(t, tc.method, tc.path, tc.token, tc.body)
+			}
+			if r.status != tc.status || r.code(t) != tc.code {
+				t.Fatalf("got %d %s, want %d %s", r.status, r.body, tc.status, tc.code)
+			}
+		})
+	}
+	if after, _ := e.q.Get(context.Background(), id); after.Revision != before.Revision {
+		t.Fatal("bad input changed the case")
+	}
+	// Bob's token is not Alice's lease token; other reviewers never see it.
+	r = e.do(t, "GET", "/v1/review/cases/"+id, bob, nil)
+	r.decode(t, &cr)
+	if cr.Case.Lease == nil || cr.Case.Lease.Token != "" || cr.Violations == nil {
+		t.Fatalf("bob's view of alice's case: %s", r.body)
+	}
+	r = e.do(t, "POST", "/v1/review/cases/"+id+"/extend", alice, map[string]any{"seconds": 60})
+	if r.status != 200 {
+		t.Fatalf("extend: %d %s", r.status, r.body)
+	}
+	r = e.do(t, "POST", "/v1/review/cases/"+id+"/decide", alice, map[string]any{"action": "remove", "labels": []string{"contact", "ads"}, "note": "引流"})
+	r.decode(t, &cr)
+	if r.status != 200 || cr.Case.State != modgate.CaseDecided || cr.Case.Decision.Enforcement != modgate.DecisionRemoveMember {
+		t.Fatalf("decide: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "POST", "/v1/review/cases/"+id+"/decide", alice, map[string]any{"action": "approve"}); r.status != 409 {
+		t.Fatalf("double decide: %d %s", r.status, r.body)
+	}
+	// Lead unmasks: gets the text, and the view is audited.
+	lead := e.login(t, "lena").Token
+	r = e.do(t, "GET", "/v1/review/cases/"+id+"?unmask=1", lead, nil)
+	r.decode(t, &cr)
+	if r.status != 200 || !cr.Unmasked || cr.Case.Message.Text != "加微信 13812345678" {
+		t.Fatalf("unmask: %d %s", r.status, r.body)
+	}
+	var page AuditPage
+	r = e.do(t, "GET", "/v1/review/audit?kind=unmask_view,decision", lead, nil)
+	r.decode(t, &page)
+	kinds := map[string]string{}
+	for _, ev := range page.Events {
+		kinds[ev.Kind] = ev.Actor
+	}
+	if kinds["unmask_view"] != "lena" || kinds["decision"] != "alice" {
+		t.Fatalf("audit: %s", r.body)
+	}
+	r = e.do(t, "GET", "/v1/review/decisions.csv?from=2000-01-01", lead, nil)
+	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	if err != nil || len(rows) != 2 || rows[1][1] != id || rows[1][6] != "remove" || rows[1][8] != "alice" {
+		t.Fatalf("decisions.csv: %v %q", err, r.body)
+	}
+	r = e.do(t, "GET", "/v1/review/audit?from=tomorrow", lead, nil)
+	if r.status != 400 {
+		t.Fatalf("bad from: %d", r.status)
+	}
+	var st review.Stats
+	r = e.do(t, "GET", "/v1/review/stats", bob, nil)
+	r.decode(t, &st)
+	if st.Decisions != 1 || st.ByReviewer["alice"] != 1 || st.ByAction["remove"] != 1 || st.Open != 1 {
+		t.Fatalf("stats: %s", r.body)
+	}
+}
+
+func TestReportsAPI(t *testing.T) {
+	e := newReviewEnv(t, review.Config{ReportLimit: 3, ReportWindow: time.Hour})
+	body := map[string]any{"message_id": "m-9", "reporter_id": "r1", "reason": "abuse", "tenant": "t1", "text": "你是傻子"}
+	r := e.do(t, "POST", "/v1/reports", "", body)
+	var res modgate.ReportResult
+	r.decode(t, &res)
+	if r.status != 201 || res.Reporters != 1 || res.Lane != modgate.LaneReports {
+		t.Fatalf("report: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "POST", "/v1/reports", "", body); r.status != 200 || !strings.Contains(string(r.body), `"duplicate":true`) {
+		t.Fatalf("duplicate: %d %s", r.status, r.body)
+	}
+	tests := []struct {
+		name   string
+		body   any
+		status int
+	}{
+		{"missing reporter", map[string]any{"message_id": "m", "reason": "ads"}, 400},
+		{"unknown field", map[string]any{"message_id": "m", "reporter_id": "r", "reason": "ads", "x": 1}, 400},
+		{"too large", map[string]any{"message_id": "m", "reporter_id": "r", "reason": "ads", "text": strings.Repeat("x", 4*modgate.DefaultMaxTextBytes)}, 413},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := e.do(t, "POST", "/v1/reports", "", tc.body); r.status != tc.status {
+				t.Fatalf("%d, want %d: %s", r.status, tc.status, r.body)
+			}
+		})
+	}
+	// Flood: r1 already used 2 of 3.
+	var codes []int
+	for i := 0; i < 5; i++ {
+		r := e.do(t, "POST", "/v1/reports", "", map[string]any{"message_id": fmt.Sprintf("f-%d", i), "reporter_id": "r1", "reason": "spam"})
+		codes = append(codes, r.status)
+	}
+	if fmt.Sprint(codes) != "[201 429 429 429 429]" {
+		t.Fatalf("flood statuses %v", codes)
+	}
+	if _, n := e.q.List(review.Filter{}); n != 2 {
+		t.Fatalf("flood left %d cases, want 2", n)
+	}
+}
+
+func TestReviewEventsSSE(t *testing.T) {
+	e := newReviewEnv(t, review.Config{})
+	tok := e.login(t, "alice").Token
+	req, _ := http.NewRequest("GET", e.srv.URL+"/v1/review/events", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	id := e.enqueue(t, 5, modgate.LaneNormal)
+	go func() {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/v1/review/cases/"+id+"/claim", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}()
+	sc := bufio.NewScanner(res.Body)
+	var kinds []string
+	for sc.Scan() && len(kinds) < 2 {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "data: ") {
+			continue
+		}
+		var ch review.CaseChange
+		if err := json.Unmarshal([]byte(line[6:]), &ch); err != nil || ch.ID != id {
+			t.Fatalf("event %q: %v", line, err)
+		}
+		kinds = append(kinds, ch.Kind)
+	}
+	if fmt.Sprint(kinds) != "[escalated claim]" {
+		t.Fatalf("events %v", kinds)
+	}
+}
+
+func TestSubjectRequests(t *testing.T) {
+	e := newReviewEnv(t, review.Config{})
+	e.enqueue(t, 1, modgate.LaneNormal)
+	e.enqueue(t, 2, modgate.LaneNormal)
+	admin := e.login(t, "root").Token
+	r := e.do(t, "GET", "/v1/review/subjects/u-1", admin, nil)
+	var d review.SubjectData
+	r.decode(t, &d)
+	if r.status != 200 || len(d.Cases) != 2 || d.Cases[0].Message.Text == "" {
+		t.Fatalf("export: %d %s", r.status, r.body)
+	}
+	r = e.do(t, "DELETE", "/v1/review/subjects/u-1", admin, nil)
+	if r.status != 200 || !strings.Contains(string(r.body), `"cases":2`) {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, n := e.q.List(review.Filter{}); n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("cases still listed after delete")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var page AuditPage
+	e.do(t, "GET", "/v1/review/audit?kind=subject_export,subject_delete", admin, nil).decode(t, &page)
+	if len(page.Events) != 2 || page.Events[0].Actor != "root" {
+		t.Fatalf("subject requests not audited: %+v", page.Events)
+	}
+}

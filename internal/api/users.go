@@ -1,0 +1,75 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/review"
+)
+
+// UsersResource is /v1/review/users: admins list accounts; every reviewer
+// can change their own password. Accounts are added with `modgate user add`.
+type UsersResource struct {
+	users *review.Users
+	q     *review.Queue
+}
+
+// NewUsersResource builds the users API.
+func NewUsersResource(u *review.Users, q *review.Queue) *UsersResource {
+	return &UsersResource{users: u, q: q}
+}
+
+// Routes is mounted under the authenticated /v1/review router.
+func (ur *UsersResource) Routes() chi.Router {
+	r := chi.NewRouter()
+	r.With(RequireRole(modgate.RoleAdmin)).Get("/", ur.list)
+	r.Post("/me/password", ur.changePassword)
+	return r
+}
+
+func (ur *UsersResource) list(w http.ResponseWriter, _ *http.Request) {
+	if ur.users == nil {
+		WriteJSON(w, http.StatusOK, map[string]any{"users": []review.User{}})
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"users": ur.users.List()})
+}
+
+type passwordRequest struct {
+	Old string `json:"old"`
+	New string `json:"new"`
+}
+
+func (ur *UsersResource) changePassword(w http.ResponseWriter, r *http.Request) {
+	var req passwordRequest
+	if !decodeBody(w, r, 4<<10, &req) {
+		return
+	}
+	if ur.users == nil {
+		WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "no users file configured")
+		return
+	}
+	v := ReviewerFrom(r.Context())
+	if _, err := ur.users.Authenticate(v.Name, req.Old); err != nil {
+		WriteError(w, http.StatusForbidden, CodeForbidden, "the old password is wrong")
+		return
+	}
+	if err := ur.users.SetPassword(v.Name, "", req.New); err != nil {
+		if errors.Is(err, review.ErrNoUser) {
+			WriteError(w, http.StatusNotFound, CodeNotFound, "no such user")
+			return
+		}
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+		return
+	}
+	// Other sessions of this user end; this one stays.
+	_ = ur.q.Sessions().DeleteUser(r.Context(), v.Name)
+	tok, sess, err := ur.q.Sessions().Create(r.Context(), v.Name, v.Role)
+	if err != nil {
+		WriteError(w, http.StatusInternalServerError, CodeInternal, "could not create a new session")
+		return
+	}
+	WriteJSON(w, http.StatusOK, LoginResponse{Token: tok, User: v.Name, Role: v.Role, CSRF: sess.CSRF, Expires: sess.Expires})
+}
