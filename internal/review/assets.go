@@ -18,8 +18,8 @@ func (q *Queue) ensureAssets(ctx context.Context) error {
 	if c.CreateEscalationStream {
 		if _, err := q.js.Stream(ctx, modgate.StreamEscalations); errors.Is(err, jetstream.ErrStreamNotFound) {
 			_, err = q.js.CreateStream(ctx, jetstream.StreamConfig{
-				Name:       modgate.StreamEscalations,
-				Subjects:   []string{p + ".escalations.>"},
+				Name:     modgate.StreamEscalations,
+				Subjects: []string{p + ".escalations.>"},
 				// Same shape as natsutil.EscalationsStreamConfig (limits).
 				Retention:  jetstream.LimitsPolicy,
 				Storage:    jetstream.FileStorage,
