@@ -1,26 +1,30 @@
 # modgate decision: combines the hits of every area file into one verdict.
 #
 # Each area file (ads, finance, medical, induced_sharing, content, pii)
-# adds objects to the set `hits`:
+# adds objects to its own set (finance_hits, ...) through hit():
 #   {"rule": "finance.guaranteed_return", "label": "finance",
 #    "action": "review", "severity": 2, "message": "..."}
+# `hits` below gathers them, each area behind a guard on its label, so a
+# message with no finance terms never evaluates a finance rule: most
+# messages carry no label at all, and this keeps the policy step cheap.
 # This file picks the strongest action, collects labels and reasons, applies
 # the operator tunables (data.json) and the 3-2-1 discipline recommendation.
 # The input shape is documented in README.md next to this file.
 package modgate
 
-# The entry point the gateway queries.
-decision := {
+# The entry point the gateway queries. Most messages trigger no rule at all;
+# they take the first branch, which skips combining (and is much cheaper).
+decision := quiet if {
+	not signals
+} else := quiet if {
+	count(effective) == 0
+} else := {
 	"action": action,
 	"labels": labels,
 	"reasons": reasons,
 	"enforcement": enforcement,
 	"severity": severity,
 }
-
-action_rank := {"allow": 0, "review": 1, "block": 2}
-
-rank_action := ["allow", "review", "block"]
 
 # hit builds a hit object; area files call it so every hit has the same keys.
 hit(rule, label, act, sev, msg) := {
@@ -31,28 +35,101 @@ hit(rule, label, act, sev, msg) := {
 	"message": msg,
 }
 
-# effective hits: drop disabled labels and verified-organisation exemptions,
-# promote labels the operator wants blocked outright.
+# quiet is the decision when no rule fired.
+quiet := {
+	"action": "allow",
+	"labels": [],
+	"reasons": [],
+	"enforcement": enforcement,
+	"severity": input.max_severity,
+}
+
+# signals: anything matched at all.
+signals if some _ in input.labels
+
+signals if some _ in input.detectors
+
+hits contains h if {
+	input.labels.finance
+	some h in finance_hits
+}
+
+hits contains h if {
+	input.labels.medical
+	some h in medical_hits
+}
+
+hits contains h if {
+	input.labels.induced_sharing
+	some h in sharing_hits
+}
+
+hits contains h if {
+	input.labels.gambling
+	some h in gambling_hits
+}
+
+hits contains h if {
+	input.labels.porn
+	some h in porn_hits
+}
+
+hits contains h if {
+	input.labels.abuse
+	some h in abuse_hits
+}
+
+hits contains h if {
+	input.labels.illegal
+	some h in illegal_hits
+}
+
+hits contains h if {
+	ads_relevant
+	some h in ads_hits
+}
+
+hits contains h if {
+	some _ in input.detectors
+	some h in pii_hits
+}
+
+hits contains h if {
+	some _ in input.labels
+	some h in custom_hits
+}
+
+ads_relevant if input.labels.ads
+
+ads_relevant if input.labels.contact
+
+ads_relevant if some _ in input.detectors
+
+# effective hits: drop disabled labels and verified-organisation exemptions.
+# (Rules avoid user-defined functions on the hot path: a direct input
+# reference is far cheaper for OPA than a function call.) Labels in
+# block_labels turn a review into a block (see action).
 effective contains h if {
-	some raw in hits
-	not raw.label in data.tunables.disabled_labels
-	not exempt(raw)
-	h := promote(raw)
+	some h in hits
+	not h.label in data.tunables.disabled_labels
+	not h.rule in exempt_rules
 }
 
-exempt(h) if {
-	input.sender.verified_org
-	h.rule in data.tunables.verified_org_exempt
-}
-
-promote(h) := object.union(h, {"action": "block"}) if {
-	h.action == "review"
-	h.label in data.tunables.block_labels
-} else := h
+exempt_rules := {r | input.sender.verified_org; some r in data.tunables.verified_org_exempt}
 
 default action := "allow"
 
-action := rank_action[max({action_rank[h.action] | some h in effective})]
+action := "block" if {
+	some h in effective
+	h.action == "block"
+} else := "block" if {
+	some h in effective
+	h.action == "review"
+	h.label in data.tunables.block_labels
+} else := "review" if {
+	some h in effective
+	h.action == "review"
+}
 
 labels := sort({h.label | some h in effective})
 
@@ -70,29 +147,20 @@ severity := max({input.max_severity} | {h.severity | some h in effective})
 
 flagged if action != "allow"
 
-# n and top read the per-subcategory features: how many distinct terms of
-# "label.subcategory" matched and their highest severity (0 when none).
-default n(_) := 0
-
-n(sub) := input.subs[sub].n
-
-default top(_) := 0
-
-top(sub) := input.subs[sub].max
-
-# detected(kind) is how many detector hits of one kind (phone, url, ...).
-default detected(_) := 0
-
-detected(kind) := input.detectors[kind]
+# Area rules read the feature vector directly:
+#   input.subs["finance.promise"]        defined when such a term matched
+#   input.subs["finance.promise"].n      how many distinct terms
+#   input.subs["finance.promise"].max    their highest severity
+#   input.detectors.phone                detector hits of one kind
 
 # contact_detected counts phone numbers, QQ/WeChat ids, links and e-mails.
 default contact_detected := 0
 
 contact_detected := sum([c | some k, c in input.detectors; k in data.tunables.contact.detector_kinds])
 
-has_contact_cue if n("contact.cue") > 0
+has_contact_cue if input.subs["contact.cue"]
 
-has_contact_cue if n("contact.evasive") > 0
+has_contact_cue if input.subs["contact.evasive"]
 
 has_contact if has_contact_cue
 

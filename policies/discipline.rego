@@ -13,8 +13,8 @@ default enforcement := ""
 enforcement := "remove_member" if {
 	remove_member
 } else := "warn" if {
-	flagged
 	input.violations.count >= data.tunables.discipline.warn_after_violations
+	flagged
 }
 
 remove_member if input.violations.count >= data.tunables.discipline.remove_after_violations

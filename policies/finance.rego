@@ -7,43 +7,43 @@
 # data.json verified_org_exempt), never from promises.
 package modgate
 
-hits contains hit("finance.solicit", "finance", "review", 2, "荐股、配资、放贷等金融招揽，需持牌") if {
-	n("finance.solicit") > 0
+finance_hits contains {"rule": "finance.solicit", "label": "finance", "action": "review", "severity": 2, "message": "荐股、配资、放贷等金融招揽，需持牌"} if {
+	input.subs["finance.solicit"]
 }
 
-hits contains hit("finance.solicit_contact", "finance", "block", 3, "金融招揽并留有联系方式") if {
-	n("finance.solicit") > 0
+finance_hits contains {"rule": "finance.solicit_contact", "label": "finance", "action": "block", "severity": 3, "message": "金融招揽并留有联系方式"} if {
+	input.subs["finance.solicit"]
 	contact_detected > 0
 }
 
-hits contains hit("finance.solicit_contact", "finance", "block", 3, "金融招揽并引导加好友/进群") if {
-	n("finance.solicit") > 0
-	n("contact.evasive") > 0
+finance_hits contains {"rule": "finance.solicit_contact", "label": "finance", "action": "block", "severity": 3, "message": "金融招揽并引导加好友/进群"} if {
+	input.subs["finance.solicit"]
+	input.subs["contact.evasive"]
 }
 
-hits contains hit("finance.guaranteed_return", "finance", "review", 2, "承诺收益或高回报") if {
-	top("finance.promise") == 2
+finance_hits contains {"rule": "finance.guaranteed_return", "label": "finance", "action": "review", "severity": 2, "message": "承诺收益或高回报"} if {
+	input.subs["finance.promise"].max == 2
 }
 
-hits contains hit("finance.guaranteed_return", "finance", "block", 3, "承诺保本保息、稳赚不赔") if {
-	top("finance.promise") >= 3
+finance_hits contains {"rule": "finance.guaranteed_return", "label": "finance", "action": "block", "severity": 3, "message": "承诺保本保息、稳赚不赔"} if {
+	input.subs["finance.promise"].max >= 3
 }
 
-hits contains hit("finance.promise_solicit", "finance", "block", 3, "承诺收益并招揽投资") if {
-	n("finance.promise") > 0
-	n("finance.solicit") > 0
+finance_hits contains {"rule": "finance.promise_solicit", "label": "finance", "action": "block", "severity": 3, "message": "承诺收益并招揽投资"} if {
+	input.subs["finance.promise"]
+	input.subs["finance.solicit"]
 }
 
-hits contains hit("finance.promise_solicit", "finance", "block", 3, "承诺收益并留有联系方式") if {
-	n("finance.promise") > 0
+finance_hits contains {"rule": "finance.promise_solicit", "label": "finance", "action": "block", "severity": 3, "message": "承诺收益并留有联系方式"} if {
+	input.subs["finance.promise"]
 	has_contact
 }
 
-hits contains hit("finance.crypto", "finance", "review", 2, "虚拟货币暴富宣传") if {
-	n("finance.crypto") > 0
+finance_hits contains {"rule": "finance.crypto", "label": "finance", "action": "review", "severity": 2, "message": "虚拟货币暴富宣传"} if {
+	input.subs["finance.crypto"]
 }
 
-hits contains hit("finance.crypto_promise", "finance", "block", 3, "虚拟货币投资并承诺收益") if {
-	n("finance.crypto") > 0
-	n("finance.promise") > 0
+finance_hits contains {"rule": "finance.crypto_promise", "label": "finance", "action": "block", "severity": 3, "message": "虚拟货币投资并承诺收益"} if {
+	input.subs["finance.crypto"]
+	input.subs["finance.promise"]
 }

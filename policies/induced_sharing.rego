@@ -3,11 +3,11 @@
 # (不转不是中国人). Sharing without an incentive is fine.
 package modgate
 
-hits contains hit("induced_sharing.reward", "induced_sharing", "review", 2, "以奖励诱导分享、集赞或助力") if {
-	n("induced_sharing.action") > 0
-	n("induced_sharing.reward") > 0
+sharing_hits contains {"rule": "induced_sharing.reward", "label": "induced_sharing", "action": "review", "severity": 2, "message": "以奖励诱导分享、集赞或助力"} if {
+	input.subs["induced_sharing.action"]
+	input.subs["induced_sharing.reward"]
 }
 
-hits contains hit("induced_sharing.threat", "induced_sharing", "review", 2, "以威胁或道德绑架诱导转发") if {
-	n("induced_sharing.threat") > 0
+sharing_hits contains {"rule": "induced_sharing.threat", "label": "induced_sharing", "action": "review", "severity": 2, "message": "以威胁或道德绑架诱导转发"} if {
+	input.subs["induced_sharing.threat"]
 }

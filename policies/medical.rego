@@ -6,37 +6,37 @@
 # surrogacy and fetal sex selection are blocked.
 package modgate
 
-hits contains hit("medical.cure_claim", "medical", "review", 2, "夸大疗效、包治根治等医疗宣传") if {
-	top("medical.claim") == 2
+medical_hits contains {"rule": "medical.cure_claim", "label": "medical", "action": "review", "severity": 2, "message": "夸大疗效、包治根治等医疗宣传"} if {
+	input.subs["medical.claim"].max == 2
 }
 
-hits contains hit("medical.cure_claim_block", "medical", "block", 3, "包治百病等绝对化医疗宣传") if {
-	top("medical.claim") >= 3
+medical_hits contains {"rule": "medical.cure_claim_block", "label": "medical", "action": "block", "severity": 3, "message": "包治百病等绝对化医疗宣传"} if {
+	input.subs["medical.claim"].max >= 3
 }
 
-hits contains hit("medical.claim_promo", "medical", "block", 3, "医疗宣传并招揽或留有联系方式") if {
-	n("medical.claim") > 0
+medical_hits contains {"rule": "medical.claim_promo", "label": "medical", "action": "block", "severity": 3, "message": "医疗宣传并招揽或留有联系方式"} if {
+	input.subs["medical.claim"]
 	has_contact
 }
 
-hits contains hit("medical.claim_promo", "medical", "block", 3, "医疗宣传并招揽或留有联系方式") if {
-	n("medical.claim") > 0
-	n("ads.promo") > 0
+medical_hits contains {"rule": "medical.claim_promo", "label": "medical", "action": "block", "severity": 3, "message": "医疗宣传并招揽或留有联系方式"} if {
+	input.subs["medical.claim"]
+	input.subs["ads.promo"]
 }
 
-hits contains hit("medical.rx_offer", "medical", "review", 2, "无处方销售处方药") if {
-	top("medical.rx_offer") == 2
+medical_hits contains {"rule": "medical.rx_offer", "label": "medical", "action": "review", "severity": 2, "message": "无处方销售处方药"} if {
+	input.subs["medical.rx_offer"].max == 2
 }
 
-hits contains hit("medical.rx_offer", "medical", "block", 3, "出售管制或处方药品") if {
-	top("medical.rx_offer") >= 3
+medical_hits contains {"rule": "medical.rx_offer", "label": "medical", "action": "block", "severity": 3, "message": "出售管制或处方药品"} if {
+	input.subs["medical.rx_offer"].max >= 3
 }
 
-hits contains hit("medical.rx_offer_contact", "medical", "block", 3, "无处方售药并留有联系方式") if {
-	n("medical.rx_offer") > 0
+medical_hits contains {"rule": "medical.rx_offer_contact", "label": "medical", "action": "block", "severity": 3, "message": "无处方售药并留有联系方式"} if {
+	input.subs["medical.rx_offer"]
 	has_contact
 }
 
-hits contains hit("medical.surrogacy", "medical", "block", 3, "代孕、买卖卵子或胎儿性别鉴定") if {
-	n("medical.surrogacy") > 0
+medical_hits contains {"rule": "medical.surrogacy", "label": "medical", "action": "block", "severity": 3, "message": "代孕、买卖卵子或胎儿性别鉴定"} if {
+	input.subs["medical.surrogacy"]
 }

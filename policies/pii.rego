@@ -6,17 +6,19 @@ package modgate
 
 pii_kinds := {"id_card", "bank_card", "phone"}
 
-hits contains hit("pii.masked", "pii", "allow", 1, "个人信息已脱敏") if {
-	some kind in pii_kinds
-	detected(kind) > 0
+pii_hits contains {"rule": "pii.masked", "label": "pii", "action": "allow", "severity": 1, "message": "个人信息已脱敏"} if {
+	some kind, c in input.detectors
+	kind in pii_kinds
+	c > 0
 }
 
-hits contains hit("pii.sensitive", "pii", "review", 2, "群内发布身份证号或银行卡号") if {
-	some kind in data.tunables.pii.review_kinds
-	detected(kind) > 0
+pii_hits contains {"rule": "pii.sensitive", "label": "pii", "action": "review", "severity": 2, "message": "群内发布身份证号或银行卡号"} if {
+	some kind, c in input.detectors
+	kind in data.tunables.pii.review_kinds
+	c > 0
 	not input.group.kind in data.tunables.pii.exempt_group_kinds
 }
 
-hits contains hit("pii.phone_dump", "pii", "review", 2, "大量手机号码") if {
-	detected("phone") >= data.tunables.pii.phone_review_count
+pii_hits contains {"rule": "pii.phone_dump", "label": "pii", "action": "review", "severity": 2, "message": "大量手机号码"} if {
+	input.detectors.phone >= data.tunables.pii.phone_review_count
 }
