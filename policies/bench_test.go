@@ -4,8 +4,8 @@ import (
 	"context"
 	"strconv"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/modgate/modgate"
 )
