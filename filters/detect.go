@@ -468,24 +468,25 @@ func detectCued(t string, hits []span) []span {
 		kind := ""
 		switch {
 		case isDigit(t[j]):
+			// Bounded scans keep a text of repeated cues linear.
 			digits := 0
-			for j < len(t) && (isDigit(t[j]) || (t[j] == ' ' || t[j] == '-') && j+1 < len(t) && isDigit(t[j+1])) {
+			for j < len(t) && j-a < 32 && (isDigit(t[j]) || (t[j] == ' ' || t[j] == '-') && j+1 < len(t) && isDigit(t[j+1])) {
 				if isDigit(t[j]) {
 					digits++
 				}
 				j++
 			}
-			if t[a] != '0' && digits >= 5 && digits <= 11 && (j == len(t) || !isAlnum(t[j])) {
+			if t[a] != '0' && digits >= 5 && digits <= 12 && (j == len(t) || !isAlnum(t[j])) {
 				kind = c.kind
 				if kind == "" {
 					kind = KindQQ
 				}
 			}
 		case isLower(t[j]) && c.kind != KindQQ:
-			for j < len(t) && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') {
+			for j < len(t) && j-a < 32 && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') {
 				j++
 			}
-			if l := j - a; l >= 6 && l <= 20 {
+			if l := j - a; l >= 6 && l <= 20 && (j == len(t) || !isAlnum(t[j]) && t[j] != '_' && t[j] != '-') {
 				kind = KindWeChat
 			}
 		}

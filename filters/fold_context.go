@@ -1,5 +1,11 @@
 package filters
 
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // Folds that depend on neighbouring characters. They run on the token slice
 // after the per-rune fold; a token keeps the original code-point range it
 // came from, and merged tokens take the union, so offsets survive.
@@ -26,7 +32,7 @@ func (z *Normalizer) context(toks []token) []token {
 		if z.numerals {
 			c2 = foldNumerals(toks)
 		}
-		toks, c3 = collapseRuns(toks)
+		toks, c3 = z.collapseRuns(toks)
 		if !c1 && !c2 && !c3 {
 			break
 		}
@@ -169,7 +175,8 @@ func compactNoise(toks []token) ([]token, bool) {
 			drop = drop || toks[j].cls == clsDrop
 			j++
 		}
-		if drop || w == 0 || j == len(toks) || toks[w-1].cls == clsCJK || toks[j].cls == clsCJK {
+		if drop || w == 0 || j == len(toks) || toks[w-1].cls == clsCJK || toks[j].cls == clsCJK ||
+			junkRun(toks[k:j]) {
 			changed = true
 			k = j
 			continue
@@ -257,15 +264,39 @@ func foldNumerals(toks []token) bool {
 
 func isSep(r rune) bool { return r == ' ' || r == '-' || r == '.' }
 
+// junkRun reports a run of symbols inside an alphabetic word that no
+// address or number uses (fu*ck, al[]l, f🍆ck): it is dropped. Whitespace,
+// the punctuation of URLs, e-mail and numbers (. @ - _ / : ? = & % + # ~
+// ' , ;) and non-ASCII punctuation (、，。) stay.
+func junkRun(run []token) bool {
+	for _, t := range run {
+		if t.cls != clsPunct {
+			return false
+		}
+		if t.r < utf8.RuneSelf {
+			if strings.IndexByte(".@-_/:?=&%+#~',;", byte(t.r)) >= 0 {
+				return false
+			}
+		} else if !unicode.In(t.r, unicode.So, unicode.Sk, unicode.Sm) {
+			return false // 、，。 between words separate them
+		}
+	}
+	return true
+}
+
 // collapseRuns folds a run of three or more identical characters to one
-// (傻傻傻逼, fuuuck, !!!). Digits are never collapsed (phone numbers need
+// (傻傻傻逼, fuuuck, !!!), and a pair of the same letter written two
+// different ways (Ⓕf, cⓒ). Digits are never collapsed (phone numbers need
 // them), nor the "www" of "www.".
-func collapseRuns(toks []token) ([]token, bool) {
-	// Most texts have no run of three: find the first one before copying.
+func (z *Normalizer) collapseRuns(toks []token) ([]token, bool) {
+	// Most texts have no run to collapse: find the first one before copying.
 	first := -1
-	for k := 2; k < len(toks); k++ {
-		if toks[k].r == toks[k-1].r && toks[k].r == toks[k-2].r {
-			first = k - 2
+	for k := 1; k < len(toks); k++ {
+		if toks[k].r == toks[k-1].r && (k >= 2 && toks[k].r == toks[k-2].r || z.styledPair(toks[k-1], toks[k])) {
+			first = k - 1
+			if k >= 2 && toks[k].r == toks[k-2].r {
+				first = k - 2
+			}
 			break
 		}
 	}
@@ -281,7 +312,8 @@ func collapseRuns(toks []token) ([]token, bool) {
 			j++
 		}
 		n := j - k
-		if n >= 3 && !(t.r >= '0' && t.r <= '9') && !(t.r == 'w' && n == 3 && j < len(toks) && toks[j].r == '.') {
+		if n >= 3 && !(t.r >= '0' && t.r <= '9') && !(t.r == 'w' && n == 3 && j < len(toks) && toks[j].r == '.') ||
+			n == 2 && z.styledPair(toks[k], toks[k+1]) {
 			t.e = toks[j-1].e
 			toks[w] = t
 			w++
@@ -293,4 +325,17 @@ func collapseRuns(toks []token) ([]token, bool) {
 		k = j
 	}
 	return toks[:w], changed
+}
+
+// styledPair reports two tokens that fold to the same ASCII letter from
+// different original characters, at least one of them styled (Ⓕf, ⓤu):
+// natural text never writes a letter twice that way, evasion does.
+func (z *Normalizer) styledPair(a, b token) bool {
+	if a.r != b.r || a.r < 'a' || a.r > 'z' {
+		return false
+	}
+	o := z.n.orig
+	ra, _ := utf8.DecodeRuneInString(o[z.n.origByte[a.s]:])
+	rb, _ := utf8.DecodeRuneInString(o[z.n.origByte[b.s]:])
+	return ra != rb && (ra >= utf8.RuneSelf || rb >= utf8.RuneSelf)
 }

@@ -74,6 +74,11 @@ var foldTables = map[string][]foldCase{
 		{"url kept", "www.example.com/a", "www.example.com/a"},
 		{"email kept", "a.b@c.com", "a.b@c.com"},
 		{"edges trimmed", "  !hello!  ", "hello"},
+		{"junk inside word", "fu*ck al[]l", "fuck all"},
+		{"emoji inside word", "f🍆ck", "fck"},
+		{"html tags around cjk", "<p>傻逼</p>", "p傻逼p"},
+		{"brackets in cjk", "我是【中]国【人", "我是中国人"},
+		{"number punctuation kept", "1,000.50", "1,000.50"},
 		{"digit groups kept", "138 0013 8000", "138 0013 8000"},
 	},
 	"invisible": {
@@ -92,6 +97,10 @@ var foldTables = map[string][]foldCase{
 		{"punctuation run", "wow!!! ok", "wow! ok"},
 		{"digits never collapsed", "13888888888", "13888888888"},
 		{"www kept", "www.a.com", "www.a.com"},
+		{"styled doubles", "ⒻⒻⒻfⓤuⓤ⒰cⓒ⒦", "fuck"},
+		{"plain doubles kept", "all good", "all good"},
+		{"fullwidth doubles kept", "ａｌｌ", "all"},
+		{"ligature kept", "ﬀ", "ff"},
 		{"after noise removal", "傻 傻 傻 逼", "傻逼"},
 	},
 	"homoglyphs": {
