@@ -22,6 +22,7 @@ func TestDecodeMessage(t *testing.T) {
 		{"unknown fields ignored", `{"text":"hi","extra":{"x":[1,2]},"foo":1}`, 0, "", "hi"},
 		{"missing text", `{"id":"m-1"}`, http.StatusBadRequest, CodeMissingText, ""},
 		{"empty text", `{"text":""}`, http.StatusBadRequest, CodeMissingText, ""},
+		{"whitespace text", `{"text":" \n\t "}`, http.StatusBadRequest, CodeMissingText, ""},
 		{"null body", `null`, http.StatusBadRequest, CodeMissingText, ""},
 		{"malformed", `{"text":`, http.StatusBadRequest, CodeInvalidJSON, ""},
 		{"not json", `text=hello`, http.StatusBadRequest, CodeInvalidJSON, ""},

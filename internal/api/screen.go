@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/screen"
 )
 
 var timeNow = time.Now
@@ -100,8 +101,8 @@ func DecodeMessage(body []byte, maxText int) (modgate.Message, *apiError) {
 }
 
 func checkMessage(m *modgate.Message, maxText int) *apiError {
-	if m.Text == "" {
-		return &apiError{http.StatusBadRequest, CodeMissingText, "text is required"}
+	if strings.TrimSpace(m.Text) == "" {
+		return &apiError{http.StatusBadRequest, CodeMissingText, "text is required (and not only whitespace)"}
 	}
 	if len(m.Text) > maxText {
 		return &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("text is %d bytes; the limit is %d", len(m.Text), maxText)}
@@ -140,14 +141,25 @@ func (s *Server) notReady(w http.ResponseWriter) bool {
 }
 
 // screenOne screens m and applies fail_mode when the engine cannot decide.
-func (s *Server) screenOne(ctx context.Context, m *modgate.Message) modgate.Verdict {
+// Input the engine rejects comes back as an apiError; so does a request
+// whose client went away (nothing to answer, nothing to escalate).
+func (s *Server) screenOne(ctx context.Context, m *modgate.Message) (modgate.Verdict, *apiError) {
 	v, err := s.cfg.Engine.Screen(ctx, *m)
 	if err != nil {
-		// Input problems were rejected before; anything else means the
-		// engine could not decide, and fail_mode answers.
+		switch {
+		case errors.Is(err, screen.ErrEmptyText):
+			return v, &apiError{http.StatusBadRequest, CodeMissingText, "text is required (and not only whitespace)"}
+		case errors.Is(err, screen.ErrInvalidUTF8):
+			return v, &apiError{http.StatusBadRequest, CodeInvalidUTF8, "text is not valid UTF-8"}
+		case errors.Is(err, screen.ErrTooLarge):
+			return v, &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge, "text is over the size limit"}
+		case ctx.Err() != nil:
+			return v, &apiError{http.StatusServiceUnavailable, CodeNotReady, "request cancelled"}
+		}
+		// Anything else means the engine could not decide: fail_mode answers.
 		s.log.Error("engine failed; fail_mode decides", "fail_mode", s.cfg.FailMode, "err", err, "message_id", m.ID, "tenant", m.Tenant)
 		v = modgate.Verdict{ID: m.ID, Action: modgate.ActionReview, Degraded: true,
-			DecisionID: fmt.Sprintf("degraded-%x", rand.Uint64()), Revision: s.cfg.Engine.Revision()}
+			DecisionID: fmt.Sprintf("degraded-%016x%016x", rand.Uint64(), rand.Uint64()), Revision: s.cfg.Engine.Revision()}
 		if s.cfg.FailMode == FailOpen {
 			v.Action = modgate.ActionAllow
 		}
@@ -162,7 +174,7 @@ func (s *Server) screenOne(ctx context.Context, m *modgate.Message) modgate.Verd
 		v.Reasons = []modgate.Reason{}
 	}
 	s.m.verdict(&v)
-	return v
+	return v, nil
 }
 
 // escalation builds the case for a review verdict (or patrol sample).
@@ -210,7 +222,11 @@ func (s *Server) screen(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded for this tenant")
 		return
 	}
-	v := s.screenOne(r.Context(), &m)
+	v, aerr := s.screenOne(r.Context(), &m)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
 	resp := ScreenResponse{Verdict: &v}
 	switch {
 	case v.Action == modgate.ActionReview:
@@ -284,7 +300,7 @@ func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded for this tenant")
 		return
 	}
-	s.screenParallel(r.Context(), msgs, verdicts, ok)
+	s.screenParallel(r.Context(), msgs, verdicts, ok, items)
 
 	var escs []*modgate.Escalation
 	var escIdx []int
@@ -325,12 +341,21 @@ func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 // screenParallel screens the valid messages on up to GOMAXPROCS goroutines.
-func (s *Server) screenParallel(ctx context.Context, msgs []modgate.Message, out []modgate.Verdict, ok []bool) {
+func (s *Server) screenParallel(ctx context.Context, msgs []modgate.Message, out []modgate.Verdict, ok []bool, items []BatchItem) {
+	one := func(i int) {
+		v, aerr := s.screenOne(ctx, &msgs[i])
+		if aerr != nil {
+			ok[i] = false
+			items[i].Error = &ErrorDetail{Code: aerr.Code, Message: aerr.Msg}
+			return
+		}
+		out[i] = v
+	}
 	workers := runtime.GOMAXPROCS(0)
 	if len(msgs) < 16 || workers == 1 {
 		for i := range msgs {
 			if ok[i] {
-				out[i] = s.screenOne(ctx, &msgs[i])
+				one(i)
 			}
 		}
 		return
@@ -344,7 +369,7 @@ func (s *Server) screenParallel(ctx context.Context, msgs []modgate.Message, out
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
 				if ok[i] {
-					out[i] = s.screenOne(ctx, &msgs[i])
+					one(i)
 				}
 			}
 		}(lo, hi)

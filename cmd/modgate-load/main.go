@@ -1,0 +1,508 @@
+// Command modgate-load is the gateway's HTTP load generator. It measures the
+// screening API side by side with a do-nothing chi handler that decodes and
+// encodes the same JSON (the ceiling of HTTP+JSON on the machine), in one
+// run, with a realistic message mix (mostly clean chat, some flagged):
+//
+//	# terminal 1: the gateway (fresh data dir, embedded NATS)
+//	go build -o /tmp/modgate ./cmd/modgate && /tmp/modgate serve --data-dir /tmp/mg-load --log-level warn
+//	# terminal 2: the echo ceiling (separate process, like the gateway) and the run
+//	go run ./cmd/modgate-load --echo-server 127.0.0.1:9091 &
+//	go run ./cmd/modgate-load --gateway http://127.0.0.1:8080 --echo http://127.0.0.1:9091
+//
+// Modes (all by default): max throughput with N closed-loop connections on
+// echo and gateway; fixed rate (open loop, latency measured from the
+// scheduled send time so queueing is not hidden) on the gateway; max
+// throughput of /v1/screen/batch in messages per second.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/modgate/modgate"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type options struct {
+	gateway, echo, token string
+	echoServer           string
+	duration, warmup     time.Duration
+	conns                int
+	rate                 float64
+	rateShare            float64
+	batchSize            int
+	modes                string
+	corpus               string
+	flaggedShare         float64
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flag.NewFlagSet("modgate-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.gateway, "gateway", "http://127.0.0.1:8080", "gateway base URL")
+	fs.StringVar(&o.echo, "echo", "", "echo server base URL for the side-by-side ceiling (see --echo-server)")
+	fs.StringVar(&o.token, "token", os.Getenv("MODGATE_LOAD_TOKEN"), "bearer tenant key (env MODGATE_LOAD_TOKEN)")
+	fs.StringVar(&o.echoServer, "echo-server", "", "run only the do-nothing chi JSON echo server on this `ADDR`")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per step")
+	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up per step")
+	fs.IntVar(&o.conns, "conns", 32, "connections (closed-loop workers) in max mode")
+	fs.Float64Var(&o.rate, "rate", 0, "fixed request rate per second; 0 = rate-share × measured gateway max")
+	fs.Float64Var(&o.rateShare, "rate-share", 0.5, "fixed rate as a share of the measured gateway max (when --rate is 0)")
+	fs.IntVar(&o.batchSize, "batch-size", 100, "messages per /v1/screen/batch call")
+	fs.StringVar(&o.modes, "modes", "echo,max,rate,batch", "steps to run: echo, max, rate, batch")
+	fs.StringVar(&o.corpus, "corpus", "", "optional TSV/text corpus (one message per line, text in the last column) instead of the built-in mix")
+	fs.Float64Var(&o.flaggedShare, "flagged-share", 0.15, "share of flagged messages in the built-in mix")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if o.echoServer != "" {
+		return serveEcho(o.echoServer, stderr)
+	}
+	texts, err := loadTexts(o)
+	if err != nil {
+		fmt.Fprintln(stderr, "modgate-load:", err)
+		return 2
+	}
+	modes := map[string]bool{}
+	for _, m := range strings.Split(o.modes, ",") {
+		modes[strings.TrimSpace(m)] = true
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	fmt.Fprintf(stdout, "modgate-load: %d CPUs, GOMAXPROCS %d, %d conns, %s per step, %d distinct texts\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.conns, o.duration, len(texts))
+	var echoRes, maxRes, rateRes, batchRes *result
+	if modes["echo"] && o.echo != "" {
+		echoRes, err = maxThroughput(ctx, o, o.echo+"/v1/screen", texts, 1)
+		if err != nil {
+			fmt.Fprintln(stderr, "modgate-load: echo:", err)
+			return 1
+		}
+		echoRes.print(stdout, "echo (chi decode+encode, max)")
+	}
+	if modes["max"] {
+		maxRes, err = maxThroughput(ctx, o, o.gateway+"/v1/screen", texts, 1)
+		if err != nil {
+			fmt.Fprintln(stderr, "modgate-load: gateway:", err)
+			return 1
+		}
+		maxRes.print(stdout, "gateway /v1/screen (max)")
+	}
+	if modes["rate"] {
+		r := o.rate
+		if r <= 0 && maxRes != nil {
+			r = maxRes.rps() * o.rateShare
+		}
+		if r <= 0 {
+			r = 5000
+		}
+		rateRes, err = fixedRate(ctx, o, o.gateway+"/v1/screen", texts, r)
+		if err != nil {
+			fmt.Fprintln(stderr, "modgate-load: fixed rate:", err)
+			return 1
+		}
+		rateRes.print(stdout, fmt.Sprintf("gateway /v1/screen (fixed %.0f req/s)", r))
+	}
+	if modes["batch"] {
+		batchRes, err = maxThroughput(ctx, o, o.gateway+"/v1/screen/batch", texts, o.batchSize)
+		if err != nil {
+			fmt.Fprintln(stderr, "modgate-load: batch:", err)
+			return 1
+		}
+		batchRes.print(stdout, fmt.Sprintf("gateway /v1/screen/batch ×%d (max)", o.batchSize))
+	}
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "| step | requests/s | messages/s | p50 | p99 | p99.9 | errors |")
+	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|")
+	for _, row := range []struct {
+		name string
+		r    *result
+	}{{"echo ceiling (max)", echoRes}, {"gateway /v1/screen (max)", maxRes}, {"gateway /v1/screen (fixed rate)", rateRes}, {"gateway /v1/screen/batch (max)", batchRes}} {
+		if row.r != nil {
+			fmt.Fprintf(stdout, "| %s | %.0f | %.0f | %s | %s | %s | %d |\n", row.name, row.r.rps(), row.r.mps(),
+				ms(row.r.pct(50)), ms(row.r.pct(99)), ms(row.r.pct(99.9)), row.r.errors)
+		}
+	}
+	if echoRes != nil && maxRes != nil {
+		fmt.Fprintf(stdout, "\ngateway/echo throughput ratio: %.2f\n", maxRes.rps()/echoRes.rps())
+	}
+	return 0
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+
+// ---- the message mix ----
+
+var cleanTexts = []string{
+	"今天天气不错，我们下午三点开会", "收到，谢谢大家", "明天的活动改到周六上午十点", "这个方案我觉得可以，再细化一下预算",
+	"有人知道附近哪家餐厅好吃吗", "孩子的作业今晚要交，家长们记得提醒一下", "周末一起去爬山吗？", "群公告已经更新，请大家查看",
+	"会议纪要我晚点发到群里", "好的，没问题", "这周的报表已经上传到共享盘", "请问下个月的培训在哪个会议室",
+	"生日快乐！祝你天天开心", "路口交通管制，大家绕行", "新版本的客户端修复了登录问题", "大家辛苦了，今天早点休息",
+	"图片收到了，很清楚", "我在路上，十分钟到", "谁有充电宝借我用一下", "这篇文章写得很好，推荐大家看看",
+	"The meeting is moved to 3pm, please update your calendars.", "ok thanks!", "下雨了，记得带伞", "社区明天停水，提前储水",
+	"我们小区的快递柜坏了，已经报修", "老师说期末考试时间定了", "基金经理今天在电视上讲了宏观经济", "去医院复查，结果一切正常",
+	"这家店的咖啡不错，环境也安静", "请大家文明发言，谢谢配合",
+}
+
+var flaggedTexts = []string{
+	"带你炒股，内幕消息，稳赚不赔", "保本保息，年化20%，加微信 abc12345 详聊", "兼职日结，刷单返利，私聊我",
+	"祖传秘方，包治百病，根治糖尿病", "无需处方，各种药品低价出售", "集赞送红包，转发到三个群免费领",
+	"加我QQ 123456789 看精彩视频", "澳门首家线上赌场，注册就送彩金", "配资炒股，十倍杠杆，秒批", "扫码进群，每天分享赚钱项目",
+	"不转不是中国人", "低价出售发票，联系13800138000", "邀请好友助力砍价，免费领取礼品", "代理招募，日赚五百",
+}
+
+func loadTexts(o options) ([]string, error) {
+	if o.corpus == "" {
+		// Build a mix with the requested flagged share over 200 slots.
+		const slots = 200
+		nf := int(float64(slots)*o.flaggedShare + 0.5)
+		out := make([]string, 0, slots)
+		for i := 0; i < slots-nf; i++ {
+			out = append(out, cleanTexts[i%len(cleanTexts)])
+		}
+		for i := 0; i < nf; i++ {
+			out = append(out, flaggedTexts[i%len(flaggedTexts)])
+		}
+		// Interleave deterministically so workers see a mix, not runs.
+		mixed := make([]string, 0, slots)
+		step := 7
+		for i := 0; i < slots; i++ {
+			mixed = append(mixed, out[(i*step)%slots])
+		}
+		return mixed, nil
+	}
+	f, err := os.Open(o.corpus)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.LastIndexByte(line, '\t'); i >= 0 {
+			line = line[i+1:]
+		}
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+		if len(out) >= 100000 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("corpus %s: no messages", o.corpus)
+	}
+	return out, sc.Err()
+}
+
+// bodies prebuilds request bodies; ids are unique per request so each
+// review verdict is a new case (as in production).
+type bodyGen struct {
+	texts []string
+	seq   atomic.Uint64
+	run   string
+	batch int
+}
+
+func (g *bodyGen) next(buf *bytes.Buffer) {
+	buf.Reset()
+	n := g.seq.Add(1)
+	if g.batch <= 1 {
+		writeMsg(buf, g.run, n, g.texts[n%uint64(len(g.texts))])
+		return
+	}
+	buf.WriteString(`{"messages":[`)
+	for i := 0; i < g.batch; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k := n*uint64(g.batch) + uint64(i)
+		writeMsg(buf, g.run, k, g.texts[k%uint64(len(g.texts))])
+	}
+	buf.WriteString(`]}`)
+}
+
+func writeMsg(buf *bytes.Buffer, run string, n uint64, text string) {
+	t, _ := json.Marshal(text)
+	fmt.Fprintf(buf, `{"id":"%s-%d","text":%s,"tenant":"load","sender":{"id":"u-%d","account_age_days":%d},"group":{"id":"g-%d","kind":"personal"}}`,
+		run, n, t, n%500, n%400, n%50)
+}
+
+// ---- measurement ----
+
+type result struct {
+	requests, messages, errors int64
+	elapsed                    time.Duration
+	lat                        []time.Duration
+	firstErr                   string
+}
+
+func (r *result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+func (r *result) mps() float64 { return float64(r.messages) / r.elapsed.Seconds() }
+
+func (r *result) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	i := int(float64(len(r.lat)-1) * p / 100)
+	return r.lat[i]
+}
+
+func (r *result) print(w io.Writer, name string) {
+	fmt.Fprintf(w, "%-44s %9.0f req/s %10.0f msg/s  p50 %s  p99 %s  p99.9 %s  errors %d%s\n", name, r.rps(), r.mps(),
+		ms(r.pct(50)), ms(r.pct(99)), ms(r.pct(99.9)), r.errors, errNote(r.firstErr))
+}
+
+func errNote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (first: " + s + ")"
+}
+
+func client(conns int) *http.Client {
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        conns * 2,
+		MaxIdleConnsPerHost: conns * 2,
+		MaxConnsPerHost:     conns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// do sends one request and reports ok and the error text.
+func do(ctx context.Context, c *http.Client, url, token string, body []byte) (bool, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return false, err.Error()
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return false, err.Error()
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return false, res.Status
+	}
+	return true, ""
+}
+
+// maxThroughput runs closed-loop workers for warmup+duration.
+func maxThroughput(ctx context.Context, o options, url string, texts []string, batch int) (*result, error) {
+	c := client(o.conns)
+	gen := &bodyGen{texts: texts, run: fmt.Sprintf("r%d", time.Now().UnixNano()), batch: batch}
+	var (
+		measuring atomic.Bool
+		stop      atomic.Bool
+		mu        sync.Mutex
+		res       = &result{}
+		wg        sync.WaitGroup
+	)
+	for w := 0; w < o.conns; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			var lat []time.Duration
+			var n, errs int64
+			var first string
+			for !stop.Load() && ctx.Err() == nil {
+				gen.next(&buf)
+				t0 := time.Now()
+				ok, e := do(ctx, c, url, o.token, buf.Bytes())
+				d := time.Since(t0)
+				if !measuring.Load() {
+					continue
+				}
+				if ok {
+					n++
+					lat = append(lat, d)
+				} else {
+					errs++
+					if first == "" {
+						first = e
+					}
+				}
+			}
+			mu.Lock()
+			res.requests += n
+			res.errors += errs
+			res.lat = append(res.lat, lat...)
+			if res.firstErr == "" {
+				res.firstErr = first
+			}
+			mu.Unlock()
+		}()
+	}
+	time.Sleep(o.warmup)
+	measuring.Store(true)
+	start := time.Now()
+	select {
+	case <-time.After(o.duration):
+	case <-ctx.Done():
+	}
+	measuring.Store(false)
+	res.elapsed = time.Since(start)
+	stop.Store(true)
+	wg.Wait()
+	c.CloseIdleConnections()
+	if res.requests == 0 {
+		return nil, fmt.Errorf("%s: no successful requests (%s)", url, res.firstErr)
+	}
+	res.messages = res.requests * int64(max(batch, 1))
+	slices.Sort(res.lat)
+	return res, nil
+}
+
+// fixedRate sends at a fixed rate (open loop). Latency counts from the
+// scheduled send time, so a stalled server shows up as latency instead of
+// silently lowering the offered load (coordinated omission).
+func fixedRate(ctx context.Context, o options, url string, texts []string, rate float64) (*result, error) {
+	workers := max(o.conns*8, 256)
+	c := client(workers)
+	gen := &bodyGen{texts: texts, run: fmt.Sprintf("f%d", time.Now().UnixNano()), batch: 1}
+	interval := time.Duration(float64(time.Second) / rate)
+	total := int64(float64(o.warmup+o.duration) / float64(interval))
+	warm := int64(float64(o.warmup) / float64(interval))
+	var next atomic.Int64
+	start := time.Now()
+	var mu sync.Mutex
+	res := &result{}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			var lat []time.Duration
+			var n, errs int64
+			var first string
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if i >= total {
+					break
+				}
+				at := start.Add(time.Duration(i) * interval)
+				if d := time.Until(at); d > 0 {
+					time.Sleep(d)
+				}
+				gen.next(&buf)
+				ok, e := do(ctx, c, url, o.token, buf.Bytes())
+				if i < warm {
+					continue
+				}
+				if ok {
+					n++
+					lat = append(lat, time.Since(at))
+				} else {
+					errs++
+					if first == "" {
+						first = e
+					}
+				}
+			}
+			mu.Lock()
+			res.requests += n
+			res.errors += errs
+			res.lat = append(res.lat, lat...)
+			if res.firstErr == "" {
+				res.firstErr = first
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start.Add(o.warmup))
+	c.CloseIdleConnections()
+	if res.requests == 0 {
+		return nil, fmt.Errorf("%s: no successful requests (%s)", url, res.firstErr)
+	}
+	res.messages = res.requests
+	slices.Sort(res.lat)
+	return res, nil
+}
+
+// ---- the echo ceiling ----
+
+// echoHandler decodes the screening request and encodes a verdict-shaped
+// answer with the same encoding/json calls the gateway makes, and nothing
+// else: the ceiling of chi + JSON on this machine.
+func echoHandler() http.Handler {
+	r := chi.NewRouter()
+	r.Post("/v1/screen", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 256<<10))
+		if err != nil {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		var m modgate.Message
+		if err := json.Unmarshal(body, &m); err != nil {
+			http.Error(w, "bad json", http.StatusBadRequest)
+			return
+		}
+		v := modgate.Verdict{ID: m.ID, DecisionID: "echo", Action: modgate.ActionAllow, Labels: []string{},
+			Matches: []modgate.Match{}, Reasons: []modgate.Reason{}, MaskedText: m.Text}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(v)
+	})
+	return r
+}
+
+func serveEcho(addr string, stderr io.Writer) int {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(stderr, "modgate-load:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "modgate-load: echo server on http://%s\n", ln.Addr())
+	srv := &http.Server{Handler: echoHandler(), ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(stderr, "modgate-load:", err)
+		return 1
+	}
+	return 0
+}
