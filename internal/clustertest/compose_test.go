@@ -31,7 +31,7 @@ import (
 // testKeys stand in for the operator's keys when interpolating compose.yaml.
 var testKeys = map[string]string{
 	"MODGATE_API_KEYS":   "t1=test-tenant-key",
-	"MODGATE_ADMIN_KEYS": "test-admin-key",
+	"MODGATE_ADMIN_KEY": "test-admin-key",
 }
 
 func loadCompose(tb testing.TB, env map[string]string, profiles ...string) (*types.Project, error) {
@@ -320,7 +320,7 @@ func TestComposeGatewayEnvMatchesDocs(t *testing.T) {
 // TestComposeRequiresKeys: a gateway without keys only listens on loopback,
 // which in a container means unreachable; compose must refuse to start.
 func TestComposeRequiresKeys(t *testing.T) {
-	for _, missing := range []string{"MODGATE_API_KEYS", "MODGATE_ADMIN_KEYS"} {
+	for _, missing := range []string{"MODGATE_API_KEYS", "MODGATE_ADMIN_KEY"} {
 		t.Run(missing, func(t *testing.T) {
 			env := map[string]string{}
 			for k, v := range testKeys {
@@ -495,12 +495,12 @@ func TestComposeNATSCluster(t *testing.T) {
 		if !slices.Equal(got, clientURLs) {
 			t.Errorf("%s: MODGATE_NATS_URL lists %q, want every node %q", g.Name, got, clientURLs)
 		}
-		rep := g.Environment["MODGATE_JS_REPLICAS"]
+		rep := g.Environment["MODGATE_STREAM_REPLICAS"]
 		if rep == nil {
-			t.Fatalf("%s: MODGATE_JS_REPLICAS not set", g.Name)
+			t.Fatalf("%s: MODGATE_STREAM_REPLICAS not set", g.Name)
 		}
 		if n, err := strconv.Atoi(*rep); err != nil || n != len(nodes) {
-			t.Errorf("%s: MODGATE_JS_REPLICAS = %q, want %d (every node holds every asset)", g.Name, *rep, len(nodes))
+			t.Errorf("%s: MODGATE_STREAM_REPLICAS = %q, want %d (every node holds every asset)", g.Name, *rep, len(nodes))
 		}
 	}
 }
