@@ -30,7 +30,7 @@ import (
 
 // testKeys stand in for the operator's keys when interpolating compose.yaml.
 var testKeys = map[string]string{
-	"MODGATE_API_KEYS":   "t1=test-tenant-key",
+	"MODGATE_API_KEYS":  "t1=test-tenant-key",
 	"MODGATE_ADMIN_KEY": "test-admin-key",
 }
 
