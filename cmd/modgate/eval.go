@@ -36,6 +36,7 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	engine := fset.String("engine", "", "matcher engine: compact (default) or cloudflare")
 	workers := fset.Int("workers", min(2, runtime.GOMAXPROCS(0)), "parallel screening goroutines")
 	top := fset.Int("top", 10, "how many worst false positives and misses to show")
+	skipTests := fset.Bool("skip-policy-tests", false, "load the policies without running their *_test.rego (for what-if experiments)")
 	asJSON := fset.Bool("json", false, "print the summary as JSON")
 	minRecall := fset.Float64("min-recall", -1, "exit 1 when overall recall is below this fraction (0..1)")
 	maxFP := fset.Float64("max-fp-rate", -1, "exit 1 when the overall false-positive rate is above this fraction (0..1)")
@@ -80,7 +81,7 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "modgate eval: %s: no samples\n", name)
 		return 2
 	}
-	s, err := screen.NewContext(ctx, screen.Config{PolicyDir: *policyDir, LexiconDir: *lexiconDir, Engine: *engine})
+	s, err := screen.NewContext(ctx, screen.Config{PolicyDir: *policyDir, LexiconDir: *lexiconDir, Engine: *engine, SkipPolicyTests: *skipTests})
 	if err != nil {
 		fmt.Fprintf(stderr, "modgate eval: %v\n", err)
 		return 2

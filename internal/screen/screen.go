@@ -25,15 +25,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/filters"
 	"github.com/modgate/modgate/policies"
 )
 
-// Screening errors. They are returned (possibly wrapped with detail) for bad
-// input; test with errors.Is.
+// Screening errors for bad input; test with errors.Is. They are the filter's
+// own sentinels, so code written against either package maps them alike.
 var (
-	ErrInvalidUTF8 = errors.New("screen: text is not valid UTF-8")
-	ErrEmptyText   = errors.New("screen: text is empty")
-	ErrTooLarge    = errors.New("screen: text too large")
+	ErrInvalidUTF8 = filters.ErrInvalidUTF8
+	ErrEmptyText   = filters.ErrEmptyText
+	ErrTooLarge    = filters.ErrTooLarge
+)
+
+var (
 	// ErrNoEngine is returned when no engine was ever built successfully
 	// (New fails in that case, so only a zero Screener sees it).
 	ErrNoEngine = errors.New("screen: no engine loaded")
