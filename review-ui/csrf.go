@@ -57,9 +57,14 @@ func tokensEqual(a, b string) bool {
 }
 
 // sameOrigin rejects requests a browser marks as coming from elsewhere.
+// Sec-Fetch-Site, when present, is authoritative: under Referrer-Policy
+// no-referrer Chromium sends "Origin: null" even on same-origin form posts.
+// Without it (older browsers), a present Origin must name this host.
 func sameOrigin(r *http.Request) error {
 	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
+	case "same-origin", "none":
+		return nil
+	case "":
 	default: // same-site, cross-site
 		return errCrossSite
 	}

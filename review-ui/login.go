@@ -23,12 +23,14 @@ var loginText = map[string]map[string]string{
 		"csrf":     "表单已过期或来自其他站点，请重试。",
 		"internal": "登录服务暂不可用，请稍后再试。",
 		"badform":  "表单无效。",
+		"slow":     "尝试次数过多，请一分钟后再试。",
 	},
 	"en": {
 		"bad":      "Wrong user name or password.",
 		"csrf":     "The form expired or came from another site; please try again.",
 		"internal": "Sign-in is unavailable right now; try again shortly.",
 		"badform":  "Invalid form.",
+		"slow":     "Too many attempts; wait a minute.",
 	},
 }
 
@@ -78,6 +80,10 @@ func (u *UI) handleLogin(w http.ResponseWriter, r *http.Request) {
 		// The user name is logged to spot brute force; never the password.
 		u.log.Warn("reviewui: login failed", "user", user, "remote", r.RemoteAddr)
 		u.renderLogin(w, r, http.StatusUnauthorized, user, "bad")
+		return
+	case errors.Is(err, ErrRateLimited):
+		w.Header().Set("Retry-After", "60")
+		u.renderLogin(w, r, http.StatusTooManyRequests, user, "slow")
 		return
 	case err != nil:
 		u.log.Error("reviewui: login", "err", err)

@@ -38,6 +38,10 @@ type Identity struct {
 // password; the login page shows a generic message for it.
 var ErrBadCredentials = errors.New("reviewui: bad credentials")
 
+// ErrRateLimited is what a SessionStore returns when too many logins were
+// tried for a user name.
+var ErrRateLimited = errors.New("reviewui: too many login attempts")
+
 // SessionStore is the part of the review package's session store the UI
 // needs: check a password and open a session, look one up, end it.
 type SessionStore interface {
@@ -130,8 +134,15 @@ func New(cfg Config) (*UI, error) {
 // DefaultCookieName is the session cookie shared with the reviewer API.
 const DefaultCookieName = "modgate_session"
 
-// Routes returns the router to mount at BasePath:
+// Routes returns the router to mount at BasePath. The server wires it next
+// to the reviewer API (same queue, same users file), e.g. in cmd/modgate:
 //
+//	api.MountReview(r, deps)
+//	ui, err := reviewui.New(reviewui.Config{
+//		Sessions: reviewui.NewReviewSessions(deps.Queue, deps.Users),
+//		Events:   true, // the API serves GET /v1/review/events (SSE)
+//	})
+//	if err != nil { return err }
 //	r.Mount("/review", ui.Routes())
 func (u *UI) Routes() chi.Router {
 	r := chi.NewRouter()

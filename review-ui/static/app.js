@@ -113,7 +113,7 @@
 
   // ---------- API ----------
   class APIError extends Error {
-    constructor(status, code, msg) { super(msg); this.status = status; this.code = code; }
+    constructor(status, code, msg, details) { super(msg); this.status = status; this.code = code; this.details = details; }
   }
   async function api(method, path, body, base) {
     const opts = { method: method, credentials: 'same-origin', headers: { 'Accept': 'application/json' } };
@@ -132,7 +132,7 @@
     if (res.status !== 204 && ct.indexOf('json') >= 0) data = await res.json();
     if (!res.ok) {
       const e = (data && data.error) || {};
-      throw new APIError(res.status, e.code || String(res.status), e.message || res.statusText);
+      throw new APIError(res.status, e.code || String(res.status), e.message || res.statusText, e.details);
     }
     return { status: res.status, data: data };
   }
@@ -152,15 +152,26 @@
     labels: function (c) { return c.labels && c.labels.length ? c.labels : ((c.verdict && c.verdict.labels) || []); },
     normalized: function (c) { return c.normalized || (c.verdict && c.verdict.normalized) || ''; },
     lease: function (c) { return c.lease || null; },
+    token: function (c) { return (c.lease && c.lease.token) || ''; },
     mine: function (c) { return !!(c.lease && c.lease.holder === CFG.user && Date.parse(c.lease.expires) > Date.now()); },
     sender: function (c) { return (c.message && c.message.sender && c.message.sender.id) || ''; },
     group: function (c) { return (c.message && c.message.group && c.message.group.id) || ''; },
   };
 
+  // take stores a CaseResponse ({case, unmasked, violations, strikes,
+  // sender_cases}) as the current case.
+  function take(resp) {
+    if (!resp || !resp.case) return null;
+    S.current = resp.case;
+    S.unmasked = !!resp.unmasked;
+    S.extra = { violations: resp.violations || null, strikes: resp.strikes || [], senderCases: resp.sender_cases || [] };
+    return resp.case;
+  }
+
   // ---------- state ----------
   const S = {
     view: '', filters: { lane: '', label: '', tenant: '' }, cases: [], sel: 0, stats: null,
-    current: null, pending: null, showNorm: false, unmasked: false, matchIdx: -1,
+    current: null, extra: {}, pending: null, showNorm: false, unmasked: false, matchIdx: -1,
     blur: localStorage.getItem('modgate.blur') === '1', charts: [], timers: [], leaving: false,
   };
 
@@ -223,9 +234,9 @@
     // at once, rather than blocking it until the lease runs out.
     const m = (location.hash || '').match(/^#\/case\/(.+)$/);
     if (S.current && C.mine(S.current) && (!m || m[1] !== S.current.id) && !S.leaving) {
-      const id = S.current.id;
+      const id = S.current.id, tok = C.token(S.current);
       cancelPending();
-      api('POST', '/cases/' + encodeURIComponent(id) + '/release').catch(function () { });
+      api('POST', '/cases/' + encodeURIComponent(id) + '/release', { token: tok }).catch(function () { });
     }
     S.leaving = false;
     route();
@@ -278,7 +289,7 @@
       if (S.view !== 'queue') return;
       S.stats = st.data;
       const d = cs.data;
-      S.cases = Array.isArray(d) ? d : (d && (d.cases || d.items)) || [];
+      S.cases = (d && d.cases) || [];
       renderLanes();
       renderCaseList();
     } catch (e) {
@@ -334,14 +345,15 @@
         .map(function (k) { return h('th', { scope: 'col' }, t(k)); }))));
     const tb = h('tbody');
     S.cases.forEach(function (c, i) {
-      const preview = Array.from(c.masked_text || '').slice(0, 120).join('');
+      const preview = Array.from(c.preview || c.masked_text || '').slice(0, 120).join('');
+      const age = c.age_seconds !== undefined ? c.age_seconds * 1000 : ageOf(c.created);
       const row = h('tr', { class: (i === S.sel ? 'sel ' : '') + (c.sla_breached ? 'breach' : ''), data: { id: c.id }, 'aria-selected': i === S.sel ? 'true' : 'false' },
-        h('td', { class: 'age' }, fmtDur(ageOf(c.created))),
+        h('td', { class: 'age' }, fmtDur(age)),
         h('td', null, laneName(c.lane)),
         h('td', null, (c.labels || []).map(labelChip)),
         h('td', null, c.tenant || ''),
         h('td', { class: 'preview' }, h('button', { type: 'button', class: 'linklike', on: { click: function () { S.sel = i; openCase(c.id); } } }, preview || '∅')),
-        h('td', null, c.state === 'claimed' && c.lease ? t('queue.claimedby', c.lease.holder) : t('state.' + c.state)));
+        h('td', null, c.state === 'claimed' && (c.holder || c.lease) ? t('queue.claimedby', c.holder || c.lease.holder) : t('state.' + c.state)));
       tb.appendChild(row);
     });
     table.appendChild(tb);
@@ -358,7 +370,8 @@
 
   async function openCase(id) {
     try {
-      await api('POST', '/cases/' + encodeURIComponent(id) + '/claim');
+      const r = await api('POST', '/cases/' + encodeURIComponent(id) + '/claim', {});
+      take(r.data); S.leaving = true;
       go('#/case/' + id);
     } catch (e) {
       if (e.status === 409) { toast(t('err.conflict', errText(e)), 'error'); loadQueue(); }
@@ -371,10 +384,10 @@
   async function nextCase() {
     try {
       const f = S.filters;
-      const res = await api('POST', '/claim-next' + qs({ lane: f.lane, label: f.label, tenant: f.tenant }));
-      const c = res.data && (res.data.case || res.data);
-      if (res.status === 204 || !c || !c.id) { if (S.view !== 'queue') go('#/queue'); toast(t('queue.empty'), 'info'); return; }
-      S.current = c; S.leaving = true;
+      const res = await api('POST', '/claim-next', { lanes: f.lane ? [f.lane] : [] });
+      const c = res.status === 204 ? null : take(res.data);
+      if (!c) { if (S.view !== 'queue') { S.leaving = true; go('#/queue'); } toast(t('queue.empty'), 'info'); return; }
+      S.leaving = true;
       go('#/case/' + c.id);
     } catch (e) {
       if (e.status === 404 || e.code === 'empty' || e.code === 'not_found') {
@@ -387,13 +400,11 @@
   // ---------- case view ----------
   async function showCase(id) {
     S.view = 'case'; renderTop();
-    S.showNorm = false; S.unmasked = false; S.matchIdx = -1;
-    let c = S.current && S.current.id === id ? S.current : null;
-    if (!c || !c.message) {
-      try { c = (await api('GET', '/cases/' + encodeURIComponent(id))).data; }
-      catch (e) { clear(main); main.appendChild(h('p', { class: 'error' }, t('err.generic', errText(e)))); return; }
-    }
-    S.current = c;
+    S.showNorm = false; S.matchIdx = -1;
+    if (S.current && S.current.id === id) renderCase(); // the claim answer: show it at once
+    try { take((await api('GET', '/cases/' + encodeURIComponent(id))).data); }
+    catch (e) { clear(main); main.appendChild(h('p', { class: 'error' }, t('err.generic', errText(e)))); return; }
+    if (S.view !== 'case' || !S.current || S.current.id !== id) return;
     renderCase();
     every(1000, tickLease);
     if (!CFG.events) every(CFG.poll, refreshCase);
@@ -403,10 +414,11 @@
     const c = S.current;
     if (!c || S.view !== 'case' || S.pending) return;
     try {
-      const n = (await api('GET', '/cases/' + encodeURIComponent(c.id) + (S.unmasked ? '?unmask=true' : ''))).data;
-      if (!S.current || S.current.id !== n.id) return;
+      const r = (await api('GET', '/cases/' + encodeURIComponent(c.id) + (S.unmasked ? '?unmask=true' : ''))).data;
+      const n = r && r.case;
+      if (!n || !S.current || S.current.id !== n.id) return;
       const heldBefore = C.mine(S.current);
-      S.current = n;
+      take(r);
       if (heldBefore && !C.mine(n)) {
         toast(n.lease && n.lease.holder !== CFG.user ? t('toast.caseTaken', n.lease.holder) : t('toast.claimLost'), 'error');
         renderCase();
@@ -539,13 +551,22 @@
   }
 
   function renderSender(c) {
-    const hist = c.sender_history || c.history || [];
-    const vio = c.violations || (c.sender_violations) || null;
+    const x = S.extra || {};
+    const vio = x.violations;
+    const others = x.senderCases || [];
     return section(t('case.sender') + ' ' + (C.sender(c) || '—'), [
-      vio ? h('p', null, h('strong', null, t('case.violations', vio.count || 0)), vio.ads ? ' (ads ' + vio.ads + ')' : '') : null,
+      vio ? h('p', { id: 'violations' }, h('strong', null, t('case.violations', vio.count || 0)), vio.ads ? ' · ' + t('case.adsStrikes', vio.ads) : '') : null,
+      (x.strikes || []).length ? h('ul', { class: 'strikes' }, x.strikes.map(function (st) {
+        return h('li', null, h('span', { class: 'muted' }, fmtTime(st.at)), ' ', (st.labels || []).map(labelChip), ' ', h('code', null, st.case_id));
+      })) : null,
+      h('h3', null, t('case.senderCases', others.length)),
+      others.length ? h('table', { class: 'reports' }, h('tbody', null, others.map(function (o) {
+        return h('tr', null, h('td', { class: 'muted' }, fmtTime(o.created)), h('td', null, t('state.' + o.state)),
+          h('td', null, o.decision ? actionName(o.decision.action) : ''), h('td', null, (o.labels || []).map(labelChip)), h('td', { class: 'preview' }, o.preview || ''));
+      }))) : h('p', { class: 'muted' }, '—'),
       h('h3', null, t('case.history')),
-      h('ol', { class: 'history' }, hist.slice(-30).map(function (e) {
-        return h('li', null, h('span', { class: 'muted' }, fmtTime(e.at)), ' ', h('strong', null, e.kind || e.action || ''), ' ', e.actor || e.reviewer || '', e.note ? ' — ' + e.note : '');
+      h('ol', { class: 'history' }, (c.history || []).slice(-30).map(function (e) {
+        return h('li', null, h('span', { class: 'muted' }, fmtTime(e.at)), ' ', h('strong', null, e.kind || ''), ' ', e.actor || '', e.note ? ' — ' + e.note : '');
       }))]);
   }
 
@@ -572,9 +593,8 @@
     const c = S.current;
     if (!c || !C.mine(c)) return;
     try {
-      const r = await api('POST', '/cases/' + encodeURIComponent(c.id) + '/extend');
-      if (r.data && r.data.id) S.current = r.data;
-      else if (r.data && r.data.expires) S.current.lease = r.data;
+      const r = await api('POST', '/cases/' + encodeURIComponent(c.id) + '/extend', { token: C.token(c) });
+      if (r.data && r.data.case) S.current.lease = r.data.case.lease;
       tickLease(); toast(t('toast.extended'), 'ok');
     } catch (e) { toast(t('err.generic', errText(e)), 'error'); }
   }
@@ -584,7 +604,7 @@
     if (!c || !C.mine(c)) return;
     cancelPending();
     try {
-      await api('POST', '/cases/' + encodeURIComponent(c.id) + '/release');
+      await api('POST', '/cases/' + encodeURIComponent(c.id) + '/release', { token: C.token(c) });
       S.current = null; S.leaving = true;
       toast(t('toast.released'), 'ok');
       go('#/queue');
@@ -594,8 +614,8 @@
   async function unmask() {
     const c = S.current;
     try {
-      const n = (await api('GET', '/cases/' + encodeURIComponent(c.id) + '?unmask=true')).data;
-      S.current = n; S.unmasked = true; renderCase();
+      take((await api('GET', '/cases/' + encodeURIComponent(c.id) + '?unmask=true')).data);
+      renderCase();
     } catch (e) { toast(t('err.generic', errText(e)), 'error'); }
   }
 
@@ -629,7 +649,7 @@
     const c = S.current;
     const labels = Array.from(main.querySelectorAll('#labelfix input:checked')).map(function (i) { return i.value; });
     const noteEl = document.getElementById('note');
-    const body = { action: action, labels: labels, note: noteEl ? noteEl.value : '' };
+    const body = { action: action, labels: labels, note: noteEl ? noteEl.value : '', token: C.token(c) };
     const deadline = Date.now() + UNDO_MS;
     const p = { caseId: c.id, body: body, deadline: deadline };
     S.pending = p;
@@ -757,7 +777,7 @@
   async function skipToNext() {
     const c = S.current;
     if (c && C.mine(c) && !c.decision) {
-      try { await api('POST', '/cases/' + encodeURIComponent(c.id) + '/release'); } catch (e) { /* lease may be gone */ }
+      try { await api('POST', '/cases/' + encodeURIComponent(c.id) + '/release', { token: C.token(c) }); } catch (e) { /* lease may be gone */ }
     }
     S.current = null;
     nextCase();
@@ -783,140 +803,203 @@
     return Object.keys(obj).map(function (k) { const v = obj[k]; return [k, typeof v === 'number' ? v : +(v.count || v.decisions || 0), v]; });
   }
 
+  const DASH_DAYS = 14;
+  function isoDay(ms) { return new Date(ms).toISOString().slice(0, 10); }
+
+  async function loadDashboard() {
+    const from = isoDay(Date.now() - (DASH_DAYS - 1) * 864e5);
+    const [st, au] = await Promise.all([
+      api('GET', '/stats'),
+      api('GET', '/audit' + qs({ from: from, limit: 10000 }) + '&kind=decision&kind=escalation&kind=report').catch(function () { return { data: null }; }),
+    ]);
+    return { stats: st.data || {}, audit: au.data };
+  }
+
   async function showDashboard() {
     S.view = 'dashboard'; renderTop();
     clear(main);
     main.appendChild(h('h1', null, t('dash.title')));
-    let st;
-    try { st = (await api('GET', '/stats')).data || {}; }
+    let d;
+    try { d = await loadDashboard(); }
     catch (e) { main.appendChild(h('p', { class: 'error' }, e.status === 403 ? t('dash.forbidden') : t('err.generic', errText(e)))); return; }
     if (S.view !== 'dashboard') return;
-    renderDashboard(st);
-    if (!CFG.events) every(Math.max(CFG.poll, 10000), async function () {
-      try { const n = (await api('GET', '/stats')).data; if (S.view === 'dashboard') { destroyCharts(); renderDashboard(n); } } catch (e) { /* retry */ }
-    });
+    renderDashboard(d);
+    if (!CFG.events) every(Math.max(CFG.poll, 15000), refreshDashboard);
   }
 
-  function renderDashboard(st) {
+  async function refreshDashboard() {
+    if (S.view !== 'dashboard') return;
+    try { const d = await loadDashboard(); if (S.view === 'dashboard') { destroyCharts(); renderDashboard(d); } } catch (e) { /* the next tick retries */ }
+  }
+
+  // aggregate turns audit events into per-day and per-reviewer figures.
+  function aggregate(audit) {
+    const days = {};
+    for (let i = DASH_DAYS - 1; i >= 0; i--) {
+      days[isoDay(Date.now() - i * 864e5)] = { review: 0, patrol: 0, reports: 0, decisions: 0, approve: 0, remove: 0, warn: 0, remove_member: 0, handling: 0 };
+    }
+    const reviewers = {};
+    const evs = (audit && audit.events) || [];
+    for (const ev of evs) {
+      const day = days[String(ev.at || '').slice(0, 10)];
+      if (!day) continue;
+      if (ev.kind === 'escalation') { if (ev.actor === 'patrol') day.patrol++; else day.review++; }
+      else if (ev.kind === 'report') day.reports++;
+      else if (ev.kind === 'decision') {
+        day.decisions++;
+        if (day[ev.action] !== undefined) day[ev.action]++;
+        const ms = +((ev.detail && ev.detail.handling_ms) || 0);
+        day.handling += ms;
+        const r = reviewers[ev.actor] = reviewers[ev.actor] || { n: 0, ms: 0 };
+        r.n++; r.ms += ms;
+      }
+    }
+    return { days: days, reviewers: reviewers, truncated: !!(audit && audit.truncated), available: !!audit };
+  }
+
+  function dailyCSV(agg) {
+    const cols = ['day', 'review_escalations', 'patrol_samples', 'reports', 'decisions', 'approve', 'remove', 'warn', 'remove_member', 'removal_rate', 'avg_handling_ms'];
+    const lines = [cols.join(',')];
+    for (const day of Object.keys(agg.days)) {
+      const x = agg.days[day];
+      const rate = x.decisions ? ((x.remove + x.remove_member) / x.decisions).toFixed(4) : '';
+      lines.push([day, x.review, x.patrol, x.reports, x.decisions, x.approve, x.remove, x.warn, x.remove_member, rate, x.decisions ? Math.round(x.handling / x.decisions) : ''].join(','));
+    }
+    return lines.join('\r\n') + '\r\n';
+  }
+
+  let dailyBlobURL = '';
+  function renderDashboard(d) {
     while (main.childNodes.length > 1) main.removeChild(main.lastChild);
-    const today = new Date().toISOString().slice(0, 10);
-    const monthAgo = new Date(Date.now() - 30 * 864e5).toISOString().slice(0, 10);
-    const from = h('input', { type: 'date', id: 'csv-from', value: monthAgo, 'aria-label': t('dash.from') });
-    const to = h('input', { type: 'date', id: 'csv-to', value: today, 'aria-label': t('dash.to') });
+    const st = d.stats;
+    const agg = aggregate(d.audit);
+    const from = h('input', { type: 'date', id: 'csv-from', value: isoDay(Date.now() - 30 * 864e5), 'aria-label': t('dash.from') });
+    const to = h('input', { type: 'date', id: 'csv-to', value: isoDay(Date.now()), 'aria-label': t('dash.to') });
     const decLink = h('a', { class: 'btn', id: 'csv-decisions', download: 'decisions.csv', href: CFG.api + '/decisions.csv' }, t('dash.decisionsCsv'));
-    const dayLink = h('a', { class: 'btn', id: 'csv-daily', download: 'daily.csv', href: CFG.api + '/daily.csv' }, t('dash.dailyCsv'));
+    const auditLink = h('a', { class: 'btn', id: 'csv-audit', download: 'audit.csv', href: CFG.api + '/audit.csv' }, t('dash.auditCsv'));
     const upd = function () {
-      const q = qs({ from: from.value ? from.value + 'T00:00:00Z' : '', to: to.value ? to.value + 'T23:59:59Z' : '' });
+      const q = qs({ from: from.value, to: to.value });
       decLink.setAttribute('href', safeURL(CFG.api + '/decisions.csv' + q));
-      dayLink.setAttribute('href', safeURL(CFG.api + '/daily.csv' + q));
+      auditLink.setAttribute('href', safeURL(CFG.api + '/audit.csv' + q));
     };
     from.addEventListener('change', upd); to.addEventListener('change', upd); upd();
+    if (dailyBlobURL) URL.revokeObjectURL(dailyBlobURL);
+    dailyBlobURL = URL.createObjectURL(new Blob([dailyCSV(agg)], { type: 'text/csv' }));
+    const dayLink = h('a', { class: 'btn', id: 'csv-daily', download: 'daily-' + isoDay(Date.now()) + '.csv' }, t('dash.dailyCsv', DASH_DAYS));
+    dayLink.setAttribute('href', dailyBlobURL); // our own blob: URL, not user data
 
     const lanes = lanesOf(st);
-    const actions = pairs(st.decisions_by_action || st.actions || st.by_action);
-    const reviewers = pairs(st.reviewers || st.decisions_by_reviewer || st.by_reviewer);
-    const labels = pairs(st.top_labels || st.labels).sort(function (a, b) { return b[1] - a[1]; }).slice(0, 10);
-    const terms = pairs(st.top_terms || st.terms).sort(function (a, b) { return b[1] - a[1]; }).slice(0, 15);
-    const daily = st.daily || st.series || [];
-    const total = actions.reduce(function (s, a) { return s + a[1]; }, 0) || st.decided || 0;
-    const patrol = st.patrol || {};
-    const missRate = st.patrol_miss_rate !== undefined ? st.patrol_miss_rate : patrol.miss_rate;
-    const avgMs = st.avg_handling_ms !== undefined ? st.avg_handling_ms : (st.handling && st.handling.avg_ms);
+    const actions = pairs(st.decisions_by_action);
+    const labels = pairs(st.decisions_by_label).sort(function (a, b) { return b[1] - a[1]; }).slice(0, 10);
+    const revNames = Object.keys(agg.reviewers).sort(function (a, b) { return agg.reviewers[b].n - agg.reviewers[a].n; }).slice(0, 20);
+    const pct = function (x) { return x === undefined || x === null ? '—' : (x * 100).toFixed(1) + '%'; };
 
-    const tiles = h('div', { class: 'tiles' },
-      h('div', { class: 'tile' }, h('span', { class: 'tile-n', id: 'tile-total' }, String(total)), h('span', null, t('dash.total'))),
-      h('div', { class: 'tile' }, h('span', { class: 'tile-n' }, avgMs !== undefined && avgMs !== null ? (avgMs / 1000).toFixed(1) : '—'), h('span', null, t('dash.avg'))),
-      h('div', { class: 'tile' + (missRate > 0.05 ? ' warn' : '') }, h('span', { class: 'tile-n', id: 'tile-patrol' }, missRate !== undefined && missRate !== null ? (missRate * 100).toFixed(1) + '%' : '—'), h('span', null, t('dash.patrol'))),
-      lanes.map(function (l) {
-        return h('div', { class: 'tile' + (l.breached ? ' breach' : '') }, h('span', { class: 'tile-n' }, String(l.depth)), h('span', null, laneName(l.lane) + ' · ' + (l.depth ? fmtDur(l.oldestMs) : '—')));
-      }));
-    main.appendChild(tiles);
+    const tile = function (n, label, cls, id) { return h('div', { class: 'tile ' + (cls || '') }, h('span', { class: 'tile-n', id: id || null }, String(n)), h('span', null, label)); };
+    main.appendChild(h('div', { class: 'tiles' },
+      tile(st.decisions || 0, t('dash.total'), '', 'tile-total'),
+      tile(st.avg_handling_ms ? (st.avg_handling_ms / 1000).toFixed(1) : '—', t('dash.avg')),
+      tile(st.patrol_decided ? pct(st.patrol_miss_rate) : '—', t('dash.patrol') + ' (' + (st.patrol_misses || 0) + '/' + (st.patrol_decided || 0) + ')', st.patrol_miss_rate > 0.05 ? 'warn' : '', 'tile-patrol'),
+      tile(st.reported_decided ? pct(st.reports_upheld_rate) : '—', t('dash.upheld')),
+      tile(st.hidden || 0, t('case.hidden')),
+      lanes.map(function (l) { return tile(l.depth, laneName(l.lane) + ' · ' + (l.depth ? fmtDur(l.oldestMs) : '—'), l.breached ? 'breach' : ''); })));
     main.appendChild(h('div', { class: 'export' }, h('strong', null, t('dash.export')), ' ',
-      h('label', { for: 'csv-from' }, t('dash.from')), from, h('label', { for: 'csv-to' }, t('dash.to')), to, decLink, dayLink));
+      h('label', { for: 'csv-from' }, t('dash.from')), from, h('label', { for: 'csv-to' }, t('dash.to')), to, decLink, auditLink, dayLink));
 
     const grid = h('div', { class: 'charts' });
     main.appendChild(grid);
-    const c1 = chartBox('chart-lanes', t('dash.depth'));
-    const c2 = chartBox('chart-actions', t('dash.actions'));
-    const c3 = chartBox('chart-reviewers', t('dash.reviewers'));
-    const c4 = chartBox('chart-volume', t('dash.volume'));
-    const c5 = chartBox('chart-labels', t('dash.labels'));
-    const c6 = chartBox('chart-terms', t('dash.terms'));
-    [c4, c1, c2, c3, c5, c6].forEach(function (c) { grid.appendChild(c.el); });
+    const cVol = chartBox('chart-volume', t('dash.volume', DASH_DAYS));
+    const cLanes = chartBox('chart-lanes', t('dash.depth'));
+    const cAct = chartBox('chart-actions', t('dash.actions'));
+    const cRev = chartBox('chart-reviewers', t('dash.reviewers', DASH_DAYS));
+    const cLab = chartBox('chart-labels', t('dash.labels'));
+    [cVol, cLanes, cAct, cRev, cLab].forEach(function (c) { grid.appendChild(c.el); });
+    if (!agg.available) cVol.el.appendChild(h('p', { class: 'muted nodata' }, t('dash.noData')));
+    if (agg.truncated) cVol.el.appendChild(h('p', { class: 'muted' }, t('dash.truncated')));
 
-    addChart(c1.canvas, { type: 'bar', data: { labels: lanes.map(function (l) { return laneName(l.lane); }), datasets: [
-      { label: t('queue.depth'), data: lanes.map(function (l) { return l.depth; }), backgroundColor: lanes.map(function (l) { return l.breached ? '#d62728' : '#1f77b4'; }), yAxisID: 'y' },
-      { label: t('queue.oldest') + ' (' + t('dash.minutes') + ')', data: lanes.map(function (l) { return Math.round(l.oldestMs / 6000) / 10; }), backgroundColor: '#ff7f0e', yAxisID: 'y1' }] },
+    const dayKeys = Object.keys(agg.days);
+    const col = function (k) { return dayKeys.map(function (x) { return agg.days[x][k]; }); };
+    addChart(cVol.canvas, { type: 'bar', data: { labels: dayKeys.map(function (x) { return x.slice(5); }), datasets: [
+      { label: t('dash.review'), data: col('review'), backgroundColor: '#ff7f0e', stack: 'in' },
+      { label: t('dash.patrolIn'), data: col('patrol'), backgroundColor: '#17becf', stack: 'in' },
+      { label: t('dash.reports'), data: col('reports'), backgroundColor: '#9467bd', stack: 'in' },
+      { label: t('dash.total'), data: col('decisions'), backgroundColor: '#2ca02c', stack: 'out' },
+      { type: 'line', label: t('dash.removalRate'), yAxisID: 'y1', borderColor: '#d62728', backgroundColor: '#d62728', tension: 0.2,
+        data: dayKeys.map(function (x) { const v = agg.days[x]; return v.decisions ? Math.round(1000 * (v.remove + v.remove_member) / v.decisions) / 10 : null; }) }] },
+    options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true }, y1: { position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return v + '%'; } } } } } });
+    addChart(cLanes.canvas, { type: 'bar', data: { labels: lanes.map(function (l) { return laneName(l.lane); }), datasets: [
+      { label: t('queue.depth'), data: lanes.map(function (l) { return l.depth; }), backgroundColor: '#1f77b4', yAxisID: 'y' },
+      { label: t('queue.oldest') + ' (' + t('dash.minutes') + ')', data: lanes.map(function (l) { return Math.round(l.oldestMs / 6000) / 10; }), backgroundColor: lanes.map(function (l) { return l.breached ? '#d62728' : '#ff7f0e'; }), yAxisID: 'y1' }] },
     options: { scales: { y: { beginAtZero: true, position: 'left' }, y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false } } } } });
-    addChart(c2.canvas, { type: 'doughnut', data: { labels: actions.map(function (a) { return actionName(a[0]); }), datasets: [{ data: actions.map(function (a) { return a[1]; }), backgroundColor: PALETTE }] },
+    addChart(cAct.canvas, { type: 'doughnut', data: { labels: actions.map(function (a) { return actionName(a[0]); }), datasets: [{ data: actions.map(function (a) { return a[1]; }), backgroundColor: actions.map(function (a) { return ACTION_COLOR[a[0]] || '#7f7f7f'; }) }] },
       options: { plugins: { legend: { position: 'right' } } } });
-    addChart(c3.canvas, { type: 'bar', data: { labels: reviewers.map(function (r) { return r[0]; }), datasets: [
-      { label: t('dash.count'), data: reviewers.map(function (r) { return r[1]; }), backgroundColor: '#2ca02c', yAxisID: 'y' },
-      { label: t('dash.avg'), data: reviewers.map(function (r) { const x = r[2] || {}; const ms = x.avg_handling_ms !== undefined ? x.avg_handling_ms : x.avg_ms; return ms ? Math.round(ms / 100) / 10 : 0; }), backgroundColor: '#9467bd', yAxisID: 'y1' }] },
+    addChart(cRev.canvas, { type: 'bar', data: { labels: revNames, datasets: [
+      { label: t('dash.count'), data: revNames.map(function (r) { return agg.reviewers[r].n; }), backgroundColor: '#2ca02c', yAxisID: 'y' },
+      { label: t('dash.avg'), data: revNames.map(function (r) { const x = agg.reviewers[r]; return Math.round(x.ms / x.n / 100) / 10; }), backgroundColor: '#9467bd', yAxisID: 'y1' }] },
     options: { scales: { y: { beginAtZero: true }, y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false } } } } });
-    const days = daily.map(function (d) { return d.day || d.date || ''; });
-    const ser = function (k, color, axis) { return { label: t('dash.' + k), data: daily.map(function (d) { return +(d[k] || 0); }), borderColor: color, backgroundColor: color, tension: 0.2, yAxisID: axis || 'y' }; };
-    addChart(c4.canvas, { type: 'line', data: { labels: days, datasets: [ser('allow', '#2ca02c'), ser('review', '#ff7f0e'), ser('block', '#d62728'), ser('reports', '#9467bd')] },
-      options: { scales: { y: { beginAtZero: true } } } });
-    addChart(c5.canvas, { type: 'bar', data: { labels: labels.map(function (l) { return l[0]; }), datasets: [{ label: t('dash.count'), data: labels.map(function (l) { return l[1]; }), backgroundColor: '#17becf' }] },
+    addChart(cLab.canvas, { type: 'bar', data: { labels: labels.map(function (l) { return l[0]; }), datasets: [{ label: t('dash.count'), data: labels.map(function (l) { return l[1]; }), backgroundColor: '#17becf' }] },
       options: { indexAxis: 'y', plugins: { legend: { display: false } } } });
-    addChart(c6.canvas, { type: 'bar', data: { labels: terms.map(function (l) { return l[0]; }), datasets: [{ label: t('dash.count'), data: terms.map(function (l) { return l[1]; }), backgroundColor: '#8c564b' }] },
-      options: { indexAxis: 'y', plugins: { legend: { display: false } } } });
-    if (!daily.length) c4.el.appendChild(h('p', { class: 'muted nodata' }, t('dash.noData')));
   }
+  const ACTION_COLOR = { approve: '#2ca02c', remove: '#d62728', warn: '#ff7f0e', remove_member: '#8c1c13' };
 
   // ---------- policy view (admins) ----------
+  // The admin API checks an uploaded file (compile, lint, Rego tests) with
+  // the file in place before it installs it; a failure leaves the serving
+  // engine unchanged and comes back as 422 with the problems listed.
   async function showPolicy() {
     S.view = 'policy'; renderTop();
     clear(main);
     main.appendChild(h('h1', null, t('pol.title')));
     const status = h('section', { class: 'panel', id: 'policy-status' }, h('p', { class: 'muted' }, '…'));
     main.appendChild(status);
-    const file = h('input', { type: 'file', id: 'pol-file', accept: '.rego,.txt,.tsv,.lex' });
+    const file = h('input', { type: 'file', id: 'pol-file', accept: '.rego,.json,.txt' });
     const result = h('section', { class: 'panel', id: 'pol-result', 'aria-live': 'polite' });
-    const send = async function (apply) {
+    const send = async function () {
       const f = file.files && file.files[0];
       if (!f) { file.focus(); return; }
       clear(result).appendChild(h('p', { class: 'muted' }, '…'));
       try {
         const text = await f.text();
-        const kind = /\.rego$/i.test(f.name) ? 'policies' : 'lexicons';
-        const r = await api('PUT', '/' + kind + '/' + encodeURIComponent(f.name) + (apply ? '' : '?dry_run=true'), text, CFG.admin);
-        renderPolicyResult(result, true, r.data);
-        loadPolicyStatus(status);
+        const kind = /\.txt$/i.test(f.name) ? 'lexicons' : 'policies';
+        const r = await api('PUT', '/' + kind + '/' + encodeURIComponent(f.name), text, CFG.admin);
+        renderPolicyResult(result, true, f.name, r.data);
       } catch (e) {
-        renderPolicyResult(result, false, e);
+        renderPolicyResult(result, false, f.name, e);
       }
+      loadPolicyStatus(status);
     };
-    main.appendChild(section(t('pol.upload'), h('form', { class: 'upload', on: { submit: function (e) { e.preventDefault(); send(false); } } },
-      h('label', { for: 'pol-file' }, t('pol.file')), file,
-      h('button', { type: 'submit', class: 'btn', id: 'pol-check' }, t('pol.check')),
-      h('button', { type: 'button', class: 'btn primary', id: 'pol-apply', on: { click: function () { send(true); } } }, t('pol.apply')))));
+    main.appendChild(section(t('pol.upload'), [h('p', { class: 'muted' }, t('pol.explain')),
+      h('form', { class: 'upload', on: { submit: function (e) { e.preventDefault(); send(); } } },
+        h('label', { for: 'pol-file' }, t('pol.file')), file,
+        h('button', { type: 'submit', class: 'btn primary', id: 'pol-apply' }, t('pol.apply')))]));
     main.appendChild(result);
     loadPolicyStatus(status);
   }
 
   async function loadPolicyStatus(box) {
     try {
-      const d = (await api('GET', '/status', undefined, CFG.admin)).data || {};
-      const rev = d.revision || {};
-      const lastErr = d.last_error || d.last_reload_error || (d.reload && d.reload.error) || '';
+      const d = (await api('GET', '/revision', undefined, CFG.admin)).data || {};
+      const lastErr = d.last_reload_error || '';
       clear(box).appendChild(h('dl', { class: 'meta' },
-        h('dt', null, t('pol.revision')), h('dd', null, t('case.policy') + ' ', h('code', null, rev.policy || '—'), ' · ' + t('case.lexicon') + ' ', h('code', null, rev.lexicon || '—')),
-        h('dt', null, t('pol.lastError')), h('dd', { class: lastErr ? 'error' : '' }, lastErr ? h('pre', null, typeof lastErr === 'string' ? lastErr : JSON.stringify(lastErr, null, 2)) : t('pol.none'))));
+        h('dt', null, t('pol.revision')), h('dd', null, t('case.policy') + ' ', h('code', { id: 'rev-policy' }, d.policy || '—'), ' · ' + t('case.lexicon') + ' ', h('code', { id: 'rev-lexicon' }, d.lexicon || '—')),
+        h('dt', null, t('pol.lastError')), h('dd', { class: lastErr ? 'error' : '' }, lastErr ? h('pre', { id: 'last-error' }, lastErr) : t('pol.none'))));
     } catch (e) {
       clear(box).appendChild(h('p', { class: 'error' }, t('pol.unavailable', errText(e))));
     }
   }
 
-  function renderPolicyResult(box, ok, d) {
+  function renderPolicyResult(box, ok, name, d) {
     clear(box);
-    box.appendChild(h('h2', null, t('pol.result') + ': ', h('span', { class: ok ? 'ok' : 'error', id: 'pol-verdict' }, ok ? t('pol.ok') : t('pol.failed'))));
-    if (!ok) {
-      box.appendChild(h('p', { class: 'error' }, errText(d)));
+    box.appendChild(h('h2', null, t('pol.result') + ' · ' + name + ': ', h('span', { class: ok ? 'ok' : 'error', id: 'pol-verdict' }, ok ? t('pol.ok') : t('pol.failed'))));
+    if (ok) {
+      const rev = (d && d.revision) || {};
+      box.appendChild(h('p', null, t('pol.reloaded') + ' · ' + t('case.policy') + ' ', h('code', null, rev.policy || '—'), ' · ' + t('case.lexicon') + ' ', h('code', null, rev.lexicon || '—')));
       return;
     }
-    box.appendChild(h('pre', { class: 'result' }, JSON.stringify(d, null, 2)));
+    box.appendChild(h('p', { class: 'error' }, errText(d)));
+    const details = d && d.details;
+    if (Array.isArray(details) && details.length) {
+      box.appendChild(h('ul', { class: 'problems', id: 'pol-problems' }, details.slice(0, 200).map(function (p) { return h('li', null, h('code', null, typeof p === 'string' ? p : JSON.stringify(p))); })));
+    }
   }
 
   // ---------- live updates ----------
@@ -931,16 +1014,14 @@
     es.onopen = function () { live.textContent = t('live.sse'); live.className = 'live on'; };
     es.onerror = function () { live.textContent = t('live.down'); live.className = 'live off'; };
     es.onmessage = function (m) { onLive(m.data); };
-    ['case', 'claim', 'release', 'expiry', 'decision', 'escalation', 'report', 'extend'].forEach(function (k) {
-      es.addEventListener(k, function (m) { onLive(m.data, k); });
-    });
-    function onLive(raw, kind) {
+    es.addEventListener('case', function (m) { onLive(m.data); });
+    function onLive(raw) {
       let ev = {};
       try { ev = JSON.parse(raw); } catch (e) { return; }
-      kind = kind || ev.kind || ev.type;
-      const id = ev.case_id || (ev.case && ev.case.id) || ev.id;
+      // ev is a CaseChange: {id, kind, state, lane, holder, revision, at}
       if (S.view === 'queue') { clearTimeout(debounce); debounce = setTimeout(loadQueue, 300); }
-      if (S.view === 'case' && S.current && id === S.current.id && (ev.actor || '') !== CFG.user) refreshCase();
+      if (S.view === 'dashboard') { clearTimeout(debounce); debounce = setTimeout(refreshDashboard, 2000); }
+      if (S.view === 'case' && S.current && ev.id === S.current.id && ev.holder !== CFG.user) refreshCase();
     }
   }
 
