@@ -198,8 +198,10 @@ func fold1(r rune, sty map[rune]string) (string, bool) {
 	if s, ok := sty[r]; ok {
 		return s, true
 	}
-	if s := toSimplified(r); s != r {
-		return string(s), true
+	if r >= 0x2E80 { // CJK radicals and beyond: the only place T→S applies
+		if s := toSimplified(r); s != r {
+			return string(s), true
+		}
 	}
 	if classOf(r) == clsDrop {
 		return "", false // dropped by class, no mapping needed

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata golden files")
+var updateNormalize = flag.Bool("update-normalize", false, "rewrite testdata/normalize.golden")
 
 // TestNormalizeGolden folds realistic messages and compares the folded text
 // and detector hits with testdata/normalize.golden.
@@ -39,14 +39,14 @@ func TestNormalizeGolden(t *testing.T) {
 	}
 	got := b.String()
 	const golden = "testdata/normalize.golden"
-	if *update {
+	if *updateNormalize {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
+		t.Fatalf("%v (run with -update-normalize to create it)", err)
 	}
 	if got != string(want) {
 		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
