@@ -82,7 +82,7 @@ func (z *Normalizer) Normalize(s string) *Normalized {
 
 	// Each token is at most 4 bytes of output.
 	need := 4 * len(toks)
-	if cap(z.out) < need {
+	if cap(z.out) < need || cap(n.bs) < need || cap(n.be) < need {
 		z.out = make([]byte, 0, need)
 		n.bs = make([]int32, need)
 		n.be = make([]int32, need)
