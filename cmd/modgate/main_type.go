@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -25,6 +26,7 @@ import (
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
 	"github.com/modgate/modgate/internal/natsutil"
+	"github.com/modgate/modgate/internal/review"
 	"github.com/modgate/modgate/internal/screen"
 	"github.com/modgate/modgate/internal/spool"
 )
@@ -80,6 +82,9 @@ type Config struct {
 	RateBurst         int      `yaml:"rate_burst" json:"rate_burst" flag:"rate-burst" help:"token bucket size (default 2x rate limit)"`
 	EscalationTimeout Duration `yaml:"escalation_timeout" json:"escalation_timeout" flag:"escalation-timeout" help:"how long a review verdict waits for the JetStream ack before the case is spooled"`
 	ShutdownTimeout   Duration `yaml:"shutdown_timeout" json:"shutdown_timeout" flag:"shutdown-timeout" help:"grace period to drain requests and flush publishes on SIGINT/SIGTERM"`
+	Review            bool     `yaml:"review" json:"review" flag:"review" help:"run the review queue (cases, reports, /v1/review, /v1/reports) in this process"`
+	Users             string   `yaml:"users" json:"users" flag:"users" help:"reviewer users file (managed with modgate user ...)"`
+	ReviewLease       Duration `yaml:"review_lease" json:"review_lease" flag:"review-lease" help:"how long a reviewer's claim holds a case"`
 	ReadyFile         string   `yaml:"ready_file" json:"ready_file" flag:"ready-file" help:"when set, write {\"http\":ADDR,\"nats\":URL} here once serving (for scripts and tests)"`
 }
 
@@ -105,6 +110,9 @@ func DefaultConfig() Config {
 		FailMode:          api.FailClosed,
 		EscalationTimeout: Duration(2 * time.Second),
 		ShutdownTimeout:   Duration(15 * time.Second),
+		Review:            true,
+		Users:             "users.yaml",
+		ReviewLease:       Duration(5 * time.Minute),
 	}
 }
 
@@ -324,6 +332,8 @@ type Main struct {
 	Metrics   *api.Metrics
 	Escalator *api.Escalator
 	API       *api.Server
+	Queue     *review.Queue // nil when review is off
+	Users     *review.Users
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -386,11 +396,21 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 
+	// The strike store lives in the review queue, which needs NATS; the
+	// engine starts first and sees violations once the queue is open.
+	var queue atomic.Pointer[review.Queue]
+	violations := func(ctx context.Context, tenant, sender string) (modgate.Violations, error) {
+		if q := queue.Load(); q != nil {
+			return q.Violations(ctx, tenant, sender)
+		}
+		return modgate.Violations{}, nil
+	}
 	policyDir := resolveDir(cfg.PolicyDir, "./policies", ".rego")
 	lexiconDir := resolveDir(cfg.LexiconDir, "./lexicons", ".txt")
 	m.Screener, err = screen.NewContext(ctx, screen.Config{
 		PolicyDir: policyDir, LexiconDir: lexiconDir, MaxTextBytes: cfg.MaxTextBytes,
 		Logger: log.With("component", "screen"), Engine: cfg.Matcher,
+		Violations: violations,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: engine: %w", err)
@@ -447,6 +467,31 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("serve: %w", err)
 	}
 
+	mount := mountExtra
+	if cfg.Review {
+		rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		m.Queue, err = review.Open(rctx, m.Conn, review.Config{
+			Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas, Lease: time.Duration(cfg.ReviewLease),
+			Logger: log.With("component", "review"),
+		})
+		cancel()
+		if err != nil {
+			return fmt.Errorf("serve: review queue: %w", err)
+		}
+		queue.Store(m.Queue)
+		m.Users, err = review.OpenUsers(cfg.Users)
+		if err != nil {
+			return fmt.Errorf("serve: users: %w", err)
+		}
+		q, users, rlog := m.Queue, m.Users, log.With("component", "review-api")
+		mount = func(r chiRouter, s *api.Server) {
+			api.MountReview(r, api.ReviewDeps{Queue: q, Users: users, Keys: s.Keys(), Logger: rlog})
+			if mountExtra != nil {
+				mountExtra(r, s)
+			}
+		}
+	}
+
 	m.Spool, err = spool.Open(filepath.Join(cfg.DataDir, "spool"))
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -478,7 +523,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxTextBytes: cfg.MaxTextBytes, MaxBatch: cfg.MaxBatch,
 		MaxBatchBytes: cfg.MaxBatchBytes, PatrolRate: cfg.PatrolRate, FailMode: cfg.FailMode,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, PolicyDir: policyDir, LexiconDir: lexiconDir,
-		Mount: mountExtra,
+		Mount: mount,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -609,6 +654,9 @@ func (m *Main) Close() error {
 		}
 	}
 	m.bg.Wait()
+	if m.Queue != nil {
+		m.Queue.Close()
+	}
 	if m.Conn != nil {
 		if err := m.Conn.FlushTimeout(2 * time.Second); err != nil && m.Conn.IsConnected() {
 			errs = append(errs, fmt.Errorf("serve: nats flush: %w", err))
