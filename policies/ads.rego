@@ -6,6 +6,21 @@
 # New accounts posting links or contact details are reviewed.
 package modgate
 
+# promo_score adds up the promotional signals: commercial words, rewards
+# (红包, 礼品), business contact phrases (咨询热线, 欢迎来电) and property
+# vocabulary, which counts once however many words match (property news
+# uses the same words).
+promo_score := sum([
+	object.get(input.subs, ["ads.promo", "n"], 0),
+	object.get(input.subs, ["induced_sharing.reward", "n"], 0),
+	object.get(input.subs, ["contact.business", "n"], 0),
+	realty_signal,
+])
+
+default realty_signal := 0
+
+realty_signal := 1 if input.subs["ads.realty"]
+
 
 ads_hits contains {"rule": "ads.spam", "label": "ads", "action": "block", "severity": 3, "message": "刷单、返佣等广告诈骗用语"} if input.subs["ads.spam"].max >= 3
 
@@ -17,7 +32,7 @@ ads_hits contains {"rule": "ads.spam_contact", "label": "ads", "action": "block"
 }
 
 ads_hits contains {"rule": "ads.promo", "label": "ads", "action": "review", "severity": 2, "message": "多个促销用语，疑似广告"} if {
-	input.subs["ads.promo"].n >= data.tunables.ads.promo_review_count
+	promo_score >= data.tunables.ads.promo_review_count
 }
 
 ads_hits contains {"rule": "ads.promo_contact", "label": "ads", "action": "review", "severity": 2, "message": "促销用语并留有联系方式"} if {
@@ -26,7 +41,7 @@ ads_hits contains {"rule": "ads.promo_contact", "label": "ads", "action": "revie
 }
 
 ads_hits contains {"rule": "ads.promo_contact", "label": "ads", "action": "review", "severity": 2, "message": "促销用语并引导加好友/进群"} if {
-	input.subs["ads.promo"].n >= data.tunables.ads.promo_with_contact_cue
+	promo_score >= data.tunables.ads.promo_with_contact_cue
 	has_contact_cue
 }
 

@@ -2,17 +2,29 @@ package modgate_test
 
 import data.modgate
 
-# 商场打折了，我们去看看: one or two promo words between friends
-test_little_promo_allowed if {
+# 商场打折了，我们去看看: one promo word between friends
+test_single_promo_word_allowed if {
 	action(msg([["ads.promo", 1]])) == "allow"
-	action(msg([["ads.promo", 1], ["ads.promo", 1]])) == "allow"
+	action(msg([["induced_sharing.reward", 1]])) == "allow"
 }
 
-# 全场促销，新老顾客，欢迎光临
-test_many_promo_words_reviewed if {
-	d := decide(msg([["ads.promo", 1], ["ads.promo", 1], ["ads.promo", 1]]))
+# 全场促销，欢迎光临
+test_promo_words_reviewed if {
+	d := decide(msg([["ads.promo", 1], ["ads.promo", 1]]))
 	d.action == "review"
 	d.labels == ["ads"]
+}
+
+# rewards (红包) and business contact phrases (咨询热线) count as promotion
+test_rewards_and_business_cues_add_up if {
+	action(msg([["ads.promo", 1], ["induced_sharing.reward", 1]])) == "review"
+	action(msg([["ads.promo", 1], ["contact.business", 1]])) == "review"
+}
+
+# 某楼盘开盘，精装现房，均价一万: property news counts once
+test_property_vocabulary_counts_once if {
+	action(msg([["ads.realty", 1], ["ads.realty", 1], ["ads.realty", 1]])) == "allow"
+	action(msg([["ads.realty", 1], ["ads.promo", 1]])) == "review"
 }
 
 # 特价 + phone number
@@ -20,9 +32,11 @@ test_promo_with_phone_reviewed if {
 	action(with_det(msg([["ads.promo", 1]]), {"phone": 1})) == "review"
 }
 
-# 兼职日结 加我微信
-test_promo_with_contact_cue_reviewed if {
-	action(msg([["ads.promo", 1], ["ads.promo", 1], ["contact.cue", 1]])) == "review"
+# 兼职 加我微信: one promo word plus a personal cue is not enough
+test_promo_with_contact_cue if {
+	action(msg([["ads.promo", 1], ["contact.cue", 1]])) == "allow"
+	"ads.promo_contact" in rules(msg([["ads.promo", 1], ["ads.promo", 1], ["contact.cue", 1]]))
+	action(msg([["ads.promo", 1], ["contact.cue", 1]])) == "review" with data.tunables.ads.promo_with_contact_cue as 1
 }
 
 # 有空加我微信聊: a contact cue between friends
@@ -72,11 +86,11 @@ test_many_links_reviewed if {
 }
 
 test_verified_brand_may_promote if {
-	i := with_det(msg([["ads.promo", 1], ["ads.promo", 1], ["ads.promo", 1]]), {"phone": 1})
+	i := with_det(msg([["ads.promo", 1], ["ads.promo", 1]]), {"phone": 1})
 	action(verified(i)) == "allow"
 	action(verified(msg([["ads.spam", 3]]))) == "block"
 }
 
 test_promo_threshold_is_a_tunable if {
-	action(msg([["ads.promo", 1], ["ads.promo", 1]])) == "review" with data.tunables.ads.promo_review_count as 2
+	action(msg([["ads.promo", 1], ["ads.promo", 1]])) == "allow" with data.tunables.ads.promo_review_count as 3
 }

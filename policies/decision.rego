@@ -162,6 +162,8 @@ has_contact_cue if input.subs["contact.cue"]
 
 has_contact_cue if input.subs["contact.evasive"]
 
+has_contact_cue if input.subs["contact.business"]
+
 has_contact if has_contact_cue
 
 has_contact if contact_detected > 0

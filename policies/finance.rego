@@ -47,3 +47,15 @@ finance_hits contains {"rule": "finance.crypto_promise", "label": "finance", "ac
 	input.subs["finance.crypto"]
 	input.subs["finance.promise"]
 }
+
+# 贷款 / 信用卡 + 联系我 or a number: loan touting.
+finance_hits contains {"rule": "finance.credit_contact", "label": "finance", "action": "review", "severity": 2, "message": "贷款、信用卡业务招揽并留有联系方式"} if {
+	input.subs["finance.credit"]
+	has_contact
+}
+
+# Financial products advertised (理财产品 + 欲购从速).
+finance_hits contains {"rule": "finance.product_promo", "label": "finance", "action": "review", "severity": 2, "message": "金融产品推销"} if {
+	input.labels.finance.n >= 2
+	promo_score >= 1
+}

@@ -59,3 +59,21 @@ test_verified_broker_may_solicit_but_not_promise if {
 	action(verified(msg([["finance.solicit", 2]]))) == "allow"
 	action(verified(msg([["finance.solicit", 2], ["finance.promise", 2]]))) == "block"
 }
+
+# 房贷利率又降了: credit vocabulary alone
+test_credit_topic_allowed if {
+	action(msg([["finance.credit", 1], ["finance.credit", 1]])) == "allow"
+}
+
+# 无抵押贷款，需要的联系我
+test_credit_with_contact_reviewed if {
+	d := decide(msg([["finance.credit", 1], ["contact.cue", 1]]))
+	d.action == "review"
+	"finance.credit_contact" in rules(msg([["finance.credit", 1], ["contact.cue", 1]]))
+}
+
+# 理财产品，年化收益，数量有限
+test_product_promotion_reviewed if {
+	action(msg([["finance.topic", 1], ["finance.topic", 1], ["ads.promo", 1]])) == "review"
+	action(msg([["finance.topic", 1], ["ads.promo", 1]])) == "allow"
+}

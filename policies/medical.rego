@@ -40,3 +40,9 @@ medical_hits contains {"rule": "medical.rx_offer_contact", "label": "medical", "
 medical_hits contains {"rule": "medical.surrogacy", "label": "medical", "action": "block", "severity": 3, "message": "代孕、买卖卵子或胎儿性别鉴定"} if {
 	input.subs["medical.surrogacy"]
 }
+
+# Medical advertising (医院 + 优惠活动) needs approval: review.
+medical_hits contains {"rule": "medical.promo", "label": "medical", "action": "review", "severity": 2, "message": "医疗广告"} if {
+	input.subs["medical.topic"]
+	promo_score >= 1
+}

@@ -53,3 +53,10 @@ test_verified_hospital_exempt_from_plain_claims_only if {
 	action(verified(msg([["medical.claim", 2]]))) == "allow"
 	action(verified(msg([["medical.surrogacy", 3]]))) == "block"
 }
+
+# 医院 + 优惠活动: medical advertising
+test_medical_promotion_reviewed if {
+	d := decide(msg([["medical.topic", 1], ["ads.promo", 1]]))
+	d.action == "review"
+	"medical.promo" in rules(msg([["medical.topic", 1], ["ads.promo", 1]]))
+}
