@@ -1,6 +1,7 @@
 package filters
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -241,5 +242,33 @@ func TestNormalizerReuse(t *testing.T) {
 	}
 	if again := NewNormalizer().Normalize(strings.Repeat("請加微信 abc ", 50)).Text; again != long {
 		t.Errorf("fresh normalizer differs")
+	}
+}
+
+// TestNormalizeStringConcurrent: NormalizeString pools Normalizers and must
+// be safe for concurrent use (lexicon loading and lint call it freely).
+func TestNormalizeStringConcurrent(t *testing.T) {
+	inputs := []string{"請加微信", "Ⓕⓤc⒦", "一三八零零一三八零零零", "hello   world", "傻傻傻逼"}
+	want := make([]string, len(inputs))
+	for i, in := range inputs {
+		want[i] = NormalizeString(in)
+	}
+	done := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for k := 0; k < 200; k++ {
+				i := (g + k) % len(inputs)
+				if got := NormalizeString(inputs[i]); got != want[i] {
+					done <- fmt.Errorf("NormalizeString(%q) = %q, want %q", inputs[i], got, want[i])
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
