@@ -131,10 +131,12 @@ type Case struct {
 	Lease       *Lease          `json:"lease,omitempty"`
 	Decision    *DecisionRecord `json:"decision,omitempty"`
 	History     []CaseEvent     `json:"history"`
-	Created     time.Time       `json:"created"`
-	Updated     time.Time       `json:"updated"`
-	SLA         time.Time       `json:"sla_due"`
-	Breached    bool            `json:"sla_breached"`
+	// LastEvent is the kind of the newest history event.
+	LastEvent string    `json:"last_event,omitempty"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
+	SLA       time.Time `json:"sla_due"`
+	Breached  bool      `json:"sla_breached"`
 	// Published is set once the decision's events are on NATS; the sweeper
 	// republishes decided cases without it (Nats-Msg-Id de-duplicates).
 	Published bool `json:"published,omitempty"`

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"container/heap"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -35,6 +37,7 @@ type Queue struct {
 	idx      map[string]*modgate.CaseSummary // every case, from the KV watch
 	active   map[string]*modgate.CaseSummary // open or claimed
 	inflight map[string]struct{}             // claim attempts in this process
+	lanes    lanes                           // claim order per lane
 	subs     map[int]chan CaseChange
 	nextSub  int
 
@@ -147,15 +150,50 @@ func (q *Queue) watch(ctx context.Context, w jetstream.KeyWatcher) {
 				q.remove(e.Key(), e.Revision())
 				continue
 			}
-			var c modgate.Case
+			// Decode only what the index needs: cheaper than the whole case.
+			var c caseHead
 			if err := json.Unmarshal(e.Value(), &c); err != nil {
 				q.log.Warn("review: undecodable case in bucket", "key", e.Key(), "err", err)
 				continue
 			}
-			c.Revision = e.Revision()
-			q.apply(&c)
+			full := c.toCase()
+			full.Revision = e.Revision()
+			q.apply(full)
 		}
 	}
+}
+
+// caseHead is the part of a stored case the index reads.
+type caseHead struct {
+	ID       string            `json:"id"`
+	State    modgate.CaseState `json:"state"`
+	Lane     string            `json:"lane"`
+	Source   string            `json:"source"`
+	Priority float64           `json:"priority"`
+	Tenant   string            `json:"tenant"`
+	Message  struct {
+		ID     string         `json:"id"`
+		Sender modgate.Sender `json:"sender"`
+		Group  modgate.Group  `json:"group"`
+	} `json:"message"`
+	MaskedText  string                  `json:"masked_text"`
+	Labels      []string                `json:"labels"`
+	ReportCount int                     `json:"report_count"`
+	Hidden      bool                    `json:"hidden_pending_review"`
+	Lease       *modgate.Lease          `json:"lease"`
+	Decision    *modgate.DecisionRecord `json:"decision"`
+	LastEvent   string                  `json:"last_event"`
+	Created     time.Time               `json:"created"`
+	Updated     time.Time               `json:"updated"`
+	SLA         time.Time               `json:"sla_due"`
+	Published   bool                    `json:"published"`
+}
+
+func (h *caseHead) toCase() *modgate.Case {
+	return &modgate.Case{ID: h.ID, State: h.State, Lane: h.Lane, Source: h.Source, Priority: h.Priority,
+		Tenant: h.Tenant, Message: modgate.Message{ID: h.Message.ID, Sender: h.Message.Sender, Group: h.Message.Group},
+		MaskedText: h.MaskedText, Labels: h.Labels, ReportCount: h.ReportCount, Hidden: h.Hidden, Lease: h.Lease,
+		Decision: h.Decision, LastEvent: h.LastEvent, Created: h.Created, Updated: h.Updated, SLA: h.SLA, Published: h.Published}
 }
 
 func summarize(c *modgate.Case) *modgate.CaseSummary {
@@ -195,13 +233,11 @@ func (q *Queue) apply(c *modgate.Case) {
 	q.idx[c.ID] = s
 	if s.State == modgate.CaseOpen || s.State == modgate.CaseClaimed {
 		q.active[c.ID] = s
+		q.pushLocked(s)
 	} else {
 		delete(q.active, c.ID)
 	}
-	ch := CaseChange{ID: c.ID, State: c.State, Lane: c.Lane, Holder: s.Holder, Revision: c.Revision, At: c.Updated}
-	if n := len(c.History); n > 0 {
-		ch.Kind = c.History[n-1].Kind
-	}
+	ch := CaseChange{ID: c.ID, Kind: c.LastEvent, State: c.State, Lane: c.Lane, Holder: s.Holder, Revision: c.Revision, At: c.Updated}
 	q.notifyLocked(ch)
 	q.mu.Unlock()
 }
@@ -411,6 +447,7 @@ const maxHistory = 200
 
 func addHistory(c *modgate.Case, kind, actor, note string, at time.Time) {
 	c.History = append(c.History, modgate.CaseEvent{Kind: kind, Actor: actor, At: at, Note: note})
+	c.LastEvent = kind
 	if len(c.History) > maxHistory {
 		// Keep the first event (how the case arrived); the audit stream has all.
 		c.History = append(c.History[:1], c.History[len(c.History)-maxHistory+1:]...)
@@ -544,14 +581,12 @@ func (q *Queue) ClaimNext(ctx context.Context, reviewer string, lanes []string) 
 		}
 	}
 	for attempt := 0; attempt < 64; attempt++ {
-		id := q.pick(lanes, reviewer)
+		id := q.pick(lanes, attempt > 0)
 		if id == "" {
 			return nil, ErrEmpty
 		}
 		c, err := q.Claim(ctx, id, reviewer)
-		q.mu.Lock()
-		delete(q.inflight, id)
-		q.mu.Unlock()
+		q.unpick(id)
 		switch {
 		case err == nil:
 			return c, nil
@@ -566,31 +601,52 @@ func (q *Queue) ClaimNext(ctx context.Context, reviewer string, lanes []string) 
 }
 
 // pick returns the best claimable case not being claimed by this process
-// right now, and marks it in flight.
-func (q *Queue) pick(lanes []string, reviewer string) string {
-	now := time.Now()
+// right now, and marks it in flight. After a lost race (spread) it picks at
+// random among the best few of the lane, so replicas stop colliding on the
+// head of the queue.
+func (q *Queue) pick(only []string, spread bool) string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var best *modgate.CaseSummary
-	for id, s := range q.active {
-		if _, busy := q.inflight[id]; busy {
+	for r, lane := range modgate.Lanes {
+		if len(only) > 0 && !contains(only, lane) {
 			continue
 		}
-		if s.State == modgate.CaseClaimed && s.LeaseExpires != nil && now.Before(*s.LeaseExpires) {
+		e, ok := q.popLocked(r)
+		if !ok {
 			continue
 		}
-		if len(lanes) > 0 && !contains(lanes, s.Lane) {
-			continue
+		if spread {
+			cands := []heapEntry{e}
+			for len(cands) < 8 {
+				x, ok := q.popLocked(r)
+				if !ok {
+					break
+				}
+				cands = append(cands, x)
+			}
+			i := mrand.IntN(len(cands))
+			e = cands[i]
+			for j, x := range cands {
+				if j != i {
+					heap.Push(&q.lanes.h[r], x)
+				}
+			}
 		}
-		if best == nil || less(s, best) {
-			best = s
-		}
+		q.inflight[e.id] = struct{}{}
+		return e.id
 	}
-	if best == nil {
-		return ""
+	return ""
+}
+
+// unpick ends an in-flight claim attempt; a case that is still open (the
+// attempt failed for a reason other than a lost race) goes back in its heap.
+func (q *Queue) unpick(id string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	delete(q.inflight, id)
+	if s, ok := q.active[id]; ok && s.State == modgate.CaseOpen {
+		q.pushLocked(s)
 	}
-	q.inflight[best.ID] = struct{}{}
-	return best.ID
 }
 
 // holderCheck is shared by extend, release and decide.
@@ -773,7 +829,9 @@ func (q *Queue) publishJSON(ctx context.Context, subject, msgID string, v any) e
 
 // publishDecision emits everything that follows a decision. Each step is
 // idempotent (message ids, per-case strike entries, create-only outcome
-// markers), so a retry by any replica's sweeper repeats nothing.
+// markers), so a retry by any replica's sweeper repeats nothing. The
+// events are published concurrently and all acks awaited before the case
+// is marked published.
 func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case) (*modgate.Case, error) {
 	d := c.Decision
 	sender := c.Message.Sender.ID
@@ -784,6 +842,15 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case) (*modgate.
 			return nil, err
 		}
 	}
+	var futs []jetstream.PubAckFuture
+	pub := func(m *nats.Msg, msgID string) error {
+		f, err := q.js.PublishMsgAsync(m, jetstream.WithMsgID(msgID))
+		if err != nil {
+			return fmt.Errorf("review: publish %s: %w", m.Subject, err)
+		}
+		futs = append(futs, f)
+		return nil
+	}
 	rev := modgate.Revision{}
 	if c.Verdict != nil {
 		rev = c.Verdict.Revision
@@ -791,11 +858,11 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case) (*modgate.
 	ev := modgate.DecisionEvent{CaseID: c.ID, MessageID: c.Message.ID, Tenant: c.Tenant, SenderID: sender,
 		GroupID: c.Message.Group.ID, Action: d.Action, Labels: d.Labels, Reviewer: d.Reviewer, Note: d.Note,
 		Lane: c.Lane, Source: c.Source, Revision: rev, At: d.At}
-	if err := q.publishJSON(ctx, q.subject("decisions", d.Action), c.ID+":decision", ev); err != nil {
+	if err := pub(q.eventMsg(q.subject("decisions", d.Action), ev), c.ID+":decision"); err != nil {
 		return nil, err
 	}
 	if d.Enforcement != "" {
-		if !d.Violation || sender == "" {
+		if !d.Violation && sender != "" {
 			v, _ = q.Violations(ctx, c.Tenant, sender)
 		}
 		reason := "reviewer decision " + d.Action
@@ -804,7 +871,7 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case) (*modgate.
 		}
 		en := modgate.EnforcementEvent{CaseID: c.ID, Action: d.Enforcement, Tenant: c.Tenant, SenderID: sender,
 			GroupID: c.Message.Group.ID, MessageID: c.Message.ID, Reason: reason, Violations: v, At: d.At}
-		if err := q.publishJSON(ctx, q.subject("enforcement", d.Enforcement), c.ID+":enforcement", en); err != nil {
+		if err := pub(q.eventMsg(q.subject("enforcement", d.Enforcement), en), c.ID+":enforcement"); err != nil {
 			return nil, err
 		}
 	}
@@ -815,15 +882,37 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case) (*modgate.
 		}
 		oe := modgate.ReportOutcomeEvent{CaseID: c.ID, MessageID: c.Message.ID, Tenant: c.Tenant,
 			ReporterID: r.ReporterID, Upheld: upheld, Action: d.Action, At: d.At}
-		if err := q.publishJSON(ctx, q.subject("reports", "outcome"), c.ID+":outcome:"+keyPart(r.ReporterID), oe); err != nil {
+		if err := pub(q.eventMsg(q.subject("reports", "outcome"), oe), c.ID+":outcome:"+keyPart(r.ReporterID)); err != nil {
 			return nil, err
 		}
 	}
 	detail := map[string]string{"lane": c.Lane, "source": c.Source, "handling_ms": fmt.Sprint(d.HandlingMS),
 		"enforcement": d.Enforcement, "message_id": c.Message.ID}
-	if err := q.auditOnce(ctx, c.ID+":audit-decision", modgate.AuditEvent{Kind: modgate.AuditDecision, Actor: d.Reviewer,
+	am, err := q.auditMsg(&modgate.AuditEvent{Kind: modgate.AuditDecision, Actor: d.Reviewer,
 		CaseID: c.ID, Tenant: c.Tenant, SenderID: sender, Action: d.Action, Labels: d.Labels, Text: d.Note,
-		Detail: detail, At: d.At}); err != nil {
+		Detail: detail, At: d.At})
+	if err != nil {
+		return nil, err
+	}
+	if err := pub(am, c.ID+":audit-decision"); err != nil {
+		return nil, err
+	}
+	for _, f := range futs {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return nil, fmt.Errorf("review: publish %s: %w", f.Msg().Subject, err)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	// Fast path: nobody wrote since the decision.
+	x := *c
+	x.Published = true
+	if err := q.store(ctx, &x); err == nil {
+		q.effective(&x, time.Now())
+		return &x, nil
+	} else if !errors.Is(err, errConflict) {
 		return nil, err
 	}
 	return q.mutate(ctx, c.ID, func(x *modgate.Case, now time.Time) error {
@@ -833,4 +922,10 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case) (*modgate.
 		x.Published = true
 		return nil
 	})
+}
+
+// eventMsg encodes an event (plain structs: Marshal cannot fail).
+func (q *Queue) eventMsg(subject string, v any) *nats.Msg {
+	b, _ := json.Marshal(v)
+	return &nats.Msg{Subject: subject, Data: b}
 }

@@ -25,6 +25,9 @@ type strikeRecord struct {
 	Strikes []Strike `json:"strikes"`
 }
 
+// maxStrikes caps the strikes kept per member.
+const maxStrikes = 50
+
 func strikeKey(tenant, sender string) string { return "m." + keyPart(tenant) + "." + keyPart(sender) }
 
 // live drops strikes older than the TTL. The bucket's MaxAge removes whole
@@ -104,6 +107,10 @@ func (q *Queue) recordStrike(ctx context.Context, tenant, sender, caseID string,
 			}
 		}
 		rec.Strikes = append(rec.Strikes, Strike{CaseID: caseID, Ads: ads, Labels: labels, At: at})
+		if len(rec.Strikes) > maxStrikes {
+			// The rule needs a handful; keep the newest so the record stays small.
+			rec.Strikes = rec.Strikes[len(rec.Strikes)-maxStrikes:]
+		}
 		b, _ := json.Marshal(rec)
 		if rev == 0 {
 			_, err = q.strikes.Create(ctx, key, b)

@@ -1,0 +1,152 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modgate/modgate"
+)
+
+// BenchmarkEnqueue measures durable escalation intake end to end: the
+// screening path's async JetStream publish, the durable consumer and the
+// case written to KV (an escalation counts when it is a case).
+func BenchmarkEnqueue(b *testing.B) {
+	s := startNATS(b, b.TempDir())
+	nc := connect(b, s)
+	q := openQueue(b, nc, testConfig())
+	escs := make([]modgate.Escalation, b.N)
+	for i := range escs {
+		escs[i] = escalation(i, modgate.Lanes[i%3])
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	publishEscalations(b, nc, escs)
+	for {
+		q.mu.RLock()
+		n := len(q.idx)
+		q.mu.RUnlock()
+		if n >= b.N {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "escalations/s")
+}
+
+// BenchmarkClaimDecide is the claim→decide round trip with 20 concurrent
+// reviewers spread over two replicas.
+func BenchmarkClaimDecide(b *testing.B) {
+	s := startNATS(b, b.TempDir())
+	q1 := openQueue(b, connect(b, s), testConfig())
+	q2 := openQueue(b, connect(b, s), testConfig())
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := 0; i < b.N; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			e := escalation(i, modgate.Lanes[i%4])
+			e.Message.Sender.ID = fmt.Sprintf("member-%d", i)
+			if _, err := q1.Enqueue(ctx, e); err != nil {
+				b.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	for {
+		q2.mu.RLock()
+		n := len(q2.active)
+		q2.mu.RUnlock()
+		if n >= b.N {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var lat []time.Duration
+	var mu sync.Mutex
+	var done atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for r := 0; r < 20; r++ {
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			q := q1
+			if r%2 == 1 {
+				q = q2
+			}
+			name := fmt.Sprintf("rev-%d", r)
+			var mine []time.Duration
+			for done.Load() < int64(b.N) {
+				t0 := time.Now()
+				c, err := q.ClaimNext(ctx, name, nil)
+				if errors.Is(err, ErrEmpty) {
+					break
+				}
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if _, err := q.Decide(ctx, c.ID, name, c.Lease.Token, modgate.Decision{Action: modgate.DecisionActions[r%4]}); err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, time.Since(t0))
+				done.Add(1)
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}(r)
+	}
+	wg.Wait()
+	el := time.Since(start)
+	b.StopTimer()
+	if len(lat) == 0 {
+		return
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(len(lat))/el.Seconds(), "decisions/s")
+}
+
+// BenchmarkReport is report intake (rate limit, dedupe, reporter weight,
+// case CAS) from many concurrent callers.
+func BenchmarkReport(b *testing.B) {
+	s := startNATS(b, b.TempDir())
+	cfg := testConfig()
+	cfg.ReportLimit = 1 << 30
+	q := openQueue(b, connect(b, s), cfg)
+	ctx := context.Background()
+	var seq atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := seq.Add(1)
+			// 4 reporters per message, 1000 reporters in all.
+			r := modgate.Report{MessageID: fmt.Sprintf("m-%d", i/4), ReporterID: fmt.Sprintf("r-%d", i%1000),
+				Reason: "ads", Tenant: "t1", Text: "加微信 13812345678"}
+			if _, err := q.Report(ctx, r); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "reports/s")
+}
