@@ -551,3 +551,53 @@ func TestServeHelp(t *testing.T) {
 		t.Fatalf("bad flag exit %d", code)
 	}
 }
+
+// TestServeFailMode makes the real engine fail at evaluation (a policy
+// whose complete rule has two values for one tenant: an OPA conflict error)
+// and checks what each fail_mode answers.
+func TestServeFailMode(t *testing.T) {
+	conflict := "package modgate\n\n" +
+		"enforcement := \"conflict-a\" if input.tenant == \"fail-mode-test\"\n\n" +
+		"enforcement := \"conflict-b\" if input.tenant == \"fail-mode-test\"\n"
+	tests := []struct {
+		mode     string
+		action   string
+		escalate bool
+	}{
+		{api.FailClosed, modgate.ActionReview, true},
+		{api.FailOpen, modgate.ActionAllow, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.mode, func(t *testing.T) {
+			cfg := gwConfig(t)
+			cfg.FailMode = tc.mode
+			if err := os.WriteFile(filepath.Join(cfg.PolicyDir, "zz_conflict.rego"), []byte(conflict), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			m := gwStart(t, cfg)
+			base := "http://" + m.Addr()
+			// Other tenants are screened normally.
+			ok := gwDo(t, "POST", base+"/v1/screen", "", "application/json", gwJSON(map[string]any{"id": "n1", "text": cleanText, "tenant": "t1"})).json(t)
+			if ok["action"] != "allow" || ok["degraded"] != nil {
+				t.Fatalf("healthy tenant: %v", ok)
+			}
+			r := gwDo(t, "POST", base+"/v1/screen", "", "application/json", gwJSON(map[string]any{"id": "f1", "text": cleanText, "tenant": "fail-mode-test"}))
+			if r.Status != 200 {
+				t.Fatalf("status %d %s", r.Status, r.Body)
+			}
+			v := r.json(t)
+			if v["action"] != tc.action || v["degraded"] != true {
+				t.Fatalf("fail_mode %s answered %s", tc.mode, r.Body)
+			}
+			if got := v["case_id"] != nil; got != tc.escalate {
+				t.Fatalf("escalated = %v, want %v: %s", got, tc.escalate, r.Body)
+			}
+			if tc.escalate {
+				counts, _ := streamCases(t, m.JS)
+				if counts[modgate.CaseIDFor("fail-mode-test", "f1", "")] != 1 {
+					t.Fatalf("degraded review not escalated: %v", counts)
+				}
+			}
+		})
+	}
+}
