@@ -51,4 +51,3 @@ func addUsers(t *testing.T) string {
 }
 
 func reviewerName(i int) string { return fmt.Sprintf("rev-%d", i) }
-
