@@ -2,6 +2,7 @@ package filters
 
 import (
 	"sort"
+	"unsafe"
 )
 
 // Compact is a byte-level Aho-Corasick automaton stored as a double array.
@@ -42,21 +43,31 @@ func (m *Compact) FindAll(text string, dst []Hit) []Hit {
 	if len(nodes) == 0 {
 		return dst
 	}
+	// Every slot index the loop computes is in range by construction
+	// (base+c < len(nodes) for every slot, fail links point at slots), so
+	// the hot loop indexes through a raw pointer instead of paying a
+	// bounds check per step.
+	base := unsafe.Pointer(unsafe.SliceData(nodes))
+	at := func(i int32) *acNode {
+		return (*acNode)(unsafe.Add(base, uintptr(i)*unsafe.Sizeof(acNode{})))
+	}
 	s := int32(0)
+	cur := at(0)
 	for i := 0; i < len(text); i++ {
 		c := int32(text[i])
 		for {
-			t := nodes[s].base + c
-			if nodes[t].check == s {
-				s = t
+			t := cur.base + c
+			if nt := at(t); nt.check == s {
+				s, cur = t, nt
 				break
 			}
 			if s == 0 {
 				break
 			}
-			s = nodes[s].fail
+			s = cur.fail
+			cur = at(s)
 		}
-		if nodes[s].out != 0 {
+		if cur.out != 0 {
 			dst = m.emit(s, int32(i+1), dst)
 		}
 	}
