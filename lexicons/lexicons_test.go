@@ -205,3 +205,24 @@ func TestDefaultSetLoads(t *testing.T) {
 		t.Errorf("revision %q", lex.Revision)
 	}
 }
+
+// FuzzParseFile: any input parses without panicking, every problem points
+// at a real line, every term is non-empty with a valid severity.
+func FuzzParseFile(f *testing.F) {
+	f.Add("@category finance.promise\n@severity 2\n保本保息\n稳赚 | finance | 3 | n\n! 路口交通\n")
+	f.Add("@label x\nfoo | x.y\n| ads\n@bogus\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		terms, probs := ParseFile("f.txt", strings.NewReader(in))
+		lines := strings.Count(in, "\n") + 1
+		for _, p := range probs {
+			if p.Line < 1 || p.Line > lines+1 || p.File != "f.txt" || p.Level != LevelError {
+				t.Fatalf("bad problem %+v for %d lines", p, lines)
+			}
+		}
+		for _, term := range terms {
+			if term.Text == "" || (!term.Allow && (term.Category == "" || term.Severity < 1 || term.Severity > 3)) {
+				t.Fatalf("bad term %+v", term)
+			}
+		}
+	})
+}
