@@ -6,12 +6,14 @@
 # New accounts posting links or contact details are reviewed.
 package modgate
 
-# promo_score adds up the promotional signals: commercial words, rewards
+# promo_score adds up the promotional signals: commercial words, sales copy
+# (ads.offer, counted twice: 欢迎新老顾客 alone makes an ad), rewards
 # (红包, 礼品), business contact phrases (咨询热线, 欢迎来电) and property
 # vocabulary, which counts once however many words match (property news
 # uses the same words).
 promo_score := sum([
 	object.get(input.subs, ["ads.promo", "n"], 0),
+	2 * object.get(input.subs, ["ads.offer", "n"], 0),
 	object.get(input.subs, ["induced_sharing.reward", "n"], 0),
 	object.get(input.subs, ["contact.business", "n"], 0),
 	realty_signal,
