@@ -129,8 +129,15 @@ func hostEnd(t string, i int) (int, bool) {
 }
 
 func detectLinks(t string, hits []span) []span {
+	// Every e-mail, URL and domain has a dot; most chat messages do not.
+	if strings.IndexByte(t, '.') < 0 {
+		return hits
+	}
 	for i := 0; i < len(t); i++ {
 		c := t[i]
+		if c >= 0x80 {
+			continue
+		}
 		switch {
 		case c == '@':
 			a := i
@@ -396,8 +403,27 @@ var cues = []cue{
 	{"加我", ""}, {"联系我", ""}, {"联系方式", ""}, {"私聊", ""}, {"加好友", ""},
 }
 
-// fillers may stand between a cue and the number: "微信号是: abc123".
-var fillers = []string{" ", ":", "=", "-", "#", "号码", "号", "是", "为", "群", "搜", "id"}
+// cjkFillers may stand between a cue and the number: "微信号是: abc123".
+var cjkFillers = []string{"号码", "号", "是", "为", "群", "搜"}
+
+// skipFiller returns the offset after a filler at t[j], or j.
+func skipFiller(t string, j int) int {
+	switch c := t[j]; {
+	case c == ' ' || c == ':' || c == '=' || c == '-' || c == '#':
+		return j + 1
+	case c == 'i':
+		if strings.HasPrefix(t[j:], "id") {
+			return j + 2
+		}
+	case c >= 0x80:
+		for _, f := range cjkFillers {
+			if strings.HasPrefix(t[j:], f) {
+				return j + len(f)
+			}
+		}
+	}
+	return j
+}
 
 // cueIdx is a bitmask of cues per hash of a cue's first character, so the
 // scan does one table lookup per character instead of a prefix test per cue.
@@ -449,17 +475,11 @@ func detectCued(t string, hits []span) []span {
 		}
 		j := i + len(c.s)
 		for steps := 0; steps < 6 && j < len(t); steps++ {
-			skipped := false
-			for _, f := range fillers {
-				if strings.HasPrefix(t[j:], f) {
-					j += len(f)
-					skipped = true
-					break
-				}
-			}
-			if !skipped {
+			n := skipFiller(t, j)
+			if n == j {
 				break
 			}
+			j = n
 		}
 		if j >= len(t) {
 			break

@@ -27,13 +27,15 @@ func (z *Normalizer) context(toks []token) []token {
 		foldHomoglyphs(toks)
 	}
 	for iter := 0; iter < 6; iter++ {
-		var c1, c2, c3 bool
-		toks, c1 = z.dropNoise(toks)
+		var c2, c3 bool
+		toks, _ = z.dropNoise(toks)
 		if z.numerals {
 			c2 = foldNumerals(toks)
 		}
 		toks, c3 = z.collapseRuns(toks)
-		if !c1 && !c2 && !c3 {
+		// dropNoise is idempotent on its own output, so another round
+		// is needed only when numerals or runs changed the tokens.
+		if !c2 && !c3 {
 			break
 		}
 	}
@@ -141,7 +143,7 @@ func (z *Normalizer) markSpelled(toks []token) {
 		// like /x?y=1 is not glued together.
 		j, count := i, 1
 		for j+2 < len(segs) && segs[j+1].kind == clsSpace && single(j+2) &&
-			toks[segs[j+1].a].r == toks[segs[i+1].a].r {
+			sepRune(toks[segs[j+1].a]) == sepRune(toks[segs[i+1].a]) {
 			j += 2
 			count++
 		}
@@ -260,6 +262,15 @@ func foldNumerals(toks []token) bool {
 		k = j
 	}
 	return changed
+}
+
+// sepRune is the separator a noise token stands for; all whitespace counts
+// as one space (compaction folds it so).
+func sepRune(t token) rune {
+	if t.cls == clsSpace {
+		return ' '
+	}
+	return t.r
 }
 
 func isSep(r rune) bool { return r == ' ' || r == '-' || r == '.' }
