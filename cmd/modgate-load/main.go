@@ -9,6 +9,11 @@
 //	go run ./cmd/modgate-load --echo-server 127.0.0.1:9091 &
 //	go run ./cmd/modgate-load --gateway http://127.0.0.1:8080 --echo http://127.0.0.1:9091
 //
+// or in one command (both servers as separate processes):
+//
+//	go build -o /tmp/modgate ./cmd/modgate && go build -o /tmp/modgate-load ./cmd/modgate-load
+//	/tmp/modgate-load --spawn-gateway /tmp/modgate --spawn-echo
+//
 // Modes (all by default): max throughput with N closed-loop connections on
 // echo and gateway; fixed rate (open loop, latency measured from the
 // scheduled send time so queueing is not hidden) on the gateway; max
@@ -27,7 +32,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -56,6 +63,8 @@ type options struct {
 	modes                string
 	corpus               string
 	flaggedShare         float64
+	spawnGateway         string
+	spawnEcho            bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -75,6 +84,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.modes, "modes", "echo,max,rate,batch", "steps to run: echo, max, rate, batch")
 	fs.StringVar(&o.corpus, "corpus", "", "optional TSV/text corpus (one message per line, text in the last column) instead of the built-in mix")
 	fs.Float64Var(&o.flaggedShare, "flagged-share", 0.15, "share of flagged messages in the built-in mix")
+	fs.StringVar(&o.spawnGateway, "spawn-gateway", "", "start this modgate `BINARY` (serve, temp data dir, random ports, embedded policies) and load it instead of --gateway")
+	fs.BoolVar(&o.spawnEcho, "spawn-echo", false, "start the echo server as a separate process (this binary with --echo-server) instead of --echo")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -95,6 +106,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.spawnGateway != "" {
+		url, cleanup, err := spawnGateway(o.spawnGateway, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "modgate-load:", err)
+			return 1
+		}
+		defer cleanup()
+		o.gateway = url
+	}
+	if o.spawnEcho {
+		url, cleanup, err := spawnEcho(stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "modgate-load:", err)
+			return 1
+		}
+		defer cleanup()
+		o.echo = url
+	}
 
 	fmt.Fprintf(stdout, "modgate-load: %d CPUs, GOMAXPROCS %d, %d conns, %s per step, %d distinct texts\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.conns, o.duration, len(texts))
@@ -505,4 +534,72 @@ func serveEcho(addr string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// ---- spawning the servers as separate processes ----
+
+func spawnGateway(bin string, stderr io.Writer) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "modgate-load-")
+	if err != nil {
+		return "", nil, err
+	}
+	ready := filepath.Join(dir, "ready.json")
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1",
+		"--data-dir", filepath.Join(dir, "data"), "--ready-file", ready, "--log-level", "warn",
+		"--policy-dir", "embedded", "--lexicon-dir", "embedded", "--users", filepath.Join(dir, "users.yaml"))
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("spawn gateway: %w", err)
+	}
+	cleanup := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		os.RemoveAll(dir)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(ready); err == nil {
+			var v struct{ HTTP string }
+			if json.Unmarshal(b, &v) == nil && v.HTTP != "" {
+				return "http://" + v.HTTP, cleanup, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cleanup()
+	return "", nil, fmt.Errorf("spawn gateway: not ready after 60s")
+}
+
+func spawnEcho(stderr io.Writer) (string, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	// Pick a free port, then hand it to the child.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(self, "--echo-server", addr)
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("spawn echo: %w", err)
+	}
+	cleanup := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "http://" + addr, cleanup, nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cleanup()
+	return "", nil, fmt.Errorf("spawn echo: not listening on %s", addr)
 }
