@@ -69,13 +69,16 @@ func (q *Queue) ensureAssets(ctx context.Context) error {
 		{&q.cases, jetstream.KeyValueConfig{Bucket: BucketCases, Description: "modgate review cases"}},
 		{&q.reporters, jetstream.KeyValueConfig{Bucket: BucketReporters, Description: "reporter accuracy (upheld/total)"}},
 		{&q.dedup, jetstream.KeyValueConfig{Bucket: BucketReportDup, Description: "one report per reporter per case; outcome markers", TTL: c.EventsMaxAge}},
-		{&q.rate, jetstream.KeyValueConfig{Bucket: BucketRate, Description: "report rate-limit windows", TTL: 2 * c.ReportWindow}},
+		// Rate windows are short-lived: memory storage (a NATS restart resets them).
+		{&q.rate, jetstream.KeyValueConfig{Bucket: BucketRate, Description: "report rate-limit windows", TTL: 2 * c.ReportWindow, Storage: jetstream.MemoryStorage}},
 		{&q.strikes, jetstream.KeyValueConfig{Bucket: BucketStrikes, Description: "confirmed violations per member", TTL: c.StrikeTTL}},
 		{&q.sessions.kv, jetstream.KeyValueConfig{Bucket: BucketSessions, Description: "reviewer sessions", TTL: c.SessionTTL}},
 	}
 	for _, k := range kvs {
 		k.cfg.Replicas = c.Replicas
-		k.cfg.Storage = jetstream.FileStorage
+		if k.cfg.Storage != jetstream.MemoryStorage {
+			k.cfg.Storage = jetstream.FileStorage
+		}
 		kv, err := q.js.CreateOrUpdateKeyValue(ctx, k.cfg)
 		if err != nil {
 			return fmt.Errorf("review: bucket %s: %w", k.cfg.Bucket, err)

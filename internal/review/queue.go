@@ -41,6 +41,10 @@ type Queue struct {
 	subs     map[int]chan CaseChange
 	nextSub  int
 
+	rateMu        sync.Mutex
+	rateCache     map[string]rateEntry
+	reporterCache map[string]reporterCached
+
 	ready  chan struct{}
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -73,12 +77,14 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 	}
 	q := &Queue{
 		cfg: cfg, nc: nc, js: js, log: cfg.Logger,
-		idx:      map[string]*modgate.CaseSummary{},
-		active:   map[string]*modgate.CaseSummary{},
-		inflight: map[string]struct{}{},
-		subs:     map[int]chan CaseChange{},
-		ready:    make(chan struct{}),
-		work:     make(chan jetstream.Msg, 256),
+		idx:           map[string]*modgate.CaseSummary{},
+		active:        map[string]*modgate.CaseSummary{},
+		inflight:      map[string]struct{}{},
+		rateCache:     map[string]rateEntry{},
+		reporterCache: map[string]reporterCached{},
+		subs:          map[int]chan CaseChange{},
+		ready:         make(chan struct{}),
+		work:          make(chan jetstream.Msg, 256),
 	}
 	q.sessions.ttl, q.sessions.maxAge = cfg.SessionTTL, cfg.SessionMaxAge
 	if err := q.ensureAssets(ctx); err != nil {

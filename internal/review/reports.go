@@ -55,6 +55,37 @@ func (q *Queue) Reporter(ctx context.Context, reporter string) (ReporterStats, u
 	return s, e.Revision(), nil
 }
 
+// cachedReporter is Reporter with a short per-process cache: weights only
+// change when a reported case is decided, so a few seconds of staleness
+// cost nothing and save a round trip per report.
+func (q *Queue) cachedReporter(ctx context.Context, reporter string) (ReporterStats, error) {
+	now := time.Now()
+	q.rateMu.Lock()
+	e, ok := q.reporterCache[reporter]
+	q.rateMu.Unlock()
+	if ok && now.Sub(e.at) < reporterCacheTTL {
+		return e.s, nil
+	}
+	s, _, err := q.Reporter(ctx, reporter)
+	if err != nil {
+		return s, err
+	}
+	q.rateMu.Lock()
+	if len(q.reporterCache) > 50000 {
+		clear(q.reporterCache)
+	}
+	q.reporterCache[reporter] = reporterCached{s: s, at: now}
+	q.rateMu.Unlock()
+	return s, nil
+}
+
+const reporterCacheTTL = 5 * time.Second
+
+type reporterCached struct {
+	s  ReporterStats
+	at time.Time
+}
+
 // reporterOutcome counts one decided report towards the reporter's
 // accuracy, once per case and reporter (create-only marker).
 func (q *Queue) reporterOutcome(ctx context.Context, caseID, reporter string, upheld bool) error {
@@ -94,34 +125,43 @@ func (q *Queue) reporterOutcome(ctx context.Context, caseID, reporter string, up
 
 // Allow counts one event against a fixed-window limit held in NATS, so it
 // holds across replicas. It returns false (and counts nothing) once the
-// window's limit is reached.
+// window's limit is reached. The last seen counter is cached so the common
+// case is one compare-and-set round trip.
 func (q *Queue) Allow(ctx context.Context, scope, id string, limit int, window time.Duration) (bool, error) {
 	now := time.Now()
 	slot := now.UnixNano() / int64(window)
 	key := "w." + scope + "." + hashKey(id) + "." + fmt.Sprint(slot)
+	q.rateMu.Lock()
+	cached, haveCache := q.rateCache[key]
+	q.rateMu.Unlock()
 	for try := 0; try < 32; try++ {
-		var n uint64
-		var rev uint64
-		e, err := q.rate.Get(ctx, key)
-		switch {
-		case errors.Is(err, jetstream.ErrKeyNotFound):
-		case err != nil:
-			return false, fmt.Errorf("review: rate limit: %w", err)
-		default:
-			if len(e.Value()) == 8 {
-				n = binary.BigEndian.Uint64(e.Value())
+		var n, rev uint64
+		if haveCache {
+			n, rev, haveCache = cached.n, cached.rev, false
+		} else {
+			e, err := q.rate.Get(ctx, key)
+			switch {
+			case errors.Is(err, jetstream.ErrKeyNotFound):
+			case err != nil:
+				return false, fmt.Errorf("review: rate limit: %w", err)
+			default:
+				if len(e.Value()) == 8 {
+					n = binary.BigEndian.Uint64(e.Value())
+				}
+				rev = e.Revision()
 			}
-			rev = e.Revision()
 		}
 		if n >= uint64(limit) {
 			return false, nil
 		}
 		var b [8]byte
 		binary.BigEndian.PutUint64(b[:], n+1)
+		var err error
+		var newRev uint64
 		if rev == 0 {
-			_, err = q.rate.Create(ctx, key, b[:])
+			newRev, err = q.rate.Create(ctx, key, b[:])
 		} else {
-			_, err = q.rate.Update(ctx, key, b[:], rev)
+			newRev, err = q.rate.Update(ctx, key, b[:], rev)
 		}
 		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			continue
@@ -129,10 +169,18 @@ func (q *Queue) Allow(ctx context.Context, scope, id string, limit int, window t
 		if err != nil {
 			return false, fmt.Errorf("review: rate limit: %w", err)
 		}
+		q.rateMu.Lock()
+		if len(q.rateCache) > 50000 {
+			clear(q.rateCache)
+		}
+		q.rateCache[key] = rateEntry{n: n + 1, rev: newRev}
+		q.rateMu.Unlock()
 		return true, nil
 	}
 	return false, ErrContended
 }
+
+type rateEntry struct{ n, rev uint64 }
 
 func checkID(name, v string, required bool) error {
 	if v == "" {
@@ -182,12 +230,7 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 		return modgate.ReportResult{}, ErrRateLimited
 	}
 	id := modgate.CaseIDFor(r.Tenant, r.MessageID, "")
-	_, err = q.dedup.Create(ctx, "d."+id+"."+hashKey(r.ReporterID), []byte{'1'})
-	dupMarker := errors.Is(err, jetstream.ErrKeyExists)
-	if err != nil && !dupMarker {
-		return modgate.ReportResult{}, fmt.Errorf("review: report dedupe: %w", err)
-	}
-	stats, _, err := q.Reporter(ctx, r.ReporterID)
+	stats, err := q.cachedReporter(ctx, r.ReporterID)
 	if err != nil {
 		return modgate.ReportResult{}, err
 	}
@@ -196,12 +239,19 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 	r.Text = cleanText(r.Text, modgate.DefaultMaxTextBytes)
 
 	var res modgate.ReportResult
-	hiddenNow := false
+	hiddenNow, markerMine := false, false
+	q.mu.RLock()
+	_, known := q.idx[id]
+	q.mu.RUnlock()
 	for try := 0; try < 16; try++ {
-		c, err := q.load(ctx, id)
-		isNew := errors.Is(err, ErrNotFound)
-		if err != nil && !isNew {
-			return res, err
+		var c *modgate.Case
+		isNew := !known && try == 0
+		if !isNew {
+			c, err = q.load(ctx, id)
+			isNew = errors.Is(err, ErrNotFound)
+			if err != nil && !isNew {
+				return res, err
+			}
 		}
 		if isNew {
 			c = &modgate.Case{ID: id, State: modgate.CaseOpen, Lane: modgate.LaneNormal, Source: "report",
@@ -212,15 +262,23 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 			c.SLA = now.Add(q.cfg.SLA[c.Lane])
 			addHistory(c, "opened_by_report", "", "", now)
 		}
+		// The case's report list is the de-duplication (under CAS); past
+		// MaxStoredReports a create-only marker per reporter takes over.
 		dup := false
-		if dupMarker {
-			// The marker says this reporter already reported; trust the case
-			// unless a crash left the marker without the report.
-			dup = len(c.Reports) >= q.cfg.MaxStoredReports
-			for _, x := range c.Reports {
-				if x.ReporterID == r.ReporterID {
-					dup = true
-				}
+		for _, x := range c.Reports {
+			if x.ReporterID == r.ReporterID {
+				dup = true
+			}
+		}
+		if !dup && !markerMine && len(c.Reports) >= q.cfg.MaxStoredReports {
+			_, err := q.dedup.Create(ctx, "d."+id+"."+hashKey(r.ReporterID), []byte{'1'})
+			switch {
+			case errors.Is(err, jetstream.ErrKeyExists):
+				dup = true
+			case err != nil:
+				return res, fmt.Errorf("review: report dedupe: %w", err)
+			default:
+				markerMine = true // a CAS retry must not see our own marker as a duplicate
 			}
 		}
 		if dup {
@@ -228,11 +286,15 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 			return modgate.ReportResult{CaseID: id, Duplicate: true, Reporters: c.ReportCount, Score: c.Score,
 				Lane: c.Lane, State: c.State, Hidden: c.Hidden}, nil
 		}
+		rep := r
+		if rep.Text == c.Message.Text {
+			rep.Text = "" // the case already has it
+		}
 		if c.Message.Text == "" && r.Text != "" {
 			c.Message.Text, c.MaskedText = r.Text, MaskText(r.Text)
 		}
 		if len(c.Reports) < q.cfg.MaxStoredReports {
-			c.Reports = append(c.Reports, r)
+			c.Reports = append(c.Reports, rep)
 		}
 		c.ReportCount++
 		c.Score += r.Weight
