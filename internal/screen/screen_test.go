@@ -673,3 +673,22 @@ func revisionAfter(t *testing.T, s *Screener, f fixture, files map[string]string
 	}
 	return e.Revision()
 }
+
+// Policies and lexicons may share one folder (a single ConfigMap); each
+// loader reads only its own files.
+func TestWatchSharedFolder(t *testing.T) {
+	dir := t.TempDir()
+	files := policyFiles("review")
+	files["test.txt"] = lexicon
+	writeFiles(t, dir, files)
+	s := newScreener(t, fixture{root: dir, pol: dir, lex: dir})
+	startWatch(t, s)
+	rev := s.Revision()
+	writeFiles(t, dir, map[string]string{"test.txt": lexicon + "百家乐 | gambling.site | 2\n"})
+	waitFor(t, "lexicon revision to change", func() bool { return s.Revision().Lexicon != rev.Lexicon })
+	if s.Revision().Policy != rev.Policy {
+		t.Fatalf("policy revision changed on a lexicon edit: %+v -> %+v", rev, s.Revision())
+	}
+	writeFiles(t, dir, policyFiles("block"))
+	waitFor(t, "policy revision to change", func() bool { return s.Revision().Policy != rev.Policy })
+}

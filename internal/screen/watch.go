@@ -62,7 +62,7 @@ func (s *Screener) Watch(ctx context.Context) error {
 			if real == resolved[d] {
 				continue
 			}
-			if old := resolved[d]; old != "" {
+			if old := resolved[d]; old != "" && !sharedWatch(resolved, d, old) {
 				_ = w.Remove(old) // may already be gone with the folder
 			}
 			resolved[d] = ""
@@ -110,4 +110,15 @@ func (s *Screener) Watch(ctx context.Context) error {
 			_ = s.Reload(ctx)
 		}
 	}
+}
+
+// sharedWatch reports whether a folder other than d still resolves to real
+// (policies and lexicons in one folder), so its watch must stay.
+func sharedWatch(resolved map[string]string, d, real string) bool {
+	for other, r := range resolved {
+		if other != d && r == real {
+			return true
+		}
+	}
+	return false
 }
