@@ -34,7 +34,7 @@ var (
 	initOnce sync.Once
 	tblInfo  [tblSize]uint8
 	foldMap  map[rune]string // fMapped runes outside the CJK dense table
-	homoMap  map[rune]rune
+	homoMap  map[rune]byte
 	asciiTab [utf8.RuneSelf]struct{ r, cls uint8 }
 )
 
@@ -105,10 +105,10 @@ func buildTables() {
 		asciiTab[c].r = r
 		asciiTab[c].cls = slowClass(rune(c))
 	}
-	homoMap = map[rune]rune{}
+	homoMap = map[rune]byte{}
 	hs := []rune(homoglyphs)
 	for i := 0; i+1 < len(hs); i += 2 {
-		homoMap[hs[i]] = hs[i+1]
+		homoMap[hs[i]] = byte(hs[i+1])
 	}
 	numeralVal = map[rune]byte{}
 	ns := []rune(chineseNumerals)

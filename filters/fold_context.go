@@ -67,7 +67,7 @@ func foldHomoglyphs(toks []token) {
 		if any && !genuine {
 			for m := k; m < j; m++ {
 				if toks[m].h != 0 {
-					toks[m].r = toks[m].h
+					toks[m].r = rune(toks[m].h)
 				}
 			}
 		}

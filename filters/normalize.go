@@ -22,7 +22,7 @@ type token struct {
 	r    rune
 	s, e int32
 	cls  uint8
-	h    rune // Latin homoglyph of a Cyrillic/Greek letter, 0 if none
+	h    byte // Latin homoglyph of a Cyrillic/Greek letter, 0 if none
 }
 
 // Normalized is the folded form of one text. It is owned by the Normalizer
