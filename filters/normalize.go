@@ -48,6 +48,13 @@ func NewNormalizer() *Normalizer {
 func (z *Normalizer) Normalize(s string) *Normalized {
 	n := &z.n
 	n.orig = s
+	if cap(z.toks) > 16<<10 && len(s) < 1<<10 {
+		// A huge message grew the buffers; do not keep megabytes per
+		// pooled Normalizer for ordinary traffic.
+		*z = Normalizer{}
+		n = &z.n
+		n.orig = s
+	}
 	if cap(n.origByte) < len(s)+1 {
 		n.origByte = make([]int32, 0, len(s)+1)
 	}
@@ -80,8 +87,19 @@ func (z *Normalizer) Normalize(s string) *Normalized {
 	toks = z.context(toks)
 	z.toks = toks
 
-	// Each token is at most 4 bytes of output.
-	need := 4 * len(toks)
+	need := 0
+	for k := range toks {
+		switch r := toks[k].r; {
+		case r < 0x80:
+			need++
+		case r < 0x800:
+			need += 2
+		case r < 0x10000:
+			need += 3
+		default:
+			need += 4
+		}
+	}
 	if cap(z.out) < need || cap(n.bs) < need || cap(n.be) < need {
 		z.out = make([]byte, 0, need)
 		n.bs = make([]int32, need)

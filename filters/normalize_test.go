@@ -243,6 +243,19 @@ func TestNormalizerReuse(t *testing.T) {
 	if again := NewNormalizer().Normalize(strings.Repeat("請加微信 abc ", 50)).Text; again != long {
 		t.Errorf("fresh normalizer differs")
 	}
+	// A huge text, then a small one: the buffers are released and the
+	// result is still right.
+	huge := strings.Repeat("加 微 信 ", 8<<10)
+	if got := z.Normalize(huge).Text; got != strings.Repeat("加微信", 8<<10) {
+		t.Errorf("huge text folded wrong (len %d)", len(got))
+	}
+	n := z.Normalize("請加V")
+	if n.Text != "请加v" || cap(z.toks) > 16<<10 {
+		t.Errorf("after a huge text: %q, token buffer cap %d", n.Text, cap(z.toks))
+	}
+	if s, e := n.Orig(0, len(n.Text)); s != 0 || e != 3 {
+		t.Errorf("Orig after reset = [%d,%d)", s, e)
+	}
 }
 
 // TestNormalizeStringConcurrent: NormalizeString pools Normalizers and must
