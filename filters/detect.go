@@ -254,11 +254,6 @@ func detectNumbers(t string, hits []span) []span {
 					continue
 				}
 				a, b := gs[ga].a, gs[gb].b
-				// A lone too-long run of digits (order numbers) is not
-				// split into a phone number.
-				if gb == ga && (a > 0 && isDigit(t[a-1]) || b < len(t) && isDigit(t[b])) {
-					continue
-				}
 				x := b < len(t) && t[b] == 'x' && (b+1 == len(t) || !isAlnum(t[b+1]))
 				kind := classifyDigits(d, x)
 				if kind == "" {
@@ -404,7 +399,7 @@ var cues = []cue{
 }
 
 // cjkFillers may stand between a cue and the number: "微信号是: abc123".
-var cjkFillers = []string{"号码", "号", "是", "为", "群", "搜"}
+var cjkFillers = []string{"号码", "号", "码", "是", "为", "群", "搜"}
 
 // skipFiller returns the offset after a filler at t[j], or j.
 func skipFiller(t string, j int) int {

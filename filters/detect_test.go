@@ -45,6 +45,7 @@ var detectCases = []detCase{
 	{"qq after cue", "QQ：12345678", []wantHit{{KindQQ, "12345678"}}},
 	{"qq koukou", "扣扣 987654321", []wantHit{{KindQQ, "987654321"}}},
 	{"qq penguin", "企鹅号是10001", []wantHit{{KindQQ, "10001"}}},
+	{"qq number word", "QQ号码：2801437890", []wantHit{{KindQQ, "2801437890"}}},
 	{"qq group", "qq群 123456789 快来", []wantHit{{KindQQ, "123456789"}}},
 	{"digits without cue", "房间号 12345678", nil},
 	{"qq too short", "qq 1234", nil},
