@@ -173,12 +173,13 @@ type gatewayProc struct {
 	ready string
 }
 
-func startGatewayProc(t *testing.T, bin, dataDir string) *gatewayProc {
+func startGatewayProc(t *testing.T, bin, dataDir string, extra ...string) *gatewayProc {
 	t.Helper()
 	ready := filepath.Join(t.TempDir(), "ready.json")
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1",
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1",
 		"--data-dir", dataDir, "--ready-file", ready, "--policy-dir", "embedded", "--lexicon-dir", "embedded",
-		"--patrol-rate", "0", "--log-level", "warn")
+		"--patrol-rate", "0", "--log-level", "error", "--users", filepath.Join(dataDir, "users.yaml")}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -312,4 +313,121 @@ func TestKillGatewayNoAckedCaseLost(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("gateway did not stop on SIGTERM")
 	}
+}
+
+// hammer screens review messages from 4 clients until stop is closed or
+// the gateway is gone, recording every acknowledged case id.
+func hammer(addr, prefix string, acked map[string]bool, mu *sync.Mutex, stop <-chan struct{}) *sync.WaitGroup {
+	client := &http.Client{Timeout: 5 * time.Second}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := fmt.Sprintf("%s%d-%d", prefix, w, i)
+				req, _ := http.NewRequest("POST", "http://"+addr+"/v1/screen", bytes.NewReader(reviewMsg(id)))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := client.Do(req)
+				if err != nil {
+					return
+				}
+				var v modgate.Verdict
+				err = json.NewDecoder(res.Body).Decode(&v)
+				res.Body.Close()
+				if err == nil && res.StatusCode == 200 && v.CaseID != "" {
+					mu.Lock()
+					acked[v.CaseID] = true
+					mu.Unlock()
+				}
+			}
+		}(w)
+	}
+	return &wg
+}
+
+func waitAcked(t *testing.T, mu *sync.Mutex, acked map[string]bool, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		got := len(acked)
+		mu.Unlock()
+		if got >= n {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d cases acknowledged", n)
+}
+
+// TestKillGatewayWhileSpooling: external NATS goes down, the gateway keeps
+// answering (cases spooled), then the gateway is killed with SIGKILL in the
+// middle of spool writes. NATS comes back, the gateway restarts on the same
+// data dir, and every acknowledged case reaches JetStream exactly once.
+func TestKillGatewayWhileSpooling(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a subprocess")
+	}
+	bin := buildGateway(t)
+	srv, err := natsutil.StartEmbedded(natsutil.EmbeddedConfig{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	dataDir := t.TempDir()
+	p := startGatewayProc(t, bin, dataDir, "--nats-url", srv.ClientURL(), "--escalation-timeout", "300ms")
+
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	stop := make(chan struct{})
+	wg := hammer(p.http, "s", acked, &mu, stop)
+	waitAcked(t, &mu, acked, 50)
+	srv.Shutdown() // outage: from now on cases are spooled
+	mu.Lock()
+	before := len(acked)
+	mu.Unlock()
+	waitAcked(t, &mu, acked, before+150)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+	close(stop)
+	wg.Wait()
+	spooled := len(acked) - before
+
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	startGatewayProc(t, bin, dataDir, "--nats-url", srv.ClientURL()) // replays the spool at start
+	_, js := natstest.Connect(t, srv)
+	deadline := time.Now().Add(60 * time.Second)
+	var counts map[string]int
+	for {
+		counts, _ = streamCases(t, js)
+		missing := 0
+		for cid := range acked {
+			if counts[cid] == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d acknowledged cases (%d answered while spooling) never reached JetStream", missing, len(acked), spooled)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for cid := range acked {
+		if counts[cid] != 1 {
+			t.Fatalf("case %s stored %d times", cid, counts[cid])
+		}
+	}
+	t.Logf("%d cases acknowledged (%d while NATS was down, then SIGKILL); all in JetStream once after restart", len(acked), spooled)
 }
