@@ -507,6 +507,19 @@ func TestLoadConfigPrecedence(t *testing.T) {
 		t.Fatalf("config\n got %+v\nwant %+v", cfg, want)
 	}
 
+	// The same file as JSON.
+	jfile := filepath.Join(t.TempDir(), "modgate.json")
+	if err := os.WriteFile(jfile, []byte(`{"addr":"127.0.0.1:9000","patrol_rate":0.5,"fail_mode":"open","dedupe_window":"48h","max_batch":10}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jcfg, _, err := LoadConfig([]string{"--config", jfile}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jcfg.Addr != "127.0.0.1:9000" || jcfg.PatrolRate != 0.5 || jcfg.DedupeWindow != Duration(48*time.Hour) || jcfg.MaxBatch != 10 {
+		t.Fatalf("JSON config: %+v", jcfg)
+	}
+
 	bad := []struct {
 		name string
 		file string
