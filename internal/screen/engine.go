@@ -215,7 +215,7 @@ func (s *Screener) build(ctx context.Context, sn snapshot) (*Engine, error) {
 		f, err = filters.New(lex, filters.Options{Engine: s.cfg.Engine, MaxTextBytes: s.cfg.MaxTextBytes})
 	}
 	rerr.Lexicon = err
-	pe, err := policies.Load(ctx, sn.policy, policies.Options{SkipTests: s.cfg.SkipPolicyTests})
+	pe, err := policies.Load(ctx, sn.policy, policies.Options{SkipTests: s.cfg.SkipPolicyTests, NoMemo: s.cfg.NoMemo})
 	rerr.Policy = err
 	if rerr.Policy != nil || rerr.Lexicon != nil {
 		return nil, rerr

@@ -64,6 +64,9 @@ type Config struct {
 	// SkipPolicyTests skips running *_test.rego at each reload. Only for
 	// benchmarks and tools that load many times; a server should run them.
 	SkipPolicyTests bool
+	// NoMemo turns off the policy engine's decision memo (benchmarks
+	// compare both; a server should keep it).
+	NoMemo bool
 }
 
 // Screener screens messages with the current engine. Safe for concurrent use.
