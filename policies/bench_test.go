@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -80,6 +81,15 @@ func BenchmarkDecide(b *testing.B) {
 	mix := benchMix()
 	b.Run("memo", func(b *testing.B) { benchDecide(b, loadShipped(b, Options{SkipTests: true}), mix) })
 	b.Run("eval", func(b *testing.B) { benchDecide(b, loadShipped(b, Options{SkipTests: true, NoMemo: true}), mix) })
+	// trivial: a constant decision (testdata/failing_test) through the same
+	// path, OPA's floor on this machine, to compare against under load.
+	b.Run("trivial", func(b *testing.B) {
+		e, err := LoadDir(context.Background(), filepath.Join("testdata", "failing_test"), Options{SkipTests: true, NoMemo: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchDecide(b, e, mix)
+	})
 	b.Run("eval_unique", func(b *testing.B) {
 		e := loadShipped(b, Options{SkipTests: true})
 		uniq := make([]Input, 50000)
@@ -116,5 +126,18 @@ func BenchmarkDecideParallel(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkDecideByKind breaks the eval cost down by kind of message (no
+// memo), to see what the policy pays for each.
+func BenchmarkDecideByKind(b *testing.B) {
+	e := loadShipped(b, Options{SkipTests: true, NoMemo: true})
+	mix := benchMix()
+	for _, c := range []struct {
+		name string
+		i    int
+	}{{"clean", 0}, {"topic_only", 12}, {"phone_and_cue", 14}, {"ad_with_phone", 18}, {"gambling_drainage", 22}} {
+		b.Run(c.name, func(b *testing.B) { benchDecide(b, e, mix[c.i:c.i+1]) })
 	}
 }

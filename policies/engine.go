@@ -56,6 +56,7 @@ type Engine struct {
 	newAccountDays int
 	memo           *memo // nil when the policies are not memo-safe
 	memoReason     string
+	needMatches    bool // a rule reads input.matches: build it per message
 }
 
 // Revision is the hex sha256 of the policy files and data.json.
@@ -227,7 +228,8 @@ func load(ctx context.Context, fsys fs.FS, prefix string, opts Options) (*Engine
 	if err != nil {
 		return nil, &LoadError{Problems: problemsFromAST(err)}
 	}
-	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays}
+	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays,
+		needMatches: readsPerMessage(compiler) != ""}
 	if reason := memoUnsafe(compiler); reason != "" {
 		e.memoReason = reason
 	} else if opts.NoMemo {
@@ -254,37 +256,54 @@ func copyModules(in map[string]*ast.Module) map[string]*ast.Module {
 }
 
 // memoUnsafe explains why decisions of this policy set may not be memoised
-// on the feature vector: a rule reads per-message data (input.matches, the
-// whole input, input under a variable key) or calls a non-deterministic
-// builtin (time, random, http). Empty means memo-safe.
+// on the feature vector: a rule reads per-message data (see readsPerMessage)
+// or calls a non-deterministic builtin (time, random, http). Empty means
+// memo-safe.
 func memoUnsafe(c *ast.Compiler) string {
+	if r := readsPerMessage(c); r != "" {
+		return r
+	}
 	var reason string
 	for _, name := range sortedKeys(c.Modules) {
 		mod := c.Modules[name]
 		ast.WalkTerms(mod, func(t *ast.Term) bool {
-			if reason != "" {
-				return true
-			}
-			switch v := t.Value.(type) {
-			case ast.Ref:
-				if v.HasPrefix(ast.InputRootRef) {
-					if len(v) < 2 {
-						reason = fmt.Sprintf("%s:%d reads the whole input", locFile(t), locRow(t))
-					} else if s, ok := v[1].Value.(ast.String); !ok || !memoFeature[string(s)] {
-						reason = fmt.Sprintf("%s:%d reads %v, which is per-message data", locFile(t), locRow(t), v)
-					}
-				}
-			case ast.Call:
-				if r := nondeterministic(v[0]); r != "" {
+			if call, ok := t.Value.(ast.Call); ok && reason == "" {
+				if r := nondeterministic(call[0]); r != "" {
 					reason = fmt.Sprintf("%s:%d calls non-deterministic builtin %s", locFile(t), locRow(t), r)
 				}
 			}
-			return false
+			return reason != ""
 		})
 		ast.WalkExprs(mod, func(x *ast.Expr) bool {
 			if reason == "" && x.IsCall() {
 				if r := nondeterministic(ast.NewTerm(x.Operator())); r != "" {
 					reason = fmt.Sprintf("%s:%d calls non-deterministic builtin %s", x.Location.File, x.Location.Row, r)
+				}
+			}
+			return reason != ""
+		})
+		if reason != "" {
+			return reason
+		}
+	}
+	return ""
+}
+
+// readsPerMessage explains where a rule reads input beyond the feature
+// vector (input.matches, the whole input, input under a variable key); such
+// policies get the matches list and are not memoised. Empty means none.
+func readsPerMessage(c *ast.Compiler) string {
+	var reason string
+	for _, name := range sortedKeys(c.Modules) {
+		ast.WalkTerms(c.Modules[name], func(t *ast.Term) bool {
+			if reason != "" {
+				return true
+			}
+			if v, ok := t.Value.(ast.Ref); ok && v.HasPrefix(ast.InputRootRef) {
+				if len(v) < 2 {
+					reason = fmt.Sprintf("%s:%d reads the whole input", locFile(t), locRow(t))
+				} else if s, ok := v[1].Value.(ast.String); !ok || !memoFeature[string(s)] {
+					reason = fmt.Sprintf("%s:%d reads %v, which is per-message data", locFile(t), locRow(t), v)
 				}
 			}
 			return false

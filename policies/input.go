@@ -264,7 +264,7 @@ func (e *Engine) inputValue(f *features, in *Input) ast.Value {
 		{kViolations, ast.ObjectTerm(ast.Item(kCount, intTerm(f.vCount)), ast.Item(kAds, intTerm(f.vAds)))},
 		{kMaxSeverity, intTerm(f.maxSev)},
 	}
-	if e.memo == nil && in.Findings != nil {
+	if e.needMatches && in.Findings != nil {
 		ms := in.Findings.Matches
 		arr := make([]*ast.Term, len(ms))
 		for i := range ms {
