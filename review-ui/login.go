@@ -113,7 +113,9 @@ func (u *UI) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, id, ok := u.session(r)
 	if !ok {
-		u.setSessionCookie(w, r, "", -1)
+		// No session came with the request (a cross-site post carries no
+		// SameSite=Strict cookie): leave the browser's cookie alone, or
+		// any site could log a reviewer out.
 		http.Redirect(w, r, u.cfg.BasePath+"/login", http.StatusSeeOther)
 		return
 	}

@@ -1,0 +1,742 @@
+package reviewui
+
+// Browser tests: real headless Chromium against a real `modgate serve`
+// subprocess (embedded NATS, random ports, a users file), as a reviewer would
+// use it. They skip when no Chromium is installed (CI installs Debian's).
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/nats-io/nats.go"
+
+	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/review"
+)
+
+// chromiumPath finds a Chromium binary: $MODGATE_CHROMIUM, then PATH.
+func chromiumPath() string {
+	if p := os.Getenv("MODGATE_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, n := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+func needChromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests skipped in -short mode")
+	}
+	p := chromiumPath()
+	if p == "" {
+		t.Skip("no Chromium found (install Debian's chromium, or set MODGATE_CHROMIUM); browser tests skipped")
+	}
+	return p
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+	buildDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// modgateBinary builds ./cmd/modgate once per test binary.
+func modgateBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Dir(filepath.Dir(file))
+		buildDir, buildErr = os.MkdirTemp("", "modgate-ui-test-")
+		if buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(buildDir, "modgate")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/modgate")
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/modgate: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// syncBuffer collects the gateway's log for failure messages.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type gateway struct {
+	URL  string // http://127.0.0.1:PORT
+	NATS string
+	log  *syncBuffer
+	cmd  *exec.Cmd
+}
+
+// Test accounts, all with testPassword.
+var testUsers = [][2]string{{"alice", "reviewer"}, {"bob", "reviewer"}, {"lena", "lead"}, {"ada", "admin"}}
+
+// startGateway runs `modgate serve` with embedded NATS on random ports in a
+// temp dir (so the embedded default policies and lexicons are used).
+func startGateway(t *testing.T) *gateway {
+	t.Helper()
+	bin := modgateBinary(t)
+	dir := t.TempDir()
+	usersPath := filepath.Join(dir, "users.json")
+	users, err := review.OpenUsers(usersPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range testUsers {
+		if err := users.AddUser(u[0], u[1], testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ready := filepath.Join(dir, "ready.json")
+	g := &gateway{log: &syncBuffer{}}
+	start := time.Now()
+	g.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"),
+		"--nats-listen", "127.0.0.1:-1", "--users", usersPath, "--ready-file", ready,
+		"--patrol-rate", "0", "--log-level", "warn")
+	g.cmd.Dir = dir
+	g.cmd.Env = append(os.Environ(), "MODGATE_CONFIG=")
+	g.cmd.Stdout, g.cmd.Stderr = g.log, g.log
+	if err := g.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = g.cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		stop := time.Now()
+		defer func() { t.Logf("gateway stopped in %v", time.Since(stop).Round(time.Millisecond)) }()
+		_ = g.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			_ = g.cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("gateway log:\n%s", g.log.String())
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b, err := os.ReadFile(ready)
+		if err == nil && len(b) > 0 {
+			var r struct{ HTTP, NATS string }
+			if err := json.Unmarshal(b, &r); err == nil && r.HTTP != "" {
+				g.URL, g.NATS = "http://"+r.HTTP, r.NATS
+				break
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("modgate serve exited before it was ready:\n%s", g.log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("modgate serve not ready after 60s:\n%s", g.log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("gateway ready in %v", time.Since(start).Round(time.Millisecond))
+	res, err := http.Get(g.URL + "/review/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode == http.StatusNotFound {
+		t.Skip("this modgate serve does not mount the review UI at /review yet")
+	}
+	return g
+}
+
+func (g *gateway) postJSON(t *testing.T, path, bearer string, in, out any) int {
+	t.Helper()
+	b, _ := json.Marshal(in)
+	req, _ := http.NewRequest(http.MethodPost, g.URL+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if out != nil && res.StatusCode < 300 && len(body) > 0 {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatalf("POST %s: decode %q: %v", path, body, err)
+		}
+	}
+	return res.StatusCode
+}
+
+func (g *gateway) getJSON(t *testing.T, path, bearer string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, g.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if out != nil && res.StatusCode == 200 {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatalf("GET %s: decode: %v", path, err)
+		}
+	}
+	return res.StatusCode
+}
+
+// apiToken logs in through the reviewer API (bearer token for checks).
+func (g *gateway) apiToken(t *testing.T, user string) string {
+	t.Helper()
+	var lr struct{ Token string }
+	if st := g.postJSON(t, "/v1/review/login", "", map[string]string{"user": user, "password": testPassword}, &lr); st != 200 {
+		t.Fatalf("api login %s: %d", user, st)
+	}
+	return lr.Token
+}
+
+type caseView struct {
+	Case modgate.Case `json:"case"`
+}
+
+// waitCase waits until the queue has opened the case.
+func (g *gateway) waitCase(t *testing.T, tok, id string) modgate.Case {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var cv caseView
+		if st := g.getJSON(t, "/v1/review/cases/"+id, tok, &cv); st == 200 {
+			return cv.Case
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("case %s never appeared", id)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// screenForReview screens the candidates in order and returns the first
+// review verdict that carries matches (the shipped policies decide which).
+func (g *gateway) screenForReview(t *testing.T, id string, candidates []string) (modgate.Message, modgate.Verdict) {
+	t.Helper()
+	for i, text := range candidates {
+		m := modgate.Message{ID: fmt.Sprintf("%s-%d", id, i), Text: text, Tenant: "t1",
+			Sender: modgate.Sender{ID: "u-" + id}, Group: modgate.Group{ID: "g-1", Kind: "personal"}}
+		var v modgate.Verdict
+		if st := g.postJSON(t, "/v1/screen", "", m, &v); st != 200 {
+			t.Fatalf("screen: status %d", st)
+		}
+		if v.Action == modgate.ActionReview && len(v.Matches) > 0 && v.CaseID != "" {
+			return m, v
+		}
+	}
+	t.Fatalf("none of %d candidate texts got a review verdict with matches", len(candidates))
+	return modgate.Message{}, modgate.Verdict{}
+}
+
+// report creates a case through the reports intake (level 3), for texts
+// the filter would allow.
+func (g *gateway) report(t *testing.T, msgID, text string) string {
+	t.Helper()
+	var res modgate.ReportResult
+	st := g.postJSON(t, "/v1/reports", "", map[string]string{"message_id": msgID, "reporter_id": "r-" + msgID,
+		"reason": "abuse", "text": text, "tenant": "t1", "sender": "u-x", "group": "g-1"}, &res)
+	if st != 200 && st != 201 {
+		t.Fatalf("report %s: status %d", msgID, st)
+	}
+	return res.CaseID
+}
+
+// browser is one headless Chromium with its own profile; dialogs counts
+// JavaScript dialogs (alert/confirm/prompt) the page opened.
+type browser struct {
+	ctx     context.Context
+	dialogs *atomic.Int32
+}
+
+func newBrowser(t *testing.T, exe string) *browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	start := time.Now()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Logf("chromium started in %v", time.Since(start).Round(time.Millisecond))
+	b := &browser{ctx: ctx, dialogs: &atomic.Int32{}}
+	err := chromedp.Listen(ctx, func(ev any) {
+		switch ev.(type) {
+		case *page.EventJavascriptDialogOpening, page.EventJavascriptDialogOpening:
+			b.dialogs.Add(1)
+			go func() { // never leave the page blocked on a dialog
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			}()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// do runs steps with a timeout.
+func (b *browser) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](t *testing.T, b *browser, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("eval %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitJS polls a page expression until it is truthy.
+func (b *browser) waitJS(t *testing.T, what, expr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	}
+}
+
+func (b *browser) login(t *testing.T, g *gateway, user string) {
+	t.Helper()
+	b.do(t, "login as "+user,
+		chromedp.Navigate(g.URL+"/review/login"),
+		chromedp.WaitVisible(chromedp.ID("user")),
+		chromedp.SendKeys(chromedp.ID("user"), user),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("next-case")),
+	)
+}
+
+// key sends one key press to the page (the app's shortcuts).
+func (b *browser) key(t *testing.T, k string) {
+	t.Helper()
+	b.do(t, "key "+k, chromedp.KeyEvent(k))
+}
+
+// caseInView is the id of the case the page shows.
+func caseInView(t *testing.T, b *browser) string {
+	t.Helper()
+	b.waitJS(t, "a case view", `location.hash.startsWith('#/case/') && document.getElementById('msg-text') !== null && document.querySelector('.lease:not(.none)') !== null`)
+	return strings.TrimPrefix(eval[string](t, b, `location.hash`), "#/case/")
+}
+
+func screenshot(t *testing.T, b *browser, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	p := filepath.Join(t.ArtifactDir(), name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", p)
+	// MODGATE_UPDATE_DOCS=1 refreshes the committed screenshots in docs/.
+	if os.Getenv("MODGATE_UPDATE_DOCS") == "1" {
+		_, file, _, _ := runtime.Caller(0)
+		docs := filepath.Join(filepath.Dir(filepath.Dir(file)), "docs")
+		if err := os.MkdirAll(docs, 0o755); err == nil {
+			_ = os.WriteFile(filepath.Join(docs, name), png, 0o644)
+		}
+	}
+}
+
+// A reviewer logs in, takes the next case, sees the spans highlighted at the
+// right characters, decides with the keyboard, the decision event arrives on
+// NATS, and the next case opens by itself.
+func TestBrowserReviewFlow(t *testing.T) {
+	exe := needChromium(t)
+	g := startGateway(t)
+	tok := g.apiToken(t, "lena")
+
+	// An astral character (two UTF-16 units) before the matches: offsets
+	// are code points, so a UTF-16 slip would shift every highlight.
+	candidates := []string{
+		"😀𠮷 加微信领取福利，电话 13800138000", // a masked phone number
+		"😀𠮷 免费领取 加群 内部消息 涨停 股票推荐",   // overlapping matches
+		"😀 私聊我 vx: abc12345 领取福利",
+		"😀 转发集赞送红包",
+	}
+	_, verdict := g.screenForReview(t, "flow", candidates)
+	first := g.waitCase(t, tok, verdict.CaseID)
+	_, v2 := g.screenForReview(t, "flow2", candidates[1:])
+	g.waitCase(t, tok, v2.CaseID)
+
+	nc, err := nats.Connect(g.NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	events := make(chan *nats.Msg, 16)
+	sub, err := nc.ChanSubscribe(modgate.DefaultSubjectPrefix+".decisions.>", events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, exe)
+	b.login(t, g, "alice")
+	// Both cases are in the high or normal lane; "n" claims by priority,
+	// so claim until we hold the first one we screened.
+	b.key(t, "n")
+	id := caseInView(t, b)
+	if id != first.ID && id != v2.CaseID {
+		t.Fatalf("n opened %s, want one of the screened cases", id)
+	}
+	want := verdict
+	if id == v2.CaseID {
+		var cv caseView
+		g.getJSON(t, "/v1/review/cases/"+id, tok, &cv)
+		want = *cv.Case.Verdict
+	}
+	b.waitJS(t, "highlights", `document.querySelectorAll('#msg-text mark.hl').length > 0`)
+
+	// Every match is covered by marks whose text is exactly the code points
+	// [start, end) of what the page shows — and of the masked text in Go.
+	type mark struct {
+		Start, End int
+		Text       string
+	}
+	marks := eval[[]mark](t, b, `Array.from(document.querySelectorAll('#msg-text mark.hl')).map(m => ({Start: +m.dataset.start, End: +m.dataset.end, Text: m.textContent}))`)
+	var cv caseView
+	g.getJSON(t, "/v1/review/cases/"+id, tok, &cv)
+	shown := []rune(cv.Case.MaskedText)
+	for _, m := range want.Matches {
+		var got strings.Builder
+		for _, mk := range marks {
+			if mk.Start >= m.Start && mk.End <= m.End {
+				got.WriteString(mk.Text)
+			}
+		}
+		if wantText := string(shown[m.Start:m.End]); got.String() != wantText {
+			t.Errorf("match %q [%d,%d): highlighted %q, want %q", m.Term, m.Start, m.End, got.String(), wantText)
+		}
+	}
+	for _, mk := range marks {
+		if string(shown[mk.Start:mk.End]) != mk.Text {
+			t.Errorf("mark [%d,%d) shows %q, text has %q", mk.Start, mk.End, mk.Text, string(shown[mk.Start:mk.End]))
+		}
+	}
+	if got := eval[string](t, b, `document.getElementById('msg-text').textContent`); got != string(shown) {
+		t.Errorf("page shows %q, case text is %q", got, string(shown))
+	}
+	screenshot(t, b, "review-case.png")
+
+	// Help overlay, then decide "remove" with the keyboard; undo once first.
+	b.key(t, "?")
+	b.waitJS(t, "help overlay", `document.getElementById('help') !== null`)
+	b.key(t, kb.Escape)
+	b.key(t, "r")
+	b.waitJS(t, "undo toast", `document.getElementById('undo') !== null`)
+	b.key(t, "u")
+	b.waitJS(t, "undone", `document.getElementById('undo') === null && !document.getElementById('act-remove').disabled`)
+	select {
+	case m := <-events:
+		t.Fatalf("a decision was published despite undo: %s", m.Data)
+	case <-time.After(5 * time.Second):
+	}
+	b.key(t, "r")
+	var ev modgate.DecisionEvent
+	select {
+	case m := <-events:
+		if err := json.Unmarshal(m.Data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if m.Subject != modgate.DefaultSubjectPrefix+".decisions.remove" {
+			t.Errorf("subject %s", m.Subject)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no decision event on NATS within 20s")
+	}
+	if ev.CaseID != id || ev.Action != modgate.DecisionRemove || ev.Reviewer != "alice" {
+		t.Fatalf("decision event %+v, want case %s remove by alice", ev, id)
+	}
+	// The next case opens by itself.
+	b.waitJS(t, "next case opened", fmt.Sprintf(`location.hash.startsWith('#/case/') && location.hash !== '#/case/%s' && document.getElementById('msg-text') !== null`, id))
+	if d := b.dialogs.Load(); d != 0 {
+		t.Fatalf("%d JavaScript dialogs opened", d)
+	}
+}
+
+// Two reviewers in two browsers never hold the same case.
+func TestBrowserTwoReviewers(t *testing.T) {
+	exe := needChromium(t)
+	g := startGateway(t)
+	tok := g.apiToken(t, "lena")
+	ids := map[string]bool{}
+	for i := 0; i < 2; i++ {
+		ids[g.report(t, fmt.Sprintf("two-%d", i), fmt.Sprintf("举报的消息 %d 加微信 abc", i))] = true
+	}
+	for id := range ids {
+		g.waitCase(t, tok, id)
+	}
+	a, b := newBrowser(t, exe), newBrowser(t, exe)
+	a.login(t, g, "alice")
+	b.login(t, g, "bob")
+	a.key(t, "n")
+	idA := caseInView(t, a)
+	b.key(t, "n")
+	idB := caseInView(t, b)
+	if idA == idB {
+		t.Fatalf("both reviewers hold case %s", idA)
+	}
+	if !ids[idA] || !ids[idB] {
+		t.Fatalf("claimed %s and %s, want the two reported cases", idA, idB)
+	}
+	// Bob's queue no longer offers Alice's case, and opening it directly
+	// shows it read-only.
+	b.key(t, kb.Escape)
+	b.waitJS(t, "queue", `document.getElementById('case-list') !== null && document.querySelector('#case-list table, #case-list .empty') !== null`)
+	if eval[bool](t, b, fmt.Sprintf(`document.querySelector('tr[data-id="%s"]') !== null`, idA)) {
+		t.Errorf("bob's queue lists alice's claimed case")
+	}
+	eval[string](t, b, fmt.Sprintf(`location.hash = '#/case/%s'`, idA))
+	b.waitJS(t, "read-only case", `document.getElementById('act-approve') !== null && document.getElementById('act-approve').disabled`)
+	var cv caseView
+	g.getJSON(t, "/v1/review/cases/"+idA, tok, &cv)
+	if cv.Case.Lease == nil || cv.Case.Lease.Holder != "alice" {
+		t.Fatalf("alice's lease changed: %+v", cv.Case.Lease)
+	}
+}
+
+// Hostile message texts render as inert text: no dialog, no script, no
+// element from the text, the layout intact.
+func TestBrowserHostileText(t *testing.T) {
+	exe := needChromium(t)
+	g := startGateway(t)
+	tok := g.apiToken(t, "lena")
+	long := strings.Repeat("長文本测试ABCDEFGHIJ", 2400) // 60,000 bytes without a space
+	tests := []struct {
+		name, text string
+	}{
+		{"img onerror", `<img src=x onerror="window.__pwned=1;alert(1)">`},
+		{"script tag", `<script>window.__pwned=1;alert(1)</script>`},
+		{"javascript link", `<a href="javascript:window.__pwned=1;alert(1)">点我领奖</a> javascript:alert(1)`},
+		{"svg onload", `<svg onload="window.__pwned=1;alert(1)"></svg>`},
+		{"bidi override", "正常文本\u202e>tpircs/<)1(trela>tpircs<\u202c 结束 \u2066隔离\u2069"},
+		{"60 KB message", long},
+	}
+	b := newBrowser(t, exe)
+	b.login(t, g, "lena")
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := g.report(t, fmt.Sprintf("xss-%d", i), tc.text)
+			c := g.waitCase(t, tok, id)
+			eval[string](t, b, `location.hash = '#/queue'`)
+			b.waitJS(t, "queue", `document.getElementById('case-list') !== null`)
+			// Claim it through the page, as a reviewer clicking the row.
+			b.waitJS(t, "row", fmt.Sprintf(`document.querySelector('tr[data-id="%s"] button') !== null`, id))
+			b.do(t, "click row", chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-id="%s"] button`, id))))
+			if got := caseInView(t, b); got != id {
+				t.Fatalf("opened %s, want %s", got, id)
+			}
+			checks := map[string]string{
+				"no script ran":                `typeof window.__pwned === 'undefined'`,
+				"no element from the text":     `document.querySelectorAll('#msg-text *:not(mark):not(span.ctl)').length === 0`,
+				"no image/script/link in page": `document.querySelectorAll('main img, main script, main svg, main a[href^="javascript"]').length === 0`,
+				"no horizontal overflow":       `document.documentElement.scrollWidth <= window.innerWidth`,
+				"decision panel on screen":     `(() => { const r = document.getElementById('act-approve').getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth && r.top < window.innerHeight; })()`,
+				"title intact":                 fmt.Sprintf(`document.querySelector('.case-head h1').textContent.endsWith('%s')`, id),
+			}
+			for name, expr := range checks {
+				if !eval[bool](t, b, expr) {
+					t.Errorf("%s: %s is false", name, expr)
+				}
+			}
+			// The text is all there, as text (controls shown as U+XXXX tokens).
+			shown := eval[string](t, b, `Array.from(document.getElementById('msg-text').childNodes).map(n => n.nodeType === 3 ? n.textContent : (n.classList.contains('ctl') ? '' : n.textContent)).join('')`)
+			var visible strings.Builder
+			for _, r := range c.MaskedText {
+				if r != '\u202e' && r != '\u202c' && r != '\u2066' && r != '\u2069' {
+					visible.WriteRune(r)
+				}
+			}
+			if shown != visible.String() {
+				t.Errorf("rendered text differs from the case text (%d vs %d bytes)", len(shown), visible.Len())
+			}
+			if strings.ContainsRune(tc.text, '\u202e') && !eval[bool](t, b, `Array.from(document.querySelectorAll('#msg-text span.ctl')).some(s => s.textContent === 'U+202E')`) {
+				t.Errorf("bidi override not shown as a visible token")
+			}
+			if d := b.dialogs.Load(); d != 0 {
+				t.Fatalf("%d JavaScript dialogs opened", d)
+			}
+			b.key(t, "x") // release
+			b.waitJS(t, "queue after release", `location.hash === '#/queue'`)
+		})
+	}
+}
+
+// A cross-site form post cannot act with the reviewer's session: not a
+// decision, not a logout.
+func TestBrowserCSRF(t *testing.T) {
+	exe := needChromium(t)
+	g := startGateway(t)
+	tok := g.apiToken(t, "lena")
+	id := g.report(t, "csrf-1", "CSRF 测试消息 加微信")
+	g.waitCase(t, tok, id)
+	b := newBrowser(t, exe)
+	b.login(t, g, "alice")
+	b.key(t, "n")
+	if got := caseInView(t, b); got != id {
+		t.Fatalf("opened %s, want %s", got, id)
+	}
+	var cv caseView
+	// The attacker's page lives on another site: "localhost" vs 127.0.0.1.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evilPort := ln.Addr().(*net.TCPAddr).Port
+	target := g.URL
+	evil := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		action := target + "/v1/review/cases/" + id + "/decide"
+		if r.URL.Path == "/logout" {
+			action = target + "/review/logout"
+		}
+		// text/plain smuggles a JSON body; the form submits itself.
+		fmt.Fprintf(w, `<!doctype html><form id=f method=POST enctype="text/plain" action="%s"><input name='{"action":"remove","labels":[],"note":"x","x":"' value='"}'></form><script>document.getElementById('f').submit()</script>`, action)
+	})}
+	go evil.Serve(ln)
+	defer evil.Close()
+	evilURL := fmt.Sprintf("http://localhost:%d", evilPort)
+
+	for _, path := range []string{"/decide", "/logout"} {
+		b.do(t, "visit evil page "+path, chromedp.Navigate(evilURL+path))
+		b.waitJS(t, "form posted", `location.host.startsWith('127.0.0.1')`)
+	}
+	g.getJSON(t, "/v1/review/cases/"+id, tok, &cv)
+	if cv.Case.State == modgate.CaseDecided || cv.Case.Decision != nil {
+		t.Fatalf("a cross-site post decided the case: %+v", cv.Case.Decision)
+	}
+	if cv.Case.Lease == nil || cv.Case.Lease.Holder != "alice" {
+		t.Fatalf("alice lost her lease: %+v", cv.Case.Lease)
+	}
+	// The session survived the cross-site logout post.
+	b.do(t, "back to the app", chromedp.Navigate(g.URL+"/review/"), chromedp.WaitVisible(chromedp.ID("main")))
+	if loc := eval[string](t, b, `location.pathname`); loc != "/review/" {
+		t.Fatalf("after the cross-site logout post the app sent us to %s", loc)
+	}
+	if d := b.dialogs.Load(); d != 0 {
+		t.Fatalf("%d dialogs", d)
+	}
+}
+
+// The lead's dashboard renders its charts (screenshot for docs/).
+func TestBrowserDashboard(t *testing.T) {
+	exe := needChromium(t)
+	g := startGateway(t)
+	tok := g.apiToken(t, "lena")
+	// A few decisions so the charts have data.
+	for i := 0; i < 4; i++ {
+		id := g.report(t, fmt.Sprintf("dash-%d", i), fmt.Sprintf("看板测试 %d 加微信领红包", i))
+		g.waitCase(t, tok, id)
+		var cv caseView
+		if st := g.postJSON(t, "/v1/review/cases/"+id+"/claim", tok, map[string]any{}, &cv); st != 200 {
+			t.Fatalf("claim: %d", st)
+		}
+		action := []string{"approve", "remove", "warn", "remove"}[i]
+		if st := g.postJSON(t, "/v1/review/cases/"+id+"/decide", tok, map[string]any{"action": action, "token": cv.Case.Lease.Token, "labels": []string{"ads"}}, nil); st != 200 {
+			t.Fatalf("decide: %d", st)
+		}
+	}
+	g.report(t, "dash-open", "还在排队的举报")
+	b := newBrowser(t, exe)
+	b.login(t, g, "lena")
+	b.key(t, "2")
+	b.waitJS(t, "charts", `document.querySelectorAll('canvas').length >= 4 && window.Chart && Object.keys(window.Chart.instances).length >= 4`)
+	if got := eval[string](t, b, `document.getElementById('tile-total').textContent`); got != "4" {
+		t.Errorf("decisions tile %q, want 4", got)
+	}
+	b.do(t, "settle", chromedp.Sleep(300*time.Millisecond))
+	screenshot(t, b, "review-dashboard.png")
+	// A reviewer has no dashboard.
+	r := newBrowser(t, exe)
+	r.login(t, g, "alice")
+	if eval[bool](t, r, `Array.from(document.querySelectorAll('#nav a')).some(a => a.getAttribute('href') === '#/dashboard')`) {
+		t.Errorf("reviewer sees the dashboard link")
+	}
+}
