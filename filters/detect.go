@@ -211,7 +211,9 @@ type group struct{ a, b int }
 
 const maxGroups = 12
 
-func isNumSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == ')' }
+func isNumSep(c byte) bool {
+	return c == ' ' || c == '-' || c == '.' || c == ',' || c == '_' || c == ')'
+}
 
 func detectNumbers(t string, hits []span) []span {
 	var gbuf [maxGroups]group
@@ -254,6 +256,9 @@ func detectNumbers(t string, hits []span) []span {
 					continue
 				}
 				a, b := gs[ga].a, gs[gb].b
+				if thousands(t, gs[ga:gb+1]) {
+					continue // 13,800,138,000 is an amount, not a phone
+				}
 				x := b < len(t) && t[b] == 'x' && (b+1 == len(t) || !isAlnum(t[b+1]))
 				kind := classifyDigits(d, x)
 				if kind == "" {
@@ -279,6 +284,20 @@ func detectNumbers(t string, hits []span) []span {
 		i = j
 	}
 	return hits
+}
+
+// thousands reports digit groups written as an amount with thousands
+// separators: 1-3 digits, then groups of exactly 3 after commas.
+func thousands(t string, gs []group) bool {
+	if len(gs) < 2 || gs[0].b-gs[0].a > 3 {
+		return false
+	}
+	for _, g := range gs[1:] {
+		if g.b-g.a != 3 || t[g.a-1] != ',' {
+			return false
+		}
+	}
+	return true
 }
 
 // classifyDigits names the kind of a digit string d (separators removed);
