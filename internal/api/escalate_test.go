@@ -1,0 +1,120 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/natsutil"
+	"github.com/modgate/modgate/internal/natsutil/natstest"
+	"github.com/modgate/modgate/internal/spool"
+)
+
+func testEscalation(id, lane string) *modgate.Escalation {
+	return &modgate.Escalation{CaseID: modgate.CaseIDFor("t", id, ""), Lane: lane, Source: "screen",
+		Message: modgate.Message{ID: id, Text: "x", Tenant: "t"}, Verdict: modgate.Verdict{Action: "review"}, At: time.Now().UTC()}
+}
+
+// TestEscalatorSpoolAndReplay drives the publisher against a real server
+// that goes away and comes back: acked publishes, spooled ones, replay,
+// and de-duplication of a case published twice.
+func TestEscalatorSpoolAndReplay(t *testing.T) {
+	e := natstest.Start(t)
+	nc, js := natstest.Connect(t, e)
+	ctx := context.Background()
+	if err := natsutil.EnsureStreams(ctx, js, natsutil.StreamOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := spool.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	m := NewMetrics()
+	esc, err := NewEscalator(EscalatorConfig{Conn: nc, Spool: sp, Metrics: m, AckTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	steps := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"published while up", func(t *testing.T) {
+			out, err := esc.Escalate(ctx, testEscalation("a", modgate.LaneNormal))
+			if err != nil || out != OutcomePublished {
+				t.Fatalf("%v %v", out, err)
+			}
+			outs, err := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("b", modgate.LaneHigh), testEscalation("c", modgate.LaneNormal)})
+			if err != nil || outs[0] != OutcomePublished || outs[1] != OutcomePublished {
+				t.Fatalf("%v %v", outs, err)
+			}
+		}},
+		{"spooled while down", func(t *testing.T) {
+			e.Shutdown()
+			for nc.IsConnected() {
+				time.Sleep(10 * time.Millisecond)
+			}
+			// "a" again: it was stored before; the replay must not store it twice.
+			for _, id := range []string{"a", "d"} {
+				out, err := esc.Escalate(ctx, testEscalation(id, modgate.LaneNormal))
+				if err != nil || out != OutcomeSpooled {
+					t.Fatalf("%s: %v %v", id, out, err)
+				}
+			}
+			outs, err := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("e", modgate.LaneNormal)})
+			if err != nil || outs[0] != OutcomeSpooled {
+				t.Fatalf("%v %v", outs, err)
+			}
+			esc.EscalateAsync(testEscalation("f", modgate.LanePatrol))
+			if sp.Pending() != 4 {
+				t.Fatalf("spool holds %d, want 4", sp.Pending())
+			}
+			if n, err := esc.Replay(ctx); err == nil || n != 0 {
+				t.Fatalf("replay while down = %d, %v", n, err)
+			}
+			if sp.Pending() != 4 {
+				t.Fatalf("failed replay lost records: %d pending", sp.Pending())
+			}
+		}},
+		{"replayed after restart", func(t *testing.T) {
+			if err := e.Restart(); err != nil {
+				t.Fatal(err)
+			}
+			for !nc.IsConnected() {
+				time.Sleep(10 * time.Millisecond)
+			}
+			n, err := esc.Replay(ctx)
+			if err != nil || n != 4 || sp.Pending() != 0 {
+				t.Fatalf("replay = %d, %v (pending %d)", n, err, sp.Pending())
+			}
+		}},
+	}
+	for _, s := range steps {
+		t.Run(s.name, s.run)
+	}
+
+	counts := map[string]int{}
+	lanes := map[string]string{}
+	for _, msg := range natstest.StreamMessages(t, js, modgate.StreamEscalations) {
+		var got modgate.Escalation
+		if err := json.Unmarshal(msg.Data(), &got); err != nil {
+			t.Fatal(err)
+		}
+		counts[got.Message.ID]++
+		lanes[got.Message.ID] = msg.Subject()
+	}
+	for _, id := range []string{"a", "b", "c", "d", "e", "f"} {
+		if counts[id] != 1 {
+			t.Fatalf("case %s stored %d times (%v)", id, counts[id], counts)
+		}
+	}
+	if lanes["b"] != "modgate.escalations.high" || lanes["f"] != "modgate.escalations.patrol" {
+		t.Fatalf("subjects: %v", lanes)
+	}
+	if err := esc.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
