@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -85,6 +86,7 @@ type Config struct {
 	Review            bool     `yaml:"review" json:"review" flag:"review" help:"run the review queue (cases, reports, /v1/review, /v1/reports) in this process"`
 	Users             string   `yaml:"users" json:"users" flag:"users" help:"reviewer users file (managed with modgate user ...)"`
 	ReviewLease       Duration `yaml:"review_lease" json:"review_lease" flag:"review-lease" help:"how long a reviewer's claim holds a case"`
+	PprofAddr         string   `yaml:"pprof_addr" json:"pprof_addr" flag:"pprof-addr" help:"serve net/http/pprof on this loopback address (empty = off)"`
 	ReadyFile         string   `yaml:"ready_file" json:"ready_file" flag:"ready-file" help:"when set, write {\"http\":ADDR,\"nats\":URL} here once serving (for scripts and tests)"`
 }
 
@@ -336,6 +338,7 @@ type Main struct {
 	Users     *review.Users
 
 	httpSrv  *http.Server
+	pprofSrv *http.Server
 	listener net.Listener
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
@@ -545,6 +548,24 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if cfg.PprofAddr != "" {
+		if !isLoopback(cfg.PprofAddr) {
+			return fmt.Errorf("serve: pprof_addr %q must be a loopback address", cfg.PprofAddr)
+		}
+		pln, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			return fmt.Errorf("serve: pprof: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		m.pprofSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = m.pprofSrv.Serve(pln) }()
+		log.Info("pprof serving", "addr", pln.Addr().String())
+	}
 	bgctx, cancelBG := context.WithCancel(context.Background())
 	m.cancel = cancelBG
 	srv, ln := m.httpSrv, m.listener
@@ -644,6 +665,9 @@ func (m *Main) Close() error {
 		}
 	} else if m.listener != nil {
 		m.listener.Close()
+	}
+	if m.pprofSrv != nil {
+		_ = m.pprofSrv.Close()
 	}
 	if m.cancel != nil {
 		m.cancel()
