@@ -133,13 +133,8 @@ action := "block" if {
 
 labels := sort({h.label | some h in effective})
 
-# Reasons, most severe first (sets iterate in a fixed order, so the output is
-# deterministic).
-reasons := [{"rule": h.rule, "label": h.label, "message": h.message} |
-	some sev in [3, 2, 1, 0]
-	some h in effective
-	h.severity == sev
-]
+# Reasons, most severe first, then by rule name.
+reasons := [{"rule": x[1], "label": x[2], "message": x[3]} | some x in sort([[0 - h.severity, h.rule, h.label, h.message] | some h in effective])]
 
 # Severity: the highest of every match (computed in Go as input.max_severity)
 # and every rule that fired.
