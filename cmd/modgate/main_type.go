@@ -86,6 +86,7 @@ type Config struct {
 	Review            bool     `yaml:"review" json:"review" flag:"review" help:"run the review queue (cases, reports, /v1/review, /v1/reports) in this process"`
 	Users             string   `yaml:"users" json:"users" flag:"users" help:"reviewer users file (managed with modgate user ...)"`
 	ReviewLease       Duration `yaml:"review_lease" json:"review_lease" flag:"review-lease" help:"how long a reviewer's claim holds a case"`
+	StrikesCacheTTL   Duration `yaml:"strikes_cache_ttl" json:"strikes_cache_ttl" flag:"strikes-cache-ttl" help:"cache a sender's confirmed-violation count this long (0 = look it up in NATS for every message)"`
 	PprofAddr         string   `yaml:"pprof_addr" json:"pprof_addr" flag:"pprof-addr" help:"serve net/http/pprof on this loopback address (empty = off)"`
 	ReadyFile         string   `yaml:"ready_file" json:"ready_file" flag:"ready-file" help:"when set, write {\"http\":ADDR,\"nats\":URL} here once serving (for scripts and tests)"`
 }
@@ -115,6 +116,7 @@ func DefaultConfig() Config {
 		Review:            true,
 		Users:             "users.yaml",
 		ReviewLease:       Duration(5 * time.Minute),
+		StrikesCacheTTL:   Duration(10 * time.Second),
 	}
 }
 
@@ -402,12 +404,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// The strike store lives in the review queue, which needs NATS; the
 	// engine starts first and sees violations once the queue is open.
 	var queue atomic.Pointer[review.Queue]
-	violations := func(ctx context.Context, tenant, sender string) (modgate.Violations, error) {
-		if q := queue.Load(); q != nil {
-			return q.Violations(ctx, tenant, sender)
-		}
-		return modgate.Violations{}, nil
-	}
+	violations := newStrikesCache(time.Duration(cfg.StrikesCacheTTL), 100000,
+		func(ctx context.Context, tenant, sender string) (modgate.Violations, error) {
+			if q := queue.Load(); q != nil {
+				return q.Violations(ctx, tenant, sender)
+			}
+			return modgate.Violations{}, nil
+		}).get
 	policyDir := resolveDir(cfg.PolicyDir, "./policies", ".rego")
 	lexiconDir := resolveDir(cfg.LexiconDir, "./lexicons", ".txt")
 	m.Screener, err = screen.NewContext(ctx, screen.Config{
@@ -699,4 +702,51 @@ func (m *Main) Close() error {
 		m.Logger.Info("modgate stopped")
 	}
 	return errors.Join(errs...)
+}
+
+// strikesCache remembers senders' violation counts briefly: the lookup is a
+// JetStream KV read per message (it cost more CPU than the whole policy step
+// under load), while a count only changes when a reviewer decides a case,
+// so a few seconds of staleness is harmless. Bounded: the map is dropped
+// when it reaches max entries.
+type strikesCache struct {
+	ttl    time.Duration
+	max    int
+	lookup func(ctx context.Context, tenant, sender string) (modgate.Violations, error)
+	mu     sync.Mutex
+	m      map[string]strikesEntry
+}
+
+type strikesEntry struct {
+	v  modgate.Violations
+	at time.Time
+}
+
+func newStrikesCache(ttl time.Duration, max int, lookup func(ctx context.Context, tenant, sender string) (modgate.Violations, error)) *strikesCache {
+	return &strikesCache{ttl: ttl, max: max, lookup: lookup, m: map[string]strikesEntry{}}
+}
+
+func (c *strikesCache) get(ctx context.Context, tenant, sender string) (modgate.Violations, error) {
+	if c.ttl <= 0 {
+		return c.lookup(ctx, tenant, sender)
+	}
+	key := tenant + "\x00" + sender
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < c.ttl {
+		return e.v, nil
+	}
+	v, err := c.lookup(ctx, tenant, sender)
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		c.m = make(map[string]strikesEntry, c.max/4)
+	}
+	c.m[key] = strikesEntry{v: v, at: now}
+	c.mu.Unlock()
+	return v, nil
 }
