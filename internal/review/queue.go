@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	fastjson "github.com/goccy/go-json"
 	"github.com/modgate/modgate"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -156,9 +157,16 @@ func (q *Queue) watch(ctx context.Context, w jetstream.KeyWatcher) {
 				q.remove(e.Key(), e.Revision())
 				continue
 			}
+			// This replica's own writes are in the index already.
+			q.mu.RLock()
+			old, ok := q.idx[e.Key()]
+			q.mu.RUnlock()
+			if ok && old.Revision >= e.Revision() {
+				continue
+			}
 			// Decode only what the index needs: cheaper than the whole case.
 			var c caseHead
-			if err := json.Unmarshal(e.Value(), &c); err != nil {
+			if err := fastjson.Unmarshal(e.Value(), &c); err != nil {
 				q.log.Warn("review: undecodable case in bucket", "key", e.Key(), "err", err)
 				continue
 			}
@@ -312,7 +320,7 @@ func (q *Queue) load(ctx context.Context, id string) (*modgate.Case, error) {
 		return nil, fmt.Errorf("review: get case %s: %w", id, err)
 	}
 	var c modgate.Case
-	if err := json.Unmarshal(e.Value(), &c); err != nil {
+	if err := fastjson.Unmarshal(e.Value(), &c); err != nil {
 		return nil, fmt.Errorf("review: decode case %s: %w", id, err)
 	}
 	c.Revision = e.Revision()
@@ -464,7 +472,7 @@ func addHistory(c *modgate.Case, kind, actor, note string, at time.Time) {
 // store writes c with compare-and-set on c.Revision (0 = create) and
 // updates the index. It returns errConflict when someone else wrote first.
 func (q *Queue) store(ctx context.Context, c *modgate.Case) error {
-	b, err := json.Marshal(c)
+	b, err := fastjson.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("review: encode case %s: %w", c.ID, err)
 	}

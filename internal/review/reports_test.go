@@ -190,7 +190,12 @@ func TestReportValidationAndFlood(t *testing.T) {
 	if ok != 5 || limited != 15 {
 		t.Fatalf("flood: %d accepted, %d limited; want 5 and 15", ok, limited)
 	}
-	waitFor(t, "replica 2 index", 5*time.Second, func() bool { _, n := q2.List(Filter{}); return n == 5 })
+	waitFor(t, "both indexes", 5*time.Second, func() bool {
+		_, n1 := q1.List(Filter{})
+		_, n2 := q2.List(Filter{})
+		return n1 == 5 && n2 == 5
+	})
+	time.Sleep(100 * time.Millisecond) // no refused report shows up late
 	if _, n := q1.List(Filter{}); n != 5 {
 		t.Fatalf("flood created %d cases, want 5", n)
 	}
