@@ -126,7 +126,7 @@ var testUsers = [][2]string{{"alice", "reviewer"}, {"bob", "reviewer"}, {"lena",
 
 // startGateway runs `modgate serve` with embedded NATS on random ports in a
 // temp dir (so the embedded default policies and lexicons are used).
-func startGateway(t *testing.T) *gateway {
+func startGateway(t *testing.T, extra ...string) *gateway {
 	t.Helper()
 	bin := modgateBinary(t)
 	dir := t.TempDir()
@@ -146,6 +146,7 @@ func startGateway(t *testing.T) *gateway {
 	g.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"),
 		"--nats-listen", "127.0.0.1:-1", "--users", usersPath, "--ready-file", ready,
 		"--patrol-rate", "0", "--log-level", "warn")
+	g.cmd.Args = append(g.cmd.Args, extra...)
 	g.cmd.Dir = dir
 	g.cmd.Env = append(os.Environ(), "MODGATE_CONFIG=")
 	g.cmd.Stdout, g.cmd.Stderr = g.log, g.log
@@ -705,38 +706,142 @@ func TestBrowserCSRF(t *testing.T) {
 	}
 }
 
-// The lead's dashboard renders its charts (screenshot for docs/).
-func TestBrowserDashboard(t *testing.T) {
+// The lead's views: the dashboard renders its charts from real decisions
+// (screenshot for docs/), and unmasking personal data is an explicit click
+// that lands in the audit trail. A reviewer gets neither.
+func TestBrowserLeadViews(t *testing.T) {
 	exe := needChromium(t)
 	g := startGateway(t)
-	tok := g.apiToken(t, "lena")
-	// A few decisions so the charts have data.
-	for i := 0; i < 4; i++ {
+	toks := map[string]string{}
+	for _, u := range []string{"alice", "bob", "lena"} {
+		toks[u] = g.apiToken(t, u)
+	}
+	// Real decisions by three reviewers so the charts have data.
+	plan := []struct{ who, action, label string }{
+		{"alice", "approve", "ads"}, {"alice", "remove", "ads"}, {"alice", "remove", "contact"}, {"bob", "warn", "abuse"},
+		{"bob", "remove", "finance"}, {"bob", "approve", "ads"}, {"lena", "remove_member", "ads"}, {"alice", "remove", "induced_sharing"},
+	}
+	for i, p := range plan {
 		id := g.report(t, fmt.Sprintf("dash-%d", i), fmt.Sprintf("看板测试 %d 加微信领红包", i))
-		g.waitCase(t, tok, id)
+		g.waitCase(t, toks[p.who], id)
 		var cv caseView
-		if st := g.postJSON(t, "/v1/review/cases/"+id+"/claim", tok, map[string]any{}, &cv); st != 200 {
+		if st := g.postJSON(t, "/v1/review/cases/"+id+"/claim", toks[p.who], map[string]any{}, &cv); st != 200 {
 			t.Fatalf("claim: %d", st)
 		}
-		action := []string{"approve", "remove", "warn", "remove"}[i]
-		if st := g.postJSON(t, "/v1/review/cases/"+id+"/decide", tok, map[string]any{"action": action, "token": cv.Case.Lease.Token, "labels": []string{"ads"}}, nil); st != 200 {
+		if st := g.postJSON(t, "/v1/review/cases/"+id+"/decide", toks[p.who], map[string]any{"action": p.action, "token": cv.Case.Lease.Token, "labels": []string{p.label}}, nil); st != 200 {
 			t.Fatalf("decide: %d", st)
 		}
 	}
-	g.report(t, "dash-open", "还在排队的举报")
+	for i := 0; i < 3; i++ {
+		g.report(t, fmt.Sprintf("dash-open-%d", i), "还在排队的举报")
+	}
+	_, pv := g.screenForReview(t, "pii", []string{"加微信领取福利，电话 13800138000"})
+	g.waitCase(t, toks["lena"], pv.CaseID)
+
 	b := newBrowser(t, exe)
 	b.login(t, g, "lena")
+	b.waitJS(t, "queue rows", `document.querySelectorAll('#case-list tr[data-id]').length >= 4 && document.querySelectorAll('.lane').length === 4`)
+	screenshot(t, b, "review-queue.png")
 	b.key(t, "2")
 	b.waitJS(t, "charts", `document.querySelectorAll('canvas').length >= 4 && window.Chart && Object.keys(window.Chart.instances).length >= 4`)
-	if got := eval[string](t, b, `document.getElementById('tile-total').textContent`); got != "4" {
-		t.Errorf("decisions tile %q, want 4", got)
+	if got := eval[string](t, b, `document.getElementById('tile-total').textContent`); got != fmt.Sprint(len(plan)) {
+		t.Errorf("decisions tile %q, want %d", got, len(plan))
+	}
+	for _, link := range []string{"csv-decisions", "csv-audit", "csv-daily"} {
+		if !eval[bool](t, b, fmt.Sprintf(`!!document.getElementById('%s').getAttribute('href')`, link)) {
+			t.Errorf("no %s link", link)
+		}
 	}
 	b.do(t, "settle", chromedp.Sleep(300*time.Millisecond))
 	screenshot(t, b, "review-dashboard.png")
-	// A reviewer has no dashboard.
+
+	// Unmask: the lead opens the case with a phone number, sees it masked,
+	// clicks, sees it whole; the audit trail has the view.
+	eval[string](t, b, fmt.Sprintf(`location.hash = '#/case/%s'`, pv.CaseID))
+	b.waitJS(t, "masked text", `document.getElementById('msg-text') !== null && document.getElementById('msg-text').textContent.includes('138****8000')`)
+	b.do(t, "unmask", chromedp.Click(chromedp.ID("unmask")))
+	b.waitJS(t, "unmasked text", `document.getElementById('msg-text').textContent.includes('13800138000')`)
+	var page struct {
+		Events []modgate.AuditEvent `json:"events"`
+	}
+	g.getJSON(t, "/v1/review/audit?kind=unmask_view", toks["lena"], &page)
+	found := false
+	for _, ev := range page.Events {
+		found = found || (ev.Kind == modgate.AuditUnmaskView && ev.Actor == "lena" && ev.CaseID == pv.CaseID)
+	}
+	if !found {
+		t.Errorf("no unmask_view audit event for lena on %s: %+v", pv.CaseID, page.Events)
+	}
+
+	// A reviewer has no dashboard and no unmask button.
 	r := newBrowser(t, exe)
 	r.login(t, g, "alice")
 	if eval[bool](t, r, `Array.from(document.querySelectorAll('#nav a')).some(a => a.getAttribute('href') === '#/dashboard')`) {
 		t.Errorf("reviewer sees the dashboard link")
+	}
+	eval[string](t, r, fmt.Sprintf(`location.hash = '#/case/%s'`, pv.CaseID))
+	r.waitJS(t, "case for reviewer", `document.getElementById('msg-text') !== null`)
+	if eval[bool](t, r, `document.getElementById('unmask') !== null || document.getElementById('msg-text').textContent.includes('13800138000')`) {
+		t.Errorf("reviewer can see or unmask personal data")
+	}
+}
+
+// An admin uploads policy and lexicon files in the policy view and sees the
+// server's compile/test verdict; a broken file leaves the revision as it was.
+func TestBrowserPolicyView(t *testing.T) {
+	exe := needChromium(t)
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Dir(filepath.Dir(file))
+	dir := t.TempDir()
+	for _, sub := range []struct{ name, glob string }{{"policies", "*.rego"}, {"policies", "*.json"}, {"lexicons", "*.txt"}} {
+		if err := os.MkdirAll(filepath.Join(dir, sub.name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		files, _ := filepath.Glob(filepath.Join(root, sub.name, sub.glob))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, sub.name, filepath.Base(f)), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	g := startGateway(t, "--policy-dir", filepath.Join(dir, "policies"), "--lexicon-dir", filepath.Join(dir, "lexicons"), "--watch=false")
+	b := newBrowser(t, exe)
+	b.login(t, g, "ada")
+	b.key(t, "3")
+	b.waitJS(t, "revision", `document.getElementById('rev-policy') !== null && document.getElementById('rev-policy').textContent.length > 8`)
+	before := eval[string](t, b, `document.getElementById('rev-policy').textContent`)
+
+	broken := filepath.Join(dir, "broken.rego")
+	if err := os.WriteFile(broken, []byte("package modgate.broken\n\nallow if {\n  input.x ==\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, "upload broken policy", chromedp.SetUploadFiles(chromedp.ID("pol-file"), []string{broken}), chromedp.Click(chromedp.ID("pol-apply")))
+	b.waitJS(t, "failure shown", `document.getElementById('pol-verdict') !== null && document.getElementById('pol-verdict').classList.contains('error')`)
+	if !eval[bool](t, b, `document.querySelectorAll('#pol-problems li').length > 0 && document.getElementById('pol-problems').textContent.includes('broken.rego')`) {
+		t.Errorf("the problems do not name broken.rego: %s", eval[string](t, b, `document.getElementById('pol-result').textContent`))
+	}
+	screenshot(t, b, "review-policy.png")
+	if got := eval[string](t, b, `document.getElementById('rev-policy').textContent`); got != before {
+		t.Errorf("policy revision changed after a rejected upload: %s -> %s", before, got)
+	}
+
+	lex := filepath.Join(dir, "extra.txt")
+	if err := os.WriteFile(lex, []byte("@category ads.promo\n@severity 1\n测试专用促销词\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, "upload lexicon", chromedp.SetUploadFiles(chromedp.ID("pol-file"), []string{lex}), chromedp.Click(chromedp.ID("pol-apply")))
+	b.waitJS(t, "success shown", `document.getElementById('pol-verdict') !== null && document.getElementById('pol-verdict').classList.contains('ok')`)
+	if _, err := os.Stat(filepath.Join(dir, "lexicons", "extra.txt")); err != nil {
+		t.Errorf("the accepted lexicon was not installed: %v", err)
+	}
+	// Reviewers and leads have no policy view.
+	r := newBrowser(t, exe)
+	r.login(t, g, "lena")
+	if eval[bool](t, r, `Array.from(document.querySelectorAll('#nav a')).some(a => a.getAttribute('href') === '#/policy')`) {
+		t.Errorf("lead sees the policy link")
 	}
 }

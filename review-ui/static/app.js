@@ -923,7 +923,7 @@
       { label: t('dash.patrolIn'), data: col('patrol'), backgroundColor: '#17becf', stack: 'in' },
       { label: t('dash.reports'), data: col('reports'), backgroundColor: '#9467bd', stack: 'in' },
       { label: t('dash.total'), data: col('decisions'), backgroundColor: '#2ca02c', stack: 'out' },
-      { type: 'line', label: t('dash.removalRate'), yAxisID: 'y1', borderColor: '#d62728', backgroundColor: '#d62728', tension: 0.2,
+      { type: 'line', label: t('dash.removalRate'), yAxisID: 'y1', borderColor: '#d62728', backgroundColor: '#d62728', tension: 0.2, pointRadius: 4, spanGaps: true,
         data: dayKeys.map(function (x) { const v = agg.days[x]; return v.decisions ? Math.round(1000 * (v.remove + v.remove_member) / v.decisions) / 10 : null; }) }] },
     options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true }, y1: { position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return v + '%'; } } } } } });
     addChart(cLanes.canvas, { type: 'bar', data: { labels: lanes.map(function (l) { return laneName(l.lane); }), datasets: [
