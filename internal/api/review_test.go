@@ -20,6 +20,7 @@ import (
 	"github.com/modgate/modgate/internal/review"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // reviewEnv is a real reviewer API: embedded JetStream, a users file and
@@ -53,6 +54,7 @@ func newReviewEnv(t *testing.T, cfg review.Config) *reviewEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(q.Close)
+	review.BcryptCost = bcrypt.MinCost // speed only; the login path is the same
 	users, err := review.OpenUsers(filepath.Join(t.TempDir(), "users.yaml"))
 	if err != nil {
 		t.Fatal(err)

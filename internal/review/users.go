@@ -270,6 +270,9 @@ func writeAtomic(path string, b []byte) error {
 	return nil
 }
 
+// BcryptCost is the cost of new hashes (tests lower it).
+var BcryptCost = bcrypt.DefaultCost
+
 // HashPassword bcrypt-hashes a password after checking its length.
 func HashPassword(password string) (string, error) {
 	if len(password) < MinPasswordLen {
@@ -278,7 +281,7 @@ func HashPassword(password string) (string, error) {
 	if len(password) > 72 {
 		return "", fmt.Errorf("review: password must have at most 72 bytes (bcrypt limit)")
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
 	if err != nil {
 		return "", fmt.Errorf("review: hash password: %w", err)
 	}
