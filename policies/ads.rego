@@ -37,12 +37,12 @@ ads_hits contains {"rule": "ads.promo", "label": "ads", "action": "review", "sev
 	promo_score >= data.tunables.ads.promo_review_count
 }
 
-ads_hits contains {"rule": "ads.promo_contact", "label": "ads", "action": "review", "severity": 2, "message": "促销用语并留有联系方式"} if {
+ads_hits contains {"rule": "ads.promo_contact", "label": "ads", "action": "review", "severity": 2, "message": "促销用语并留有联系方式或引导添加"} if {
 	input.subs["ads.promo"].n >= data.tunables.ads.promo_with_contact_detector
 	contact_detected > 0
 }
 
-ads_hits contains {"rule": "ads.promo_contact", "label": "ads", "action": "review", "severity": 2, "message": "促销用语并引导加好友/进群"} if {
+ads_hits contains {"rule": "ads.promo_contact", "label": "ads", "action": "review", "severity": 2, "message": "促销用语并留有联系方式或引导添加"} if {
 	promo_score >= data.tunables.ads.promo_with_contact_cue
 	has_contact_cue
 }

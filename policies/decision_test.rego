@@ -108,3 +108,10 @@ test_custom_label_by_severity if {
 	action(msg([["fraud_x.scam", 2]])) == "review"
 	action(msg([["fraud_x.scam", 1]])) == "allow"
 }
+
+test_each_rule_reported_once if {
+	# 荐股 with both a WeChat id and 加v fires finance.solicit_contact twice
+	d := decide(with_det(msg([["finance.solicit", 2], ["contact.evasive", 2]]), {"wechat": 1}))
+	rs := [r.rule | some r in d.reasons]
+	count(rs) == count({r | some r in rs})
+}

@@ -11,12 +11,12 @@ finance_hits contains {"rule": "finance.solicit", "label": "finance", "action": 
 	input.subs["finance.solicit"]
 }
 
-finance_hits contains {"rule": "finance.solicit_contact", "label": "finance", "action": "block", "severity": 3, "message": "金融招揽并留有联系方式"} if {
+finance_hits contains {"rule": "finance.solicit_contact", "label": "finance", "action": "block", "severity": 3, "message": "金融招揽并留有联系方式或引导添加"} if {
 	input.subs["finance.solicit"]
 	contact_detected > 0
 }
 
-finance_hits contains {"rule": "finance.solicit_contact", "label": "finance", "action": "block", "severity": 3, "message": "金融招揽并引导加好友/进群"} if {
+finance_hits contains {"rule": "finance.solicit_contact", "label": "finance", "action": "block", "severity": 3, "message": "金融招揽并留有联系方式或引导添加"} if {
 	input.subs["finance.solicit"]
 	input.subs["contact.evasive"]
 }
@@ -29,12 +29,12 @@ finance_hits contains {"rule": "finance.guaranteed_return", "label": "finance", 
 	input.subs["finance.promise"].max >= 3
 }
 
-finance_hits contains {"rule": "finance.promise_solicit", "label": "finance", "action": "block", "severity": 3, "message": "承诺收益并招揽投资"} if {
+finance_hits contains {"rule": "finance.promise_solicit", "label": "finance", "action": "block", "severity": 3, "message": "承诺收益并招揽投资或留有联系方式"} if {
 	input.subs["finance.promise"]
 	input.subs["finance.solicit"]
 }
 
-finance_hits contains {"rule": "finance.promise_solicit", "label": "finance", "action": "block", "severity": 3, "message": "承诺收益并留有联系方式"} if {
+finance_hits contains {"rule": "finance.promise_solicit", "label": "finance", "action": "block", "severity": 3, "message": "承诺收益并招揽投资或留有联系方式"} if {
 	input.subs["finance.promise"]
 	has_contact
 }
