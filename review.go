@@ -140,6 +140,9 @@ type Case struct {
 	// Published is set once the decision's events are on NATS; the sweeper
 	// republishes decided cases without it (Nats-Msg-Id de-duplicates).
 	Published bool `json:"published,omitempty"`
+	// HiddenPublished is set once the hidden_pending_review event is on
+	// NATS (the sweeper retries it too).
+	HiddenPublished bool `json:"hidden_published,omitempty"`
 	// Revision is the KV revision the case was read at (not stored).
 	Revision uint64 `json:"revision"`
 }
@@ -262,4 +265,5 @@ type CaseSummary struct {
 	Decision     *DecisionRecord `json:"decision,omitempty"`
 	Revision     uint64          `json:"revision"`
 	Published    bool            `json:"-"`
+	HiddenPub    bool            `json:"-"`
 }

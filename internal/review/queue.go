@@ -201,13 +201,14 @@ type caseHead struct {
 	Updated     time.Time               `json:"updated"`
 	SLA         time.Time               `json:"sla_due"`
 	Published   bool                    `json:"published"`
+	HiddenPub   bool                    `json:"hidden_published"`
 }
 
 func (h *caseHead) toCase() *modgate.Case {
 	return &modgate.Case{ID: h.ID, State: h.State, Lane: h.Lane, Source: h.Source, Priority: h.Priority,
 		Tenant: h.Tenant, Message: modgate.Message{ID: h.Message.ID, Sender: h.Message.Sender, Group: h.Message.Group},
 		MaskedText: h.MaskedText, Labels: h.Labels, ReportCount: h.ReportCount, Hidden: h.Hidden, Lease: h.Lease,
-		Decision: h.Decision, LastEvent: h.LastEvent, Created: h.Created, Updated: h.Updated, SLA: h.SLA, Published: h.Published}
+		Decision: h.Decision, LastEvent: h.LastEvent, Created: h.Created, Updated: h.Updated, SLA: h.SLA, Published: h.Published, HiddenPublished: h.HiddenPub}
 }
 
 func summarize(c *modgate.Case) *modgate.CaseSummary {
@@ -216,7 +217,7 @@ func summarize(c *modgate.Case) *modgate.CaseSummary {
 		Tenant: c.Tenant, MessageID: c.Message.ID, SenderID: c.Message.Sender.ID,
 		GroupID: c.Message.Group.ID, Labels: c.Labels, Preview: preview(c.MaskedText, 120),
 		Reports: c.ReportCount, Hidden: c.Hidden, Created: c.Created, SLA: c.SLA,
-		Decision: c.Decision, Revision: c.Revision, Published: c.Published,
+		Decision: c.Decision, Revision: c.Revision, Published: c.Published, HiddenPub: c.HiddenPublished,
 	}
 	if c.Lease != nil && c.State == modgate.CaseClaimed {
 		s.Holder = c.Lease.Holder

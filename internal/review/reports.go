@@ -330,14 +330,30 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 			Tenant: r.Tenant, SenderID: c.Message.Sender.ID, Text: r.Reason,
 			Detail: map[string]string{"weight": fmt.Sprintf("%.3f", r.Weight), "score": fmt.Sprintf("%.3f", c.Score)}, At: now})
 		if hiddenNow {
-			ev := modgate.HiddenEvent{CaseID: id, MessageID: c.Message.ID, Tenant: c.Tenant, GroupID: c.Message.Group.ID,
-				Reporters: c.ReportCount, Score: c.Score, Action: "hidden_pending_review", At: now}
-			if err := q.publishJSON(ctx, q.subject("reports", "hidden"), id+":hidden", ev); err != nil {
-				q.log.Warn("review: hidden event", "case", id, "err", err)
+			if err := q.publishHidden(ctx, c); err != nil {
+				q.log.Warn("review: hidden event (the sweeper retries)", "case", id, "err", err)
 			}
 			q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditHidden, CaseID: id, Tenant: c.Tenant, At: now})
 		}
 		return res, nil
 	}
 	return res, ErrContended
+}
+
+// publishHidden publishes hidden_pending_review once (message id) and marks
+// the case so the sweeper stops retrying.
+func (q *Queue) publishHidden(ctx context.Context, c *modgate.Case) error {
+	ev := modgate.HiddenEvent{CaseID: c.ID, MessageID: c.Message.ID, Tenant: c.Tenant, GroupID: c.Message.Group.ID,
+		Reporters: c.ReportCount, Score: c.Score, Action: "hidden_pending_review", At: c.Updated}
+	if err := q.publishJSON(ctx, q.subject("reports", "hidden"), c.ID+":hidden", ev); err != nil {
+		return err
+	}
+	_, err := q.mutate(ctx, c.ID, func(x *modgate.Case, now time.Time) error {
+		if x.HiddenPublished {
+			return errSkip
+		}
+		x.HiddenPublished = true
+		return nil
+	})
+	return err
 }

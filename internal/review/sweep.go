@@ -27,7 +27,7 @@ func (q *Queue) sweep(ctx context.Context) {
 // SweepOnce runs one sweep pass.
 func (q *Queue) SweepOnce(ctx context.Context) {
 	now := time.Now()
-	var expired, unpublished []string
+	var expired, unpublished, hidden []string
 	q.mu.RLock()
 	for id, s := range q.active {
 		if s.State == modgate.CaseClaimed && s.LeaseExpires != nil && !now.Before(*s.LeaseExpires) {
@@ -37,6 +37,9 @@ func (q *Queue) SweepOnce(ctx context.Context) {
 	for id, s := range q.idx {
 		if s.State == modgate.CaseDecided && !s.Published && s.Decision != nil && now.Sub(s.Decision.At) > 3*time.Second {
 			unpublished = append(unpublished, id)
+		}
+		if s.Hidden && !s.HiddenPub {
+			hidden = append(hidden, id)
 		}
 	}
 	q.mu.RUnlock()
@@ -56,6 +59,18 @@ func (q *Queue) SweepOnce(ctx context.Context) {
 		})
 		if err == nil && holder != "" {
 			q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditExpiry, Actor: holder, CaseID: id, Tenant: c.Tenant})
+		}
+	}
+	for _, id := range hidden {
+		if ctx.Err() != nil {
+			return
+		}
+		c, err := q.load(ctx, id)
+		if err != nil || !c.Hidden || c.HiddenPublished || now.Sub(c.Updated) < 3*time.Second {
+			continue
+		}
+		if err := q.publishHidden(ctx, c); err != nil {
+			q.log.Warn("review: republish hidden", "case", id, "err", err)
 		}
 	}
 	for _, id := range unpublished {
