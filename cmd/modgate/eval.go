@@ -135,7 +135,20 @@ func writeEvalText(w io.Writer, name string, rev modgate.Revision, r *screen.Res
 		pctOf(c.TP, c.TP+c.FP), pctOf(c.TP, c.Positives()), pctOf(c.FP, c.Negatives()))
 	tw.Flush()
 
-	if len(r.Labels) > 0 {
+	labelled := 0
+	for _, l := range r.Labels {
+		labelled += l.Exact.Positives()
+	}
+	if len(r.Labels) > 0 && labelled == 0 {
+		// Only benign or bare "1" rows: the labels say why negatives were flagged.
+		fmt.Fprintln(w, "\nlabels on false positives:")
+		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "label	FP on ok	FP rate	")
+		for _, l := range r.Labels {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t\n", l.Label, l.FPOnNegatives, pctOf(l.FPOnNegatives, c.Negatives()))
+		}
+		tw.Flush()
+	} else if len(r.Labels) > 0 {
 		fmt.Fprintln(w, "\nper label (recall = flagged with that label; flagged = any non-allow; FP on ok = negatives given the label):")
 		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "label\tn\tprecision\trecall\tflagged\tFP on ok\tFP rate\t")
