@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/modgate/modgate"
 )
@@ -237,4 +238,33 @@ func TestScanConcurrent(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+}
+
+// FuzzScanEnginesAgree: the whole filter gives the same findings with
+// either engine, and offsets always index the original text.
+func FuzzScanEnginesAgree(f *testing.F) {
+	for _, s := range []string{"快加 微*信吧", "路口交通和口交", "ｆｕｃｋ you 13800138000", "have av 1av2", "下3滥"} {
+		f.Add(s)
+	}
+	compact := newTestFilter(f, EngineCompact)
+	cloud := newTestFilter(f, EngineCloudflare)
+	f.Fuzz(func(t *testing.T, text string) {
+		a, errA := compact.Scan(text)
+		b, errB := cloud.Scan(text)
+		if (errA == nil) != (errB == nil) {
+			t.Fatalf("errors differ: %v vs %v", errA, errB)
+		}
+		if errA != nil {
+			return
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("engines disagree on %q:\n%+v\n%+v", text, a.Matches, b.Matches)
+		}
+		n := utf8.RuneCountInString(text)
+		for _, m := range a.Matches {
+			if m.Start < 0 || m.Start > m.End || m.End > n {
+				t.Fatalf("match %+v out of bounds (%d runes)", m, n)
+			}
+		}
+	})
 }
