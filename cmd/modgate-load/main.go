@@ -65,6 +65,7 @@ type options struct {
 	flaggedShare         float64
 	spawnGateway         string
 	spawnEcho            bool
+	rounds               int
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -85,6 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.corpus, "corpus", "", "optional TSV/text corpus (one message per line, text in the last column) instead of the built-in mix")
 	fs.Float64Var(&o.flaggedShare, "flagged-share", 0.15, "share of flagged messages in the built-in mix")
 	fs.StringVar(&o.spawnGateway, "spawn-gateway", "", "start this modgate `BINARY` (serve, temp data dir, random ports, embedded policies) and load it instead of --gateway")
+	fs.IntVar(&o.rounds, "rounds", 1, "alternate the echo and gateway max steps this many times and report the median ratio (evens out other load on the machine)")
 	fs.BoolVar(&o.spawnEcho, "spawn-echo", false, "start the echo server as a separate process (this binary with --echo-server) instead of --echo")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -128,21 +130,45 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "modgate-load: %d CPUs, GOMAXPROCS %d, %d conns, %s per step, %d distinct texts\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), o.conns, o.duration, len(texts))
 	var echoRes, maxRes, rateRes, batchRes *result
-	if modes["echo"] && o.echo != "" {
-		echoRes, err = maxThroughput(ctx, o, o.echo+"/v1/screen", texts, 1)
-		if err != nil {
-			fmt.Fprintln(stderr, "modgate-load: echo:", err)
-			return 1
+	type round struct{ echo, gw *result }
+	var rounds []round
+	for i := 0; i < max(o.rounds, 1); i++ {
+		var rd round
+		if modes["echo"] && o.echo != "" {
+			rd.echo, err = maxThroughput(ctx, o, o.echo+"/v1/screen", texts, 1)
+			if err != nil {
+				fmt.Fprintln(stderr, "modgate-load: echo:", err)
+				return 1
+			}
+			rd.echo.print(stdout, fmt.Sprintf("[%d] echo (chi decode+encode, max)", i+1))
 		}
-		echoRes.print(stdout, "echo (chi decode+encode, max)")
+		if modes["max"] {
+			rd.gw, err = maxThroughput(ctx, o, o.gateway+"/v1/screen", texts, 1)
+			if err != nil {
+				fmt.Fprintln(stderr, "modgate-load: gateway:", err)
+				return 1
+			}
+			rd.gw.print(stdout, fmt.Sprintf("[%d] gateway /v1/screen (max)", i+1))
+		}
+		if rd.echo != nil && rd.gw != nil {
+			fmt.Fprintf(stdout, "[%d] gateway/echo ratio %.2f\n", i+1, rd.gw.rps()/rd.echo.rps())
+		}
+		rounds = append(rounds, rd)
 	}
-	if modes["max"] {
-		maxRes, err = maxThroughput(ctx, o, o.gateway+"/v1/screen", texts, 1)
-		if err != nil {
-			fmt.Fprintln(stderr, "modgate-load: gateway:", err)
+	// Report the round with the median ratio (or median gateway rate).
+	slices.SortFunc(rounds, func(a, b round) int {
+		ka, kb := roundKey(a.echo, a.gw), roundKey(b.echo, b.gw)
+		switch {
+		case ka < kb:
+			return -1
+		case ka > kb:
 			return 1
 		}
-		maxRes.print(stdout, "gateway /v1/screen (max)")
+		return 0
+	})
+	if len(rounds) > 0 {
+		mid := rounds[len(rounds)/2]
+		echoRes, maxRes = mid.echo, mid.gw
 	}
 	if modes["rate"] {
 		r := o.rate
@@ -180,7 +206,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if echoRes != nil && maxRes != nil {
-		fmt.Fprintf(stdout, "\ngateway/echo throughput ratio: %.2f\n", maxRes.rps()/echoRes.rps())
+		fmt.Fprintf(stdout, "\ngateway/echo throughput ratio: %.2f (median of %d rounds)\n", maxRes.rps()/echoRes.rps(), len(rounds))
+	}
+	return 0
+}
+
+func roundKey(echo, gw *result) float64 {
+	switch {
+	case echo != nil && gw != nil:
+		return gw.rps() / echo.rps()
+	case gw != nil:
+		return gw.rps()
+	case echo != nil:
+		return echo.rps()
 	}
 	return 0
 }
