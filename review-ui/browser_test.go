@@ -506,10 +506,19 @@ func TestBrowserReviewFlow(t *testing.T) {
 	}
 	screenshot(t, b, "review-case.png")
 
-	// Help overlay, then decide "remove" with the keyboard; undo once first.
+	// Help overlay; the wellbeing blur; "m" asks to confirm and Esc cancels.
 	b.key(t, "?")
 	b.waitJS(t, "help overlay", `document.getElementById('help') !== null`)
 	b.key(t, kb.Escape)
+	b.waitJS(t, "help closed", `document.getElementById('help') === null`)
+	b.key(t, "b")
+	b.waitJS(t, "blurred", `document.body.classList.contains('wellbeing') && getComputedStyle(document.querySelector('ol.matches .term')).filter.startsWith('blur')`)
+	b.key(t, "b")
+	b.key(t, "m")
+	b.waitJS(t, "confirm dialog", `document.getElementById('confirm-yes') !== null && document.activeElement === document.getElementById('confirm-yes')`)
+	b.key(t, kb.Escape)
+	b.waitJS(t, "confirm closed", `document.getElementById('confirm-yes') === null && document.getElementById('undo') === null`)
+	// Decide "remove" with the keyboard; undo once first.
 	b.key(t, "r")
 	b.waitJS(t, "undo toast", `document.getElementById('undo') !== null`)
 	b.key(t, "u")
@@ -557,8 +566,11 @@ func TestBrowserTwoReviewers(t *testing.T) {
 	a, b := newBrowser(t, exe), newBrowser(t, exe)
 	a.login(t, g, "alice")
 	b.login(t, g, "bob")
+	b.waitJS(t, "bob sees both cases", `document.querySelectorAll('#case-list tr[data-id]').length === 2`)
 	a.key(t, "n")
 	idA := caseInView(t, a)
+	// Live update: bob's open queue drops alice's case without a reload.
+	b.waitJS(t, "bob's queue updated live", fmt.Sprintf(`document.querySelectorAll('#case-list tr[data-id]').length === 1 && document.querySelector('tr[data-id="%s"]') === null`, idA))
 	b.key(t, "n")
 	idB := caseInView(t, b)
 	if idA == idB {
