@@ -39,6 +39,7 @@ type Queue struct {
 	active   map[string]*modgate.CaseSummary // open or claimed
 	inflight map[string]struct{}             // claim attempts in this process
 	lanes    lanes                           // claim order per lane
+	written  map[string]writtenCase          // own last writes (see cachedCase)
 	subs     map[int]chan CaseChange
 	nextSub  int
 
@@ -81,6 +82,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 		idx:           map[string]*modgate.CaseSummary{},
 		active:        map[string]*modgate.CaseSummary{},
 		inflight:      map[string]struct{}{},
+		written:       map[string]writtenCase{},
 		rateCache:     map[string]rateEntry{},
 		reporterCache: map[string]reporterCached{},
 		subs:          map[int]chan CaseChange{},
@@ -494,7 +496,46 @@ func (q *Queue) store(ctx context.Context, c *modgate.Case) error {
 	}
 	c.Revision = rev
 	q.apply(c)
+	q.mu.Lock()
+	if c.State == modgate.CaseDecided {
+		delete(q.written, c.ID)
+	} else {
+		if len(q.written) > 20000 {
+			clear(q.written)
+		}
+		q.written[c.ID] = writtenCase{rev: rev, b: b}
+	}
+	q.mu.Unlock()
 	return nil
+}
+
+// writtenCase is the last version of an active case this replica wrote.
+type writtenCase struct {
+	rev uint64
+	b   []byte
+}
+
+// cachedCase returns this replica's own last write of id when the index
+// says nobody wrote since, saving a round trip for claim → extend → decide
+// on one replica. It is only a first guess: the write is still a CAS on
+// that revision, and refusals are re-checked against NATS.
+func (q *Queue) cachedCase(id string, allowed bool) (*modgate.Case, bool) {
+	if !allowed {
+		return nil, false
+	}
+	q.mu.RLock()
+	w, ok := q.written[id]
+	s := q.idx[id]
+	q.mu.RUnlock()
+	if !ok || s == nil || s.Revision != w.rev {
+		return nil, false
+	}
+	var c modgate.Case
+	if err := fastjson.Unmarshal(w.b, &c); err != nil {
+		return nil, false
+	}
+	c.Revision = w.rev
+	return &c, true
 }
 
 var errConflict = errors.New("review: concurrent update")
@@ -503,20 +544,26 @@ var errConflict = errors.New("review: concurrent update")
 // retrying on conflicts. fn returns errSkip to stop without writing.
 func (q *Queue) mutate(ctx context.Context, id string, fn func(c *modgate.Case, now time.Time) error) (*modgate.Case, error) {
 	for try := 0; try < 16; try++ {
-		c, err := q.load(ctx, id)
-		if err != nil {
-			return nil, err
+		c, cached := q.cachedCase(id, try == 0)
+		if !cached {
+			var err error
+			if c, err = q.load(ctx, id); err != nil {
+				return nil, err
+			}
+			q.apply(c) // a stale index learns the truth even when fn refuses
 		}
-		q.apply(c) // a stale index learns the truth even when fn refuses
 		now := time.Now().UTC()
 		if err := fn(c, now); err != nil {
+			if cached {
+				continue // refusals are checked against NATS, not a cached copy
+			}
 			if errors.Is(err, errSkip) {
 				q.effective(c, now)
 				return c, nil
 			}
 			return c, err
 		}
-		err = q.store(ctx, c)
+		err := q.store(ctx, c)
 		if errors.Is(err, errConflict) {
 			continue
 		}
@@ -784,6 +831,7 @@ func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgat
 	if err := ValidateDecision(d); err != nil {
 		return nil, err
 	}
+	var pre *strikeSnap
 	c, err := q.mutate(ctx, id, func(c *modgate.Case, now time.Time) error {
 		if err := holderCheck(c, reviewer, token, now); err != nil {
 			return err
@@ -798,10 +846,12 @@ func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgat
 		rec := &modgate.DecisionRecord{Action: d.Action, Labels: labels, Note: d.Note, Reviewer: reviewer,
 			At: now, HandlingMS: now.Sub(c.Lease.Claimed).Milliseconds(), Violation: isViolation(d.Action)}
 		if c.Message.Sender.ID != "" {
-			v, err := q.Violations(ctx, c.Tenant, c.Message.Sender.ID)
+			srec, srev, err := q.strikeRecord(ctx, strikeKey(c.Tenant, c.Message.Sender.ID))
 			if err != nil {
 				return err
 			}
+			pre = &strikeSnap{rec: srec, rev: srev}
+			v := countStrikes(q.live(srec.Strikes, now))
 			if rec.Violation {
 				v.Count++
 				if contains(labels, modgate.LabelAds) {
@@ -818,7 +868,7 @@ func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgat
 	if err != nil {
 		return c, err
 	}
-	pc, err := q.publishDecision(ctx, c)
+	pc, err := q.publishDecision(ctx, c, pre)
 	if err != nil {
 		// The decision is stored; the sweeper retries the events.
 		q.log.Warn("review: publish decision events", "case", id, "err", err)
@@ -847,13 +897,13 @@ func (q *Queue) publishJSON(ctx context.Context, subject, msgID string, v any) e
 // markers), so a retry by any replica's sweeper repeats nothing. The
 // events are published concurrently and all acks awaited before the case
 // is marked published.
-func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case) (*modgate.Case, error) {
+func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strikeSnap) (*modgate.Case, error) {
 	d := c.Decision
 	sender := c.Message.Sender.ID
 	var v modgate.Violations
 	if d.Violation && sender != "" {
 		var err error
-		if v, err = q.recordStrike(ctx, c.Tenant, sender, c.ID, contains(d.Labels, modgate.LabelAds), d.Labels, d.At); err != nil {
+		if v, err = q.recordStrike(ctx, c.Tenant, sender, c.ID, contains(d.Labels, modgate.LabelAds), d.Labels, d.At, pre); err != nil {
 			return nil, err
 		}
 	}

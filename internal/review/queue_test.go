@@ -406,7 +406,7 @@ func TestDecisionEventsAndThreeTwoOne(t *testing.T) {
 		}
 	}
 	// Republishing (a sweeper retry) does not add a strike or an event.
-	if _, err := q.publishDecision(ctx, c); err != nil {
+	if _, err := q.publishDecision(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	if v, _ := q.Violations(ctx, "t1", "adman"); v.Count != 1 || v.Ads != 1 {

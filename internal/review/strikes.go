@@ -42,6 +42,27 @@ func (q *Queue) live(ss []Strike, now time.Time) []Strike {
 	return out
 }
 
+// strikeSnap is a strike record with the revision it was read at.
+type strikeSnap struct {
+	rec strikeRecord
+	rev uint64
+}
+
+func (q *Queue) strikeRecord(ctx context.Context, key string) (strikeRecord, uint64, error) {
+	var rec strikeRecord
+	e, err := q.strikes.Get(ctx, key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return rec, 0, nil
+	case err != nil:
+		return rec, 0, fmt.Errorf("review: strikes: %w", err)
+	}
+	if err := json.Unmarshal(e.Value(), &rec); err != nil {
+		return rec, 0, fmt.Errorf("review: decode strikes: %w", err)
+	}
+	return rec, e.Revision(), nil
+}
+
 // Strikes lists a member's unexpired confirmed violations ("how many and which").
 func (q *Queue) Strikes(ctx context.Context, tenant, sender string) ([]Strike, error) {
 	if sender == "" {
@@ -83,21 +104,19 @@ func (q *Queue) Violations(ctx context.Context, tenant, sender string) (modgate.
 
 // recordStrike adds the strike of caseID once (idempotent) and returns the
 // member's violations afterwards.
-func (q *Queue) recordStrike(ctx context.Context, tenant, sender, caseID string, ads bool, labels []string, at time.Time) (modgate.Violations, error) {
+// pre, when not nil, is the record as read moments ago (Decide reads it
+// for the enforcement rule); a stale one just costs a CAS retry.
+func (q *Queue) recordStrike(ctx context.Context, tenant, sender, caseID string, ads bool, labels []string, at time.Time, pre *strikeSnap) (modgate.Violations, error) {
 	key := strikeKey(tenant, sender)
 	for try := 0; try < 16; try++ {
 		var rec strikeRecord
 		var rev uint64
-		e, err := q.strikes.Get(ctx, key)
-		switch {
-		case errors.Is(err, jetstream.ErrKeyNotFound):
-		case err != nil:
-			return modgate.Violations{}, fmt.Errorf("review: strikes: %w", err)
-		default:
-			if err := json.Unmarshal(e.Value(), &rec); err != nil {
-				return modgate.Violations{}, fmt.Errorf("review: decode strikes: %w", err)
-			}
-			rev = e.Revision()
+		var err error
+		if pre != nil && try == 0 {
+			rec, rev = pre.rec, pre.rev
+			rec.Strikes = append([]Strike(nil), rec.Strikes...)
+		} else if rec, rev, err = q.strikeRecord(ctx, key); err != nil {
+			return modgate.Violations{}, err
 		}
 		rec.Tenant, rec.Sender = tenant, sender
 		rec.Strikes = q.live(rec.Strikes, time.Now())

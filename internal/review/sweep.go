@@ -81,7 +81,7 @@ func (q *Queue) SweepOnce(ctx context.Context) {
 		if err != nil || c.State != modgate.CaseDecided || c.Published {
 			continue
 		}
-		if _, err := q.publishDecision(ctx, c); err != nil {
+		if _, err := q.publishDecision(ctx, c, nil); err != nil {
 			q.log.Warn("review: republish decision", "case", id, "err", err)
 		}
 	}
