@@ -283,10 +283,9 @@ var conformanceDiffs = map[string]string{
 
 // normaliserGaps are rows that fail because a normaliser/detector fold is
 // missing (helper N's files); they are logged, not failed, until it lands.
+// Folding Latin runs of 3+ to two letters (asssert→assert, allll→all)
+// instead of one would fix the first two; doubles must stay as written.
 var normaliserGaps = map[string]string{
-	"ignore_english_style,ignore_repeat\tⒻⒻⒻfⓤuⓤ⒰cⓒ⒦ the bad words": "repeat collapse must run after styled-letter folding (cⓒ folds to cc, left uncollapsed: fucck)",
-	"num_check(len>=8),ignore_num_style\t这个是我的微信：9⓿二肆⁹₈③⑸⒋➃㈤㊄":      "digits after the 微信 cue (902498354455 after folding) are not detected as a WeChat/QQ number",
-	"skip_word_filter=on\tfuck al[]l":            "bracket noise inside a Latin word is kept (al[]l stays al[]l; f.u.c.k is already folded)",
 	"duplicate_word_filter=on\tasssert all":      "Latin repeats: runs of 3+ collapse to one letter but doubles stay, so asssert→asert never meets assert",
 	"duplicate_word_filter=on\tasssert allll":    "Latin repeats: asssert→asert, allll→al, but the terms assert/all stay as written",
 	"duplicate_word_filter=on\tzgasssert aallll": "Latin repeats: aallll→aal never meets all",
