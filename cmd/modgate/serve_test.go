@@ -657,3 +657,46 @@ func TestStrikesCache(t *testing.T) {
 		t.Fatal("ttl 0 must not cache")
 	}
 }
+
+// TestServeHotReload: with watch on, a file edited on disk swaps the engine;
+// a broken file keeps the old engine and shows up in /readyz and metrics.
+func TestServeHotReload(t *testing.T) {
+	cfg := gwConfig(t)
+	cfg.Watch = true
+	m := gwStart(t, cfg)
+	base := "http://" + m.Addr()
+	before := m.Screener.Revision()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(cfg.LexiconDir, "hot.txt"), []byte("热加载测试词 | illegal | 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("lexicon reload", func() bool { return m.Screener.Revision().Lexicon != before.Lexicon })
+	v := gwDo(t, "POST", base+"/v1/screen", "", "application/json", gwJSON(map[string]any{"text": "这是热加载测试词"})).json(t)
+	if v["action"] == "allow" {
+		t.Fatalf("hot-reloaded term not effective: %v", v)
+	}
+	good := m.Screener.Revision()
+	if err := os.WriteFile(filepath.Join(cfg.PolicyDir, "broken.rego"), []byte("package modgate\n\nnot rego at all {\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("reload error in /readyz", func() bool {
+		r := gwDo(t, "GET", base+"/readyz", "", "", nil)
+		eng, _ := r.json(t)["engine"].(map[string]any)
+		return r.Status == 200 && eng["last_reload_error"] != nil
+	})
+	if m.Screener.Revision() != good {
+		t.Fatal("a broken policy replaced the engine")
+	}
+	waitFor("reload failure metric", func() bool {
+		return strings.Contains(string(gwDo(t, "GET", base+"/metrics", "", "", nil).Body), "modgate_engine_reload_failures_total 1")
+	})
+}
