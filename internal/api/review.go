@@ -78,7 +78,9 @@ func (rr *ReviewResource) Routes() chi.Router {
 			r.Get("/subjects/{sender}", rr.subjectExport)
 			r.Delete("/subjects/{sender}", rr.subjectDelete)
 		})
-		r.Mount("/users", NewUsersResource(rr.users, rr.q).Routes())
+		ur := NewUsersResource(rr.users, rr.q)
+		ur.Cookie = rr.cookie
+		r.Mount("/users", ur.Routes())
 	})
 	return r
 }

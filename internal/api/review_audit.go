@@ -110,7 +110,6 @@ func (rr *ReviewResource) auditCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var cw *csv.Writer
-	n := 0
 	err = rr.q.AuditRange(r.Context(), from, to, auditKinds(r), maxCSVRows, func(ev modgate.AuditEvent) error {
 		if cw == nil {
 			cw = csvStart(w, "audit.csv")
@@ -124,7 +123,6 @@ func (rr *ReviewResource) auditCSV(w http.ResponseWriter, r *http.Request) {
 		if ev.Revision != nil && (ev.Revision.Policy != "" || ev.Revision.Lexicon != "") {
 			detail += fmt.Sprintf(" policy=%s lexicon=%s", ev.Revision.Policy, ev.Revision.Lexicon)
 		}
-		n++
 		return cw.Write([]string{fmt.Sprint(ev.Seq), ev.At.UTC().Format(time.RFC3339Nano), ev.Kind, csvCell(ev.Actor),
 			csvCell(ev.CaseID), csvCell(ev.Tenant), csvCell(ev.SenderID), ev.Action, strings.Join(ev.Labels, ";"),
 			csvCell(ev.Text), csvCell(strings.TrimSpace(detail))})

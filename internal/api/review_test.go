@@ -428,3 +428,31 @@ func TestSubjectRequests(t *testing.T) {
 		t.Fatalf("subject requests not audited: %+v", page.Events)
 	}
 }
+
+func TestChangePasswordEndsOtherSessions(t *testing.T) {
+	e := newReviewEnv(t, review.Config{})
+	first, second := e.login(t, "bob").Token, e.login(t, "bob").Token
+	if r := e.do(t, "POST", "/v1/review/users/me/password", first, map[string]string{"old": "wrong-one", "new": "fresh-password"}); r.status != 403 {
+		t.Fatalf("wrong old password: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "POST", "/v1/review/users/me/password", first, map[string]string{"old": "pw-bob-123", "new": "short"}); r.status != 400 {
+		t.Fatalf("short new password: %d %s", r.status, r.body)
+	}
+	r := e.do(t, "POST", "/v1/review/users/me/password", first, map[string]string{"old": "pw-bob-123", "new": "fresh-password"})
+	var lr LoginResponse
+	r.decode(t, &lr)
+	if r.status != 200 || lr.Token == "" {
+		t.Fatalf("change: %d %s", r.status, r.body)
+	}
+	for _, old := range []string{first, second} {
+		if r := e.do(t, "GET", "/v1/review/me", old, nil); r.status != 401 {
+			t.Fatalf("old session still valid: %d", r.status)
+		}
+	}
+	if r := e.do(t, "GET", "/v1/review/me", lr.Token, nil); r.status != 200 {
+		t.Fatalf("new session: %d", r.status)
+	}
+	if r := e.do(t, "POST", "/v1/review/login", "", map[string]string{"user": "bob", "password": "fresh-password"}); r.status != 200 {
+		t.Fatalf("login with new password: %d", r.status)
+	}
+}

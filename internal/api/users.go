@@ -14,11 +14,14 @@ import (
 type UsersResource struct {
 	users *review.Users
 	q     *review.Queue
+	// Cookie is the session cookie renewed after a password change
+	// (default SessionCookie).
+	Cookie string
 }
 
 // NewUsersResource builds the users API.
 func NewUsersResource(u *review.Users, q *review.Queue) *UsersResource {
-	return &UsersResource{users: u, q: q}
+	return &UsersResource{users: u, q: q, Cookie: SessionCookie}
 }
 
 // Routes is mounted under the authenticated /v1/review router.
@@ -70,6 +73,10 @@ func (ur *UsersResource) changePassword(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		WriteError(w, http.StatusInternalServerError, CodeInternal, "could not create a new session")
 		return
+	}
+	if v.Cookie {
+		http.SetCookie(w, &http.Cookie{Name: ur.Cookie, Value: tok, Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, Secure: isTLS(r), Expires: sess.Expires})
 	}
 	WriteJSON(w, http.StatusOK, LoginResponse{Token: tok, User: v.Name, Role: v.Role, CSRF: sess.CSRF, Expires: sess.Expires})
 }

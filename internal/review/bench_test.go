@@ -14,6 +14,14 @@ import (
 	"github.com/modgate/modgate"
 )
 
+// benchConfig sweeps at the default interval: the tests' 50 ms sweep
+// would bill index scans to every operation.
+func benchConfig() Config {
+	c := testConfig()
+	c.SweepInterval = 0
+	return c
+}
+
 // cpuTime is this process's user+system CPU time. The embedded NATS server
 // runs in-process, so CPU per operation covers both sides; it is the figure
 // that survives a machine shared with other work (throughput on an idle
@@ -34,7 +42,7 @@ func reportCPU(b *testing.B, start time.Duration, n int) {
 func BenchmarkEnqueue(b *testing.B) {
 	s := startNATS(b, b.TempDir())
 	nc := connect(b, s)
-	q := openQueue(b, nc, testConfig())
+	q := openQueue(b, nc, benchConfig())
 	escs := make([]modgate.Escalation, b.N)
 	for i := range escs {
 		escs[i] = escalation(i, modgate.Lanes[i%3])
@@ -67,8 +75,8 @@ func BenchmarkClaimDecidePaced(b *testing.B) { benchClaimDecide(b, 50*time.Milli
 
 func benchClaimDecide(b *testing.B, pace time.Duration) {
 	s := startNATS(b, b.TempDir())
-	q1 := openQueue(b, connect(b, s), testConfig())
-	q2 := openQueue(b, connect(b, s), testConfig())
+	q1 := openQueue(b, connect(b, s), benchConfig())
+	q2 := openQueue(b, connect(b, s), benchConfig())
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 32)
@@ -156,7 +164,7 @@ func benchClaimDecide(b *testing.B, pace time.Duration) {
 // case CAS) from many concurrent callers.
 func BenchmarkReport(b *testing.B) {
 	s := startNATS(b, b.TempDir())
-	cfg := testConfig()
+	cfg := benchConfig()
 	cfg.ReportLimit = 1 << 30
 	q := openQueue(b, connect(b, s), cfg)
 	ctx := context.Background()
