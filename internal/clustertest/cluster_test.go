@@ -379,9 +379,13 @@ func (rg *rig) run(t *testing.T, chaos func(w *workload)) *ledger {
 		w.wg.Add(1)
 		go w.reviewerLoop(ctx, i)
 	}
+	// Stop the workers however chaos ends (a t.Fatalf in it exits this
+	// goroutine through the deferred calls).
+	var once sync.Once
+	halt := func() { once.Do(func() { close(w.stop); w.wg.Wait() }) }
+	defer halt()
 	chaos(w)
-	close(w.stop)
-	w.wg.Wait()
+	halt()
 	t.Logf("%5.1fs workload done: %d cases screened, %d cases reported, %d decisions acknowledged, %d ambiguous; errors: screen %d, report %d, claim %d, decide %d",
 		time.Since(w.start).Seconds(), len(w.l.screened), len(w.l.reported), len(w.l.decided), len(w.l.ambiguous),
 		w.l.screenErrs.Load(), w.l.reportErrs.Load(), w.l.claimErrs.Load(), w.l.decideErrs.Load())
