@@ -528,6 +528,12 @@ func TestBrowserReviewFlow(t *testing.T) {
 		t.Fatalf("a decision was published despite undo: %s", m.Data)
 	case <-time.After(5 * time.Second):
 	}
+	// Correct the labels (add "gambling") and write a note, by keyboard.
+	b.do(t, "label correction", chromedp.Click(chromedp.ID("lf-gambling")))
+	b.key(t, "o")
+	b.do(t, "note", chromedp.SendKeys(chromedp.ID("note"), "测试备注"))
+	b.key(t, kb.Escape) // leaves the note field
+	wantLabels := eval[[]string](t, b, `Array.from(document.querySelectorAll('#labelfix input:checked')).map(i => i.value)`)
 	b.key(t, "r")
 	var ev modgate.DecisionEvent
 	select {
@@ -543,6 +549,14 @@ func TestBrowserReviewFlow(t *testing.T) {
 	}
 	if ev.CaseID != id || ev.Action != modgate.DecisionRemove || ev.Reviewer != "alice" {
 		t.Fatalf("decision event %+v, want case %s remove by alice", ev, id)
+	}
+	if fmt.Sprint(ev.Labels) != fmt.Sprint(wantLabels) || !strings.Contains(fmt.Sprint(ev.Labels), "gambling") {
+		t.Errorf("event labels %v, want the corrected %v", ev.Labels, wantLabels)
+	}
+	var decided caseView
+	g.getJSON(t, "/v1/review/cases/"+id, tok, &decided)
+	if decided.Case.Decision == nil || decided.Case.Decision.Note != "测试备注" {
+		t.Errorf("stored decision %+v, want the note", decided.Case.Decision)
 	}
 	// The next case opens by itself.
 	b.waitJS(t, "next case opened", fmt.Sprintf(`location.hash.startsWith('#/case/') && location.hash !== '#/case/%s' && document.getElementById('msg-text') !== null`, id))
@@ -593,6 +607,11 @@ func TestBrowserTwoReviewers(t *testing.T) {
 	if cv.Case.Lease == nil || cv.Case.Lease.Holder != "alice" {
 		t.Fatalf("alice's lease changed: %+v", cv.Case.Lease)
 	}
+	// The interface switches to English and back.
+	b.do(t, "english", chromedp.Click(chromedp.ID("lang-toggle")))
+	b.waitJS(t, "english ui", `document.documentElement.lang === 'en' && document.querySelector('#nav a').textContent === 'Queue'`)
+	b.do(t, "chinese", chromedp.Click(chromedp.ID("lang-toggle")))
+	b.waitJS(t, "chinese ui", `document.documentElement.lang === 'zh-CN' && document.querySelector('#nav a').textContent === '队列'`)
 }
 
 // Hostile message texts render as inert text: no dialog, no script, no

@@ -455,3 +455,43 @@ func TestNewRequiresSessions(t *testing.T) {
 		t.Fatal("New without Sessions succeeded")
 	}
 }
+
+// TestStrings checks that every interface string the app asks for exists
+// in Chinese and English.
+func TestStrings(t *testing.T) {
+	i18n, _ := assets.ReadFile("static/i18n.js")
+	app, _ := assets.ReadFile("static/app.js")
+	src := string(i18n)
+	zhAt, enAt := strings.Index(src, "zh: {"), strings.Index(src, "en: {")
+	if zhAt < 0 || enAt < zhAt {
+		t.Fatal("i18n.js: no zh/en blocks")
+	}
+	keyRe := regexp.MustCompile(`'([a-z_]+\.[A-Za-z_]+)':`)
+	keys := func(block string) map[string]bool {
+		m := map[string]bool{}
+		for _, k := range keyRe.FindAllStringSubmatch(block, -1) {
+			m[k[1]] = true
+		}
+		return m
+	}
+	zh, en := keys(src[zhAt:enAt]), keys(src[enAt:])
+	for k := range zh {
+		if !en[k] {
+			t.Errorf("%s has no English text", k)
+		}
+	}
+	for k := range en {
+		if !zh[k] {
+			t.Errorf("%s has no Chinese text", k)
+		}
+	}
+	used := regexp.MustCompile(`\bt\('([a-z_]+\.[A-Za-z_]+)'`).FindAllStringSubmatch(string(app), -1)
+	if len(used) < 50 {
+		t.Fatalf("found only %d t('...') calls", len(used))
+	}
+	for _, u := range used {
+		if !zh[u[1]] {
+			t.Errorf("app.js uses %s, which i18n.js lacks", u[1])
+		}
+	}
+}
