@@ -583,7 +583,7 @@ func spawnGateway(bin string, stderr io.Writer) (string, func(), error) {
 	}
 	ready := filepath.Join(dir, "ready.json")
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1",
-		"--data-dir", filepath.Join(dir, "data"), "--ready-file", ready, "--log-level", "warn",
+		"--data-dir", filepath.Join(dir, "data"), "--ready-file", ready, "--log-level", "error",
 		"--policy-dir", "embedded", "--lexicon-dir", "embedded", "--users", filepath.Join(dir, "users.yaml"))
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
