@@ -594,10 +594,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go func() { defer m.bg.Done(); m.watchRevision(bgctx) }()
 	esc.Kick() // replay anything left from a previous run right away
 
-	log.Info("modgate serving", "addr", m.Addr(), "nats", m.natsURL, "stream", modgate.StreamEscalations,
+	log.Info("modgate serving", "addr", m.Addr(), "nats", natsutil.Redact(m.natsURL), "stream", modgate.StreamEscalations,
 		"subjects", natsutil.EscalationSubject(cfg.SubjectPrefix, ">"), "fail_mode", cfg.FailMode, "patrol_rate", cfg.PatrolRate)
 	if cfg.ReadyFile != "" {
-		b, _ := json.Marshal(map[string]string{"http": m.Addr(), "nats": m.natsURL})
+		b, _ := json.Marshal(map[string]string{"http": m.Addr(), "nats": natsutil.Redact(m.natsURL)})
 		tmp := cfg.ReadyFile + ".tmp"
 		if err := os.WriteFile(tmp, b, 0o644); err != nil {
 			return fmt.Errorf("serve: ready file: %w", err)

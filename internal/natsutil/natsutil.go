@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -193,21 +194,24 @@ func Connect(url string, o ConnectOptions) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// redact drops credentials from a URL list for error messages.
-func redact(url string) string {
-	if i := lastIndexByte(url, '@'); i >= 0 {
-		return "nats://***@" + url[i+1:]
-	}
-	return url
-}
+// Redact drops credentials from a NATS URL (list) for logs and messages.
+func Redact(url string) string { return redact(url) }
 
-func lastIndexByte(s string, c byte) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == c {
-			return i
+// redact drops user info from each URL of a comma-separated list.
+func redact(list string) string {
+	parts := strings.Split(list, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if at := strings.LastIndexByte(p, '@'); at >= 0 {
+			scheme := ""
+			if k := strings.Index(p, "://"); k >= 0 && k < at {
+				scheme = p[:k+3]
+			}
+			p = scheme + "***@" + p[at+1:]
 		}
+		parts[i] = p
 	}
-	return -1
+	return strings.Join(parts, ",")
 }
 
 // Stream defaults for the escalations stream.

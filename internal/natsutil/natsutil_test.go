@@ -63,3 +63,18 @@ func TestStartEmbeddedNeedsStoreDir(t *testing.T) {
 		t.Fatal("started without a store dir")
 	}
 }
+
+func TestRedact(t *testing.T) {
+	tests := map[string]string{
+		"nats://127.0.0.1:4222":                  "nats://127.0.0.1:4222",
+		"nats://user:pw@h1:4222":                 "nats://***@h1:4222",
+		"nats://u:p@h1:4222, nats://u:p@h2:4222": "nats://***@h1:4222,nats://***@h2:4222",
+		"tls://token@h3:4222,nats://h4:4222":     "tls://***@h3:4222,nats://h4:4222",
+		"u:p@h5:4222":                            "***@h5:4222",
+	}
+	for in, want := range tests {
+		if got := natsutil.Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
