@@ -30,6 +30,7 @@ import (
 	"github.com/modgate/modgate/internal/review"
 	"github.com/modgate/modgate/internal/screen"
 	"github.com/modgate/modgate/internal/spool"
+	reviewui "github.com/modgate/modgate/review-ui"
 )
 
 // Duration is a time.Duration written as "2s", "24h" in files, env and flags.
@@ -490,8 +491,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("serve: users: %w", err)
 		}
 		q, users, rlog := m.Queue, m.Users, log.With("component", "review-api")
+		ui, err := reviewui.New(reviewui.Config{
+			Sessions: reviewui.NewReviewSessions(q, users),
+			Events:   true, // the reviewer API serves GET /v1/review/events (SSE)
+			Logger:   log.With("component", "review-ui"),
+		})
+		if err != nil {
+			return fmt.Errorf("serve: review ui: %w", err)
+		}
 		mount = func(r chiRouter, s *api.Server) {
 			api.MountReview(r, api.ReviewDeps{Queue: q, Users: users, Keys: s.Keys(), Logger: rlog})
+			r.Mount("/review", ui.Routes())
 			if mountExtra != nil {
 				mountExtra(r, s)
 			}

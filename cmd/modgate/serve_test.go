@@ -245,6 +245,11 @@ func TestServeEndpoints(t *testing.T) {
 		{name: "no content type", method: "POST", path: "/v1/screen", token: tk, body: screen(map[string]any{"text": "a"}), status: 415, code: api.CodeUnsupportedMedia},
 		{name: "review api mounted (needs a reviewer session)", method: "GET", path: "/v1/review/cases", status: 401},
 		{name: "reports need a tenant key", method: "POST", path: "/v1/reports", ctype: jsonCT, body: []byte(`{}`), status: 401, code: api.CodeUnauthorized},
+		{name: "reviewer web app mounted", method: "GET", path: "/review/login", status: 200, check: func(t *testing.T, r gwResp) {
+			if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") || r.Header.Get("Content-Security-Policy") == "" {
+				t.Fatalf("/review/login: %v", r.Header)
+			}
+		}},
 		{name: "unknown route", method: "GET", path: "/v1/nope", status: 404, code: api.CodeNotFound},
 		{name: "batch in order with per-item errors", method: "POST", path: "/v1/screen/batch", token: tk, ctype: jsonCT,
 			body:   []byte(`{"messages":[{"id":"b1","text":"` + cleanText + `"},{"id":"b2"},{"id":"b3","text":"` + reviewText + `"},{"id":"b4","text":7},{"id":"b5","text":"` + blockText + `"}]}`),
