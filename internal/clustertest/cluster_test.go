@@ -431,7 +431,7 @@ func (rg *rig) verify(t *testing.T, l *ledger) {
 		want[id] = true
 	}
 	t0 := time.Now()
-	cases := rg.fetchCases(t, want, 45*time.Second)
+	cases := rg.fetchCases(t, want, 75*time.Second)
 	t.Logf("%5.1fs read %d cases back", time.Since(t0).Seconds(), len(cases))
 	for id := range want {
 		if cases[id] == nil {

@@ -258,7 +258,7 @@ func TestNATSClusterFromShippedConfig(t *testing.T) {
 		defer func() { t.Logf("%6.2fs published %s (%d acked so far)", time.Since(start).Seconds(), tag, len(acked)) }()
 		for i := range n {
 			id := fmt.Sprintf("%s-%d", tag, i)
-			pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+			pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
 			_, err := js.Publish(pctx, "probe."+tag, []byte(id), jetstream.WithMsgID(id))
 			pcancel()
 			if err == nil {

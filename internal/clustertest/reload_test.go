@@ -77,7 +77,7 @@ func revisionOf(t *testing.T, c *client, g *gateway) revisionResponse {
 // waitRevisions polls every replica until ok holds for all of them.
 func waitRevisions(t *testing.T, c *client, gws []*gateway, what string, ok func(revisionResponse) bool) []revisionResponse {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(45 * time.Second)
 	for {
 		var revs []revisionResponse
 		all := true
@@ -90,7 +90,7 @@ func waitRevisions(t *testing.T, c *client, gws []*gateway, what string, ok func
 			return revs
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("replicas did not reach %s within 20s: %+v", what, revs)
+			t.Fatalf("replicas did not reach %s within 45s: %+v", what, revs)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
