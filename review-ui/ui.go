@@ -227,7 +227,11 @@ func (u *UI) session(r *http.Request) (string, Identity, bool) {
 	return c.Value, id, true
 }
 
-func (u *UI) secure(r *http.Request) bool { return u.cfg.Secure || r.TLS != nil }
+// secure says whether cookies get the Secure flag: configured, direct TLS,
+// or TLS ended at a proxy that says so (the same rule as the reviewer API).
+func (u *UI) secure(r *http.Request) bool {
+	return u.cfg.Secure || r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
 
 // langOf picks the interface language: the page's toggle stores it in a
 // plain cookie; Chinese is the default.

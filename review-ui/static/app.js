@@ -457,6 +457,14 @@
 
   function renderCase() {
     const c = S.current;
+    // A re-render (live update, unmask, toggles) keeps what the reviewer
+    // already typed or ticked for this case.
+    const noteEl = document.getElementById('note');
+    const keep = noteEl && main.dataset.caseId === c.id ? {
+      note: noteEl.value,
+      labels: Array.from(main.querySelectorAll('#labelfix input:checked')).map(function (i) { return i.value; }),
+    } : null;
+    main.dataset.caseId = c.id;
     clear(main);
     const mine = C.mine(c);
     const text = C.text(c);
@@ -520,14 +528,16 @@
         on: { click: function () { startDecision(a); } } }, h('kbd', null, ACTION_KEY[a]), ' ', actionName(a)));
     }
     right.appendChild(acts);
-    const current = C.labels(c);
+    const current = keep ? keep.labels : C.labels(c);
     right.appendChild(h('fieldset', { class: 'labelfix', id: 'labelfix' }, h('legend', null, t('case.labelFix')),
       LABELS.concat(current.filter(function (l) { return LABELS.indexOf(l) < 0; })).map(function (l) {
         const id = 'lf-' + l.replace(/[^a-z_]/g, '_');
         return h('label', { class: 'lf', for: id }, h('input', { type: 'checkbox', id: id, value: l, checked: current.indexOf(l) >= 0 }), ' ', labelChip(l));
       })));
     right.appendChild(h('label', { for: 'note', class: 'note-label' }, t('case.note')));
-    right.appendChild(h('textarea', { id: 'note', rows: '3', maxlength: '2000', 'aria-keyshortcuts': 'o' }));
+    const note = h('textarea', { id: 'note', rows: '3', maxlength: '2000', 'aria-keyshortcuts': 'o' });
+    if (keep) note.value = keep.note;
+    right.appendChild(note);
     if (!mine && !c.decision) right.appendChild(h('p', { class: 'muted' }, t('case.notHeld')));
     right.appendChild(h('p', { class: 'hint' }, h('kbd', null, '?'), ' ', t('help.title')));
 
