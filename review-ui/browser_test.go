@@ -641,10 +641,12 @@ func TestBrowserHostileText(t *testing.T) {
 			b.waitJS(t, "queue", `document.getElementById('case-list') !== null`)
 			// Claim it through the page, as a reviewer clicking the row.
 			b.waitJS(t, "row", fmt.Sprintf(`document.querySelector('tr[data-id="%s"] button') !== null`, id))
+			clicked := time.Now()
 			b.do(t, "click row", chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-id="%s"] button`, id))))
 			if got := caseInView(t, b); got != id {
 				t.Fatalf("opened %s, want %s", got, id)
 			}
+			t.Logf("%d-byte message: claimed and rendered %v after the click", len(tc.text), time.Since(clicked).Round(time.Millisecond))
 			checks := map[string]string{
 				"no script ran":                `typeof window.__pwned === 'undefined'`,
 				"no element from the text":     `document.querySelectorAll('#msg-text *:not(mark):not(span.ctl)').length === 0`,

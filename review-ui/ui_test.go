@@ -173,6 +173,7 @@ func TestSecurityHeaders(t *testing.T) {
 	}{
 		{"login page", "/review/login", 200, "text/html"},
 		{"shell redirects to login", "/review/", 303, ""},
+		{"no trailing slash", "/review", 303, ""},
 		{"app script", "/review/static/app.js", 200, "text/javascript"},
 		{"stylesheet", "/review/static/app.css", 200, "text/css"},
 		{"vendored chart library", "/review/static/vendor/chart.umd.min.js", 200, "text/javascript"},
