@@ -559,6 +559,27 @@ func (rg *rig) verify(t *testing.T, l *ledger) {
 			t.Errorf("%s stats count %d cases, the bucket holds %d (%d acknowledged to clients)", rg.gws[i].name, s.Open+s.Claimed+s.Decided, len(cases), len(want))
 		}
 	}
+	// How the escalations got there, per replica (since its last start); a
+	// "failed" one would be a case neither in JetStream nor in the spool.
+	for _, g := range rg.gws {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		st, b, err := rg.r.c.do(ctx, http.MethodGet, g.baseURL()+"/metrics", "", nil, nil)
+		cancel()
+		if err != nil || st != http.StatusOK {
+			t.Errorf("%s /metrics: %d %v", g.name, st, err)
+			continue
+		}
+		var lines []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "modgate_escalations_total{") || strings.HasPrefix(line, "modgate_spool_pending ") {
+				lines = append(lines, line)
+				if strings.Contains(line, `outcome="failed"`) && !strings.HasSuffix(line, " 0") {
+					t.Errorf("%s: %s", g.name, line)
+				}
+			}
+		}
+		t.Logf("%s: %s", g.name, strings.Join(lines, "; "))
+	}
 	t.Logf("%5.1fs verified: %d cases (%d decided), %d decision events at the platform, stats %d open / %d claimed / %d decided",
 		time.Since(t0).Seconds(), len(cases), decidedCases, len(rg.plat.distinct()), stats[0].Open, stats[0].Claimed, stats[0].Decided)
 }
@@ -661,15 +682,16 @@ func TestClusterSurvivesNATSNodeAndMetaLeaderLoss(t *testing.T) {
 	rg := newRig(t)
 	l := rg.run(t, func(w *workload) {
 		w.pause(3 * time.Second)
-		f := rg.cluster.notLeader()
-		w.logf("stopping NATS follower %s", rg.cluster.nodes[f].name)
+		// The follower the gateways use most, so their connections fail over.
+		f := rg.cluster.busiestFollower("modgate-gateway")
+		w.logf("stopping NATS follower %s (%d gateway connections on it)", rg.cluster.nodes[f].name, rg.cluster.clientsOn(f, "modgate-gateway"))
 		rg.cluster.stop(f)
 		w.pause(4 * time.Second)
 		w.logf("restarting %s", rg.cluster.nodes[f].name)
 		rg.cluster.restart(t, f)
 		rg.cluster.waitHealthy(t, 30*time.Second)
 		leader := rg.cluster.metaLeader()
-		w.logf("stopping the JetStream meta leader %s", rg.cluster.nodes[leader].name)
+		w.logf("stopping the JetStream meta leader %s (%d gateway connections on it)", rg.cluster.nodes[leader].name, rg.cluster.clientsOn(leader, "modgate-gateway"))
 		rg.cluster.stop(leader)
 		w.pause(4 * time.Second)
 		w.logf("restarting %s", rg.cluster.nodes[leader].name)

@@ -187,6 +187,46 @@ func (c *natsCluster) notLeader() int {
 	return -1
 }
 
+// clientsOn counts the client connections named name on node i.
+func (c *natsCluster) clientsOn(i int, name string) int {
+	c.mu.Lock()
+	srv := c.nodes[i].srv
+	c.mu.Unlock()
+	if srv == nil {
+		return 0
+	}
+	cz, err := srv.Connz(&server.ConnzOptions{Limit: 1024})
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, ci := range cz.Conns {
+		if ci.Name == name {
+			n++
+		}
+	}
+	return n
+}
+
+// busiestFollower is the running non-leader node with the most client
+// connections named name (so stopping it forces those clients to fail over).
+func (c *natsCluster) busiestFollower(name string) int {
+	l := c.metaLeader()
+	best, bestN := -1, -1
+	for i := range c.nodes {
+		c.mu.Lock()
+		up := c.nodes[i].srv != nil
+		c.mu.Unlock()
+		if i == l || !up {
+			continue
+		}
+		if n := c.clientsOn(i, name); n > bestN {
+			best, bestN = i, n
+		}
+	}
+	return best
+}
+
 // waitHealthy waits until every running node reports healthy the way the
 // compose healthcheck's stricter sibling does: /healthz without
 // js-enabled-only, i.e. JetStream current with the meta leader and every
