@@ -580,6 +580,18 @@ func (rg *rig) verify(t *testing.T, l *ledger) {
 		}
 		t.Logf("%s: %s", g.name, strings.Join(lines, "; "))
 	}
+	// Stream sizes, for the sizing advice in docs/production.md.
+	var sizes []string
+	for _, name := range []string{"MODGATE_ESCALATIONS", "KV_MODGATE_CASES", "MODGATE_EVENTS", "MODGATE_AUDIT"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if st, err := rg.js.Stream(ctx, name); err == nil {
+			if info, err := st.Info(ctx); err == nil && info.State.Msgs > 0 {
+				sizes = append(sizes, fmt.Sprintf("%s %d msgs %d B/msg", name, info.State.Msgs, info.State.Bytes/info.State.Msgs))
+			}
+		}
+		cancel()
+	}
+	t.Logf("stream sizes: %s", strings.Join(sizes, "; "))
 	t.Logf("%5.1fs verified: %d cases (%d decided), %d decision events at the platform, stats %d open / %d claimed / %d decided",
 		time.Since(t0).Seconds(), len(cases), decidedCases, len(rg.plat.distinct()), stats[0].Open, stats[0].Claimed, stats[0].Decided)
 }
