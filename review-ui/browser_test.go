@@ -258,7 +258,7 @@ type caseView struct {
 // waitCase waits until the queue has opened the case.
 func (g *gateway) waitCase(t *testing.T, tok, id string) modgate.Case {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var cv caseView
 		if st := g.getJSON(t, "/v1/review/cases/"+id, tok, &cv); st == 200 {
@@ -303,6 +303,10 @@ func (g *gateway) report(t *testing.T, msgID, text string) string {
 	return res.CaseID
 }
 
+// actionTimeout bounds one browser step; generous because CI runs these
+// next to race-enabled tests of other packages on two cores.
+const actionTimeout = 60 * time.Second
+
 // browser is one headless Chromium with its own profile; dialogs counts
 // JavaScript dialogs (alert/confirm/prompt) the page opened.
 type browser struct {
@@ -346,7 +350,7 @@ func newBrowser(t *testing.T, exe string) *browser {
 // do runs steps with a timeout.
 func (b *browser) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -355,7 +359,7 @@ func (b *browser) do(t *testing.T, what string, steps ...chromedp.Action[chromed
 
 func eval[T any](t *testing.T, b *browser, expr string) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
@@ -367,7 +371,7 @@ func eval[T any](t *testing.T, b *browser, expr string) T {
 // waitJS polls a page expression until it is truthy.
 func (b *browser) waitJS(t *testing.T, what, expr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
@@ -401,7 +405,7 @@ func caseInView(t *testing.T, b *browser) string {
 
 func screenshot(t *testing.T, b *browser, name string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -544,8 +548,8 @@ func TestBrowserReviewFlow(t *testing.T) {
 		if m.Subject != modgate.DefaultSubjectPrefix+".decisions.remove" {
 			t.Errorf("subject %s", m.Subject)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("no decision event on NATS within 20s")
+	case <-time.After(actionTimeout):
+		t.Fatalf("no decision event on NATS within %v", actionTimeout)
 	}
 	if ev.CaseID != id || ev.Action != modgate.DecisionRemove || ev.Reviewer != "alice" {
 		t.Fatalf("decision event %+v, want case %s remove by alice", ev, id)

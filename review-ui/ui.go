@@ -152,6 +152,7 @@ func (u *UI) Routes() chi.Router {
 	r.Post("/login", u.handleLogin)
 	r.Post("/logout", u.handleLogout)
 	r.Get("/static/*", u.static.serve)
+	r.Head("/static/*", u.static.serve)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such page")
 	})
