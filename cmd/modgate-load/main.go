@@ -66,6 +66,7 @@ type options struct {
 	spawnGateway         string
 	spawnEcho            bool
 	rounds               int
+	gwPID, echoPID       int // spawned servers, for CPU accounting
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -109,22 +110,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.spawnGateway != "" {
-		url, cleanup, err := spawnGateway(o.spawnGateway, stderr)
+		url, pid, cleanup, err := spawnGateway(o.spawnGateway, stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, "modgate-load:", err)
 			return 1
 		}
 		defer cleanup()
-		o.gateway = url
+		o.gateway, o.gwPID = url, pid
 	}
 	if o.spawnEcho {
-		url, cleanup, err := spawnEcho(stderr)
+		url, pid, cleanup, err := spawnEcho(stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, "modgate-load:", err)
 			return 1
 		}
 		defer cleanup()
-		o.echo = url
+		o.echo, o.echoPID = url, pid
 	}
 
 	fmt.Fprintf(stdout, "modgate-load: %d CPUs, GOMAXPROCS %d, %d conns, %s per step, %d distinct texts\n",
@@ -135,7 +136,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for i := 0; i < max(o.rounds, 1); i++ {
 		var rd round
 		if modes["echo"] && o.echo != "" {
-			rd.echo, err = maxThroughput(ctx, o, o.echo+"/v1/screen", texts, 1)
+			rd.echo, err = maxThroughput(ctx, o, o.echo+"/v1/screen", texts, 1, o.echoPID)
 			if err != nil {
 				fmt.Fprintln(stderr, "modgate-load: echo:", err)
 				return 1
@@ -143,7 +144,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			rd.echo.print(stdout, fmt.Sprintf("[%d] echo (chi decode+encode, max)", i+1))
 		}
 		if modes["max"] {
-			rd.gw, err = maxThroughput(ctx, o, o.gateway+"/v1/screen", texts, 1)
+			rd.gw, err = maxThroughput(ctx, o, o.gateway+"/v1/screen", texts, 1, o.gwPID)
 			if err != nil {
 				fmt.Fprintln(stderr, "modgate-load: gateway:", err)
 				return 1
@@ -178,7 +179,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if r <= 0 {
 			r = 5000
 		}
-		rateRes, err = fixedRate(ctx, o, o.gateway+"/v1/screen", texts, r)
+		rateRes, err = fixedRate(ctx, o, o.gateway+"/v1/screen", texts, r, o.gwPID)
 		if err != nil {
 			fmt.Fprintln(stderr, "modgate-load: fixed rate:", err)
 			return 1
@@ -186,7 +187,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		rateRes.print(stdout, fmt.Sprintf("gateway /v1/screen (fixed %.0f req/s)", r))
 	}
 	if modes["batch"] {
-		batchRes, err = maxThroughput(ctx, o, o.gateway+"/v1/screen/batch", texts, o.batchSize)
+		batchRes, err = maxThroughput(ctx, o, o.gateway+"/v1/screen/batch", texts, o.batchSize, o.gwPID)
 		if err != nil {
 			fmt.Fprintln(stderr, "modgate-load: batch:", err)
 			return 1
@@ -194,19 +195,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		batchRes.print(stdout, fmt.Sprintf("gateway /v1/screen/batch ×%d (max)", o.batchSize))
 	}
 	fmt.Fprintln(stdout)
-	fmt.Fprintln(stdout, "| step | requests/s | messages/s | p50 | p99 | p99.9 | errors |")
-	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(stdout, "| step | requests/s | messages/s | p50 | p99 | p99.9 | errors | server cpu-µs/req | generator cpu-µs/req | projected req/s (idle cores) |")
+	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, row := range []struct {
 		name string
 		r    *result
 	}{{"echo ceiling (max)", echoRes}, {"gateway /v1/screen (max)", maxRes}, {"gateway /v1/screen (fixed rate)", rateRes}, {"gateway /v1/screen/batch (max)", batchRes}} {
 		if row.r != nil {
-			fmt.Fprintf(stdout, "| %s | %.0f | %.0f | %s | %s | %s | %d |\n", row.name, row.r.rps(), row.r.mps(),
-				ms(row.r.pct(50)), ms(row.r.pct(99)), ms(row.r.pct(99.9)), row.r.errors)
+			srv, cli := row.r.cpuPerReq()
+			fmt.Fprintf(stdout, "| %s | %.0f | %.0f | %s | %s | %s | %d | %.1f | %.1f | %.0f |\n", row.name, row.r.rps(), row.r.mps(),
+				ms(row.r.pct(50)), ms(row.r.pct(99)), ms(row.r.pct(99.9)), row.r.errors, srv, cli, row.r.projected())
 		}
 	}
 	if echoRes != nil && maxRes != nil {
 		fmt.Fprintf(stdout, "\ngateway/echo throughput ratio: %.2f (median of %d rounds)\n", maxRes.rps()/echoRes.rps(), len(rounds))
+		if maxRes.projected() > 0 && echoRes.projected() > 0 {
+			fmt.Fprintf(stdout, "gateway/echo ratio from CPU cost (generator included): %.2f\n", maxRes.projected()/echoRes.projected())
+		}
 	}
 	return 0
 }
@@ -331,6 +336,60 @@ type result struct {
 	elapsed                    time.Duration
 	lat                        []time.Duration
 	firstErr                   string
+	// CPU time used during the measured window by the server process
+	// (when spawned, from /proc) and by this load generator.
+	serverCPU, clientCPU time.Duration
+}
+
+// cpuPerReq is server and client CPU per request in µs (0 when unknown).
+func (r *result) cpuPerReq() (server, client float64) {
+	if r.requests == 0 {
+		return 0, 0
+	}
+	return float64(r.serverCPU.Microseconds()) / float64(r.requests), float64(r.clientCPU.Microseconds()) / float64(r.requests)
+}
+
+// projected is the request rate the CPU cost allows on all cores of this
+// machine, load generator included: what a quiet machine would reach.
+func (r *result) projected() float64 {
+	srv, cli := r.cpuPerReq()
+	if srv == 0 {
+		return 0
+	}
+	return float64(runtime.NumCPU()) * 1e6 / (srv + cli)
+}
+
+// procCPU reads a process's user+system CPU time from /proc (Linux).
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name: state is field 3;
+	// utime and stime are fields 14 and 15, in clock ticks (100/s).
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+2:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	var ut, st int64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (r *result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -347,6 +406,9 @@ func (r *result) pct(p float64) time.Duration {
 func (r *result) print(w io.Writer, name string) {
 	fmt.Fprintf(w, "%-44s %9.0f req/s %10.0f msg/s  p50 %s  p99 %s  p99.9 %s  errors %d%s\n", name, r.rps(), r.mps(),
 		ms(r.pct(50)), ms(r.pct(99)), ms(r.pct(99.9)), r.errors, errNote(r.firstErr))
+	if srv, cli := r.cpuPerReq(); srv > 0 {
+		fmt.Fprintf(w, "%-44s server %.1f cpu-µs/req, load generator %.1f cpu-µs/req → %.0f req/s on %d idle cores\n", "", srv, cli, r.projected(), runtime.NumCPU())
+	}
 }
 
 func errNote(s string) string {
@@ -391,7 +453,7 @@ func do(ctx context.Context, c *http.Client, url, token string, body []byte) (bo
 }
 
 // maxThroughput runs closed-loop workers for warmup+duration.
-func maxThroughput(ctx context.Context, o options, url string, texts []string, batch int) (*result, error) {
+func maxThroughput(ctx context.Context, o options, url string, texts []string, batch int, pid int) (*result, error) {
 	c := client(o.conns)
 	gen := &bodyGen{texts: texts, run: fmt.Sprintf("r%d", time.Now().UnixNano()), batch: batch}
 	var (
@@ -439,13 +501,16 @@ func maxThroughput(ctx context.Context, o options, url string, texts []string, b
 	}
 	time.Sleep(o.warmup)
 	measuring.Store(true)
-	start := time.Now()
+	start, srv0, cli0 := time.Now(), procCPU(pid), selfCPU()
 	select {
 	case <-time.After(o.duration):
 	case <-ctx.Done():
 	}
 	measuring.Store(false)
 	res.elapsed = time.Since(start)
+	if pid > 0 {
+		res.serverCPU, res.clientCPU = procCPU(pid)-srv0, selfCPU()-cli0
+	}
 	stop.Store(true)
 	wg.Wait()
 	c.CloseIdleConnections()
@@ -460,7 +525,7 @@ func maxThroughput(ctx context.Context, o options, url string, texts []string, b
 // fixedRate sends at a fixed rate (open loop). Latency counts from the
 // scheduled send time, so a stalled server shows up as latency instead of
 // silently lowering the offered load (coordinated omission).
-func fixedRate(ctx context.Context, o options, url string, texts []string, rate float64) (*result, error) {
+func fixedRate(ctx context.Context, o options, url string, texts []string, rate float64, pid int) (*result, error) {
 	workers := max(o.conns*8, 256)
 	c := client(workers)
 	gen := &bodyGen{texts: texts, run: fmt.Sprintf("f%d", time.Now().UnixNano()), batch: 1}
@@ -469,6 +534,8 @@ func fixedRate(ctx context.Context, o options, url string, texts []string, rate 
 	warm := int64(float64(o.warmup) / float64(interval))
 	var next atomic.Int64
 	start := time.Now()
+	var srv0, cli0 time.Duration
+	snap := time.AfterFunc(o.warmup, func() { srv0, cli0 = procCPU(pid), selfCPU() })
 	var mu sync.Mutex
 	res := &result{}
 	var wg sync.WaitGroup
@@ -516,6 +583,11 @@ func fixedRate(ctx context.Context, o options, url string, texts []string, rate 
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start.Add(o.warmup))
+	if snap.Stop() || pid <= 0 {
+		srv0 = -1 // the run ended before the warm-up: no CPU figure
+	} else {
+		res.serverCPU, res.clientCPU = procCPU(pid)-srv0, selfCPU()-cli0
+	}
 	c.CloseIdleConnections()
 	if res.requests == 0 {
 		return nil, fmt.Errorf("%s: no successful requests (%s)", url, res.firstErr)
@@ -576,10 +648,10 @@ func serveEcho(addr string, stderr io.Writer) int {
 
 // ---- spawning the servers as separate processes ----
 
-func spawnGateway(bin string, stderr io.Writer) (string, func(), error) {
+func spawnGateway(bin string, stderr io.Writer) (string, int, func(), error) {
 	dir, err := os.MkdirTemp("", "modgate-load-")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	ready := filepath.Join(dir, "ready.json")
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1",
@@ -588,7 +660,7 @@ func spawnGateway(bin string, stderr io.Writer) (string, func(), error) {
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("spawn gateway: %w", err)
+		return "", 0, nil, fmt.Errorf("spawn gateway: %w", err)
 	}
 	cleanup := func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -600,31 +672,31 @@ func spawnGateway(bin string, stderr io.Writer) (string, func(), error) {
 		if b, err := os.ReadFile(ready); err == nil {
 			var v struct{ HTTP string }
 			if json.Unmarshal(b, &v) == nil && v.HTTP != "" {
-				return "http://" + v.HTTP, cleanup, nil
+				return "http://" + v.HTTP, cmd.Process.Pid, cleanup, nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	cleanup()
-	return "", nil, fmt.Errorf("spawn gateway: not ready after 60s")
+	return "", 0, nil, fmt.Errorf("spawn gateway: not ready after 60s")
 }
 
-func spawnEcho(stderr io.Writer) (string, func(), error) {
+func spawnEcho(stderr io.Writer) (string, int, func(), error) {
 	self, err := os.Executable()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	// Pick a free port, then hand it to the child.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(self, "--echo-server", addr)
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("spawn echo: %w", err)
+		return "", 0, nil, fmt.Errorf("spawn echo: %w", err)
 	}
 	cleanup := func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -634,10 +706,10 @@ func spawnEcho(stderr io.Writer) (string, func(), error) {
 	for time.Now().Before(deadline) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return "http://" + addr, cleanup, nil
+			return "http://" + addr, cmd.Process.Pid, cleanup, nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	cleanup()
-	return "", nil, fmt.Errorf("spawn echo: not listening on %s", addr)
+	return "", 0, nil, fmt.Errorf("spawn echo: not listening on %s", addr)
 }

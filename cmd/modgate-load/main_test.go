@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -49,14 +50,14 @@ func TestLoadStepsAgainstEcho(t *testing.T) {
 	o := options{conns: 4, duration: 300 * time.Millisecond, warmup: 50 * time.Millisecond}
 	texts, _ := loadTexts(options{flaggedShare: 0.15})
 	ctx := context.Background()
-	r, err := maxThroughput(ctx, o, srv.URL+"/v1/screen", texts, 1)
+	r, err := maxThroughput(ctx, o, srv.URL+"/v1/screen", texts, 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.requests == 0 || r.errors != 0 || r.pct(99) < r.pct(50) {
 		t.Fatalf("max step: %+v", r)
 	}
-	f, err := fixedRate(ctx, o, srv.URL+"/v1/screen", texts, 200)
+	f, err := fixedRate(ctx, o, srv.URL+"/v1/screen", texts, 200, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,21 @@ func TestLoadStepsAgainstEcho(t *testing.T) {
 		t.Fatalf("fixed-rate step sent %d (errors %d), want about 60", f.requests, f.errors)
 	}
 	// A wrong endpoint counts errors, not successes.
-	if _, err := maxThroughput(ctx, o, srv.URL+"/nope", texts, 1); err == nil || !strings.Contains(err.Error(), "no successful requests") {
+	if _, err := maxThroughput(ctx, o, srv.URL+"/nope", texts, 1, 0); err == nil || !strings.Contains(err.Error(), "no successful requests") {
 		t.Fatalf("wrong endpoint: %v", err)
+	}
+}
+
+func TestCPUAccounting(t *testing.T) {
+	x := 0
+	for i := 0; i < 50_000_000; i++ {
+		x += i % 7
+	}
+	_ = x
+	if procCPU(os.Getpid()) <= 0 || selfCPU() <= 0 {
+		t.Fatalf("no CPU time read: proc %v self %v", procCPU(os.Getpid()), selfCPU())
+	}
+	if procCPU(-1) != 0 || procCPU(1<<30) != 0 {
+		t.Fatal("bad pid must read as 0")
 	}
 }
