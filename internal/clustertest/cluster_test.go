@@ -571,7 +571,7 @@ func (rg *rig) verify(t *testing.T, l *ledger) {
 		}
 		var lines []string
 		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "modgate_escalations_total{") || strings.HasPrefix(line, "modgate_spool_pending ") {
+			if strings.HasPrefix(line, "modgate_escalations_total{") || strings.HasPrefix(line, "modgate_spool_pending ") || strings.HasPrefix(line, "process_resident_memory_bytes ") {
 				lines = append(lines, line)
 				if strings.Contains(line, `outcome="failed"`) && !strings.HasSuffix(line, " 0") {
 					t.Errorf("%s: %s", g.name, line)
