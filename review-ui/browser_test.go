@@ -532,6 +532,17 @@ func TestBrowserReviewFlow(t *testing.T) {
 		t.Fatalf("a decision was published despite undo: %s", m.Data)
 	case <-time.After(5 * time.Second):
 	}
+	// "e" extends the lease.
+	var before, after caseView
+	g.getJSON(t, "/v1/review/cases/"+id, tok, &before)
+	time.Sleep(1100 * time.Millisecond)
+	b.key(t, "e")
+	b.waitJS(t, "extended toast", `document.getElementById('toast').classList.contains('ok')`)
+	g.getJSON(t, "/v1/review/cases/"+id, tok, &after)
+	if before.Case.Lease == nil || after.Case.Lease == nil || !after.Case.Lease.Expires.After(before.Case.Lease.Expires) {
+		t.Errorf("lease not extended: %+v -> %+v", before.Case.Lease, after.Case.Lease)
+	}
+
 	// Correct the labels (add "gambling") and write a note, by keyboard.
 	b.do(t, "label correction", chromedp.Click(chromedp.ID("lf-gambling")))
 	b.key(t, "o")
