@@ -155,6 +155,7 @@ func benchClaimDecide(b *testing.B, pace time.Duration) {
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(float64(q1.lostClaims.Load()+q2.lostClaims.Load())/float64(len(lat)), "lost-claims/op")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(float64(len(lat))/el.Seconds(), "decisions/s")

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -42,6 +43,8 @@ type Queue struct {
 	written  map[string]writtenCase          // own last writes (see cachedCase)
 	subs     map[int]chan CaseChange
 	nextSub  int
+
+	lostClaims atomic.Int64 // claim-next candidates lost to another reviewer
 
 	rateMu        sync.Mutex
 	rateCache     map[string]rateEntry
@@ -649,6 +652,9 @@ func (q *Queue) ClaimNext(ctx context.Context, reviewer string, lanes []string) 
 		}
 		c, err := q.Claim(ctx, id, reviewer)
 		q.unpick(id)
+		if err != nil {
+			q.lostClaims.Add(1)
+		}
 		switch {
 		case err == nil:
 			return c, nil
