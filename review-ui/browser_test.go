@@ -893,3 +893,32 @@ func TestBrowserPolicyView(t *testing.T) {
 		t.Errorf("lead sees the policy link")
 	}
 }
+
+// A lease that runs out shows as expired (decisions disabled) and the case
+// goes back to the queue, where another reviewer gets it.
+func TestBrowserLeaseExpiry(t *testing.T) {
+	exe := needChromium(t)
+	g := startGateway(t, "--review-lease", "8s")
+	tok := g.apiToken(t, "lena")
+	id := g.report(t, "lease-1", "租约过期测试 加微信")
+	g.waitCase(t, tok, id)
+	a, b := newBrowser(t, exe), newBrowser(t, exe)
+	a.login(t, g, "alice")
+	b.login(t, g, "bob")
+	a.key(t, "n")
+	if got := caseInView(t, a); got != id {
+		t.Fatalf("alice opened %s, want %s", got, id)
+	}
+	a.waitJS(t, "lease expired", `document.querySelector('.lease.expired') !== null && document.getElementById('act-remove').disabled`)
+	a.key(t, "r") // a decision key on an expired lease does nothing
+	b.waitJS(t, "case back in bob's queue", fmt.Sprintf(`document.querySelector('tr[data-id="%s"]') !== null`, id))
+	b.key(t, "n")
+	if got := caseInView(t, b); got != id {
+		t.Fatalf("bob opened %s, want the expired case %s", got, id)
+	}
+	var cv caseView
+	g.getJSON(t, "/v1/review/cases/"+id, tok, &cv)
+	if cv.Case.Decision != nil || cv.Case.Lease == nil || cv.Case.Lease.Holder != "bob" {
+		t.Fatalf("case after expiry: decision %+v lease %+v", cv.Case.Decision, cv.Case.Lease)
+	}
+}
