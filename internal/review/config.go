@@ -93,7 +93,7 @@ func (c Config) withDefaults() Config {
 		c.Lease = 5 * time.Minute
 	}
 	if c.MaxLease <= 0 {
-		c.MaxLease = 30 * time.Minute
+		c.MaxLease = max(30*time.Minute, c.Lease)
 	}
 	sla := map[string]time.Duration{}
 	for k, v := range DefaultSLA {
