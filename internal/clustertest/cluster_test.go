@@ -44,8 +44,8 @@ type ledger struct {
 	reported map[string]map[string]bool
 	// decided: case id -> the decision acknowledged (200).
 	decided map[string]decisionAck
-	// holding: case id -> reviewer, for claims not yet decided or released.
-	holding map[string]string
+	// holding: case id -> the lease, for claims not yet decided or released.
+	holding map[string]modgate.Lease
 	// ambiguous cases: a claim/decide/release whose answer was lost; the
 	// server may or may not have applied it, so the client-side double-claim
 	// check skips them (the history check still covers them).
@@ -63,7 +63,7 @@ type decisionAck struct {
 func newLedger() *ledger {
 	return &ledger{
 		screened: map[string]string{}, reported: map[string]map[string]bool{},
-		decided: map[string]decisionAck{}, holding: map[string]string{}, ambiguous: map[string]bool{},
+		decided: map[string]decisionAck{}, holding: map[string]modgate.Lease{}, ambiguous: map[string]bool{},
 	}
 }
 
@@ -228,13 +228,16 @@ func (w *workload) reviewerLoop(ctx context.Context, i int) {
 			w.t.Errorf("%s claimed %s but the lease is %+v", me, id, cr.Case.Lease)
 		}
 		w.l.mu.Lock()
-		if h, ok := w.l.holding[id]; ok && !w.l.ambiguous[id] {
-			w.l.doubleClaims = append(w.l.doubleClaims, fmt.Sprintf("%s given to %s while %s held it", id, me, h))
+		// Given to me while another lease on it had not expired (a second
+		// of slack for the two processes' clocks and the request time).
+		if h, ok := w.l.holding[id]; ok && !w.l.ambiguous[id] && cr.Case.Lease.Claimed.Before(h.Expires.Add(-time.Second)) {
+			w.l.doubleClaims = append(w.l.doubleClaims, fmt.Sprintf("%s given to %s at %s while %s held it until %s",
+				id, me, cr.Case.Lease.Claimed.Format(time.RFC3339Nano), h.Holder, h.Expires.Format(time.RFC3339Nano)))
 		}
 		if _, ok := w.l.decided[id]; ok {
 			w.l.doubleClaims = append(w.l.doubleClaims, fmt.Sprintf("%s given to %s after it was decided", id, me))
 		}
-		w.l.holding[id] = me
+		w.l.holding[id] = *cr.Case.Lease
 		w.l.mu.Unlock()
 
 		action := actions[n%len(actions)]
@@ -335,7 +338,7 @@ type rig struct {
 	plat    *platform
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, extraEnv map[string]string) *rig {
 	t.Helper()
 	t0 := time.Now()
 	modgateBinary(t)
@@ -344,6 +347,9 @@ func newRig(t *testing.T) *rig {
 	t.Logf("%5.1fs NATS cluster healthy", time.Since(t0).Seconds())
 	users := addUsers(t)
 	env := clusterEnv(t, c, users)
+	for k, v := range extraEnv {
+		env[k] = v
+	}
 	rg := &rig{cluster: c}
 	cl := newClient()
 	for i := range 2 {
@@ -463,28 +469,8 @@ func (rg *rig) verify(t *testing.T, l *ledger) {
 				t.Errorf("case %s decided %s by %s, %s by %s was acknowledged", id, c.Decision.Action, c.Decision.Reviewer, ack.Action, ack.Reviewer)
 			}
 		}
-		// Server-side history: a claim while someone holds the lease (no
-		// release, expiry or decision in between) is a double claim.
-		holder, decisions := "", 0
-		for _, ev := range c.History {
-			switch ev.Kind {
-			case modgate.AuditClaim:
-				if holder != "" {
-					t.Errorf("case %s claimed by %s while %s held it (history %+v)", id, ev.Actor, holder, c.History)
-				}
-				if decisions > 0 {
-					t.Errorf("case %s claimed by %s after its decision", id, ev.Actor)
-				}
-				holder = ev.Actor
-			case modgate.AuditRelease, modgate.AuditExpiry:
-				holder = ""
-			case modgate.AuditDecision:
-				holder = ""
-				decisions++
-			}
-		}
-		if decisions > 1 {
-			t.Errorf("case %s decided %d times", id, decisions)
+		for _, v := range historyViolations(c) {
+			t.Errorf("case %s: %s (history %+v)", id, v, c.History)
 		}
 	}
 	if decidedCases < len(l.decided) || decidedCases > len(l.decided)+len(l.ambiguous) {
@@ -596,6 +582,36 @@ func (rg *rig) verify(t *testing.T, l *ledger) {
 		time.Since(t0).Seconds(), len(cases), decidedCases, len(rg.plat.distinct()), stats[0].Open, stats[0].Claimed, stats[0].Decided)
 }
 
+// historyViolations reads a case's server-side history: a claim while
+// someone holds the lease (no release, expiry or decision in between) is a
+// double claim; a claim after the decision, or a second decision, is wrong
+// too.
+func historyViolations(c *modgate.Case) []string {
+	var out []string
+	holder, decisions := "", 0
+	for _, ev := range c.History {
+		switch ev.Kind {
+		case modgate.AuditClaim:
+			if holder != "" {
+				out = append(out, fmt.Sprintf("claimed by %s while %s held it", ev.Actor, holder))
+			}
+			if decisions > 0 {
+				out = append(out, fmt.Sprintf("claimed by %s after its decision", ev.Actor))
+			}
+			holder = ev.Actor
+		case modgate.AuditRelease, modgate.AuditExpiry:
+			holder = ""
+		case modgate.AuditDecision:
+			holder = ""
+			decisions++
+		}
+	}
+	if decisions > 1 {
+		out = append(out, fmt.Sprintf("decided %d times", decisions))
+	}
+	return out
+}
+
 // fetchCases reads every wanted case from the cases bucket (the queue's
 // store, shared by every replica), retrying missing ones until timeout: the
 // escalation consumer may still be catching up after the chaos. A sample is
@@ -691,7 +707,7 @@ func TestClusterSurvivesNATSNodeAndMetaLeaderLoss(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3-node NATS cluster and two gateway processes")
 	}
-	rg := newRig(t)
+	rg := newRig(t, nil)
 	l := rg.run(t, func(w *workload) {
 		w.pause(3 * time.Second)
 		// The follower the gateways use most, so their connections fail over.
@@ -721,11 +737,30 @@ func TestClusterSurvivesGatewayKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3-node NATS cluster and two gateway processes")
 	}
-	rg := newRig(t)
+	// A short lease, so a case claimed through the killed replica comes
+	// back within the test.
+	const lease = 8 * time.Second
+	rg := newRig(t, map[string]string{"MODGATE_REVIEW_LEASE": lease.String()})
 	// What the gateways created is what the docs say, at R3.
 	checkAssetsMatchDocs(t, rg.js, 3)
+	var stranded *modgate.Case
 	l := rg.run(t, func(w *workload) {
-		w.pause(4 * time.Second)
+		w.pause(3 * time.Second)
+		// A reviewer working on the replica about to die holds a case.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		var cr caseResponse
+		st, b, err := rg.r.c.do(ctx, http.MethodPost, rg.gws[1].baseURL()+"/v1/review/claim-next", rg.toks[0], map[string]any{}, &cr)
+		cancel()
+		if err != nil || st != http.StatusOK || cr.Case == nil || cr.Case.Lease == nil {
+			t.Errorf("claim on %s before the kill: %d %s %v", rg.gws[1].name, st, b, err)
+		} else {
+			stranded = cr.Case
+			w.l.mu.Lock()
+			w.l.holding[cr.Case.ID] = *cr.Case.Lease
+			w.l.mu.Unlock()
+			w.logf("%s holds %s through %s until %s", reviewerName(0), stranded.ID, rg.gws[1].name, cr.Case.Lease.Expires.Format(time.RFC3339))
+		}
+		w.pause(time.Second)
 		w.logf("kill -9 %s", rg.gws[1].name)
 		rg.gws[1].kill()
 		w.pause(4 * time.Second)
@@ -734,4 +769,62 @@ func TestClusterSurvivesGatewayKill(t *testing.T) {
 		w.pause(4 * time.Second)
 	})
 	rg.verify(t, l)
+	if stranded == nil {
+		return
+	}
+	// The stranded case: once its lease has expired it is claimed again
+	// (during the run through claim-next, or now by id by another reviewer
+	// on the surviving replica), and its history says the lease expired.
+	time.Sleep(time.Until(stranded.Lease.Expires.Add(500 * time.Millisecond)))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var cr caseResponse
+	st, b, err := rg.r.c.do(ctx, http.MethodGet, rg.gws[0].baseURL()+"/v1/review/cases/"+stranded.ID, rg.toks[1], nil, &cr)
+	if err != nil || st != http.StatusOK || cr.Case == nil {
+		t.Fatalf("get %s: %d %s %v", stranded.ID, st, b, err)
+	}
+	if cr.Case.State != modgate.CaseDecided {
+		st, b, err = rg.r.c.do(ctx, http.MethodPost, rg.gws[0].baseURL()+"/v1/review/cases/"+stranded.ID+"/claim", rg.toks[1], map[string]any{}, &cr)
+		if err != nil || st != http.StatusOK || cr.Case == nil || cr.Case.Lease == nil || cr.Case.Lease.Holder != reviewerName(1) {
+			t.Fatalf("%s could not take over %s after the lease expired: %d %s %v", reviewerName(1), stranded.ID, st, b, err)
+		}
+	}
+	expired, retaken := false, false
+	for _, ev := range cr.Case.History {
+		switch {
+		case ev.Kind == modgate.AuditExpiry && ev.Actor == reviewerName(0):
+			expired = true
+		case ev.Kind == modgate.AuditClaim && expired:
+			retaken = true // by anyone, rev-0 included: its claim-next may get it back
+		}
+	}
+	if !expired || !retaken {
+		t.Errorf("stranded case %s: history %+v, want %s's lease to expire and the case to be claimed again", stranded.ID, cr.Case.History, reviewerName(0))
+	}
+	for _, v := range historyViolations(cr.Case) {
+		t.Errorf("stranded case %s: %s", stranded.ID, v)
+	}
+}
+
+func TestHistoryViolations(t *testing.T) {
+	ev := func(kind, actor string) modgate.CaseEvent { return modgate.CaseEvent{Kind: kind, Actor: actor} }
+	tests := []struct {
+		name    string
+		history []modgate.CaseEvent
+		want    int
+	}{
+		{name: "claim decide", history: []modgate.CaseEvent{ev("escalated", "screen"), ev(modgate.AuditClaim, "a"), ev(modgate.AuditDecision, "a")}},
+		{name: "release then other claims", history: []modgate.CaseEvent{ev(modgate.AuditClaim, "a"), ev(modgate.AuditRelease, "a"), ev(modgate.AuditClaim, "b"), ev(modgate.AuditDecision, "b")}},
+		{name: "expiry then other claims", history: []modgate.CaseEvent{ev(modgate.AuditClaim, "a"), ev(modgate.AuditExpiry, "a"), ev(modgate.AuditClaim, "b")}},
+		{name: "double claim", history: []modgate.CaseEvent{ev(modgate.AuditClaim, "a"), ev(modgate.AuditClaim, "b")}, want: 1},
+		{name: "claim after decision", history: []modgate.CaseEvent{ev(modgate.AuditClaim, "a"), ev(modgate.AuditDecision, "a"), ev(modgate.AuditClaim, "b")}, want: 1},
+		{name: "two decisions", history: []modgate.CaseEvent{ev(modgate.AuditClaim, "a"), ev(modgate.AuditDecision, "a"), ev(modgate.AuditDecision, "b")}, want: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := historyViolations(&modgate.Case{History: tc.history}); len(got) != tc.want {
+				t.Fatalf("violations %q, want %d", got, tc.want)
+			}
+		})
+	}
 }
