@@ -74,6 +74,15 @@ func (e *Embedded) start() error {
 	if err := os.MkdirAll(e.cfg.StoreDir, 0o750); err != nil {
 		return fmt.Errorf("natsutil: store dir: %w", err)
 	}
+	if e.cfg.Port > 0 {
+		// nats-server only logs a bind failure and then never becomes
+		// ready; probe the port first for a clear, immediate error.
+		ln, err := net.Listen("tcp", net.JoinHostPort(e.cfg.Host, strconv.Itoa(e.cfg.Port)))
+		if err != nil {
+			return fmt.Errorf("natsutil: embedded server: %w", err)
+		}
+		ln.Close()
+	}
 	opts := &server.Options{
 		ServerName: e.cfg.ServerName,
 		Host:       e.cfg.Host,

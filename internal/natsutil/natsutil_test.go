@@ -2,6 +2,9 @@ package natsutil_test
 
 import (
 	"context"
+	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,5 +79,18 @@ func TestRedact(t *testing.T) {
 		if got := natsutil.Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestStartEmbeddedPortInUse(t *testing.T) {
+	e := natstest.Start(t)
+	u, err := url.Parse(e.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(u.Port())
+	_, err = natsutil.StartEmbedded(natsutil.EmbeddedConfig{Port: port, StoreDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("second server on a busy port: %v", err)
 	}
 }
