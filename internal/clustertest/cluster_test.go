@@ -618,6 +618,33 @@ func historyViolations(c *modgate.Case) []string {
 // also read through each replica's reviewer API, which must agree.
 func (rg *rig) fetchCases(t *testing.T, want map[string]bool, timeout time.Duration) map[string]*modgate.Case {
 	t.Helper()
+	got := rg.fetchCasesFromBucket(t, want, timeout)
+	n := 0
+	for id, c := range got {
+		if n++; n > 25 {
+			break
+		}
+		for _, g := range rg.gws {
+			var cr caseResponse
+			rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			st, b, err := rg.r.c.do(rctx, http.MethodGet, g.baseURL()+"/v1/review/cases/"+id, rg.toks[0], nil, &cr)
+			rcancel()
+			switch {
+			case err != nil || st != http.StatusOK || cr.Case == nil:
+				t.Errorf("%s GET case %s: %d %s %v", g.name, id, st, b, err)
+			case cr.Case.State != c.State || len(cr.Case.History) != len(c.History):
+				t.Errorf("%s serves case %s as %s with %d events, the bucket has %s with %d", g.name, id,
+					cr.Case.State, len(cr.Case.History), c.State, len(c.History))
+			}
+		}
+	}
+	return got
+}
+
+// fetchCasesFromBucket reads every case in the cases bucket, first waiting
+// (up to timeout) for every wanted one to be there.
+func (rg *rig) fetchCasesFromBucket(t *testing.T, want map[string]bool, timeout time.Duration) map[string]*modgate.Case {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var kv jetstream.KeyValue
@@ -677,25 +704,6 @@ func (rg *rig) fetchCases(t *testing.T, want map[string]bool, timeout time.Durat
 			t.Fatalf("case %s in the bucket is not JSON: %v", id, err)
 		}
 		got[id] = &c
-	}
-	n := 0
-	for id, c := range got {
-		if n++; n > 25 {
-			break
-		}
-		for _, g := range rg.gws {
-			var cr caseResponse
-			rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
-			st, b, err := rg.r.c.do(rctx, http.MethodGet, g.baseURL()+"/v1/review/cases/"+id, rg.toks[0], nil, &cr)
-			rcancel()
-			switch {
-			case err != nil || st != http.StatusOK || cr.Case == nil:
-				t.Errorf("%s GET case %s: %d %s %v", g.name, id, st, b, err)
-			case cr.Case.State != c.State || len(cr.Case.History) != len(c.History):
-				t.Errorf("%s serves case %s as %s with %d events, the bucket has %s with %d", g.name, id,
-					cr.Case.State, len(cr.Case.History), c.State, len(c.History))
-			}
-		}
 	}
 	return got
 }
