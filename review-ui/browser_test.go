@@ -390,6 +390,14 @@ func (b *browser) login(t *testing.T, g *gateway, user string) {
 	)
 }
 
+// click clicks the element sel as soon as it exists. It clicks from inside
+// the page in one step: live updates re-render lists, so a node found in one
+// protocol call may be gone by the next.
+func (b *browser) click(t *testing.T, sel string) {
+	t.Helper()
+	b.waitJS(t, "click "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, sel))
+}
+
 // key sends one key press to the page (the app's shortcuts).
 func (b *browser) key(t *testing.T, k string) {
 	t.Helper()
@@ -544,7 +552,7 @@ func TestBrowserReviewFlow(t *testing.T) {
 	}
 
 	// Correct the labels (add "gambling") and write a note, by keyboard.
-	b.do(t, "label correction", chromedp.Click(chromedp.ID("lf-gambling")))
+	b.click(t, "#lf-gambling")
 	b.key(t, "o")
 	b.do(t, "note", chromedp.SendKeys(chromedp.ID("note"), "测试备注"))
 	b.key(t, kb.Escape) // leaves the note field
@@ -655,9 +663,8 @@ func TestBrowserHostileText(t *testing.T) {
 			eval[string](t, b, `location.hash = '#/queue'`)
 			b.waitJS(t, "queue", `document.getElementById('case-list') !== null`)
 			// Claim it through the page, as a reviewer clicking the row.
-			b.waitJS(t, "row", fmt.Sprintf(`document.querySelector('tr[data-id="%s"] button') !== null`, id))
 			clicked := time.Now()
-			b.do(t, "click row", chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-id="%s"] button`, id))))
+			b.click(t, fmt.Sprintf(`tr[data-id="%s"] button`, id))
 			if got := caseInView(t, b); got != id {
 				t.Fatalf("opened %s, want %s", got, id)
 			}
@@ -807,7 +814,7 @@ func TestBrowserLeadViews(t *testing.T) {
 	// clicks, sees it whole; the audit trail has the view.
 	eval[string](t, b, fmt.Sprintf(`location.hash = '#/case/%s'`, pv.CaseID))
 	b.waitJS(t, "masked text", `document.getElementById('msg-text') !== null && document.getElementById('msg-text').textContent.includes('138****8000')`)
-	b.do(t, "unmask", chromedp.Click(chromedp.ID("unmask")))
+	b.click(t, "#unmask")
 	b.waitJS(t, "unmasked text", `document.getElementById('msg-text').textContent.includes('13800138000')`)
 	var page struct {
 		Events []modgate.AuditEvent `json:"events"`

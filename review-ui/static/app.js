@@ -779,7 +779,18 @@
       else if (k === 'e') extendLease();
       else if (k === 'x') releaseCase();
       else if (k === 't') toggleNorm();
-      else if (k === 'o') { e.preventDefault(); const n = document.getElementById('note'); if (n) n.focus(); }
+      else if (k === 'o') { e.preventDefault(); focusNoteOnKeyUp = true; }
+    }
+  });
+
+  // "o" moves into the note field when the key is released, so the key's
+  // own character never lands in the note.
+  let focusNoteOnKeyUp = false;
+  document.addEventListener('keyup', function (e) {
+    if (focusNoteOnKeyUp && e.key === 'o') {
+      focusNoteOnKeyUp = false;
+      const n = document.getElementById('note');
+      if (n) n.focus();
     }
   });
 
