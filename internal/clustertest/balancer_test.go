@@ -90,6 +90,7 @@ func TestBalancerHidesAReplicaKill(t *testing.T) {
 	if err != nil {
 		t.Skip("nginx is not installed (apt-get install nginx-light); deploy/nginx.conf is then only checked statically")
 	}
+	t.Parallel() // see TestClusterSurvivesGatewayKill
 	c := startNATSCluster(t)
 	env := clusterEnv(t, c, "")
 	cl := newClient()

@@ -745,6 +745,9 @@ func TestClusterSurvivesGatewayKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3-node NATS cluster and two gateway processes")
 	}
+	// Parallel with the balancer test: both spend most of their time waiting
+	// out the escalation consumer's ack wait.
+	t.Parallel()
 	// A short lease, so a case claimed through the killed replica comes
 	// back within the test.
 	const lease = 8 * time.Second

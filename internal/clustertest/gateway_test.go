@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -81,8 +82,9 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// gateway is one `modgate serve` replica. Its HTTP port and data directory
-// stay the same across restarts (a restarted container keeps its volume).
+// gateway is one `modgate serve` replica. Its first start listens on a port
+// the OS picks (read back from the ready file); restarts reuse that port and
+// the data directory, as a restarted container keeps its address and volume.
 type gateway struct {
 	name    string
 	bin     string
@@ -99,9 +101,9 @@ type gateway struct {
 func newGateway(tb testing.TB, name string, env map[string]string) *gateway {
 	tb.Helper()
 	g := &gateway{
-		name:    name,
-		bin:     modgateBinary(tb),
-		port:    freePorts(tb, 1)[0],
+		name: name,
+		bin:  modgateBinary(tb),
+		// 0 until the first start binds an OS-chosen port (see start).
 		dataDir: filepath.Join(tb.TempDir(), "data"),
 		log:     &lockedBuffer{},
 	}
@@ -141,7 +143,7 @@ func (g *gateway) start(tb testing.TB) {
 	}
 	env = append(env, g.env...)
 	env = append(env,
-		"MODGATE_ADDR=127.0.0.1:"+strconv.Itoa(g.port),
+		"MODGATE_ADDR=127.0.0.1:"+strconv.Itoa(g.port), // 0 on the first start
 		"MODGATE_DATA_DIR="+g.dataDir,
 		"MODGATE_READY_FILE="+ready,
 		"MODGATE_LOG_FORMAT=json",
@@ -161,7 +163,22 @@ func (g *gateway) start(tb testing.TB) {
 	g.mu.Unlock()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if _, err := os.Stat(ready); err == nil {
+		if b, err := os.ReadFile(ready); err == nil {
+			var rf struct {
+				HTTP string `json:"http"`
+			}
+			var port int
+			if err := json.Unmarshal(b, &rf); err == nil {
+				if _, p, err := net.SplitHostPort(rf.HTTP); err == nil {
+					port, _ = strconv.Atoi(p)
+				}
+			}
+			if port == 0 || (g.port != 0 && port != g.port) {
+				tb.Fatalf("%s: ready file %s says %q (port before: %d)", g.name, ready, b, g.port)
+			}
+			if g.port == 0 {
+				g.port = port // the first start's pick; restarts keep it
+			}
 			return
 		}
 		select {

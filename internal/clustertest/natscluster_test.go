@@ -58,32 +58,32 @@ func freePorts(tb testing.TB, n int) []int {
 }
 
 // startNATSCluster starts three nodes and waits for a JetStream meta leader.
+// The first start lets the OS pick every port (so no other process can take
+// a port between choosing and binding it): node 1 has no routes, node 2
+// routes to node 1, node 3 to both, and gossip completes the mesh. Then every
+// node's options are pinned to the ports it got, with routes to all three,
+// so a restarted node comes back where clients and peers expect it.
 func startNATSCluster(tb testing.TB) *natsCluster {
 	tb.Helper()
 	conf := filepath.Join(repoRoot(tb), "deploy", "nats", "cluster.conf")
-	ports := freePorts(tb, 6)
-	var routes []string
-	for i := range 3 {
-		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(ports[3+i]))
-	}
 	c := &natsCluster{tb: tb}
+	tb.Cleanup(c.shutdownAll)
+	var routes []string
 	for i := range 3 {
 		o, err := server.ProcessConfigFile(conf)
 		if err != nil {
 			tb.Fatalf("deploy/nats/cluster.conf: %v", err)
 		}
 		n := &natsNode{
-			name:        fmt.Sprintf("nats-%d", i+1),
-			clientPort:  ports[i],
-			clusterPort: ports[3+i],
-			storeDir:    filepath.Join(tb.TempDir(), "jetstream"),
+			name:     fmt.Sprintf("nats-%d", i+1),
+			storeDir: filepath.Join(tb.TempDir(), "jetstream"),
 		}
 		// Keep everything the file says (cluster name, JetStream, limits,
 		// payload) except addresses, storage and what a test cannot afford.
 		o.ServerName = n.name
-		o.Host, o.Port = "127.0.0.1", n.clientPort
+		o.Host, o.Port = "127.0.0.1", server.RANDOM_PORT
 		o.HTTPHost, o.HTTPPort = "", 0
-		o.Cluster.Host, o.Cluster.Port = "127.0.0.1", n.clusterPort
+		o.Cluster.Host, o.Cluster.Port = "127.0.0.1", server.RANDOM_PORT
 		o.Routes = server.RoutesFromStr(strings.Join(routes, ","))
 		o.StoreDir = n.storeDir
 		o.JetStreamMaxStore = 1 << 30 // the shipped 20GB may exceed the test disk
@@ -91,18 +91,17 @@ func startNATSCluster(tb testing.TB) *natsCluster {
 		o.NoSigs, o.NoLog = true, true
 		n.opts = o
 		c.nodes = append(c.nodes, n)
+		if err := c.start(i); err != nil {
+			tb.Fatal(err)
+		}
+		srv := c.nodes[i].srv
+		n.clientPort = srv.Addr().(*net.TCPAddr).Port
+		n.clusterPort = srv.ClusterAddr().Port
+		routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(n.clusterPort))
 	}
-	// Start all three before waiting: a node's JetStream needs peers.
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	for i := range c.nodes {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = c.start(i) }()
-	}
-	wg.Wait()
-	tb.Cleanup(c.shutdownAll)
-	if err := errors.Join(errs...); err != nil {
-		tb.Fatal(err)
+	for _, n := range c.nodes {
+		n.opts.Port, n.opts.Cluster.Port = n.clientPort, n.clusterPort
+		n.opts.Routes = server.RoutesFromStr(strings.Join(routes, ","))
 	}
 	c.waitHealthy(tb, 30*time.Second)
 	return c
