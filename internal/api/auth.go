@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -18,6 +19,19 @@ import (
 type Keys struct {
 	tenants []tenantKey
 	admins  [][sha256.Size]byte
+	// adminSessions, when set, lets a signed-in reviewer with the admin
+	// role call /v1/admin with their session (the web UI's policy view)
+	// instead of an admin key.
+	adminSessions atomic.Pointer[func(http.Handler) http.Handler]
+}
+
+// SetAdminSessions installs the session authenticator /v1/admin falls back
+// to when a request carries no admin key. mw must authenticate the session
+// (with its CSRF check) and require the admin role.
+func (k *Keys) SetAdminSessions(mw func(http.Handler) http.Handler) {
+	if k != nil {
+		k.adminSessions.Store(&mw)
+	}
 }
 
 type tenantKey struct {
@@ -218,7 +232,12 @@ func (k *Keys) RequireAdmin(next http.Handler) http.Handler {
 			return
 		}
 		tok, ok := bearer(r)
+		sessions := k.adminSessions.Load()
 		if !ok {
+			if sessions != nil {
+				(*sessions)(next).ServeHTTP(w, r)
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="modgate"`)
 			WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "missing bearer token (Authorization: Bearer <admin key>)")
 			return
@@ -230,6 +249,8 @@ func (k *Keys) RequireAdmin(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(ctx))
 		case isTenant:
 			WriteError(w, http.StatusForbidden, CodeForbidden, "tenant keys cannot call admin endpoints")
+		case sessions != nil:
+			(*sessions)(next).ServeHTTP(w, r)
 		default:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="modgate", error="invalid_token"`)
 			WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "invalid API key")

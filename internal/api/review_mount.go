@@ -2,8 +2,10 @@ package api
 
 import (
 	"log/slog"
+	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/review"
 )
 
@@ -24,6 +26,10 @@ type ReviewDeps struct {
 func MountReview(r chi.Router, d ReviewDeps) {
 	rr := NewReviewResource(d)
 	r.Mount("/v1/review", rr.Routes())
+	// Admins signed in to the reviewer UI may use /v1/admin (policy view).
+	d.Keys.SetAdminSessions(func(next http.Handler) http.Handler {
+		return rr.Authenticate(RequireRole(modgate.RoleAdmin)(next))
+	})
 	rep := NewReportsResource(d.Queue, d.Logger)
 	if d.Keys != nil {
 		r.With(d.Keys.RequireTenant).Mount("/v1/reports", rep.Routes())
