@@ -535,7 +535,11 @@ func fixedRate(ctx context.Context, o options, url string, texts []string, rate 
 	var next atomic.Int64
 	start := time.Now()
 	var srv0, cli0 time.Duration
-	snap := time.AfterFunc(o.warmup, func() { srv0, cli0 = procCPU(pid), selfCPU() })
+	snapped := make(chan struct{})
+	snap := time.AfterFunc(o.warmup, func() {
+		srv0, cli0 = procCPU(pid), selfCPU()
+		close(snapped)
+	})
 	var mu sync.Mutex
 	res := &result{}
 	var wg sync.WaitGroup
@@ -583,7 +587,11 @@ func fixedRate(ctx context.Context, o options, url string, texts []string, rate 
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start.Add(o.warmup))
-	if snap.Stop() || pid <= 0 {
+	stopped := snap.Stop()
+	if !stopped {
+		<-snapped // the snapshot may still be running
+	}
+	if stopped || pid <= 0 {
 		srv0 = -1 // the run ended before the warm-up: no CPU figure
 	} else {
 		res.serverCPU, res.clientCPU = procCPU(pid)-srv0, selfCPU()-cli0
