@@ -676,7 +676,7 @@ func TestServeHotReload(t *testing.T) {
 		deadline := time.Now().Add(20 * time.Second)
 		for !cond() {
 			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
+				t.Fatalf("timed out waiting for %s (last reload error: %v)", what, m.Screener.LastError())
 			}
 			time.Sleep(50 * time.Millisecond)
 		}

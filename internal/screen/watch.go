@@ -82,6 +82,7 @@ func (s *Screener) Watch(ctx context.Context) error {
 			return fmt.Errorf("screen: watch %s: folder missing or unreadable", d)
 		}
 	}
+	s.armOnce.Do(func() { close(s.armed) })
 
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
