@@ -692,3 +692,22 @@ func TestWatchSharedFolder(t *testing.T) {
 	writeFiles(t, dir, policyFiles("block"))
 	waitFor(t, "policy revision to change", func() bool { return s.Revision().Policy != rev.Policy })
 }
+
+// A change made after the engine was built but before Watch registered its
+// watches is still picked up (Watch checks once after registering).
+func TestWatchPicksUpChangesBeforeStart(t *testing.T) {
+	f := newFixture(t)
+	s := newScreener(t, f)
+	rev := s.Revision()
+	writeFiles(t, f.lex, map[string]string{"early.txt": "百家乐 | gambling.site | 2\n"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Watch(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Watch: %v", err)
+		}
+	}()
+	waitFor(t, "lexicon revision to change", func() bool { return s.Revision().Lexicon != rev.Lexicon })
+}

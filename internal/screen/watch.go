@@ -84,8 +84,11 @@ func (s *Screener) Watch(ctx context.Context) error {
 	}
 	s.armOnce.Do(func() { close(s.armed) })
 
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	// Files changed between the engine's build and the watch registering
+	// would otherwise go unnoticed until the next event: check once, after
+	// the debounce so a write in progress settles (a no-op when nothing
+	// changed).
+	timer := time.NewTimer(s.cfg.Debounce)
 	for {
 		select {
 		case <-ctx.Done():
