@@ -65,6 +65,24 @@ illegal_hits contains {"rule": "illegal.topic_contact", "label": "illegal", "act
 # Labels declared with @label in a lexicon have no rules of their own:
 # severity 3 blocks, severity 2 goes to review.
 
+# A term of a shipped label written without a subcategory (`口交 | porn | 3`)
+# has no area rule to combine it: its severity decides, as for custom labels.
+custom_hits contains hit(sprintf("%s.severity", [label]), label, "block", 3, "高风险词") if {
+	some key, f in input.subs
+	endswith(key, ".")
+	label := trim_suffix(key, ".")
+	label in shipped_labels
+	f.max >= 3
+}
+
+custom_hits contains hit(sprintf("%s.severity", [label]), label, "review", 2, "风险词") if {
+	some key, f in input.subs
+	endswith(key, ".")
+	label := trim_suffix(key, ".")
+	label in shipped_labels
+	f.max == 2
+}
+
 shipped_labels := {
 	"ads", "contact", "gambling", "porn", "abuse",
 	"finance", "medical", "induced_sharing", "pii", "illegal",

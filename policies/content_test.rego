@@ -82,3 +82,20 @@ test_document_services_reviewed if {
 test_illegal_topic_with_contact_reviewed if {
 	action(with_det(msg([["illegal.topic", 1]]), {"phone": 1})) == "review"
 }
+
+# --- shipped labels without a subcategory: severity decides ---
+
+test_unsubcategorised_high_severity_blocked if {
+	d := decide(msg([["porn.", 3]]))
+	d.action == "block"
+	d.labels == ["porn"]
+	d.reasons[0].rule == "porn.severity"
+}
+
+test_unsubcategorised_review_severity_reviewed if {
+	action(msg([["gambling.", 2]])) == "review"
+}
+
+test_unsubcategorised_signal_allowed if {
+	action(msg([["abuse.", 1]])) == "allow"
+}

@@ -137,9 +137,9 @@ func (e *Engine) features(in *Input, f *features) {
 			}
 		}
 		f.labels = bump(f.labels, m.Category, m.Severity, !dup)
-		if m.Subcategory != "" {
-			f.subs = bump(f.subs, m.Category+"."+m.Subcategory, m.Severity, !dup)
-		}
+		// A term without a subcategory counts under "label." so the
+		// severity rule for unsubcategorised terms can see it.
+		f.subs = bump(f.subs, m.Category+"."+m.Subcategory, m.Severity, !dup)
 	}
 	sortFeats(f.labels)
 	sortFeats(f.subs)

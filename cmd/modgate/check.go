@@ -4,21 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"slices"
+	"log/slog"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/filters"
 	"github.com/modgate/modgate/internal/api"
-	"github.com/modgate/modgate/lexicons"
+	"github.com/modgate/modgate/internal/screen"
 )
 
 func init() {
@@ -32,107 +30,20 @@ func init() {
 // checkOptions configure the offline screener.
 type checkOptions struct {
 	LexiconDir   string // empty: the shipped lexicons
+	PolicyDir    string // empty: the shipped policies
 	Engine       string
 	MaxTextBytes int
 }
 
-// screenFor builds the screener `check` uses. It is the one place to swap
-// in the policy pipeline (internal/screen) once it exists.
-func screenFor(opts checkOptions) (modgate.Screener, error) {
-	var (
-		lex modgate.Lexicon
-		err error
-	)
-	if opts.LexiconDir != "" {
-		lex, err = lexicons.Load(opts.LexiconDir)
-	} else {
-		lex, err = lexicons.Default()
-	}
-	if err != nil {
-		return nil, err
-	}
-	f, err := filters.New(lex, filters.Options{Engine: opts.Engine, MaxTextBytes: opts.MaxTextBytes})
-	if err != nil {
-		return nil, err
-	}
-	return severityScreener{f: f}, nil
-}
-
-// severityPolicy names the built-in decision rule in Verdict.Revision.Policy.
-const severityPolicy = "builtin:max-severity"
-
-// severityScreener is the documented default until policies decide:
-// highest match severity 3 → block, 2 → review, otherwise allow; labels
-// are the categories of all matches.
-type severityScreener struct{ f *filters.Filter }
-
-func (s severityScreener) Screen(ctx context.Context, m modgate.Message) (modgate.Verdict, error) {
-	fd, err := s.f.Scan(m.Text)
-	if err != nil {
-		return modgate.Verdict{}, err
-	}
-	v := modgate.Verdict{
-		ID:         m.ID,
-		DecisionID: newDecisionID(),
-		Action:     modgate.ActionAllow,
-		Labels:     []string{},
-		Matches:    fd.Matches,
-		Reasons:    []modgate.Reason{},
-		MaskedText: fd.MaskedText,
-		Revision:   modgate.Revision{Policy: severityPolicy, Lexicon: s.f.Revision()},
-		Normalized: fd.Normalized,
-	}
-	var top *modgate.Match
-	for i := range fd.Matches {
-		mt := &fd.Matches[i]
-		if !slices.Contains(v.Labels, mt.Category) {
-			v.Labels = append(v.Labels, mt.Category)
-		}
-		if top == nil || mt.Severity > top.Severity {
-			top = mt
-		}
-	}
-	slices.SortFunc(v.Labels, labelOrder)
-	if top != nil {
-		v.Severity = top.Severity
-		switch {
-		case top.Severity >= modgate.SeverityBlock:
-			v.Action = modgate.ActionBlock
-		case top.Severity == modgate.SeverityReview:
-			v.Action = modgate.ActionReview
-		}
-		if v.Action != modgate.ActionAllow {
-			// The term is lexicon text or a detector kind, never the
-			// message's own (possibly personal) data.
-			v.Reasons = append(v.Reasons, modgate.Reason{
-				Rule:    "severity." + v.Action,
-				Label:   top.Category,
-				Message: fmt.Sprintf("%s term %q has severity %d", top.Category, top.Term, top.Severity),
-			})
-		}
-	}
-	return v, nil
-}
-
-// labelOrder sorts taxonomy labels in their documented order, custom ones
-// after them alphabetically.
-func labelOrder(a, b string) int {
-	ia, ib := slices.Index(modgate.Labels, a), slices.Index(modgate.Labels, b)
-	switch {
-	case ia >= 0 && ib >= 0:
-		return ia - ib
-	case ia >= 0:
-		return -1
-	case ib >= 0:
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
-func newDecisionID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return "d-" + hex.EncodeToString(b[:])
+// screenFor builds the screener `check` uses: the same pipeline as the
+// server (normalise, match, detect, Rego policies), so offline answers are
+// the server's answers for the same files.
+func screenFor(ctx context.Context, opts checkOptions) (modgate.Screener, error) {
+	return screen.NewContext(ctx, screen.Config{
+		LexiconDir: opts.LexiconDir, PolicyDir: opts.PolicyDir,
+		Engine: opts.Engine, MaxTextBytes: opts.MaxTextBytes,
+		Logger: slog.New(slog.DiscardHandler),
+	})
 }
 
 // lineError is the JSON object written for a line that could not be
@@ -149,6 +60,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	var opts checkOptions
 	jsonl := fset.Bool("jsonl", false, "read one request object per line on stdin, write one verdict object per line")
 	fset.StringVar(&opts.LexiconDir, "lexicons", "", "lexicon folder (default: the shipped lexicons)")
+	fset.StringVar(&opts.PolicyDir, "policies", "", "Rego policy folder (default: the shipped policies)")
 	fset.StringVar(&opts.Engine, "engine", filters.EngineCompact, "matching engine: compact or cloudflare")
 	fset.IntVar(&opts.MaxTextBytes, "max-bytes", modgate.DefaultMaxTextBytes, "reject texts longer than this many bytes")
 	fset.Usage = func() {
@@ -160,8 +72,9 @@ objects ({"id":..., "text":...}) and each gets a verdict object in order.
 A line that cannot be screened yields {"line":N,"error":{"code","message"}}
 and a note on stderr; the rest continues. Exit code 1 if any line failed.
 
-Until policies decide, action follows the highest match severity:
-3 → block, 2 → review, else allow.
+Verdicts come from the same pipeline as the server: the lexicons and the
+Rego policies (their *_test.rego tests run first; a failure is reported
+with file:line and exit code 1).
 
 Flags:`)
 		fset.PrintDefaults()
@@ -180,7 +93,7 @@ Flags:`)
 		fmt.Fprintln(stderr, "modgate check: --max-bytes must be positive")
 		return 2
 	}
-	sc, err := screenFor(opts)
+	sc, err := screenFor(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "modgate check: %v\n", err)
 		return 1

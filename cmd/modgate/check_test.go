@@ -71,8 +71,11 @@ func TestCheckJSONL(t *testing.T) {
 	if err := json.Unmarshal(mustJSON(t, lines[0]), &v1); err != nil {
 		t.Fatal(err)
 	}
+	// Labels and reasons come from the shipped Rego policies: a guaranteed
+	// return is a finance violation; the contact cue alone labels nothing.
 	if v1.ID != "m1" || v1.Action != "block" || v1.Severity != 3 || len(v1.Matches) != 2 ||
-		strings.Join(v1.Labels, ",") != "contact,finance" || v1.Revision.Lexicon == "" || v1.DecisionID == "" {
+		strings.Join(v1.Labels, ",") != "finance" || v1.Revision.Lexicon == "" || v1.Revision.Policy == "" ||
+		v1.DecisionID == "" || len(v1.Reasons) == 0 || v1.Reasons[0].Rule != "finance.guaranteed_return" {
 		t.Errorf("verdict 1 = %+v", v1)
 	}
 	if m := v1.Matches[1]; m.Term != "加微信" || m.Start != 5 || m.End != 10 || m.Text != "加 微 信" {
@@ -120,7 +123,7 @@ func TestCheckArgsAndLines(t *testing.T) {
 		code    int
 	}{
 		{"arguments", "", []string{"稳赚不赔", "你好"}, []string{"block", "allow"}, 0},
-		{"stdin lines", "加微信\n\n你好\r\n", nil, []string{"review", "allow"}, 0},
+		{"stdin lines", "口交\n\n你好\r\n加微信\n", nil, []string{"block", "allow", "allow"}, 0},
 		{"too large", "", []string{"--max-bytes", "8", "稳赚不赔"}, nil, 1},
 	}
 	for _, tc := range tests {
@@ -192,5 +195,21 @@ func TestLexiconLint(t *testing.T) {
 				t.Errorf("code %d (want %d) out %q stderr %q", code, tc.code, out, errOut)
 			}
 		})
+	}
+}
+
+// A broken policy folder is reported with file:line and exit code 1, and
+// no verdict is written.
+func TestCheckBrokenPolicies(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad.rego"), []byte("package modgate\n\ndecision := {\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCmd(t, "", "check", "--policies", dir, "你好")
+	if code != 1 || out != "" {
+		t.Fatalf("exit %d, stdout %q; want 1 and nothing", code, out)
+	}
+	if !strings.Contains(errOut, "bad.rego:") {
+		t.Errorf("stderr does not name the file and line:\n%s", errOut)
 	}
 }
