@@ -361,7 +361,10 @@ func newRig(t *testing.T, extraEnv map[string]string) *rig {
 	rg.r = &replicas{c: cl, bases: []string{rg.gws[0].baseURL(), rg.gws[1].baseURL()}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for i := range reviewers {
+	// toks[reviewers] belongs to no workload loop: a chaos scenario uses it,
+	// so its claims never race a loop working as the same reviewer (a
+	// reviewer's repeated claim-next may hand back the case it holds).
+	for i := range reviewers + 1 {
 		var lr struct {
 			Token string `json:"token"`
 		}
@@ -760,7 +763,7 @@ func TestClusterSurvivesGatewayKill(t *testing.T) {
 		// A reviewer working on the replica about to die holds a case.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		var cr caseResponse
-		st, b, err := rg.r.c.do(ctx, http.MethodPost, rg.gws[1].baseURL()+"/v1/review/claim-next", rg.toks[0], map[string]any{}, &cr)
+		st, b, err := rg.r.c.do(ctx, http.MethodPost, rg.gws[1].baseURL()+"/v1/review/claim-next", rg.toks[chaosReviewer], map[string]any{}, &cr)
 		cancel()
 		if err != nil || st != http.StatusOK || cr.Case == nil || cr.Case.Lease == nil {
 			t.Errorf("claim on %s before the kill: %d %s %v", rg.gws[1].name, st, b, err)
@@ -769,7 +772,7 @@ func TestClusterSurvivesGatewayKill(t *testing.T) {
 			w.l.mu.Lock()
 			w.l.holding[cr.Case.ID] = *cr.Case.Lease
 			w.l.mu.Unlock()
-			w.logf("%s holds %s through %s until %s", reviewerName(0), stranded.ID, rg.gws[1].name, cr.Case.Lease.Expires.Format(time.RFC3339))
+			w.logf("%s holds %s through %s until %s", reviewerName(chaosReviewer), stranded.ID, rg.gws[1].name, cr.Case.Lease.Expires.Format(time.RFC3339))
 		}
 		w.pause(time.Second)
 		w.logf("kill -9 %s", rg.gws[1].name)
@@ -803,14 +806,14 @@ func TestClusterSurvivesGatewayKill(t *testing.T) {
 	expired, retaken := false, false
 	for _, ev := range cr.Case.History {
 		switch {
-		case ev.Kind == modgate.AuditExpiry && ev.Actor == reviewerName(0):
+		case ev.Kind == modgate.AuditExpiry && ev.Actor == reviewerName(chaosReviewer):
 			expired = true
 		case ev.Kind == modgate.AuditClaim && expired:
-			retaken = true // by anyone, rev-0 included: its claim-next may get it back
+			retaken = true // by anyone, the workload's reviewers included
 		}
 	}
 	if !expired || !retaken {
-		t.Errorf("stranded case %s: history %+v, want %s's lease to expire and the case to be claimed again", stranded.ID, cr.Case.History, reviewerName(0))
+		t.Errorf("stranded case %s: history %+v, want %s's lease to expire and the case to be claimed again", stranded.ID, cr.Case.History, reviewerName(chaosReviewer))
 	}
 	for _, v := range historyViolations(cr.Case) {
 		t.Errorf("stranded case %s: %s", stranded.ID, v)

@@ -40,7 +40,7 @@ func clusterEnv(t *testing.T, c *natsCluster, users string) map[string]string {
 func addUsers(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "users.yaml")
-	for i := range reviewers {
+	for i := range reviewers + 1 { // the last one is the chaos scenarios' own
 		cmd := exec.Command(modgateBinary(t), "user", "add", reviewerName(i), "--role", "reviewer", "--users", path)
 		cmd.Stdin = strings.NewReader(password + "\n")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -49,5 +49,8 @@ func addUsers(t *testing.T) string {
 	}
 	return path
 }
+
+// chaosReviewer is the reviewer index only chaos scenarios use.
+const chaosReviewer = reviewers
 
 func reviewerName(i int) string { return fmt.Sprintf("rev-%d", i) }
