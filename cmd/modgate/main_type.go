@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -27,6 +28,7 @@ import (
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
 	"github.com/modgate/modgate/internal/natsutil"
+	"github.com/modgate/modgate/internal/presence"
 	"github.com/modgate/modgate/internal/review"
 	"github.com/modgate/modgate/internal/screen"
 	"github.com/modgate/modgate/internal/spool"
@@ -87,6 +89,7 @@ type Config struct {
 	Review            bool     `yaml:"review" json:"review" flag:"review" help:"run the review queue (cases, reports, /v1/review, /v1/reports) in this process"`
 	Users             string   `yaml:"users" json:"users" flag:"users" help:"reviewer users file (managed with modgate user ...)"`
 	ReviewLease       Duration `yaml:"review_lease" json:"review_lease" flag:"review-lease" help:"how long a reviewer's claim holds a case"`
+	ReplicaHeartbeat  Duration `yaml:"replica_heartbeat" json:"replica_heartbeat" flag:"replica-heartbeat" help:"how often a replica announces itself in NATS; per-tenant rate limits are divided among the live replicas"`
 	StrikesCacheTTL   Duration `yaml:"strikes_cache_ttl" json:"strikes_cache_ttl" flag:"strikes-cache-ttl" help:"cache a sender's confirmed-violation count this long (0 = look it up in NATS for every message)"`
 	PprofAddr         string   `yaml:"pprof_addr" json:"pprof_addr" flag:"pprof-addr" help:"serve net/http/pprof on this loopback address (empty = off)"`
 	ReadyFile         string   `yaml:"ready_file" json:"ready_file" flag:"ready-file" help:"when set, write {\"http\":ADDR,\"nats\":URL} here once serving (for scripts and tests)"`
@@ -117,6 +120,7 @@ func DefaultConfig() Config {
 		Review:            true,
 		Users:             "users.yaml",
 		ReviewLease:       Duration(5 * time.Minute),
+		ReplicaHeartbeat:  Duration(2 * time.Second),
 		StrikesCacheTTL:   Duration(10 * time.Second),
 	}
 }
@@ -610,6 +614,23 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go func() { defer m.bg.Done(); m.watchRevision(bgctx) }()
 	esc.Kick() // replay anything left from a previous run right away
 
+	{
+		// Replicas announce themselves; they share the per-tenant rate
+		// (each allows rate/live replicas).
+		gw := m.API
+		m.bg.Add(1)
+		go func() {
+			defer m.bg.Done()
+			err := presence.Run(bgctx, m.JS, presence.Config{
+				ID: replicaID(), Every: time.Duration(cfg.ReplicaHeartbeat), Replicas: cfg.StreamReplicas,
+				Logger: log.With("component", "presence"), OnChange: gw.SetRateShare,
+			})
+			if err != nil && bgctx.Err() == nil {
+				log.Error("replica heartbeat stopped; rate limits apply per replica", "err", err)
+			}
+		}()
+	}
+
 	log.Info("modgate serving", "addr", m.Addr(), "nats", natsutil.Redact(m.natsURL), "stream", modgate.StreamEscalations,
 		"subjects", natsutil.EscalationSubject(cfg.SubjectPrefix, ">"), "fail_mode", cfg.FailMode, "patrol_rate", cfg.PatrolRate)
 	if cfg.ReadyFile != "" {
@@ -765,4 +786,19 @@ func (c *strikesCache) get(ctx context.Context, tenant, sender string) (modgate.
 	c.m[key] = strikesEntry{v: v, at: now}
 	c.mu.Unlock()
 	return v, nil
+}
+
+// replicaID names this process among the replicas (host and pid, plus
+// randomness so a restarted process with a reused pid is a new replica).
+func replicaID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	id := fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, id)
 }

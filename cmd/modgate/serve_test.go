@@ -705,3 +705,77 @@ func TestServeHotReload(t *testing.T) {
 		return strings.Contains(string(gwDo(t, "GET", base+"/metrics", "", "", nil).Body), "modgate_engine_reload_failures_total 1")
 	})
 }
+
+// TestServeRateLimitSharedByReplicas: two replicas on one NATS server split
+// a tenant's rate between them (presence heartbeats), so the configured
+// burst holds for the deployment, not once per replica; when one replica
+// stops, the other takes the whole rate again.
+func TestServeRateLimitSharedByReplicas(t *testing.T) {
+	cfg1 := gwConfig(t)
+	cfg1.RateLimit = 0.001 // no refill during the test
+	cfg1.RateBurst = 4
+	cfg1.ReplicaHeartbeat = Duration(100 * time.Millisecond)
+	m1 := gwStart(t, cfg1)
+	cfg2 := cfg1
+	cfg2.DataDir = t.TempDir()
+	cfg2.NATSURL = m1.NATSURL()
+	m2 := NewMain(cfg2, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := m2.Run(ctx); err != nil {
+		t.Fatalf("start second replica: %v", err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			_ = m2.Close()
+		}
+	})
+	// Wait until both replicas count two of them (a fresh tenant's bucket
+	// then starts at half the burst).
+	deadline := time.Now().Add(10 * time.Second)
+	for m1.API.RateShare() != 2 || m2.API.RateShare() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("replicas see %d and %d replicas, want 2", m1.API.RateShare(), m2.API.RateShare())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	send := func(m *Main, tenant, id string) int {
+		b := gwJSON(map[string]any{"id": id, "text": cleanText, "tenant": tenant})
+		return gwDo(t, "POST", "http://"+m.Addr()+"/v1/screen", "", "application/json", b).Status
+	}
+	ok := 0
+	for i := 0; i < 8; i++ {
+		m := m1
+		if i%2 == 1 {
+			m = m2
+		}
+		if send(m, "shared", fmt.Sprint("s", i)) == 200 {
+			ok++
+		}
+	}
+	if ok != 4 {
+		t.Fatalf("%d requests accepted across two replicas, want the burst of 4", ok)
+	}
+	// One replica leaves: the other takes the whole rate for new tenants.
+	stopped = true
+	if err := m2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for m1.API.RateShare() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("replica still sees %d replicas", m1.API.RateShare())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ok = 0
+	for i := 0; i < 6; i++ {
+		if send(m1, "alone", fmt.Sprint("a", i)) == 200 {
+			ok++
+		}
+	}
+	if ok != 4 {
+		t.Fatalf("%d requests accepted by the remaining replica, want 4", ok)
+	}
+}

@@ -67,15 +67,16 @@ type Config struct {
 
 // Server is the gateway's HTTP API.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	m        *Metrics
-	router   chi.Router
-	limiters sync.Map // tenant -> *rate.Limiter
-	nlim     atomic.Int64
-	overflow *rate.Limiter
-	uploadMu sync.Mutex
-	draining atomic.Bool
+	cfg       Config
+	log       *slog.Logger
+	m         *Metrics
+	router    chi.Router
+	limiters  sync.Map     // tenant -> *rate.Limiter
+	rateShare atomic.Int32 // live replicas sharing the rate (0 or 1: alone)
+	nlim      atomic.Int64
+	overflow  *rate.Limiter
+	uploadMu  sync.Mutex
+	draining  atomic.Bool
 }
 
 // maxLimiters bounds per-tenant limiter state; tenants beyond it share one
@@ -190,6 +191,38 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// SetRateShare tells the server how many replicas share the configured
+// per-tenant rate: each replica then allows rate/n, so the limit holds for
+// the whole deployment (the live count comes from internal/presence).
+func (s *Server) SetRateShare(n int) {
+	if n < 1 {
+		n = 1
+	}
+	s.rateShare.Store(int32(n))
+	if s.cfg.RateLimit <= 0 {
+		return
+	}
+	r, b := s.shareOfRate()
+	now := timeNow()
+	s.limiters.Range(func(_, v any) bool {
+		l := v.(*rate.Limiter)
+		l.SetLimitAt(now, r)
+		l.SetBurstAt(now, b)
+		return true
+	})
+	s.overflow.SetLimitAt(now, r)
+	s.overflow.SetBurstAt(now, b)
+}
+
+// RateShare is the number of replicas the rate is currently divided by.
+func (s *Server) RateShare() int { return max(int(s.rateShare.Load()), 1) }
+
+// shareOfRate is this replica's part of the per-tenant rate and burst.
+func (s *Server) shareOfRate() (rate.Limit, int) {
+	n := max(int(s.rateShare.Load()), 1)
+	return rate.Limit(s.cfg.RateLimit / float64(n)), max(s.cfg.RateBurst/n, 1)
+}
+
 // allow takes n tokens from the tenant's bucket.
 func (s *Server) allow(tenant string, n int) bool {
 	if s.cfg.RateLimit <= 0 {
@@ -201,7 +234,8 @@ func (s *Server) allow(tenant string, n int) bool {
 	if s.nlim.Load() >= maxLimiters {
 		return s.overflow.AllowN(timeNow(), n)
 	}
-	v, loaded := s.limiters.LoadOrStore(tenant, rate.NewLimiter(rate.Limit(s.cfg.RateLimit), s.cfg.RateBurst))
+	r, b := s.shareOfRate()
+	v, loaded := s.limiters.LoadOrStore(tenant, rate.NewLimiter(r, b))
 	if !loaded {
 		s.nlim.Add(1)
 	}

@@ -1,0 +1,104 @@
+package presence
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+func startJS(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	t.Cleanup(ns.Shutdown)
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+func waitCount(t *testing.T, got *atomic.Int32, want int32, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for got.Load() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: replica count %d, want %d", what, got.Load(), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Two replicas see each other; when one stops the other counts one again.
+func TestReplicasCountEachOther(t *testing.T) {
+	js := startJS(t)
+	var a, b atomic.Int32
+	cfg := func(id string, n *atomic.Int32) Config {
+		return Config{ID: id, Every: 100 * time.Millisecond, OnChange: func(c int) { n.Store(int32(c)) }}
+	}
+	ctxA, stopA := context.WithCancel(context.Background())
+	defer stopA()
+	doneA := make(chan error, 1)
+	go func() { doneA <- Run(ctxA, js, cfg("a", &a)) }()
+	waitCount(t, &a, 1, "a alone")
+
+	ctxB, stopB := context.WithCancel(context.Background())
+	doneB := make(chan error, 1)
+	go func() { doneB <- Run(ctxB, js, cfg("b", &b)) }()
+	waitCount(t, &a, 2, "a with b")
+	waitCount(t, &b, 2, "b with a")
+
+	stopB()
+	if err := <-doneB; err != nil {
+		t.Fatal(err)
+	}
+	waitCount(t, &a, 1, "a after b left")
+	stopA()
+	if err := <-doneA; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A replica that dies without leaving (kill -9) drops out after the TTL.
+func TestSilentReplicaExpires(t *testing.T) {
+	js := startJS(t)
+	ctx := context.Background()
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket, TTL: 300 * time.Millisecond, Storage: jetstream.MemoryStorage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "ghost", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	var a atomic.Int32
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		_ = Run(rctx, js, Config{ID: "a", Every: 50 * time.Millisecond, TTL: 300 * time.Millisecond, OnChange: func(c int) { a.Store(int32(c)) }})
+	}()
+	waitCount(t, &a, 2, "a and the ghost")
+	waitCount(t, &a, 1, "ghost expired")
+}
+
+func TestEmptyIDRejected(t *testing.T) {
+	js := startJS(t)
+	if err := Run(context.Background(), js, Config{}); err == nil {
+		t.Fatal("empty id accepted")
+	}
+}
