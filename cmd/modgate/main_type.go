@@ -603,12 +603,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 				log.Error("file watcher stopped; hot reload is off", "err", err)
 			}
 		}()
-		// Edits made once Run has returned must not be missed.
-		select {
-		case <-m.Screener.Armed():
-		case <-time.After(5 * time.Second):
-			log.Warn("file watcher not armed after 5s; hot reload may miss early edits")
-		}
 	}
 	m.bg.Add(1)
 	go func() { defer m.bg.Done(); m.watchRevision(bgctx) }()

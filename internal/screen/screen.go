@@ -79,14 +79,7 @@ type Screener struct {
 	mu       sync.Mutex // guards lastErr, lastAttempt
 	lastErr  error
 	lastTry  time.Time
-
-	armed   chan struct{} // closed once Watch has its folder watches in place
-	armOnce sync.Once
 }
-
-// Armed is closed once Watch watches every folder, so a caller that must
-// not miss an edit (a server finishing its start) can wait for it.
-func (s *Screener) Armed() <-chan struct{} { return s.armed }
 
 var _ modgate.Screener = (*Screener)(nil)
 
@@ -107,7 +100,7 @@ func NewContext(ctx context.Context, cfg Config) (*Screener, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Screener{cfg: cfg, log: cfg.Logger, armed: make(chan struct{})}
+	s := &Screener{cfg: cfg, log: cfg.Logger}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}

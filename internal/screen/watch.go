@@ -82,7 +82,6 @@ func (s *Screener) Watch(ctx context.Context) error {
 			return fmt.Errorf("screen: watch %s: folder missing or unreadable", d)
 		}
 	}
-	s.armOnce.Do(func() { close(s.armed) })
 
 	// Files changed between the engine's build and the watch registering
 	// would otherwise go unnoticed until the next event: check once, after
