@@ -21,21 +21,9 @@ func init() {
 }
 
 func runLexicon(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stdout, "Usage: modgate lexicon lint [DIR]")
-		fmt.Fprintln(stdout, "\nSubcommands:\n  lint       report malformed lines, unknown categories, duplicates,\n             single-character terms and terms the normaliser changes")
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	switch args[0] {
-	case "lint":
-		return runLexiconLint(args[1:], stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "modgate lexicon: unknown subcommand %q (want lint)\n", args[0])
-		return 2
-	}
+	return runGroup("lexicon", "Usage: modgate lexicon lint [DIR]\n\nSubcommands:\n  lint       report malformed lines, unknown categories, duplicates,\n             single-character terms and terms the normaliser changes",
+		map[string]func([]string) int{"lint": func(a []string) int { return runLexiconLint(a, stdout, stderr) }},
+		args, stdout, stderr)
 }
 
 func runLexiconLint(args []string, stdout, stderr io.Writer) int {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -67,4 +68,28 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].Summary)
 	}
 	fmt.Fprintln(w, "  help       show this list, or `modgate help COMMAND`")
+}
+
+// runGroup runs a command group's subcommand (`lexicon lint`, `policy test`):
+// help with no or a help argument (exit 2 when nothing was asked), an error
+// naming the known subcommands otherwise.
+func runGroup(group, help string, subs map[string]func(args []string) int, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stdout, help)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	run, ok := subs[args[0]]
+	if !ok {
+		names := make([]string, 0, len(subs))
+		for n := range subs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(stderr, "modgate %s: unknown subcommand %q (want %s)\n", group, args[0], strings.Join(names, ", "))
+		return 2
+	}
+	return run(args[1:])
 }

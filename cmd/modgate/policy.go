@@ -23,21 +23,9 @@ func init() {
 }
 
 func runPolicy(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stdout, "Usage: modgate policy test [-q] [-json] [DIR]")
-		fmt.Fprintln(stdout, "\nSubcommands:\n  test       run every *_test.rego in DIR against the policies and data.json there")
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	switch args[0] {
-	case "test":
-		return runPolicyTest(ctx, args[1:], stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "modgate policy: unknown subcommand %q (want test)\n", args[0])
-		return 2
-	}
+	return runGroup("policy", "Usage: modgate policy test [-q] [-json] [DIR]\n\nSubcommands:\n  test       run every *_test.rego in DIR against the policies and data.json there",
+		map[string]func([]string) int{"test": func(a []string) int { return runPolicyTest(ctx, a, stdout, stderr) }},
+		args, stdout, stderr)
 }
 
 // defaultPolicyDir is ./policies when run from a checkout (so staff test
