@@ -17,9 +17,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/natsutil/natstest"
 	"github.com/modgate/modgate/internal/review"
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -32,20 +31,7 @@ type reviewEnv struct {
 
 func newReviewEnv(t *testing.T, cfg review.Config) *reviewEnv {
 	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats not ready")
-	}
-	t.Cleanup(ns.Shutdown)
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	nc, _ := natstest.Connect(t, natstest.Start(t))
 	cfg.CreateEscalationStream = true
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
