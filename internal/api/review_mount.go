@@ -30,6 +30,7 @@ func MountReview(r chi.Router, d ReviewDeps) {
 	d.Keys.SetAdminSessions(func(next http.Handler) http.Handler {
 		return rr.Authenticate(RequireRole(modgate.RoleAdmin)(next))
 	})
+	mountDeadLetters(r, d.Queue, d.Keys, d.Logger)
 	rep := NewReportsResource(d.Queue, d.Logger)
 	if d.Keys != nil {
 		r.With(d.Keys.RequireTenant).Mount("/v1/reports", rep.Routes())

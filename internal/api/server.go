@@ -45,6 +45,9 @@ type Config struct {
 
 	// NATSReady reports NATS connectivity for /readyz (nil: not checked).
 	NATSReady func() error
+	// Degraded lists conditions that leave the gateway serving but need an
+	// operator (dead-lettered escalations...), shown by /readyz.
+	Degraded func() []string
 
 	MaxBodyBytes   int64   // single /v1/screen body cap (default 256 KiB)
 	MaxTextBytes   int     // text cap (default modgate.DefaultMaxTextBytes)
