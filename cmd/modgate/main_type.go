@@ -435,11 +435,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		PolicyDir: policyDir, LexiconDir: lexiconDir, MaxTextBytes: cfg.MaxTextBytes,
 		Logger: log.With("component", "screen"), Engine: cfg.Matcher,
 		Violations: violations,
+		// A restart with a broken file in a watched folder serves the last
+		// engine that built and passed its tests (degraded in /readyz).
+		LastGoodDir: filepath.Join(cfg.DataDir, "engine-last-good"),
 	})
 	if err != nil {
 		return fmt.Errorf("serve: engine: %w", err)
 	}
 	rev := m.Screener.Revision()
+	if fb := m.Screener.Fallback(); fb != "" {
+		log.Error("DEGRADED: "+fb, "err", m.Screener.LastError())
+	}
 	log.Info("engine loaded", "policy_dir", dirLabel(policyDir), "lexicon_dir", dirLabel(lexiconDir), "policy", rev.Policy, "lexicon", rev.Lexicon)
 
 	m.natsURL = cfg.NATSURL
