@@ -525,7 +525,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		mount = func(r chiRouter, s *api.Server) {
 			api.MountReview(r, api.ReviewDeps{Queue: q, Users: users, Keys: s.Keys(), Logger: rlog})
-			r.Mount("/review", ui.Routes())
+			r.With(api.CrossOrigin).Mount("/review", ui.Routes())
 			if mountExtra != nil {
 				mountExtra(r, s)
 			}

@@ -89,7 +89,7 @@ func mountDeadLetters(r chi.Router, q *review.Queue, keys *Keys, log *slog.Logge
 		d.log = slog.New(slog.DiscardHandler)
 	}
 	r.Group(func(r chi.Router) {
-		r.Use(keys.RequireAdmin, noStore)
+		r.Use(CrossOrigin, keys.RequireAdmin, noStore)
 		r.Get("/v1/admin/dead-letters", d.list)
 		r.Post("/v1/admin/dead-letters/{seq}/replay", d.replay)
 	})

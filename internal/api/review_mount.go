@@ -25,7 +25,7 @@ type ReviewDeps struct {
 // With Config.Mount: Mount: func(r chi.Router, s *Server) { deps.Keys = s.Keys(); MountReview(r, deps) }.
 func MountReview(r chi.Router, d ReviewDeps) {
 	rr := NewReviewResource(d)
-	r.Mount("/v1/review", rr.Routes())
+	r.With(CrossOrigin).Mount("/v1/review", rr.Routes())
 	// Admins signed in to the reviewer UI may use /v1/admin (policy view).
 	d.Keys.SetAdminSessions(func(next http.Handler) http.Handler {
 		return rr.Authenticate(RequireRole(modgate.RoleAdmin)(next))

@@ -167,7 +167,7 @@ func (s *Server) routes() {
 		r.Post("/v1/screen/batch", s.screenBatch)
 	})
 	r.Route("/v1/admin", func(r chi.Router) {
-		r.Use(s.cfg.Keys.RequireAdmin)
+		r.Use(CrossOrigin, s.cfg.Keys.RequireAdmin)
 		r.Get("/revision", s.adminRevision)
 		r.Put("/policies/{file}", s.adminUpload(kindPolicy))
 		r.Put("/lexicons/{file}", s.adminUpload(kindLexicon))
