@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -57,8 +58,12 @@ func newTally() *tally {
 // screen sends one review-verdict message and records the answer. It
 // returns the status (0 when the connection failed).
 func (tl *tally) screen(client *http.Client, base, id, text string) int {
-	body := gwJSON(map[string]any{"id": id, "text": text, "tenant": "t1"})
-	req, _ := http.NewRequest("POST", base+"/v1/screen", bytes.NewReader(body))
+	// Unescaped, as a client would send it: '<' stays one byte on the wire.
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]any{"id": id, "text": text, "tenant": "t1"})
+	req, _ := http.NewRequest("POST", base+"/v1/screen", &body)
 	req.Header.Set("Content-Type", "application/json")
 	cid := modgate.CaseIDFor("t1", id, "")
 	tl.mu.Lock()
@@ -292,12 +297,22 @@ func TestFaultPoisonRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A text inside every limit whose case is over max_payload (1 MiB
+	// here): it used to be answered "published" and never become a case.
+	wide := strings.Repeat("<", 65400) + reviewText
 	for i := 0; i < 100; i++ {
-		tl.screen(authed, base, fmt.Sprintf("poison-run-%d", i), reviewText)
+		text := reviewText
+		if i%20 == 0 {
+			text = wide
+		}
+		tl.screen(authed, base, fmt.Sprintf("poison-run-%d", i), text)
 	}
 	found := tl.verify(t, "poison records", queueHas(m), fmt.Sprintf(" spool_replayed=%d spool_dead_letters=1", len(spooled)))
 	if found != 100 {
 		t.Fatalf("found %d of 100", found)
+	}
+	if c, err := m.Queue.Get(context.Background(), modgate.CaseIDFor("t1", "poison-run-20", "")); err != nil || c.Message.Text != wide {
+		t.Fatalf("wide case not whole: %v", err)
 	}
 
 	// Operators see all of it.
@@ -385,7 +400,7 @@ func TestFaultOversizedCases(t *testing.T) {
 	tl.refused[modgate.CaseIDFor("t1", "b-huge", "")] = http.StatusRequestEntityTooLarge
 	tl.verify(t, "oversized cases", queueHas(m), " (max_payload 512 KiB)")
 	if met := string(gwDo(t, "GET", base+"/metrics", "", "", nil).Body); !strings.Contains(met, `modgate_escalations_total{lane="normal",outcome="rejected"} 21`) {
-		t.Errorf("metrics do not count the 21 rejected escalations")
+		t.Errorf("metrics do not count the 21 rejected escalations: %s", regexp.MustCompile(`modgate_escalations_total.*`).FindAllString(met, -1))
 	}
 	c, err := m.Queue.Get(context.Background(), modgate.CaseIDFor("t1", "big-3", ""))
 	if err != nil || c.Message.Text != big {
