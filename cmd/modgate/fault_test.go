@@ -694,4 +694,3 @@ func TestFaultKill9MidTraffic(t *testing.T) {
 	_ = p2.cmd.Process.Signal(syscall.SIGTERM)
 	_ = p2.cmd.Wait()
 }
-
