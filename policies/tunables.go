@@ -65,6 +65,13 @@ var tunablesSchema = map[string]any{
 		"politics": map[string]any{
 			"topic_review_count": kInt,
 		},
+		"reporting": map[string]any{
+			"labels": kStrings,
+		},
+		"fraud": map[string]any{
+			"prize_review_count": kInt,
+			"job_review_count":   kInt,
+		},
 		"pii": map[string]any{
 			"review_kinds":       kStrings,
 			"exempt_group_kinds": kStrings,
