@@ -131,25 +131,18 @@ func (e *Escalator) msg(esc *modgate.Escalation) (*nats.Msg, error) {
 }
 
 // permanentPublishError reports publish errors no retry can cure: the
-// message is over the server's or the stream's size limit, or malformed.
-// Everything else (timeouts, no responders, a stream not yet re-created
-// after a NATS restart) is worth retrying.
+// message is over the server's or the stream's size limit. Everything else
+// (timeouts, no responders, a stream not yet re-created after a NATS
+// restart) is worth retrying.
 func permanentPublishError(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrTooLarge) || errors.Is(err, nats.ErrMaxPayload) || errors.Is(err, nats.ErrBadSubject) ||
-		errors.Is(err, nats.ErrBadHeaderMsg) || errors.Is(err, jetstream.ErrStreamMessageExceedsMaximum) {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, nats.ErrMaxPayload) || errors.Is(err, jetstream.ErrStreamMessageExceedsMaximum) {
 		return true
 	}
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) {
-		switch apiErr.ErrorCode {
-		case jetstream.JSErrCodeStreamMessageExceedsMaximum, jetstream.JSErrCodeBadRequest:
-			return true
-		}
-	}
-	return false
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum
 }
 
 // Escalate makes the case durable before returning: acknowledged by

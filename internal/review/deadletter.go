@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/modgate/modgate"
@@ -112,8 +113,10 @@ func (q *Queue) ReplayDeadLetter(ctx context.Context, actor string, seq uint64) 
 		return DeadLetter{}, fmt.Errorf("review: read dead letter %d: %w", seq, err)
 	}
 	d := deadLetterOf(m)
+	// Back to where it came from, but never outside the escalation
+	// subjects (the header is as hostile as the message).
 	subject := d.Subject
-	if subject == "" || len(subject) <= len(q.cfg.Prefix)+len(".escalations.") || subject[:len(q.cfg.Prefix)+len(".escalations.")] != q.cfg.Prefix+".escalations." {
+	if prefix := q.cfg.Prefix + ".escalations."; !strings.HasPrefix(subject, prefix) || len(subject) == len(prefix) {
 		subject = q.subject("escalations", modgate.LaneNormal)
 	}
 	out := nats.NewMsg(subject)
