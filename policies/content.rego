@@ -36,6 +36,22 @@ porn_hits contains {"rule": "porn.topic_contact", "label": "porn", "action": "re
 	contact_detected > 0
 }
 
+# Escort ads: a service word with a person word, or two service words.
+porn_hits contains {"rule": "porn.escort", "label": "porn", "action": "review", "severity": 2, "message": "疑似招嫖（上门、包夜等服务用语）"} if {
+	input.subs["porn.escort_service"]
+	input.subs["porn.escort_person"]
+}
+
+porn_hits contains {"rule": "porn.escort", "label": "porn", "action": "review", "severity": 2, "message": "疑似招嫖（上门、包夜等服务用语）"} if {
+	input.subs["porn.escort_service"].n >= 2
+}
+
+porn_hits contains {"rule": "porn.escort_contact", "label": "porn", "action": "block", "severity": 3, "message": "招嫖并留有联系方式"} if {
+	input.subs["porn.escort_service"]
+	input.subs["porn.escort_person"]
+	contact_detected > 0
+}
+
 # --- abuse ------------------------------------------------------------------
 
 abuse_hits contains {"rule": "abuse.severe", "label": "abuse", "action": "block", "severity": 3, "message": "辱骂家人、死亡威胁或人肉"} if input.subs["abuse.severe"].max >= 3
@@ -54,6 +70,18 @@ illegal_hits contains {"rule": "illegal.goods", "label": "illegal", "action": "b
 
 illegal_hits contains {"rule": "illegal.document", "label": "illegal", "action": "review", "severity": 2, "message": "办证、代开发票、代考等"} if {
 	input.subs["illegal.document"].max == 2
+}
+
+# Fake documents and invoices: a document word with an offer word.
+illegal_hits contains {"rule": "illegal.fake_document", "label": "illegal", "action": "review", "severity": 2, "message": "代开发票、办证、刻章、代做流水等"} if {
+	input.subs["illegal.doc_item"]
+	input.subs["illegal.doc_offer"]
+}
+
+illegal_hits contains {"rule": "illegal.fake_document", "label": "illegal", "action": "block", "severity": 3, "message": "代开发票、办证、刻章、代做流水并留有联系方式"} if {
+	input.subs["illegal.doc_item"]
+	input.subs["illegal.doc_offer"]
+	contact_detected > 0
 }
 
 illegal_hits contains {"rule": "illegal.topic_contact", "label": "illegal", "action": "review", "severity": 2, "message": "违法话题并留有联系方式"} if {
