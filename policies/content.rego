@@ -20,6 +20,42 @@ gambling_hits contains {"rule": "gambling.topic_contact", "label": "gambling", "
 	contact_detected > 0
 }
 
+# A casino brand or a deposit bonus next to betting words or another brand
+# or bonus: online-gambling solicitation (威尼斯人酒店 alone is a hotel).
+gambling_hits contains {"rule": "gambling.promo", "label": "gambling", "action": "review", "severity": 2, "message": "博彩平台、充值赠送等招揽赌博用语"} if {
+	gambling_lure
+	gambling_context
+}
+
+gambling_hits contains {"rule": "gambling.promo", "label": "gambling", "action": "review", "severity": 2, "message": "博彩平台、充值赠送等招揽赌博用语"} if {
+	input.subs["gambling.bonus"].n >= 2
+}
+
+gambling_hits contains {"rule": "gambling.promo_contact", "label": "gambling", "action": "block", "severity": 3, "message": "博彩平台或充值赠送并留有联系方式或网址"} if {
+	gambling_lure
+	gambling_context
+	contact_detected > 0
+}
+
+gambling_hits contains {"rule": "gambling.topics", "label": "gambling", "action": "review", "severity": 2, "message": "多个投注用语"} if {
+	input.subs["gambling.topic"].n >= 3
+}
+
+gambling_lure if input.subs["gambling.brand"]
+
+gambling_lure if input.subs["gambling.bonus"]
+
+gambling_context if input.subs["gambling.topic"]
+
+gambling_context if input.subs["gambling.game"]
+
+gambling_context if input.subs["gambling.solicit"]
+
+gambling_context if {
+	input.subs["gambling.brand"]
+	input.subs["gambling.bonus"]
+}
+
 # --- pornography ------------------------------------------------------------
 
 porn_hits contains {"rule": "porn.explicit", "label": "porn", "action": "block", "severity": 3, "message": "色情内容或色情服务"} if input.subs["porn.explicit"].max >= 3

@@ -71,7 +71,6 @@ var tunablesSchema = map[string]any{
 		},
 		"fraud": map[string]any{
 			"prize_review_count": kInt,
-			"job_review_count":   kInt,
 		},
 		"pii": map[string]any{
 			"review_kinds":       kStrings,
