@@ -24,6 +24,21 @@ fraud_hits contains hit("fraud.phishing", "fraud", "block", 3, "冒充银行或�
 	fraud_action
 }
 
+# The general bait shape with a brand and a number or link: review (a real
+# card centre's notice can look like this; a human tells them apart).
+fraud_hits contains hit("fraud.phishing_shape", "fraud", "review", 2, "冒充银行或平台，以账户、积分、证件状态为由诱导联系或点击链接") if {
+	input.subs["fraud.brand"]
+	input.subs["fraud.lure_object"]
+	input.subs["fraud.lure_state"]
+	contact_detected > 0
+}
+
+fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以账户、积分、证件过期或冻结为由诱导点击链接") if {
+	input.subs["fraud.lure_object"]
+	input.subs["fraud.lure_state"]
+	input.detectors.url
+}
+
 fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以过期、冻结或奖励诱导点击链接或回电") if {
 	input.subs["fraud.lure"]
 	fraud_action

@@ -103,3 +103,13 @@ test_fraud_warning_without_contact_allowed if {
 test_fraud_warning_words_with_contact_blocked if {
 	action(with_det(msg([["fraud.scam", 3], ["context.report", 1]]), {"phone": 1})) == "block"
 }
+
+# 您的医保账户余额可领取，点击 yb-lq.top (no brand word, a link)
+test_fraud_bait_shape_with_link_reviewed if {
+	"fraud.lure_link" in rules(with_det(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1]]), {"url": 1}))
+}
+
+# 我的信用卡到期了，明天去银行换 (no link): allowed.
+test_fraud_bait_shape_without_link_allowed if {
+	action(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1], ["fraud.brand", 1]])) == "allow"
+}
