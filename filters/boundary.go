@@ -197,3 +197,13 @@ func (n *Normalized) wordOK(a, b int) bool {
 	}
 	return true
 }
+
+// variantWordOK screens a homophone hit: evasions are odd pairings (菜金,
+// 铳植, 凯户), while a hit that is an ordinary word (下周 for 下注, 亚洲 for
+// 押注) or part of one (为什么 for 薇信) is ordinary text.
+func (n *Normalized) variantWordOK(a, b int) bool {
+	if wordFreq[n.Text[a:b]] != 0 {
+		return false
+	}
+	return n.wordOK(a, b)
+}

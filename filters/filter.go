@@ -191,7 +191,7 @@ func New(lex modgate.Lexicon, opts Options) (*Filter, error) {
 		return nil, err
 	}
 	for _, e := range f.entries {
-		if e.boundary {
+		if e.boundary || e.variants&varPinyin != 0 {
 			if err := loadWords(); err != nil {
 				return nil, fmt.Errorf("filters: word list: %w", err)
 			}
@@ -288,6 +288,9 @@ func (f *Filter) lexiconMatches(n *Normalized, st *scanState) []modgate.Match {
 		}
 		h := c.Hit
 		if insideAllow(st.allow, h) || !n.sentenceOK(int(h.Start), int(h.End)) {
+			continue
+		}
+		if c.variant == varPinyin && !n.variantWordOK(int(h.Start), int(h.End)) {
 			continue
 		}
 		p := &f.patterns[h.Pattern]

@@ -187,7 +187,7 @@ func projectTerm(t string) [][]byte {
 		}
 		r, size := utf8.DecodeRuneInString(t[i:])
 		i += size
-		rs := allReadings(r, nil)
+		rs := termReadings(r)
 		if len(rs) == 0 {
 			units = append(units, [][]byte{{projBreak}})
 			continue
@@ -220,6 +220,17 @@ func projectTerm(t string) [][]byte {
 		out = next
 	}
 	return out
+}
+
+// termReadings returns the readings a term character is indexed under:
+// its primary reading only. Indexing every reading (信 also reads shen, 约
+// also yao) made 为什(么) match 薇信 and 要报 match 约炮 in benign chat; see
+// TestVariantFalsePositives.
+func termReadings(r rune) []uint16 {
+	if p := primaryReading(r); p != 0 {
+		return []uint16{p}
+	}
+	return nil
 }
 
 // shapeSrc flags the CJK characters shapeMap folds (a bitset, so the scan

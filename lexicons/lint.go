@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/modgate/modgate"
@@ -48,6 +49,12 @@ func Lint(lex modgate.Lexicon, normalize func(string) string) []Problem {
 		if utf8.RuneCountInString(norm) == 1 {
 			add(t, LevelWarning, "%s %q is a single character and will match inside many ordinary words", kind, t.Text)
 		}
+		if t.Variants == modgate.VariantPinyin && syllables(norm) < 2 {
+			add(t, LevelWarning, "@variants pinyin has no effect on %q: pinyin variants need two or more syllables (one syllable has hundreds of homophones)", t.Text)
+		}
+		if t.Boundary == "word" && !hasHan(norm) {
+			add(t, LevelWarning, "@boundary word has no effect on %q: the word list is Chinese; Latin terms always match on word boundaries", t.Text)
+		}
 		k := key{norm, t.Category, t.Subcategory, t.Allow}
 		if prev, ok := seen[k]; ok {
 			add(t, LevelError, "duplicate %s %q (same as %q at %s:%d)", kind, t.Text, prev.Text, prev.File, prev.Line)
@@ -66,6 +73,37 @@ func Lint(lex modgate.Lexicon, normalize func(string) string) []Problem {
 	}
 	sortProblems(problems)
 	return problems
+}
+
+// syllables counts what the variant layer can read in a normalised term:
+// Han characters and runs of Latin letters (a run may spell several
+// syllables, so this is a lower bound).
+func syllables(s string) int {
+	n, inRun := 0, false
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			n++
+			inRun = false
+		case r < utf8.RuneSelf && unicode.IsLetter(r):
+			if !inRun {
+				n++
+			}
+			inRun = true
+		default:
+			inRun = false
+		}
+	}
+	return n
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }
 
 func catString(t modgate.Term) string {
