@@ -123,7 +123,7 @@ func primaryReading(r rune) uint16 {
 	if r >= cjkLo && r <= cjkHi {
 		return pyDense[r-cjkLo]
 	}
-	if r < 0x3400 {
+	if r < 0x3000 {
 		return 0
 	}
 	return pyExtra[r]

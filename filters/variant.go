@@ -34,8 +34,9 @@ const (
 // multiply them).
 const maxTermForms = 16
 
-// minPinyinSyllables: a term needs this many syllables for pinyin variants;
-// one syllable has hundreds of homophones.
+// minPinyinSyllables: a term needs this many syllables (or Latin runs
+// kept literally, like the v of v信) for pinyin variants; one syllable has
+// hundreds of homophones.
 const minPinyinSyllables = 2
 
 // variantIndex holds the automata of the opted-in terms.
@@ -146,11 +147,11 @@ func b2u(b bool) byte {
 
 // projectTerm returns the projections of normalised term t under every
 // combination of its characters' readings (primary combination first, at
-// most maxTermForms), or nil when t has fewer than minPinyinSyllables
-// syllables.
+// most maxTermForms), or nil when t has no syllable or fewer than
+// minPinyinSyllables syllables and literal Latin runs.
 func projectTerm(t string) [][]byte {
 	var units [][][]byte // per unit: alternatives
-	syllables := 0
+	syllables, literals := 0, 0
 	var ids []uint16
 	var ends []int
 	for i := 0; i < len(t); {
@@ -176,6 +177,7 @@ func projectTerm(t string) [][]byte {
 					lit = append(lit, t[k]|0x20*b2u(isASCIILetter(t[k])))
 				}
 				units = append(units, [][]byte{append(lit, projLiteral)})
+				literals++
 				i = j
 			case c == ' ':
 				i++
@@ -203,7 +205,7 @@ func projectTerm(t string) [][]byte {
 		}
 		units = append(units, alts)
 	}
-	if syllables < minPinyinSyllables {
+	if syllables == 0 || syllables+literals < minPinyinSyllables {
 		return nil
 	}
 	out := [][]byte{nil}

@@ -69,6 +69,9 @@ func readFixtureLexicon(t testing.TB, path string) modgate.Lexicon {
 		if vars == "none" {
 			term.Variants = ""
 		}
+		if bound == "none" {
+			term.Boundary = ""
+		}
 		lex.Terms = append(lex.Terms, term)
 	}
 	if err := sc.Err(); err != nil {
