@@ -244,7 +244,7 @@ func (f *Filter) Scan(text string) (modgate.Findings, error) {
 	st.hits = f.m.FindAll(n.Text, st.hits[:0])
 	st.cands = st.cands[:0]
 	if f.v != nil {
-		st.cands = f.v.find(n.Text, st)
+		st.cands = f.v.find(n, st)
 	}
 	matches := f.lexiconMatches(n, st)
 	matches = Detect(n, matches)

@@ -23,7 +23,6 @@ var (
 	pyOther   map[rune][]uint16 // further readings
 	pyLatin   map[string]uint16 // syllables Latin text may spell (see latinSyllable)
 	pyMaxSyl  int               // longest syllable in bytes
-	pyMaxCode = 0xFFF           // ids must fit the two-byte code (see appendCode)
 )
 
 func initPinyin() {
@@ -52,7 +51,7 @@ func initPinyin() {
 				pyMaxSyl = max(pyMaxSyl, len(s))
 			}
 		}
-		if len(pySyl) > pyMaxCode {
+		if len(pySyl) >= wildcardID {
 			panic("filters: too many pinyin syllables")
 		}
 		for line := range strings.SplitSeq(pinyinPrimary, "\n") {
@@ -89,6 +88,9 @@ func initPinyin() {
 			pyOther[src] = pyOther[dst]
 		}
 		initShapeBits()
+		for _, r := range heartStandIns {
+			standInID[r] = pyID["xin"]
+		}
 	})
 }
 

@@ -82,12 +82,23 @@ func latinRun(t string, i int) (int, bool) {
 	return j, letters
 }
 
-// project maps normalised text t to syllable codes. It reports whether a
-// look-alike fold applied (then p.shaped holds the folded text).
-func (p *projector) project(t string) bool {
+// project maps normalised text n.Text to syllable codes. It reports
+// whether a look-alike fold applied (then p.shaped holds the folded text).
+//
+// Symbols the normaliser dropped between two characters are looked at too:
+// a heart stands for 心/信 (薇❤ is 微信) and gives its syllable; a single
+// other emoji between two characters stands in for one character (加㊙️信,
+// 加🛰️信) and gives the wildcard code that terms of three or more
+// syllables are also indexed with (see projectTerm).
+func (p *projector) project(n *Normalized) bool {
+	t := n.Text
 	p.proj, p.pa, p.pb = p.proj[:0], p.pa[:0], p.pb[:0]
 	shaped := false
+	prevEnd := int32(-1) // original end of the previous rune
 	for i := 0; i < len(t); {
+		if prevEnd >= 0 && n.bs[i] > prevEnd {
+			p.gap(n, int(prevEnd), int(n.bs[i]), i)
+		}
 		c := t[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -118,9 +129,11 @@ func (p *projector) project(t string) bool {
 				p.emit(projBreak, i, i+1)
 				i++
 			}
+			prevEnd = n.be[i-1]
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(t[i:])
+		prevEnd = n.be[i+size-1]
 		if r >= cjkLo && r <= cjkHi && shapeSrc[(r-cjkLo)>>6]&(1<<((r-cjkLo)&63)) != 0 {
 			if !shaped {
 				p.shaped = append(p.shaped[:0], t...)
@@ -130,6 +143,8 @@ func (p *projector) project(t string) bool {
 		}
 		if id := primaryReading(r); id != 0 {
 			p.emitCode(id, i, i+size)
+		} else if id := standInID[r]; id != 0 {
+			p.emitCode(id, i, i+size)
 		} else {
 			p.emit(projBreak, i, i+size)
 		}
@@ -137,6 +152,45 @@ func (p *projector) project(t string) bool {
 	}
 	return shaped
 }
+
+// gap projects the original code points [s,e) the normaliser dropped
+// before the normalised rune at byte i (see project).
+func (p *projector) gap(n *Normalized, s, e, i int) {
+	stand, syms, other := false, 0, 0
+	for _, r := range n.orig[n.origByte[s]:n.origByte[e]] {
+		if id := standInID[r]; id != 0 {
+			p.emitCode(id, i, i)
+			stand = true
+			continue
+		}
+		switch cls := origClass(r); {
+		case cls == clsDrop:
+		case cls == clsPunct && r >= 0x2000 && !isSentenceBreak(r) && (r < 0x3000 || r > 0x303F) && (r < 0xFF00 || r > 0xFFEF):
+			syms++ // emoji, dingbats, enclosed forms; not CJK or fullwidth punctuation
+		default:
+			other++
+		}
+	}
+	if stand || syms != 1 || other != 0 {
+		return
+	}
+	// A lone symbol between two projected characters.
+	if l := len(p.proj); l >= 2 && p.proj[l-1]&0xC0 == 0x80 {
+		if r, _ := utf8.DecodeRuneInString(n.Text[i:]); primaryReading(r) != 0 {
+			p.emitCode(wildcardID, i, i)
+		}
+	}
+}
+
+// wildcardID is the code of "one character written as an emoji"; no
+// syllable has it.
+const wildcardID = 0xFFF
+
+// standInID gives the syllable symbols stand for (filled by initPinyin).
+var standInID = map[rune]uint16{}
+
+// heartStandIns read as 心 (xin), the sound of 信: 薇❤ for 微信.
+const heartStandIns = "❤♥♡❣💗💓💕💖💘💝💞💟🧡💛💚💙💜🖤🤍🤎🩷🩵🩶"
 
 func b2u(b bool) byte {
 	if b {
@@ -208,8 +262,14 @@ func projectTerm(t string) [][]byte {
 	if syllables == 0 || syllables+literals < minPinyinSyllables {
 		return nil
 	}
+	// With three or more units, each inner syllable may also be written
+	// as an emoji (加🛰️信): index those forms with the wildcard.
+	wild := syllables+literals >= 3
 	out := [][]byte{nil}
-	for _, u := range units {
+	for k, u := range units {
+		if wild && k > 0 && k < len(units)-1 && len(u[0]) == 2 && u[0][0] >= 0xC0 {
+			u = append(u[:len(u):len(u)], appendCode(nil, wildcardID))
+		}
 		next := make([][]byte, 0, min(len(out)*len(u), maxTermForms))
 		for _, alt := range u {
 			for _, o := range out {
@@ -348,9 +408,9 @@ func buildVariants(engine string, norms []string, pats []pattern, entries []entr
 
 // find runs the variant automata over normalised text t and returns the
 // candidates (appended to st.cands).
-func (v *variantIndex) find(t string, st *scanState) []cand {
+func (v *variantIndex) find(n *Normalized, st *scanState) []cand {
 	p := &st.proj
-	shaped := p.project(t)
+	shaped := p.project(n)
 	out := st.cands
 	if v.pm != nil && len(p.proj) > 0 {
 		st.vraw = v.pm.FindAll(unsafe.String(unsafe.SliceData(p.proj), len(p.proj)), st.vraw[:0])
