@@ -15,14 +15,14 @@ import (
 // rare reading of a common character.
 
 var (
-	pyOnce    sync.Once
-	pySyl     []string          // id -> syllable ("" for id 0)
-	pyID      map[string]uint16 // syllable -> id
-	pyDense   [cjkHi - cjkLo + 1]uint16
-	pyExtra   map[rune]uint16   // primary readings outside the dense range
-	pyOther   map[rune][]uint16 // further readings
-	pyLatin   map[string]uint16 // syllables Latin text may spell (see latinSyllable)
-	pyMaxSyl  int               // longest syllable in bytes
+	pyOnce   sync.Once
+	pySyl    []string          // id -> syllable ("" for id 0)
+	pyID     map[string]uint16 // syllable -> id
+	pyDense  [cjkHi - cjkLo + 1]uint16
+	pyExtra  map[rune]uint16   // primary readings outside the dense range
+	pyOther  map[rune][]uint16 // further readings
+	pyLatin  map[string]uint16 // syllables Latin text may spell (see latinSyllable)
+	pyMaxSyl int               // longest syllable in bytes
 )
 
 func initPinyin() {

@@ -141,7 +141,7 @@ func TestSegmentPinyin(t *testing.T) {
 		{"vx", ""},
 		{"qq", ""},
 		{"kk", ""},
-		{"ng", ""}, // bare nasals are not spelled syllables
+		{"ng", ""},            // bare nasals are not spelled syllables
 		{"change", "chang e"}, // English may spell pinyin; terms need 2+ syllables in a row
 	}
 	for _, c := range cases {
@@ -177,7 +177,7 @@ func variantTestFilter(t *testing.T) *Filter {
 		term("加微信", "contact", "pinyin", ""),
 		term("v信", "contact", "pinyin", ""),
 		term("存送", "gambling", "shape", ""),
-		term("冰毒", "illegal", "", ""),    // no variants: 兵毒 must not match
+		term("冰毒", "illegal", "", ""),        // no variants: 兵毒 must not match
 		term("下注", "gambling", "pinyin", ""), // 下周 is an ordinary word
 		term("洗码", "gambling", "pinyin", ""), // 西马路: 马路 is a word
 		term("口交", "porn", "", ""),
