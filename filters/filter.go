@@ -85,6 +85,10 @@ type scanState struct {
 type cand struct {
 	Hit
 	variant uint8
+	// Original code-point span when the variant layer knows it better
+	// than the normalised span (a dropped heart or emoji at its edge);
+	// os == oe means "map Hit through the offset map".
+	os, oe int32
 }
 
 // New builds a Filter for lex. Terms that normalise to the same string are
@@ -295,6 +299,9 @@ func (f *Filter) lexiconMatches(n *Normalized, st *scanState) []modgate.Match {
 		}
 		p := &f.patterns[h.Pattern]
 		start, end := n.Orig(int(h.Start), int(h.End))
+		if c.os < c.oe {
+			start, end = min(start, int(c.os)), max(end, int(c.oe))
+		}
 		orig := n.OrigText(start, end)
 		wordChecked, wordOK := false, false
 		for _, e := range f.entries[p.entryStart:p.entryEnd] {

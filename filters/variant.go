@@ -52,6 +52,8 @@ type variantIndex struct {
 type projector struct {
 	proj   []byte
 	pa, pb []int32 // normalised byte range of each projected byte
+	oa, ob []int32 // original code-point range of each projected byte
+	n      *Normalized
 	ids    []uint16
 	ends   []int
 	shaped []byte // shape-folded text (only when a shape fold applied)
@@ -61,11 +63,26 @@ func (p *projector) emit(b byte, a, e int) {
 	p.proj = append(p.proj, b)
 	p.pa = append(p.pa, int32(a))
 	p.pb = append(p.pb, int32(e))
+	s, f := p.n.Orig(a, e)
+	p.oa = append(p.oa, int32(s))
+	p.ob = append(p.ob, int32(f))
 }
 
 func (p *projector) emitCode(id uint16, a, e int) {
 	p.emit(0xC0|byte(id>>6), a, e)
 	p.emit(0x80|byte(id&0x3F), a, e)
+}
+
+// emitGapCode emits the code of a symbol the normaliser dropped: at
+// normalised byte i, original code points [s,e).
+func (p *projector) emitGapCode(id uint16, i, s, e int) {
+	for _, b := range [2]byte{0xC0 | byte(id>>6), 0x80 | byte(id&0x3F)} {
+		p.proj = append(p.proj, b)
+		p.pa = append(p.pa, int32(i))
+		p.pb = append(p.pb, int32(i))
+		p.oa = append(p.oa, int32(s))
+		p.ob = append(p.ob, int32(e))
+	}
 }
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
@@ -92,7 +109,7 @@ func latinRun(t string, i int) (int, bool) {
 // syllables are also indexed with (see projectTerm).
 func (p *projector) project(n *Normalized) bool {
 	t := n.Text
-	p.proj, p.pa, p.pb = p.proj[:0], p.pa[:0], p.pb[:0]
+	p.proj, p.pa, p.pb, p.oa, p.ob, p.n = p.proj[:0], p.pa[:0], p.pb[:0], p.oa[:0], p.ob[:0], n
 	shaped := false
 	prevEnd := int32(-1) // original end of the previous rune
 	for i := 0; i < len(t); {
@@ -157,9 +174,11 @@ func (p *projector) project(n *Normalized) bool {
 // before the normalised rune at byte i (see project).
 func (p *projector) gap(n *Normalized, s, e, i int) {
 	stand, syms, other := false, 0, 0
+	cp := s
 	for _, r := range n.orig[n.origByte[s]:n.origByte[e]] {
+		cp++
 		if id := standInID[r]; id != 0 {
-			p.emitCode(id, i, i)
+			p.emitGapCode(id, i, cp-1, cp)
 			stand = true
 			continue
 		}
@@ -177,7 +196,7 @@ func (p *projector) gap(n *Normalized, s, e, i int) {
 	// A lone symbol between two projected characters.
 	if l := len(p.proj); l >= 2 && p.proj[l-1]&0xC0 == 0x80 {
 		if r, _ := utf8.DecodeRuneInString(n.Text[i:]); primaryReading(r) != 0 {
-			p.emitCode(wildcardID, i, i)
+			p.emitGapCode(wildcardID, i, s, e)
 		}
 	}
 }
@@ -416,15 +435,16 @@ func (v *variantIndex) find(n *Normalized, st *scanState) []cand {
 		st.vraw = v.pm.FindAll(unsafe.String(unsafe.SliceData(p.proj), len(p.proj)), st.vraw[:0])
 		for _, h := range st.vraw {
 			a, e := p.pa[h.Start], p.pb[h.End-1]
+			os, oe := p.oa[h.Start], p.ob[h.End-1]
 			for _, pid := range v.pids[v.pstart[h.Pattern]:v.pstart[h.Pattern+1]] {
-				out = append(out, cand{Hit{Pattern: pid, Start: a, End: e}, varPinyin})
+				out = append(out, cand{Hit{Pattern: pid, Start: a, End: e}, varPinyin, os, oe})
 			}
 		}
 	}
 	if v.sm != nil && shaped {
 		st.vraw = v.sm.FindAll(unsafe.String(unsafe.SliceData(p.shaped), len(p.shaped)), st.vraw[:0])
 		for _, h := range st.vraw {
-			out = append(out, cand{Hit{Pattern: v.spids[h.Pattern], Start: h.Start, End: h.End}, varShape})
+			out = append(out, cand{Hit: Hit{Pattern: v.spids[h.Pattern], Start: h.Start, End: h.End}, variant: varShape})
 		}
 	}
 	return out
