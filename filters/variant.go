@@ -1,6 +1,7 @@
 package filters
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -46,43 +47,214 @@ type variantIndex struct {
 	pids   []int32
 	sm     Matcher // over shape-folded text: normalised terms
 	spids  []int32 // pattern of shape pattern i
+
+	// Prefilter (see mayMatch): starts has bit a*nIDs+b set when some
+	// projection starts with syllables a, b; litStart when some projection
+	// has a Latin literal or a break among its first two units.
+	starts    []uint64
+	starts3   []uint64 // hashed first three syllables of longer projections
+	nIDs      int
+	litFirst  map[string]bool // Latin literals that start a projection
+	codeLit   []uint64        // syllables followed by a Latin literal at a projection's start
+	alwaysRun bool            // a projection starts in a way mayMatch cannot judge
+}
+
+// bigram indexes the starts bitset; the wildcard takes the last id.
+func (v *variantIndex) bigram(a, b uint16) int {
+	if a == wildcardID {
+		a = uint16(v.nIDs - 1)
+	}
+	if b == wildcardID {
+		b = uint16(v.nIDs - 1)
+	}
+	return int(a)*v.nIDs + int(b)
+}
+
+// trigramBits sizes the hashed trigram filter (32 KiB).
+const trigramBits = 1 << 18
+
+func trigram(a, b, c uint16) int {
+	h := uint32(a)*0x9E3779B1 ^ uint32(b)*0x85EBCA77 ^ uint32(c)*0xC2B2AE3D
+	return int(h>>14) & (trigramBits - 1)
+}
+
+func codeID(b0, b1 byte) uint16 { return uint16(b0&0x3F)<<6 | uint16(b1&0x3F) }
+
+// addStart records the first two units of projection form.
+func (v *variantIndex) addStart(form []byte) {
+	switch {
+	case len(form) >= 6 && form[0] >= 0xC0 && form[2] >= 0xC0 && form[4] >= 0xC0:
+		if form[2] == 0xC0|byte(wildcardID>>6) && form[3] == 0x80|byte(wildcardID&0x3F) {
+			return // a stand-in emoji: mayMatch sends such text on anyway
+		}
+		k := trigram(codeID(form[0], form[1]), codeID(form[2], form[3]), codeID(form[4], form[5]))
+		v.starts3[k>>6] |= 1 << (k & 63)
+	case len(form) >= 4 && form[0] >= 0xC0 && form[2] >= 0xC0:
+		k := v.bigram(codeID(form[0], form[1]), codeID(form[2], form[3]))
+		v.starts[k>>6] |= 1 << (k & 63)
+	case len(form) >= 3 && form[0] >= 0xC0 && form[2] == projLiteral:
+		k := int(codeID(form[0], form[1]))
+		v.codeLit[k>>6] |= 1 << (k & 63)
+	case form[0] == projLiteral:
+		if end := bytes.IndexByte(form[1:], projLiteral); end > 0 {
+			v.litFirst[string(form[1:1+end])] = true
+			return
+		}
+		v.alwaysRun = true
+	default:
+		v.alwaysRun = true
+	}
+}
+
+// mayMatch is a cheap pass over normalised text that rules out a pinyin
+// hit: no two neighbouring characters start a projected term, and nothing
+// the cheap pass cannot judge (Latin words, which may be pinyin; dropped
+// symbols, which may stand in; look-alikes) is present. Most messages stop
+// here, so the projection and the second automaton run on few of them.
+func (v *variantIndex) mayMatch(n *Normalized) bool {
+	if v.alwaysRun {
+		return true
+	}
+	t := n.Text
+	prev, prev2 := -1, -1
+	prevEnd := int32(-1)
+	var lower [32]byte
+	for i := 0; i < len(t); {
+		if prevEnd >= 0 && n.bs[i] > prevEnd && gapHasSymbol(n, int(prevEnd), int(n.bs[i])) {
+			return true
+		}
+		c := t[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case isAlnum(c):
+				j, letters := latinRun(t, i)
+				if letters && j-i >= 2 {
+					if _, _, ok := segmentPinyin(t[i:j], nil, nil); ok {
+						return true // may be spelled pinyin
+					}
+				}
+				if prev >= 0 && v.codeLit[prev>>6]&(1<<(prev&63)) != 0 {
+					return true
+				}
+				if len(v.litFirst) > 0 && j-i <= len(lower) {
+					l := lower[:j-i]
+					for k := range l {
+						l[k] = t[i+k] | 0x20*b2u(isASCIILetter(t[i+k]))
+					}
+					if v.litFirst[string(l)] {
+						return true
+					}
+				}
+				prev, prev2 = -1, -1
+				i = j
+			case c == ' ':
+				i++
+			default:
+				prev, prev2 = -1, -1
+				i++
+			}
+			prevEnd = n.be[i-1]
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(t[i:])
+		prevEnd = n.be[i+size-1]
+		i += size
+		if r >= cjkLo && r <= cjkHi && shapeSrc[(r-cjkLo)>>6]&(1<<((r-cjkLo)&63)) != 0 {
+			return true
+		}
+		id := primaryReading(r)
+		if id == 0 {
+			if isHeart(r) {
+				return true
+			}
+			prev, prev2 = -1, -1
+			continue
+		}
+		if prev >= 0 {
+			k := v.bigram(uint16(prev), id)
+			if v.starts[k>>6]&(1<<(k&63)) != 0 {
+				return true
+			}
+			if prev2 >= 0 {
+				k := trigram(uint16(prev2), uint16(prev), id)
+				if v.starts3[k>>6]&(1<<(k&63)) != 0 {
+					return true
+				}
+			}
+		}
+		prev2, prev = prev, int(id)
+	}
+	return false
+}
+
+// gapHasSymbol reports a dropped symbol (emoji, dingbat) among original
+// code points [s,e): it may stand in for a character.
+func gapHasSymbol(n *Normalized, s, e int) bool {
+	for _, r := range n.orig[n.origByte[s]:n.origByte[e]] {
+		if isStandInSymbol(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// isStandInSymbol: emoji, dingbats and other symbols that may stand in for
+// a character; not CJK or fullwidth punctuation (，。【】), which separate.
+func isStandInSymbol(r rune) bool {
+	return r >= 0x2000 && origClass(r) == clsPunct && !isSentenceBreak(r) &&
+		(r < 0x3000 || r > 0x303F) && (r < 0xFE10 || r > 0xFE6F) && (r < 0xFF00 || r > 0xFFEF) &&
+		(r < 0x2010 || r > 0x205F) // dashes, quotes, bullets, ellipsis
 }
 
 // projector builds projections; its buffers are reused per scan.
 type projector struct {
 	proj   []byte
-	pa, pb []int32 // normalised byte range of each projected byte
-	oa, ob []int32 // original code-point range of each projected byte
-	n      *Normalized
+	// pa: per projected byte, the normalised byte where its character
+	// starts; for the trail byte of a code, where it ends (see end).
+	pa     []int32
+	gaps   []gapCode // codes of symbols the normaliser dropped
 	ids    []uint16
 	ends   []int
 	shaped []byte // shape-folded text (only when a shape fold applied)
 }
 
-func (p *projector) emit(b byte, a, e int) {
+// emit appends a one-byte unit (break, literal letter or bracket) for the
+// normalised text from byte a.
+func (p *projector) emit(b byte, a int) {
 	p.proj = append(p.proj, b)
 	p.pa = append(p.pa, int32(a))
-	p.pb = append(p.pb, int32(e))
-	s, f := p.n.Orig(a, e)
-	p.oa = append(p.oa, int32(s))
-	p.ob = append(p.ob, int32(f))
 }
 
+// gapCode remembers where a dropped symbol's code sits in the projection
+// (byte at) and its original code points [os,oe), so a hit can include it.
+type gapCode struct{ at, os, oe int32 }
+
+// emitCode appends the code of syllable id for normalised bytes [a,e).
 func (p *projector) emitCode(id uint16, a, e int) {
-	p.emit(0xC0|byte(id>>6), a, e)
-	p.emit(0x80|byte(id&0x3F), a, e)
+	p.proj = append(p.proj, 0xC0|byte(id>>6), 0x80|byte(id&0x3F))
+	p.pa = append(p.pa, int32(a), int32(e))
+}
+
+// end is the normalised byte where the unit ending at projected byte k
+// ends.
+func (p *projector) end(t string, k int) int32 {
+	switch b := p.proj[k]; {
+	case b >= 0x80: // trail byte of a code: holds the end
+		return p.pa[k]
+	case b == projLiteral:
+		return p.pa[k]
+	case b < utf8.RuneSelf && p.pa[k] < int32(len(t)) && t[p.pa[k]] < utf8.RuneSelf:
+		return p.pa[k] + 1
+	}
+	_, size := utf8.DecodeRuneInString(t[p.pa[k]:])
+	return p.pa[k] + int32(size)
 }
 
 // emitGapCode emits the code of a symbol the normaliser dropped: at
 // normalised byte i, original code points [s,e).
 func (p *projector) emitGapCode(id uint16, i, s, e int) {
-	for _, b := range [2]byte{0xC0 | byte(id>>6), 0x80 | byte(id&0x3F)} {
-		p.proj = append(p.proj, b)
-		p.pa = append(p.pa, int32(i))
-		p.pb = append(p.pb, int32(i))
-		p.oa = append(p.oa, int32(s))
-		p.ob = append(p.ob, int32(e))
-	}
+	p.gaps = append(p.gaps, gapCode{int32(len(p.proj)), int32(s), int32(e)})
+	p.emitCode(id, i, i)
 }
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
@@ -109,7 +281,10 @@ func latinRun(t string, i int) (int, bool) {
 // syllables are also indexed with (see projectTerm).
 func (p *projector) project(n *Normalized) bool {
 	t := n.Text
-	p.proj, p.pa, p.pb, p.oa, p.ob, p.n = p.proj[:0], p.pa[:0], p.pb[:0], p.oa[:0], p.ob[:0], n
+	p.proj, p.pa, p.gaps = p.proj[:0], p.pa[:0], p.gaps[:0]
+	if c := 3*len(t) + 4; cap(p.proj) < c {
+		p.proj, p.pa = make([]byte, 0, c), make([]int32, 0, c)
+	}
 	shaped := false
 	prevEnd := int32(-1) // original end of the previous rune
 	for i := 0; i < len(t); {
@@ -134,16 +309,16 @@ func (p *projector) project(n *Normalized) bool {
 						continue
 					}
 				}
-				p.emit(projLiteral, i, i)
+				p.emit(projLiteral, i)
 				for k := i; k < j; k++ {
-					p.emit(t[k]|0x20*b2u(isASCIILetter(t[k])), k, k+1)
+					p.emit(t[k]|0x20*b2u(isASCIILetter(t[k])), k)
 				}
-				p.emit(projLiteral, j, j)
+				p.emit(projLiteral, j)
 				i = j
 			case c == ' ':
 				i++
 			default:
-				p.emit(projBreak, i, i+1)
+				p.emit(projBreak, i)
 				i++
 			}
 			prevEnd = n.be[i-1]
@@ -160,10 +335,10 @@ func (p *projector) project(n *Normalized) bool {
 		}
 		if id := primaryReading(r); id != 0 {
 			p.emitCode(id, i, i+size)
-		} else if id := standInID[r]; id != 0 {
-			p.emitCode(id, i, i+size)
+		} else if isHeart(r) {
+			p.emitCode(standInID[r], i, i+size)
 		} else {
-			p.emit(projBreak, i, i+size)
+			p.emit(projBreak, i)
 		}
 		i += size
 	}
@@ -177,15 +352,15 @@ func (p *projector) gap(n *Normalized, s, e, i int) {
 	cp := s
 	for _, r := range n.orig[n.origByte[s]:n.origByte[e]] {
 		cp++
-		if id := standInID[r]; id != 0 {
-			p.emitGapCode(id, i, cp-1, cp)
+		if isHeart(r) {
+			p.emitGapCode(standInID[r], i, cp-1, cp)
 			stand = true
 			continue
 		}
 		switch cls := origClass(r); {
 		case cls == clsDrop:
-		case cls == clsPunct && r >= 0x2000 && !isSentenceBreak(r) && (r < 0x3000 || r > 0x303F) && (r < 0xFF00 || r > 0xFFEF):
-			syms++ // emoji, dingbats, enclosed forms; not CJK or fullwidth punctuation
+		case cls == clsPunct && isStandInSymbol(r):
+			syms++ // emoji, dingbats, enclosed forms
 		default:
 			other++
 		}
@@ -207,6 +382,17 @@ const wildcardID = 0xFFF
 
 // standInID gives the syllable symbols stand for (filled by initPinyin).
 var standInID = map[rune]uint16{}
+
+// isHeart is a fast test for heartStandIns.
+func isHeart(r rune) bool {
+	switch {
+	case r == 0x2764 || r == 0x2665 || r == 0x2661 || r == 0x2763:
+		return true
+	case r >= 0x1F493 && r <= 0x1F49F, r >= 0x1F9E1 && r <= 0x1F9E1, r == 0x1F5A4, r == 0x1F90D, r == 0x1F90E, r >= 0x1FA75 && r <= 0x1FA77:
+		return standInID[r] != 0
+	}
+	return false
+}
 
 // heartStandIns read as 心 (xin), the sound of 信: 薇❤ for 微信.
 const heartStandIns = "❤♥♡❣💗💓💕💖💘💝💞💟🧡💛💚💙💜🖤🤍🤎🩷🩵🩶"
@@ -398,6 +584,14 @@ func buildVariants(engine string, norms []string, pats []pattern, entries []entr
 			}
 		}
 		if len(projs) > 0 {
+			v.nIDs = len(pySyl) + 1
+			v.starts = make([]uint64, (v.nIDs*v.nIDs+63)/64)
+			v.codeLit = make([]uint64, (v.nIDs+63)/64)
+			v.starts3 = make([]uint64, trigramBits/64)
+			v.litFirst = map[string]bool{}
+			for _, form := range projs {
+				v.addStart([]byte(form))
+			}
 			m, err := NewMatcher(engine, projs)
 			if err != nil {
 				return nil, err
@@ -428,14 +622,25 @@ func buildVariants(engine string, norms []string, pats []pattern, entries []entr
 // find runs the variant automata over normalised text t and returns the
 // candidates (appended to st.cands).
 func (v *variantIndex) find(n *Normalized, st *scanState) []cand {
+	if !v.mayMatch(n) {
+		return st.cands
+	}
 	p := &st.proj
 	shaped := p.project(n)
 	out := st.cands
 	if v.pm != nil && len(p.proj) > 0 {
 		st.vraw = v.pm.FindAll(unsafe.String(unsafe.SliceData(p.proj), len(p.proj)), st.vraw[:0])
 		for _, h := range st.vraw {
-			a, e := p.pa[h.Start], p.pb[h.End-1]
-			os, oe := p.oa[h.Start], p.ob[h.End-1]
+			a, e := p.pa[h.Start], p.end(n.Text, int(h.End-1))
+			var os, oe int32
+			for _, g := range p.gaps {
+				if g.at >= h.Start && g.at < h.End {
+					if os == oe {
+						os, oe = g.os, g.oe
+					}
+					os, oe = min(os, g.os), max(oe, g.oe)
+				}
+			}
 			for _, pid := range v.pids[v.pstart[h.Pattern]:v.pstart[h.Pattern+1]] {
 				out = append(out, cand{Hit{Pattern: pid, Start: a, End: e}, varPinyin, os, oe})
 			}

@@ -268,3 +268,17 @@ func TestVariantFlagsRejected(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestIsHeart: the fast test agrees with the stand-in list.
+func TestIsHeart(t *testing.T) {
+	initPinyin()
+	want := map[rune]bool{}
+	for _, r := range heartStandIns {
+		want[r] = true
+	}
+	for r := rune(0); r < 0x20000; r++ {
+		if isHeart(r) != want[r] {
+			t.Errorf("isHeart(%U %c) = %v", r, r, isHeart(r))
+		}
+	}
+}
