@@ -6,14 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 	"strings"
+	"sync"
+
+	"github.com/modgate/modgate"
 )
 
 // DataFile is the tunables file that sits next to the policies. Its
 // top-level object is mounted at the root of OPA's data document, so rules
-// read data.tunables.… (and `opa test .` in the folder sees the same).
+// read data.tunables.….
 const DataFile = "data.json"
+
+// TaxonomyKey is where the engine mounts the shipped taxonomy in OPA's data
+// document (data.taxonomy.labels), so the policies read the label list from
+// Go (modgate.Taxonomy) instead of keeping their own copy.
+const TaxonomyKey = "taxonomy"
+
+func taxonomyDoc() map[string]any {
+	labels := make([]any, len(modgate.Labels))
+	for i, l := range modgate.Labels {
+		labels[i] = l
+	}
+	return map[string]any{"labels": labels}
+}
 
 // kinds of values in the tunables schema.
 const (
@@ -44,6 +61,16 @@ var tunablesSchema = map[string]any{
 		},
 		"abuse": map[string]any{
 			"mild_review_count": kInt,
+		},
+		"politics": map[string]any{
+			"topic_review_count": kInt,
+		},
+		"reporting": map[string]any{
+			"labels": kStrings,
+		},
+		"fraud": map[string]any{
+			"prize_review_count": kInt,
+			"job_review_count":   kInt,
 		},
 		"pii": map[string]any{
 			"review_kinds":       kStrings,
@@ -83,8 +110,62 @@ func parseTunables(file string, src []byte) (map[string]any, int, []Problem) {
 	if err := json.Unmarshal(src, &data); err != nil {
 		return nil, 0, []Problem{{File: file, Line: 1, Message: "invalid JSON: " + err.Error()}}
 	}
+	fillDefaults(data, shippedTunables(), tunablesSchema)
 	days := int(data["tunables"].(map[string]any)["new_account_days"].(float64))
 	return data, days, nil
+}
+
+// shippedTunables is the embedded data.json. A key an operator's data.json
+// lacks takes its shipped value, so a data.json written for an older
+// release keeps loading when a release adds a tunable; a misspelt key is
+// still an error (unknown key).
+var shippedTunables = sync.OnceValue(func() map[string]any {
+	src, err := fs.ReadFile(Default, DataFile)
+	if err != nil {
+		return nil
+	}
+	var d map[string]any
+	if json.Unmarshal(src, &d) != nil {
+		return nil
+	}
+	return d
+})
+
+// lookup finds the value at a dotted path.
+func lookup(doc map[string]any, path string) (any, bool) {
+	var cur any = doc
+	for _, k := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// fillDefaults copies keys of the schema that dst lacks from def.
+func fillDefaults(dst, def map[string]any, schema map[string]any) {
+	for k, sub := range schema {
+		dv, ok := def[k]
+		if !ok {
+			continue
+		}
+		cur, have := dst[k]
+		if !have {
+			dst[k] = dv
+			continue
+		}
+		if subSchema, ok := sub.(map[string]any); ok {
+			cm, ok1 := cur.(map[string]any)
+			dm, ok2 := dv.(map[string]any)
+			if ok1 && ok2 {
+				fillDefaults(cm, dm, subSchema)
+			}
+		}
+	}
 }
 
 func checkShape(file string, lines map[string]int, path string, v any, schema any, out *[]Problem) {
@@ -114,6 +195,9 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 		for _, k := range keys {
 			sub, ok := obj[k]
 			if !ok {
+				if _, shipped := lookup(shippedTunables(), join(path, k)); shipped {
+					continue // filled from the shipped data.json (fillDefaults)
+				}
 				bad("%s: missing key %q", name, k)
 				continue
 			}

@@ -1,0 +1,91 @@
+package modgate_test
+
+import data.modgate
+
+# 工商银行客服电话是多少 / 您的信用卡账单已出 (a real notice: brand, no lure)
+test_fraud_brand_alone_allowed if {
+	action(msg([["fraud.brand", 1]])) == "allow"
+}
+
+# 银行卡到期了记得去换 (brand + lure, but no link or number)
+test_fraud_brand_and_lure_without_action_allowed if {
+	action(msg([["fraud.brand", 1], ["fraud.lure", 1]])) == "allow"
+}
+
+# 【某银行】您的积分即将过期，请登录 wap.xx-bank.cc 兑换现金
+test_fraud_phishing_template_blocked if {
+	d := decide(with_det(msg([["fraud.brand", 1], ["fraud.lure", 1]]), {"url": 1}))
+	d.action == "block"
+	d.labels == ["fraud"]
+	"fraud.phishing" in rules(with_det(msg([["fraud.brand", 1], ["fraud.lure", 1]]), {"url": 1}))
+}
+
+# 您的航班已取消，请致电 400xxxxxxx 办理改签退款 (lure + number, no brand)
+test_fraud_lure_with_number_reviewed if {
+	action(with_det(msg([["fraud.lure", 1]]), {"phone": 1})) == "review"
+}
+
+test_fraud_scam_wording_reviewed if {
+	action(msg([["fraud.scam", 2]])) == "review"
+}
+
+test_fraud_scam_severe_blocked if {
+	action(msg([["fraud.scam", 3]])) == "block"
+}
+
+test_fraud_scam_with_contact_blocked if {
+	d := decide(with_det(msg([["fraud.scam", 2]]), {"qq": 1}))
+	d.action == "block"
+	"fraud.scam_contact" in rules(with_det(msg([["fraud.scam", 2]]), {"qq": 1}))
+}
+
+# 我换号了，这是我新号 (friends do this): no money ask, allowed.
+test_fraud_new_number_alone_allowed if {
+	action(msg([["fraud.impersonate", 1], ["fraud.impersonate", 1]])) == "allow"
+}
+
+# 我是你领导，换新号了，先帮我转五万到这个卡上
+test_fraud_impersonation_with_money_ask_reviewed if {
+	"fraud.impersonation" in rules(msg([["fraud.impersonate", 1], ["fraud.ask", 1]]))
+}
+
+# 这里是公安局，你涉嫌洗钱案，请配合调查
+test_fraud_authority_impersonation_reviewed if {
+	d := decide(msg([["fraud.authority", 1], ["fraud.accuse", 1], ["fraud.accuse", 1]]))
+	d.action == "review"
+	d.labels == ["fraud"]
+}
+
+# 法院今天宣判了一起洗钱案 (one accusation word, no order): allowed.
+test_fraud_authority_news_allowed if {
+	action(msg([["fraud.authority", 1], ["fraud.accuse", 1]])) == "allow"
+}
+
+# 朋友在家做翻译兼职，时间自由 (everyday job words): allowed.
+test_fraud_job_everyday_words_allowed if {
+	action(msg([["fraud.job", 1], ["fraud.job", 1]])) == "allow"
+}
+
+test_fraud_job_words_with_number_reviewed if {
+	"fraud.job_contact" in rules(with_det(msg([["fraud.job", 1]]), {"qq": 1}))
+}
+
+# 衣服有质量问题，客服很快给我退款了 (a customer's review)
+test_fraud_refund_in_review_allowed if {
+	action(msg([["fraud.refund", 1], ["fraud.brand", 1]])) == "allow"
+}
+
+# 您的商品有质量问题，为您办理三倍赔偿，请加客服QQ
+test_fraud_refund_with_contact_reviewed if {
+	"fraud.fake_service" in rules(with_det(msg([["fraud.refund", 1]]), {"qq": 1}))
+}
+
+# 警方提醒：要求转账到安全账户的都是诈骗 — a warning, no contact.
+test_fraud_warning_without_contact_allowed if {
+	action(msg([["fraud.scam", 3], ["context.report", 1]])) == "allow"
+}
+
+# The same words with a number to call are still a scam.
+test_fraud_warning_words_with_contact_blocked if {
+	action(with_det(msg([["fraud.scam", 3], ["context.report", 1]]), {"phone": 1})) == "block"
+}
