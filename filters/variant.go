@@ -208,7 +208,7 @@ func isStandInSymbol(r rune) bool {
 
 // projector builds projections; its buffers are reused per scan.
 type projector struct {
-	proj   []byte
+	proj []byte
 	// pa: per projected byte, the normalised byte where its character
 	// starts; for the trail byte of a code, where it ends (see end).
 	pa     []int32
