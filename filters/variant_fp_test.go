@@ -131,6 +131,58 @@ func TestVariantFalsePositives(t *testing.T) {
 	}
 }
 
+// TestVariantSpamGain logs how many spam messages of the 80w sample gain
+// a variant hit with the same fixture (the benefit side of
+// TestVariantFalsePositives). It fails only when nothing is gained.
+func TestVariantSpamGain(t *testing.T) {
+	p := sharedDataFile("sms_spam_80w_sample.tsv")
+	if p == "" {
+		t.Skip("../shared/data/sms_spam_80w_sample.tsv not present")
+	}
+	lex := readFixtureLexicon(t, "testdata/variants_fixture.txt")
+	f, err := New(lex, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spam, gained, onlyVariant := 0, 0, 0
+	for _, l := range strings.Split(string(data), "\n")[1:] {
+		c := strings.Split(l, "\t")
+		if len(c) < 2 || c[0] != "1" || len(c[1]) > modgate.DefaultMaxTextBytes {
+			continue
+		}
+		spam++
+		fd, err := f.Scan(c[1])
+		if err != nil {
+			continue
+		}
+		lit, vr := false, false
+		for _, m := range fd.Matches {
+			if m.Source != modgate.SourceLexicon {
+				continue
+			}
+			if m.Variant != "" {
+				vr = true
+			} else {
+				lit = true
+			}
+		}
+		if vr {
+			gained++
+			if !lit {
+				onlyVariant++
+			}
+		}
+	}
+	t.Logf("80w spam: %d of %d messages gain a variant hit; %d of them have no literal lexicon hit", gained, spam, onlyVariant)
+	if gained == 0 {
+		t.Error("the variant layer finds nothing in real spam")
+	}
+}
+
 // readBenign reads the benign texts of a shared corpus (header row
 // skipped): NUS SMS (id, language, text), THUCNews titles (split,
 // category, title; dev and train rows only) and the 80w sample (label,
