@@ -184,7 +184,7 @@ func (v *variantIndex) mayMatch(n *Normalized) bool {
 		}
 		prev2, prev = prev, int(id)
 	}
-	return false
+	return prevEnd >= 0 && int(prevEnd) < n.origN && gapHasSymbol(n, int(prevEnd), n.origN)
 }
 
 // gapHasSymbol reports a dropped symbol (emoji, dingbat) among original
@@ -341,6 +341,9 @@ func (p *projector) project(n *Normalized) bool {
 			p.emit(projBreak, i)
 		}
 		i += size
+	}
+	if prevEnd >= 0 && int(prevEnd) < n.origN {
+		p.gap(n, int(prevEnd), n.origN, len(t)) // 加薇❤ at the end
 	}
 	return shaped
 }

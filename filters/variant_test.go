@@ -230,6 +230,7 @@ func TestVariants(t *testing.T) {
 		{"emoji in place of a character", "快加🛰️信", []string{"加微信[1,5)=加🛰️信/pinyin"}},
 		{"㊙ in place of a character", "加㊙️信有惊喜", []string{"加微信[0,4)=加㊙️信/pinyin"}},
 		{"heart for 信", "加薇❤ 了解", []string{"加微信[0,3)=加薇❤/pinyin"}},
+		{"heart at the end", "加薇❤", []string{"加微信[0,3)=加薇❤/pinyin"}},
 		{"heart kept between latin words", "V❤：abc", []string{"v信[0,2)=V❤/pinyin"}},
 		{"emoji between the characters is noise for the literal term", "开🌹户", []string{"开户[0,3)=开🌹户"}},
 		{"two emoji are decoration, not a character", "加🌹🌹信", nil},
