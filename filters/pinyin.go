@@ -49,6 +49,7 @@ func initPinyin() {
 			if latinSyllable(s) {
 				pyLatin[s] = pyID[s]
 				pyMaxSyl = max(pyMaxSyl, len(s))
+				latinPut(latinKey(s), pyID[s])
 			}
 		}
 		if len(pySyl) >= wildcardID {
@@ -164,7 +165,7 @@ func segmentPinyin(run string, ids []uint16, ends []int) ([]uint16, []int, bool)
 			if next[i+l] == 0 {
 				continue
 			}
-			if _, ok := pyLatin[run[i:i+l]]; ok {
+			if latinGet(latinKey(run[i:i+l])) != 0 {
 				next[i] = uint8(i + l)
 				break
 			}
@@ -174,7 +175,7 @@ func segmentPinyin(run string, ids []uint16, ends []int) ([]uint16, []int, bool)
 		return ids, ends, false
 	}
 	for i := 0; i < n; i = int(next[i]) {
-		ids = append(ids, pyLatin[run[i:next[i]]])
+		ids = append(ids, latinGet(latinKey(run[i:next[i]])))
 		ends = append(ends, int(next[i]))
 	}
 	return ids, ends, true
@@ -185,4 +186,56 @@ func segmentPinyin(run string, ids []uint16, ends []int) ([]uint16, []int, bool)
 // code boundary and never inside a code.
 func appendCode(dst []byte, id uint16) []byte {
 	return append(dst, 0xC0|byte(id>>6), 0x80|byte(id&0x3F))
+}
+
+// The Latin syllables as an open-addressing table keyed by the letters
+// packed 5 bits each (syllables are at most 6 letters): segmentPinyin
+// probes it for every substring, a string map was the hot spot.
+const latinSlots = 2048
+
+var (
+	latinKeys [latinSlots]uint32
+	latinIDs  [latinSlots]uint16
+)
+
+// latinKey packs up to 6 ASCII letters (either case); 0 for anything else.
+func latinKey(s string) uint32 {
+	if len(s) == 0 || len(s) > 6 {
+		return 0
+	}
+	k := uint32(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return 0
+		}
+		k = k<<5 | uint32(c-'a'+1)
+	}
+	return k
+}
+
+func latinSlot(k uint32) uint32 { return (k * 0x9E3779B1) >> 21 } // 11 bits
+
+func latinPut(k uint32, id uint16) {
+	for h := latinSlot(k); ; h = (h + 1) & (latinSlots - 1) {
+		if latinKeys[h] == 0 || latinKeys[h] == k {
+			latinKeys[h], latinIDs[h] = k, id
+			return
+		}
+	}
+}
+
+// latinGet returns the id of the syllable with key k, 0 if none.
+func latinGet(k uint32) uint16 {
+	if k == 0 {
+		return 0
+	}
+	for h := latinSlot(k); ; h = (h + 1) & (latinSlots - 1) {
+		switch latinKeys[h] {
+		case k:
+			return latinIDs[h]
+		case 0:
+			return 0
+		}
+	}
 }

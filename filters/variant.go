@@ -55,6 +55,7 @@ type variantIndex struct {
 	starts3   []uint64 // hashed first three syllables of longer projections
 	nIDs      int
 	litFirst  map[string]bool // Latin literals that start a projection
+	litByte   [2]uint64       // first bytes of litFirst keys
 	codeLit   []uint64        // syllables followed by a Latin literal at a projection's start
 	alwaysRun bool            // a projection starts in a way mayMatch cannot judge
 }
@@ -98,6 +99,12 @@ func (v *variantIndex) addStart(form []byte) {
 	case form[0] == projLiteral:
 		if end := bytes.IndexByte(form[1:], projLiteral); end > 0 {
 			v.litFirst[string(form[1:1+end])] = true
+			c := form[1]
+			v.litByte[c>>6] |= 1 << (c & 63)
+			if 'a' <= c && c <= 'z' {
+				c -= 0x20 // the text may be upper case (folded before the lookup)
+				v.litByte[c>>6] |= 1 << (c & 63)
+			}
 			return
 		}
 		v.alwaysRun = true
@@ -136,7 +143,7 @@ func (v *variantIndex) mayMatch(n *Normalized) bool {
 				if prev >= 0 && v.codeLit[prev>>6]&(1<<(prev&63)) != 0 {
 					return true
 				}
-				if len(v.litFirst) > 0 && j-i <= len(lower) {
+				if v.litByte[c>>6]&(1<<(c&63)) != 0 && j-i <= len(lower) {
 					l := lower[:j-i]
 					for k := range l {
 						l[k] = t[i+k] | 0x20*b2u(isASCIILetter(t[i+k]))
@@ -156,13 +163,24 @@ func (v *variantIndex) mayMatch(n *Normalized) bool {
 			prevEnd = n.be[i-1]
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(t[i:])
+		var r rune
+		size := 3
+		if c >= 0xE0 && c < 0xF0 { // the normalised text is valid UTF-8
+			r = rune(c&0x0F)<<12 | rune(t[i+1]&0x3F)<<6 | rune(t[i+2]&0x3F)
+		} else {
+			r, size = utf8.DecodeRuneInString(t[i:])
+		}
 		prevEnd = n.be[i+size-1]
 		i += size
-		if r >= cjkLo && r <= cjkHi && shapeSrc[(r-cjkLo)>>6]&(1<<((r-cjkLo)&63)) != 0 {
-			return true
+		var id uint16
+		if r >= cjkLo && r <= cjkHi {
+			if shapeSrc[(r-cjkLo)>>6]&(1<<((r-cjkLo)&63)) != 0 {
+				return true
+			}
+			id = pyDense[r-cjkLo]
+		} else {
+			id = primaryReading(r)
 		}
-		id := primaryReading(r)
 		if id == 0 {
 			if isHeart(r) {
 				return true
@@ -201,9 +219,8 @@ func gapHasSymbol(n *Normalized, s, e int) bool {
 // isStandInSymbol: emoji, dingbats and other symbols that may stand in for
 // a character; not CJK or fullwidth punctuation (，。【】), which separate.
 func isStandInSymbol(r rune) bool {
-	return r >= 0x2000 && origClass(r) == clsPunct && !isSentenceBreak(r) &&
-		(r < 0x3000 || r > 0x303F) && (r < 0xFE10 || r > 0xFE6F) && (r < 0xFF00 || r > 0xFFEF) &&
-		(r < 0x2010 || r > 0x205F) // dashes, quotes, bullets, ellipsis
+	return r >= 0x2060 && (r < 0x3000 || r > 0x303F) && (r < 0xFE10 || r > 0xFE6F) &&
+		(r < 0xFF00 || r > 0xFFEF) && !isSentenceBreak(r) && origClass(r) == clsPunct
 }
 
 // projector builds projections; its buffers are reused per scan.
