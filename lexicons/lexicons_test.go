@@ -2,6 +2,7 @@ package lexicons
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -284,5 +285,26 @@ func TestVariantDirectives(t *testing.T) {
 		if !strings.HasPrefix(warns[i], wantWarns[i]) {
 			t.Errorf("lint %d:\n got %s\nwant %s...", i, warns[i], wantWarns[i])
 		}
+	}
+}
+
+func TestLintWarnsOnWholesaleVariants(t *testing.T) {
+	var lex modgate.Lexicon
+	for i := range MaxPinyinTerms + 2 {
+		lex.Terms = append(lex.Terms, modgate.Term{Text: fmt.Sprintf("词%d语", i), Category: "ads", Severity: 1,
+			Variants: modgate.VariantPinyin, File: "big.txt", Line: i + 1})
+	}
+	probs := Lint(lex, nil)
+	n := 0
+	for _, p := range probs {
+		if strings.Contains(p.Message, "opt into @variants pinyin") {
+			n++
+			if p.Line != MaxPinyinTerms+1 || p.Level != LevelWarning {
+				t.Errorf("warning at %v", p)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d wholesale warnings, want 1", n)
 	}
 }

@@ -11,6 +11,11 @@ import (
 	"github.com/modgate/modgate"
 )
 
+// MaxPinyinTerms is where lint starts to warn about the size of the
+// pinyin variant layer (BENCHMARKS.md: about 1.2 KiB per opted-in term;
+// 20k terms ≈ 24 MiB on top of the lexicon).
+const MaxPinyinTerms = 20_000
+
 // Lint checks loaded terms: duplicates, terms the normaliser would change
 // (the text as written never reaches the matcher), empty and single-character
 // terms. normalize is the matcher's fold (filters.NormalizeString); it is
@@ -26,6 +31,7 @@ func Lint(lex modgate.Lexicon, normalize func(string) string) []Problem {
 	}
 	seen := map[key]modgate.Term{}
 	byNorm := map[string]modgate.Term{}
+	pinyinTerms := 0
 	for _, t := range lex.Terms {
 		kind := "term"
 		if t.Allow {
@@ -48,6 +54,12 @@ func Lint(lex modgate.Lexicon, normalize func(string) string) []Problem {
 		}
 		if utf8.RuneCountInString(norm) == 1 {
 			add(t, LevelWarning, "%s %q is a single character and will match inside many ordinary words", kind, t.Text)
+		}
+		if t.Variants == modgate.VariantPinyin && !t.Allow {
+			pinyinTerms++
+			if pinyinTerms == MaxPinyinTerms+1 {
+				add(t, LevelWarning, "more than %d terms opt into @variants pinyin (each costs about 1.2 KiB and every message is projected against all of them): opt in high-risk terms only", MaxPinyinTerms)
+			}
 		}
 		if t.Variants == modgate.VariantPinyin && syllables(norm) < 2 {
 			add(t, LevelWarning, "@variants pinyin has no effect on %q: pinyin variants need two or more syllables (one syllable has hundreds of homophones)", t.Text)
