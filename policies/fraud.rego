@@ -24,6 +24,21 @@ fraud_hits contains hit("fraud.phishing", "fraud", "block", 3, "冒充银行或�
 	fraud_action
 }
 
+# The general bait shape with a brand and a number or link: review (a real
+# card centre's notice can look like this; a human tells them apart).
+fraud_hits contains hit("fraud.phishing_shape", "fraud", "review", 2, "冒充银行或平台，以账户、积分、证件状态为由诱导联系或点击链接") if {
+	input.subs["fraud.brand"]
+	input.subs["fraud.lure_object"]
+	input.subs["fraud.lure_state"]
+	contact_detected > 0
+}
+
+fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以账户、积分、证件过期或冻结为由诱导点击链接") if {
+	input.subs["fraud.lure_object"]
+	input.subs["fraud.lure_state"]
+	input.detectors.url
+}
+
 fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以过期、冻结或奖励诱导点击链接或回电") if {
 	input.subs["fraud.lure"]
 	fraud_action
@@ -39,7 +54,11 @@ fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款�
 fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款、理赔、补偿为由引导联系或点击链接") if {
 	input.subs["fraud.refund"]
 	input.subs["fraud.action"]
-	input.subs["fraud.brand"]
+}
+
+fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款、理赔、补偿为由引导联系或点击链接") if {
+	input.subs["fraud.refund"]
+	has_contact_cue
 }
 
 # --- impersonation: a claimed identity + a money ask -------------------------
@@ -74,23 +93,39 @@ fraud_hits contains hit("fraud.prize", "fraud", "review", 2, "中奖、幸运观
 
 # --- job scams ----------------------------------------------------------------
 # fraud.job severity 2 terms (刷单, 打字员招聘, 简历已通过) decide alone; the
-# everyday job words (兼职, 日结, 时间自由) need several, or a contact.
+# template is easy work or a scam role with a pay promise or a fee; a "CV
+# passed, add the HR's QQ" needs the contact.
 
 fraud_hits contains hit("fraud.job", "fraud", "review", 2, "刷单、打字员、点赞员等兼职诈骗用语") if input.subs["fraud.job"].max >= 2
 
-fraud_hits contains hit("fraud.job", "fraud", "review", 2, "刷单、打字员、点赞员等兼职诈骗用语") if {
-	input.subs["fraud.job"].n >= data.tunables.fraud.job_review_count
+fraud_hits contains hit("fraud.job", "fraud", "review", 2, "轻松兼职许以高额日结或先收费用（兼职诈骗）") if {
+	job_work
+	job_bait
 }
 
 fraud_hits contains hit("fraud.job_contact", "fraud", "review", 2, "兼职招聘用语并留有联系方式") if {
-	input.subs["fraud.job"]
+	job_any
 	contact_detected > 0
 }
 
 fraud_hits contains hit("fraud.job_contact", "fraud", "review", 2, "兼职招聘用语并留有联系方式") if {
-	input.subs["fraud.job"].n >= 2
-	has_contact_cue
+	input.subs["fraud.job_hire"]
+	has_contact
 }
+
+job_work if input.subs["fraud.job_easy"]
+
+job_work if input.subs["fraud.job_role"]
+
+job_bait if input.subs["fraud.job_pay"]
+
+job_bait if input.subs["fraud.job_fee"]
+
+job_any if job_work
+
+job_any if job_bait
+
+job_any if input.subs["fraud.job"]
 
 # A way to act: a detected number, id or link, or an explicit instruction.
 fraud_action if contact_detected > 0

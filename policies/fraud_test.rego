@@ -61,13 +61,27 @@ test_fraud_authority_news_allowed if {
 	action(msg([["fraud.authority", 1], ["fraud.accuse", 1]])) == "allow"
 }
 
-# 朋友在家做翻译兼职，时间自由 (everyday job words): allowed.
+# 朋友在家做翻译兼职，时间自由 (easy work, no pay promise): allowed.
 test_fraud_job_everyday_words_allowed if {
-	action(msg([["fraud.job", 1], ["fraud.job", 1]])) == "allow"
+	action(msg([["fraud.job_easy", 1], ["fraud.job_easy", 1]])) == "allow"
+}
+
+# 手机就能做，日结三百 / 打字员，先交押金
+test_fraud_job_template_reviewed if {
+	d := decide(msg([["fraud.job_easy", 1], ["fraud.job_pay", 1]]))
+	d.action == "review"
+	d.labels == ["fraud"]
+	action(msg([["fraud.job_role", 1], ["fraud.job_fee", 1]])) == "review"
 }
 
 test_fraud_job_words_with_number_reviewed if {
-	"fraud.job_contact" in rules(with_det(msg([["fraud.job", 1]]), {"qq": 1}))
+	"fraud.job_contact" in rules(with_det(msg([["fraud.job_pay", 1]]), {"qq": 1}))
+}
+
+# 简历已通过初审，请加面试官QQ
+test_fraud_job_hire_with_contact_reviewed if {
+	"fraud.job_contact" in rules(msg([["fraud.job_hire", 1], ["contact.cue", 1]]))
+	action(msg([["fraud.job_hire", 1]])) == "allow"
 }
 
 # 衣服有质量问题，客服很快给我退款了 (a customer's review)
@@ -88,4 +102,14 @@ test_fraud_warning_without_contact_allowed if {
 # The same words with a number to call are still a scam.
 test_fraud_warning_words_with_contact_blocked if {
 	action(with_det(msg([["fraud.scam", 3], ["context.report", 1]]), {"phone": 1})) == "block"
+}
+
+# 您的医保账户余额可领取，点击 yb-lq.top (no brand word, a link)
+test_fraud_bait_shape_with_link_reviewed if {
+	"fraud.lure_link" in rules(with_det(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1]]), {"url": 1}))
+}
+
+# 我的信用卡到期了，明天去银行换 (no link): allowed.
+test_fraud_bait_shape_without_link_allowed if {
+	action(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1], ["fraud.brand", 1]])) == "allow"
 }

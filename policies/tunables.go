@@ -51,8 +51,9 @@ var tunablesSchema = map[string]any{
 		"disabled_labels":     kStrings,
 		"verified_org_exempt": kStrings,
 		"contact": map[string]any{
-			"detector_kinds": kStrings,
-			"flood_count":    kInt,
+			"detector_kinds":   kStrings,
+			"flood_count":      kInt,
+			"drainage_signals": kInt,
 		},
 		"ads": map[string]any{
 			"promo_review_count":          kInt,
@@ -70,7 +71,6 @@ var tunablesSchema = map[string]any{
 		},
 		"fraud": map[string]any{
 			"prize_review_count": kInt,
-			"job_review_count":   kInt,
 		},
 		"pii": map[string]any{
 			"review_kinds":       kStrings,

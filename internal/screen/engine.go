@@ -238,6 +238,9 @@ func (s *Screener) Reload(ctx context.Context) error {
 	err := s.reload(ctx)
 	s.mu.Lock()
 	s.lastErr, s.lastTry = err, time.Now()
+	if err == nil {
+		s.fallback = "" // the folders build: they serve now
+	}
 	s.mu.Unlock()
 	if err != nil {
 		s.log.Error("screen: reload failed; previous engine keeps serving", "err", err, "revision", s.Revision())
@@ -260,6 +263,7 @@ func (s *Screener) reload(ctx context.Context) error {
 	}
 	s.cur.Store(e)
 	s.log.Info("screen: engine loaded", "policy", e.rev.Policy, "lexicon", e.rev.Lexicon, "terms", e.filter.Len())
+	s.saveLastGood(sn, e)
 	return nil
 }
 
