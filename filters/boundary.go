@@ -55,8 +55,9 @@ func (n *Normalized) gap(a, b int) (brk, noisy bool) {
 // sentenceOK reports whether a hit on normalised bytes [a,b) may stand: it
 // must not span a sentence break, unless the text shows the evasion
 // pattern — noise between every two characters of the hit (加，微，信) —
-// and the hit is not glued to the text on both sides (门口，交通: 口 sticks
-// to 门 and 交 to 通, so 口交 is two words of two sentences).
+// and, for a two-character hit, the hit is not glued to the text on both
+// sides (门口，交通: 口 sticks to 门 and 交 to 通, so 口交 is two words of
+// two sentences).
 func (n *Normalized) sentenceOK(a, b int) bool {
 	t := n.Text
 	_, size := utf8.DecodeRuneInString(t[a:])
@@ -64,13 +65,14 @@ func (n *Normalized) sentenceOK(a, b int) bool {
 		return true
 	}
 	anyBreak, allNoisy := false, true
-	prev, last := a, a
+	prev, last, gaps := a, a, 0
 	for i := a + size; i < b; {
 		_, sz := utf8.DecodeRuneInString(t[i:])
 		brk, noisy := n.gap(prev, i)
 		anyBreak = anyBreak || brk
 		allNoisy = allNoisy && noisy
 		prev, last = i, i
+		gaps++
 		i += sz
 	}
 	if !anyBreak {
@@ -78,6 +80,9 @@ func (n *Normalized) sentenceOK(a, b int) bool {
 	}
 	if !allNoisy {
 		return false
+	}
+	if gaps > 1 {
+		return true // 快加，微，信啊: three characters each set apart
 	}
 	glued := func(p, q int) bool { // runes at p and q touch in the original
 		if _, noisy := n.gap(p, q); noisy {

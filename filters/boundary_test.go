@@ -23,6 +23,7 @@ func TestFalseBlocks(t *testing.T) {
 		{"书中，特别", "这本书中，特别好看的是结尾", nil},
 		{"newline between sentences", "到门口\n交通很堵", nil},
 		{"evasion: noise between every character", "加，微，信", []string{"加微信=加，微，信"}},
+		{"evasion inside a sentence", "快加，微，信啊", []string{"加微信=加，微，信"}},
 		{"evasion: break between the characters of a 2-char term, free on one side", "来口，交", []string{"口交=口，交"}},
 		{"no break: still a term", "口交", []string{"口交=口交"}},
 		{"noise without a break inside a term", "口*交", []string{"口交=口*交"}},
