@@ -53,6 +53,7 @@ type variantIndex struct {
 	// has a Latin literal or a break among its first two units.
 	starts    []uint64
 	starts3   []uint64 // hashed first three syllables of longer projections
+	first     []uint64 // syllables that start a projection (a small, hot bitset)
 	nIDs      int
 	litFirst  map[string]bool // Latin literals that start a projection
 	litByte   [2]uint64       // first bytes of litFirst keys
@@ -83,6 +84,10 @@ func codeID(b0, b1 byte) uint16 { return uint16(b0&0x3F)<<6 | uint16(b1&0x3F) }
 
 // addStart records the first two units of projection form.
 func (v *variantIndex) addStart(form []byte) {
+	if len(form) >= 2 && form[0] >= 0xC0 {
+		k := codeID(form[0], form[1])
+		v.first[k>>6] |= 1 << (k & 63)
+	}
 	switch {
 	case len(form) >= 6 && form[0] >= 0xC0 && form[2] >= 0xC0 && form[4] >= 0xC0:
 		if form[2] == 0xC0|byte(wildcardID>>6) && form[3] == 0x80|byte(wildcardID&0x3F) {
@@ -188,16 +193,16 @@ func (v *variantIndex) mayMatch(n *Normalized) bool {
 			prev, prev2 = -1, -1
 			continue
 		}
-		if prev >= 0 {
+		if prev >= 0 && v.first[prev>>6]&(1<<(prev&63)) != 0 {
 			k := v.bigram(uint16(prev), id)
 			if v.starts[k>>6]&(1<<(k&63)) != 0 {
 				return true
 			}
-			if prev2 >= 0 {
-				k := trigram(uint16(prev2), uint16(prev), id)
-				if v.starts3[k>>6]&(1<<(k&63)) != 0 {
-					return true
-				}
+		}
+		if prev2 >= 0 && v.first[prev2>>6]&(1<<(prev2&63)) != 0 {
+			k := trigram(uint16(prev2), uint16(prev), id)
+			if v.starts3[k>>6]&(1<<(k&63)) != 0 {
+				return true
 			}
 		}
 		prev2, prev = prev, int(id)
@@ -608,6 +613,7 @@ func buildVariants(engine string, norms []string, pats []pattern, entries []entr
 			v.starts = make([]uint64, (v.nIDs*v.nIDs+63)/64)
 			v.codeLit = make([]uint64, (v.nIDs+63)/64)
 			v.starts3 = make([]uint64, trigramBits/64)
+			v.first = make([]uint64, (v.nIDs+63)/64)
 			v.litFirst = map[string]bool{}
 			for _, form := range projs {
 				v.addStart([]byte(form))
