@@ -413,7 +413,8 @@ var cues = []cue{
 	{"微信号", KindWeChat}, {"微信", KindWeChat}, {"薇信", KindWeChat}, {"威信", KindWeChat},
 	{"维信", KindWeChat}, {"徽信", KindWeChat}, {"微心", KindWeChat}, {"v信", KindWeChat},
 	{"vxin", KindWeChat}, {"wei xin", KindWeChat}, {"vx", KindWeChat}, {"v x", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
-	{"加v", KindWeChat}, {"加微", KindWeChat},
+	{"加v", KindWeChat}, {"加微", KindWeChat}, {"加威", KindWeChat}, {"加薇", KindWeChat}, {"绿泡泡", KindWeChat},
+	{"加扣", KindQQ}, {"加q", KindQQ},
 	{"加我", ""}, {"联系我", ""}, {"联系方式", ""}, {"私聊", ""}, {"加好友", ""},
 }
 
@@ -441,7 +442,7 @@ func skipFiller(t string, j int) int {
 
 // cueIdx is a bitmask of cues per hash of a cue's first character, so the
 // scan does one table lookup per character instead of a prefix test per cue.
-var cueIdx [128 + 4096]uint32
+var cueIdx [128 + 4096]uint64
 
 // cueKey hashes the character at t[i]: ASCII by value, a multi-byte
 // character by the low bits of its next two bytes (collisions only cost a
@@ -457,8 +458,8 @@ func cueKey(t string, i int) int {
 }
 
 func init() {
-	if len(cues) > 32 {
-		panic("filters: more than 32 cues")
+	if len(cues) > 64 {
+		panic("filters: more than 64 cues")
 	}
 	for k, c := range cues {
 		cueIdx[cueKey(c.s, 0)] |= 1 << k

@@ -103,8 +103,10 @@ const homoglyphs = "АaВbЕeКkМmНhОoРpСcТtХxУyЅsІiЈjԚqԜwҮyҺhӀl
 	"αaεeιiκkνvοoρpτtυuχxγyωw"
 
 // chineseNumerals maps numeral characters (simplified forms; traditional ones
-// fold to these first) to digits.
-const chineseNumerals = "零0〇0一1二2三3四4五5六6七7八8九9幺1壹1贰2叁3肆4伍5陆6柒7捌8玖9"
+// fold to these first) to digits, including the radio/telephone readings
+// people use to spell numbers out (幺 1, 两 2, 拐 7, 勾 9, 洞 0). They only fold
+// inside runs of numerals long enough to be a contact number.
+const chineseNumerals = "零0〇0洞0一1幺1二2两2三3四4五5六6七7拐7八8九9勾9壹1贰2叁3肆4伍5陆6柒7捌8玖9"
 
 var numeralVal map[rune]byte
 
