@@ -388,7 +388,8 @@ func secondTuningSet(path string) bool {
 // TestTeamSetsSecondSetFresh: the second tuning set exists to widen the
 // wording the rules are tuned on, so none of its lines may be a reworded
 // copy of a line of the first tuning set (families/, benign_nearmiss.tsv,
-// chat.tsv), judged by the same bigram bound as the hold-out check.
+// chat.tsv) or of another line of its own, judged by the same bigram bound
+// as the hold-out check.
 func TestTeamSetsSecondSetFresh(t *testing.T) {
 	type bg struct {
 		l  teamLine
@@ -421,6 +422,18 @@ func TestTeamSetsSecondSetFresh(t *testing.T) {
 		}
 	}
 	t.Logf("%d second-set × %d first-set lines, highest similarity %.2f", len(second), len(first), worst)
+	worst = 0
+	for i, a := range second {
+		for _, b := range second[i+1:] {
+			j := jaccard(a.bg, b.bg)
+			worst = max(worst, j)
+			if j >= maxTemplateSimilarity {
+				t.Errorf("%v and %v share a template within the second tuning set (bigram Jaccard %.2f ≥ %.2f)",
+					a.l, b.l, j, maxTemplateSimilarity)
+			}
+		}
+	}
+	t.Logf("second set against itself: highest similarity %.2f", worst)
 }
 
 // sharedTexts reads the text column (text, title or input) of every TSV
