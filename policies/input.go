@@ -29,7 +29,7 @@ var memoFeature = map[string]bool{
 // under input.detectors instead of the lexicon features.
 var detectorKinds = map[string]bool{
 	"phone": true, "landline": true, "qq": true, "wechat": true, "url": true,
-	"email": true, "id_card": true, "bank_card": true,
+	"email": true, "id_card": true, "bank_card": true, "account": true,
 }
 
 // Account buckets (input.sender.account).
