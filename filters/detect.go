@@ -51,6 +51,7 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 	var buf [8]span
 	hits := buf[:0]
 	hits = detectLinks(t, hits)
+	hits = detectSpelledDomains(t, hits)
 	hits = detectNumbers(t, hits)
 	hits = detectCued(t, hits)
 	hits = detectLexiconCued(n, dst, hits)
@@ -102,6 +103,7 @@ func init() {
 	for _, s := range strings.Fields(`com cn net org edu gov info biz io co me tv cc ly im
 		top xyz vip club site online shop store ltd wang ren ink link live app dev
 		mobi pro asia tech fun icu work red kim cloud space website win bid
+		help cyou buzz life love plus cfd sbs fit
 		hk tw mo jp kr us uk ru de fr sg my la to ws gl gd nu su`) {
 		tlds[s] = true
 	}
@@ -131,6 +133,59 @@ func hostEnd(t string, i int) (int, bool) {
 		return j, false
 	}
 	return j, tlds[host[dot+1:]]
+}
+
+// dotWords stand for the dot of a domain written to dodge link filters:
+// "abc 点 com", "abc。com", "abc . com", "abc dot com", "abc(.)com".
+var dotWords = []string{"点", "。", " . ", " .", ". ", " dot ", "(.)", "[.]", "（.）"}
+
+// detectSpelledDomains finds domains whose dot is spelled out or padded
+// (jf-shop . vip, abc-kj点vip). Only a known TLD right after the dot
+// counts, so "三点com" or "a . b" stay text.
+func detectSpelledDomains(t string, hits []span) []span {
+	for _, d := range dotWords {
+		for off := 0; off < len(t); {
+			k := strings.Index(t[off:], d)
+			if k < 0 {
+				break
+			}
+			p := off + k
+			off = p + len(d)
+			// The label before: host bytes right before the separator.
+			a := p
+			for a > 0 && (isDigit(t[a-1]) || isLower(t[a-1]) || t[a-1] == '-' || t[a-1] == '.') {
+				a--
+			}
+			for a < p && (t[a] == '-' || t[a] == '.') {
+				a++
+			}
+			if p-a < 2 {
+				continue
+			}
+			// The TLD after.
+			b := p + len(d)
+			for b < len(t) && t[b] == ' ' {
+				b++
+			}
+			e := b
+			for e < len(t) && isLower(t[e]) {
+				e++
+			}
+			if e == b || !tlds[t[b:e]] || e < len(t) && isDigit(t[e]) {
+				continue
+			}
+			if e < len(t) && t[e] == '/' {
+				for e < len(t) && isURLByte(t[e]) {
+					e++
+				}
+				e = trimURL(t, a, e)
+			}
+			if !overlaps(hits, a, e) {
+				hits = append(hits, span{a, e, KindURL})
+			}
+		}
+	}
+	return hits
 }
 
 func detectLinks(t string, hits []span) []span {

@@ -16,6 +16,19 @@ type wantHit struct {
 }
 
 var detectCases = []detCase{
+	// domains whose dot is spelled out or padded (issue 11)
+	{"domain padded dot", "登录 m-bank-rz . com 认证", []wantHit{{KindURL, "m-bank-rz . com"}}},
+	{"domain 点", "认证地址 abc-kj点vip", []wantHit{{KindURL, "abc-kj点vip"}}},
+	{"domain 点 with path", "看 tongxue-photo点com/p3 吧", []wantHit{{KindURL, "tongxue-photo点com/p3"}}},
+	{"domain ideographic stop", "网址 abc。com", []wantHit{{KindURL, "abc。com"}}},
+	{"three o'clock com is text", "我三点com", nil},
+	{"sentence then dot", "明天见. 好的", nil},
+	{"not a tld after 点", "abc点def", nil},
+	// ids on other apps after a channel cue
+	{"telegram handle", "不方便在群说，TG 联系：@kk_talk66", []wantHit{{KindAccount, "kk_talk66"}}},
+	{"line id", "Line ID: tina0901，联系我", []wantHit{{KindAccount, "tina0901"}}},
+	{"momo number", "加我陌陌号 38772910", []wantHit{{KindAccount, "38772910"}}},
+	{"deadline is not line", "deadline: tomorrow", nil},
 	// mobile numbers
 	{"mobile plain", "电话13800138000", []wantHit{{KindPhone, "138****8000"}}},
 	{"mobile dashes", "call 138-0013-8000 now", []wantHit{{KindPhone, "138-****-8000"}}},
