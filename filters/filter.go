@@ -252,6 +252,7 @@ func (f *Filter) Scan(text string) (modgate.Findings, error) {
 	}
 	matches := f.lexiconMatches(n, st)
 	matches = Detect(n, matches)
+	matches = dropInsideIDs(matches)
 	sortMatches(matches)
 	matches = dedupMatches(matches)
 	if matches == nil {
@@ -475,3 +476,47 @@ func numeralVariants(t string, dst []string) []string {
 }
 
 func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// dropInsideIDs removes Latin lexicon hits that lie inside a link, an e-mail
+// address or an account id (sb inside sb-ns.top, av inside an id): the
+// characters of an address are not words.
+func dropInsideIDs(ms []modgate.Match) []modgate.Match {
+	var ids []modgate.Match
+	for _, m := range ms {
+		if m.Source == modgate.SourceDetector {
+			switch m.Subcategory {
+			case KindURL, KindEmail, KindWeChat, KindAccount:
+				ids = append(ids, m)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return ms
+	}
+	out := ms[:0]
+	for _, m := range ms {
+		if m.Source != modgate.SourceDetector && isASCIIString(m.Term) && inside(ids, m.Start, m.End) {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func inside(ids []modgate.Match, s, e int) bool {
+	for _, d := range ids {
+		if d.Start <= s && e <= d.End {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}

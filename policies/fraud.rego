@@ -33,6 +33,15 @@ fraud_hits contains hit("fraud.phishing_shape", "fraud", "review", 2, "冒充银
 	contact_detected > 0
 }
 
+# A bank, carrier or platform name, a state of the victim's account and a
+# link: the impersonated notice itself (real notices send people to the
+# official app, not to a link in a group).
+fraud_hits contains hit("fraud.brand_link", "fraud", "review", 2, "冒充银行、运营商或平台并附链接") if {
+	input.subs["fraud.brand"]
+	input.subs["fraud.lure_state"]
+	input.detectors.url
+}
+
 fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以账户、积分、证件过期或冻结为由诱导点击链接") if {
 	input.subs["fraud.lure_object"]
 	input.subs["fraud.lure_state"]

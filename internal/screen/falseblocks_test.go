@@ -34,6 +34,8 @@ func TestIssue11FalseBlocks(t *testing.T) {
 		{"police warning about scams", "警方提醒：自称公检法要求转账到安全账户的都是诈骗", modgate.ActionAllow, ""},
 		{"gambling ring news", "某地警方破获六合彩赌博案，收缴赌资四十余万元", modgate.ActionAllow, ""},
 
+		{"sb inside a link is not an insult", "周报模板放在 sb-ns.top 上了，大家下载", modgate.ActionAllow, ""},
+
 		{"口交 still blocks", "口交服务，加微信详聊", modgate.ActionBlock, modgate.LabelPorn},
 		{"中特 tips", "本期必中特，六合彩内部资料", modgate.ActionReview, modgate.LabelGambling},
 		{"日入 promise", "在家手机操作，轻松日入五百", modgate.ActionReview, modgate.LabelFraud},
