@@ -37,6 +37,12 @@ type Input struct {
 	Message    *modgate.Message
 	Findings   *modgate.Findings
 	Violations modgate.Violations
+	// ScoreLabels and Scores are the model scores (calibrated
+	// probabilities), Scores[i] for model label ScoreLabels[i]. The
+	// policies read them as input.scores.<label>, floored to steps of
+	// 0.01 (see Band).
+	ScoreLabels []string
+	Scores      []float64
 }
 
 // Decision is the policy's answer for one message.

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -21,6 +22,27 @@ import (
 var memoFeature = map[string]bool{
 	"labels": true, "subs": true, "detectors": true, "sender": true,
 	"group": true, "tenant": true, "violations": true, "max_severity": true,
+	"scores": true,
+}
+
+// ScoreBands is how finely model scores reach the policies: a score is
+// floored to a multiple of 1/ScoreBands (0.93 for 0.9371). Rego sees the
+// floored value and the memo key holds the band, so both always agree; a
+// threshold written with two decimals (data.json) means exactly what it
+// says. Coarser bands would raise the memo hit rate but make thresholds
+// like 0.95 impossible to express.
+const ScoreBands = 100
+
+// Band is the band of a score in [0,1] (NaN and out-of-range values are
+// clamped).
+func Band(p float64) int {
+	if !(p > 0) {
+		return 0
+	}
+	if p >= 1 {
+		return ScoreBands
+	}
+	return int(p * ScoreBands)
 }
 
 // detectorKinds are the detector subcategories of package filters; a match
@@ -46,6 +68,7 @@ type feat struct {
 // features is the canonical feature vector of one message.
 type features struct {
 	labels, subs, dets []feat // sorted by key
+	scores             []feat // n = band; in model-label order (sorted)
 	account            string
 	verified           bool
 	groupKind, tenant  string
@@ -109,6 +132,11 @@ func (e *Engine) features(in *Input, f *features) {
 		f.tenant = msg.Tenant
 	}
 	f.vCount, f.vAds = in.Violations.Count, in.Violations.Ads
+	for i, l := range in.ScoreLabels {
+		if i < len(in.Scores) {
+			f.scores = append(f.scores, feat{key: l, n: Band(in.Scores[i])})
+		}
+	}
 	if fd == nil {
 		return
 	}
@@ -154,7 +182,7 @@ func sortFeats(fs []feat) {
 
 // appendKey writes the canonical memo key of f.
 func (f *features) appendKey(b []byte) []byte {
-	for _, sec := range [...][]feat{f.labels, f.subs, f.dets} {
+	for _, sec := range [...][]feat{f.labels, f.subs, f.dets, f.scores} {
 		for _, x := range sec {
 			b = append(b, x.key...)
 			b = append(b, 0)
@@ -196,6 +224,7 @@ var (
 	kCount       = ast.StringTerm("count")
 	kAds         = ast.StringTerm("ads")
 	kMaxSeverity = ast.StringTerm("max_severity")
+	kScores      = ast.StringTerm("scores")
 	kN           = ast.StringTerm("n")
 	kMax         = ast.StringTerm("max")
 	kMatches     = ast.StringTerm("matches")
@@ -219,12 +248,26 @@ var (
 		AccountUnknown: ast.StringTerm(AccountUnknown),
 	}
 	smallInts [64]*ast.Term
+	// bandTerms[b] is the number b/ScoreBands ("0.93"), written exactly so
+	// Rego compares it with a two-decimal threshold without rounding error.
+	bandTerms [ScoreBands + 1]*ast.Term
 )
 
 func init() {
 	for i := range smallInts {
 		smallInts[i] = ast.InternedTerm(i)
 	}
+	for b := range bandTerms {
+		bandTerms[b] = ast.NumberTerm(json.Number(strconv.FormatFloat(float64(b)/ScoreBands, 'f', -1, 64)))
+	}
+}
+
+func scoreObject(fs []feat) *ast.Term {
+	kv := make([][2]*ast.Term, len(fs))
+	for i, x := range fs {
+		kv[i] = [2]*ast.Term{ast.StringTerm(x.key), bandTerms[x.n]}
+	}
+	return ast.ObjectTerm(kv...)
 }
 
 func intTerm(i int) *ast.Term {
@@ -263,6 +306,7 @@ func (e *Engine) inputValue(f *features, in *Input) ast.Value {
 		{kTenant, ast.StringTerm(f.tenant)},
 		{kViolations, ast.ObjectTerm(ast.Item(kCount, intTerm(f.vCount)), ast.Item(kAds, intTerm(f.vAds)))},
 		{kMaxSeverity, intTerm(f.maxSev)},
+		{kScores, scoreObject(f.scores)},
 	}
 	if e.needMatches && in.Findings != nil {
 		ms := in.Findings.Matches
@@ -293,8 +337,8 @@ var ErrUndefined = errors.New("policies: " + Query + " is undefined for this inp
 // (e.g. a rule with conflicting outputs) affects only this message.
 func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	var f features
-	var lab, sub, det [8]feat
-	f.labels, f.subs, f.dets = lab[:0], sub[:0], det[:0]
+	var lab, sub, det, sc [8]feat
+	f.labels, f.subs, f.dets, f.scores = lab[:0], sub[:0], det[:0], sc[:0]
 	e.features(&in, &f)
 
 	var kp *[]byte

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -21,7 +23,16 @@ const (
 	kBool    = "boolean"
 	kStrings = "list of strings"
 	kObject  = "object" // free-form object (operator extensions)
+	kProb    = "probability"
+	kString  = "string"
 )
+
+// mapOf is an object whose keys are chosen by the operator (model labels)
+// and whose values all have the shape elem. A schema key ending in "?" is
+// optional: absent means "off".
+type mapOf struct{ elem any }
+
+var mapKeyRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // tunablesSchema is the shape data.json must have. Nested maps are objects
 // whose keys are all required and no others are allowed, so a typo in a key
@@ -56,6 +67,15 @@ var tunablesSchema = map[string]any{
 			"warn_after_violations":   kInt,
 		},
 		"custom": kObject,
+		// model: per model label (models/<label>.mgm), what its score
+		// does. Thresholds are probabilities; a missing one is off.
+		"model?": mapOf{map[string]any{
+			"label":               kString,
+			"review?":             kProb,
+			"block?":              kProb,
+			"review_with_signal?": kProb,
+			"signals?":            kStrings,
+		}},
 	},
 }
 
@@ -100,6 +120,25 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 		name = "top level"
 	}
 	switch s := schema.(type) {
+	case mapOf:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			bad("%s must be an object, got %s", name, jsonKind(v))
+			return
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !mapKeyRe.MatchString(k) {
+				*out = append(*out, Problem{File: file, Line: max(lines[join(path, k)], 1),
+					Message: fmt.Sprintf("%s: key %q must be lower-case letters, digits and _ (a model label)", name, k)})
+				continue
+			}
+			checkShape(file, lines, join(path, k), obj[k], s.elem, out)
+		}
 	case map[string]any:
 		obj, ok := v.(map[string]any)
 		if !ok {
@@ -111,17 +150,22 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		for _, k := range keys {
+		for _, sk := range keys {
+			k, optional := strings.CutSuffix(sk, "?")
 			sub, ok := obj[k]
 			if !ok {
-				bad("%s: missing key %q", name, k)
+				if !optional {
+					bad("%s: missing key %q", name, k)
+				}
 				continue
 			}
-			checkShape(file, lines, join(path, k), sub, s[k], out)
+			checkShape(file, lines, join(path, k), sub, s[sk], out)
 		}
 		extra := make([]string, 0)
 		for k := range obj {
-			if _, ok := s[k]; !ok {
+			_, req := s[k]
+			_, opt := s[k+"?"]
+			if !req && !opt {
 				extra = append(extra, k)
 			}
 		}
@@ -156,6 +200,26 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 				if _, ok := e.(string); !ok {
 					bad("%s[%d] must be a string, got %s", name, i, jsonKind(e))
 				}
+			}
+		case kProb:
+			n, ok := v.(json.Number)
+			if !ok {
+				bad("%s must be a number between 0 and 1, got %s", name, jsonKind(v))
+				return
+			}
+			f, err := n.Float64()
+			if err != nil || f < 0 || f > 1 {
+				bad("%s must be a number between 0 and 1, got %s", name, n)
+				return
+			}
+			// Rego sees scores in steps of 0.01 (see input.go), so a
+			// finer threshold would not mean what it says.
+			if math.Abs(f*100-math.Round(f*100)) > 1e-9 {
+				bad("%s: %s has more than two decimals (scores reach the policies in steps of 0.01)", name, n)
+			}
+		case kString:
+			if _, ok := v.(string); !ok {
+				bad("%s must be a string, got %s", name, jsonKind(v))
 			}
 		case kObject:
 			if _, ok := v.(map[string]any); !ok {

@@ -1,0 +1,89 @@
+# Tests for model.rego. Scores arrive floored to 0.01 (see README.md).
+package modgate_test
+
+import data.modgate
+
+scored(i, scores) := object.union(i, {"scores": scores})
+
+test_abuse_score_alone_reviews_at_threshold if {
+	d := decide(scored(base, {"abuse": 0.95, "spam": 0.01}))
+	d.action == "review"
+	d.labels == ["abuse"]
+	d.severity == 2
+	d.reasons[0].rule == "model.abuse.review"
+	contains(d.reasons[0].message, "abuse")
+	contains(d.reasons[0].message, "0.95")
+}
+
+test_abuse_score_below_threshold_allowed if {
+	d := decide(scored(base, {"abuse": 0.94, "spam": 0.5}))
+	d.action == "allow"
+	d.reasons == []
+}
+
+test_no_scores_no_model_rules if {
+	# a gateway without models (or a policy test input without scores)
+	decide(base).action == "allow"
+}
+
+test_spam_alone_needs_the_high_threshold if {
+	action(scored(base, {"spam": 0.98})) == "allow"
+	d := decide(scored(base, {"spam": 0.99}))
+	d.action == "review"
+	d.labels == ["ads"]
+	rules(scored(base, {"spam": 0.99})) == {"model.spam.review"}
+}
+
+test_spam_with_a_contact_reviews_lower if {
+	i := scored(with_det(base, {"wechat": 1}), {"spam": 0.9})
+	d := decide(i)
+	d.action == "review"
+	"model.spam.review_with_signal" in rules(i)
+	contains(d.reasons[0].message, "wechat")
+}
+
+test_spam_with_a_lexicon_signal_reviews_lower if {
+	i := scored(msg([["ads.promo", 1]]), {"spam": 0.93})
+	"model.spam.review_with_signal" in rules(i)
+	action(i) == "review"
+}
+
+test_spam_with_unlisted_signal_allowed if {
+	# a medical topic word is not one of spam's signals
+	action(scored(msg([["medical.topic", 1]]), {"spam": 0.93})) == "allow"
+}
+
+test_spam_signal_below_threshold_allowed if {
+	action(scored(with_det(base, {"phone": 1}), {"spam": 0.89})) == "allow"
+}
+
+test_block_threshold_blocks if {
+	d := decide(scored(base, {"abuse": 0.99})) with data.tunables.model.abuse as {"label": "abuse", "review": 0.9, "block": 0.99}
+	d.action == "block"
+	"model.abuse.block" in {r.rule | some r in d.reasons}
+}
+
+test_new_model_label_needs_only_data if {
+	# an operator ships models/fraud.mgm and adds one data.json entry
+	d := decide(scored(base, {"fraud": 0.85})) with data.tunables.model as {"fraud": {"label": "fraud", "review": 0.8}}
+	d.action == "review"
+	d.labels == ["fraud"]
+	d.reasons[0].rule == "model.fraud.review"
+}
+
+test_model_rules_respect_disabled_labels if {
+	action(scored(base, {"abuse": 0.99})) with data.tunables.disabled_labels as ["abuse"] == "allow"
+}
+
+test_verified_org_exemption_applies_to_model_rules if {
+	i := verified(scored(base, {"spam": 0.99}))
+	action(i) with data.tunables.verified_org_exempt as ["model.spam.review"] == "allow"
+	action(i) == "review"
+}
+
+test_model_and_lexicon_reasons_combine if {
+	d := decide(scored(msg([["abuse.insult", 2]]), {"abuse": 0.97}))
+	d.action == "review"
+	d.labels == ["abuse"]
+	{r.rule | some r in d.reasons} == {"abuse.insult", "model.abuse.review"}
+}
