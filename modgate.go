@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"time"
 )
 
@@ -31,23 +32,48 @@ const (
 	LabelInducedSharing = "induced_sharing"
 	LabelPII            = "pii"
 	LabelIllegal        = "illegal"
+	LabelFraud          = "fraud"
+	LabelPolitics       = "politics"
 )
 
-// Labels is the shipped taxonomy in a stable order.
-var Labels = []string{
-	LabelAds, LabelContact, LabelGambling, LabelPorn, LabelAbuse,
-	LabelFinance, LabelMedical, LabelInducedSharing, LabelPII, LabelIllegal,
+// LabelInfo describes one taxonomy label for people: its display names and
+// the colour reviewers see it in. Taxonomy is the single source of the
+// shipped labels: the lexicon parser, the policies (as data.taxonomy), the
+// review API (GET /v1/review/meta) and the reviewer UI all read it.
+type LabelInfo struct {
+	Name   string `json:"name"`
+	Zh     string `json:"zh"`
+	En     string `json:"en"`
+	Colour string `json:"colour"` // CSS background colour of chips and highlights
 }
 
-// IsLabel reports whether s is one of the shipped taxonomy labels.
-func IsLabel(s string) bool {
-	for _, l := range Labels {
-		if l == s {
-			return true
-		}
-	}
-	return false
+// Taxonomy lists the shipped labels in a stable order.
+var Taxonomy = []LabelInfo{
+	{LabelAds, "广告", "Ads", "#ffe0b2"},
+	{LabelContact, "引流", "Contact drainage", "#bbdefb"},
+	{LabelGambling, "赌博", "Gambling", "#e1bee7"},
+	{LabelPorn, "色情", "Pornography", "#f8bbd0"},
+	{LabelAbuse, "辱骂", "Abuse", "#ffcdd2"},
+	{LabelFinance, "金融", "Finance", "#fff59d"},
+	{LabelMedical, "医疗", "Medical", "#c8e6c9"},
+	{LabelInducedSharing, "诱导分享", "Induced sharing", "#b2ebf2"},
+	{LabelPII, "个人信息", "Personal data", "#d7ccc8"},
+	{LabelIllegal, "违法", "Illegal", "#ef9a9a"},
+	{LabelFraud, "诈骗", "Fraud", "#ffab91"},
+	{LabelPolitics, "涉政", "Politics", "#b0bec5"},
 }
+
+// Labels is the shipped taxonomy in a stable order (the names of Taxonomy).
+var Labels = func() []string {
+	out := make([]string, len(Taxonomy))
+	for i, l := range Taxonomy {
+		out[i] = l.Name
+	}
+	return out
+}()
+
+// IsLabel reports whether s is one of the shipped taxonomy labels.
+func IsLabel(s string) bool { return slices.Contains(Labels, s) }
 
 // DefaultMaxTextBytes caps a message's text; larger texts are rejected.
 const DefaultMaxTextBytes = 64 << 10
@@ -205,8 +231,33 @@ const (
 	LanePatrol  = "patrol"
 )
 
-// Lanes lists the review lanes in priority order.
-var Lanes = []string{LaneReports, LaneHigh, LaneNormal, LanePatrol}
+// LaneInfo describes one review lane: display names and the target age
+// (SLA) of its oldest case. LaneSpecs is the single source of the lanes:
+// the queue sizes its heaps from it, the SLA defaults come from it and the
+// reviewer UI reads it through GET /v1/review/meta.
+type LaneInfo struct {
+	Name string        `json:"name"`
+	Zh   string        `json:"zh"`
+	En   string        `json:"en"`
+	SLA  time.Duration `json:"-"`
+}
+
+// LaneSpecs lists the review lanes, highest priority first.
+var LaneSpecs = []LaneInfo{
+	{LaneReports, "举报", "Reports", 30 * time.Minute},
+	{LaneHigh, "高危", "High", time.Hour},
+	{LaneNormal, "普通", "Normal", 4 * time.Hour},
+	{LanePatrol, "巡检", "Patrol", 24 * time.Hour},
+}
+
+// Lanes lists the review lane names in priority order.
+var Lanes = func() []string {
+	out := make([]string, len(LaneSpecs))
+	for i, l := range LaneSpecs {
+		out[i] = l.Name
+	}
+	return out
+}()
 
 // Default NATS names. The subject prefix is configurable ("modgate" by
 // default); stream names are fixed so the `nats` CLI finds them.

@@ -29,6 +29,23 @@ const (
 // DecisionActions lists the valid decision actions.
 var DecisionActions = []string{DecisionApprove, DecisionRemove, DecisionWarn, DecisionRemoveMember}
 
+// DecisionKey binds a decision action to the reviewer UI's keyboard key;
+// Confirm asks the reviewer to confirm before the decision is sent. The UI
+// reads this list from GET /v1/review/meta.
+type DecisionKey struct {
+	Action  string `json:"action"`
+	Key     string `json:"key"`
+	Confirm bool   `json:"confirm,omitempty"`
+}
+
+// DecisionKeys lists the decision actions with their keys, in button order.
+var DecisionKeys = []DecisionKey{
+	{DecisionApprove, "a", false},
+	{DecisionRemove, "r", false},
+	{DecisionWarn, "w", false},
+	{DecisionRemoveMember, "m", true},
+}
+
 // IsDecisionAction reports whether s is a valid decision action.
 func IsDecisionAction(s string) bool {
 	for _, a := range DecisionActions {

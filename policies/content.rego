@@ -72,8 +72,21 @@ custom_hits contains hit(sprintf("%s.severity", [label]), label, "block", 3, "�
 	endswith(key, ".")
 	label := trim_suffix(key, ".")
 	label in shipped_labels
+	not label in review_only_labels
 	f.max >= 3
 }
+
+custom_hits contains hit(sprintf("%s.severity", [label]), label, "review", 2, "高风险词") if {
+	some key, f in input.subs
+	endswith(key, ".")
+	label := trim_suffix(key, ".")
+	label in review_only_labels
+	f.max >= 3
+}
+
+# Labels whose severity-3 terms go to review instead of blocking: the
+# operator decides their action (block_labels turns review into block).
+review_only_labels := {"politics"}
 
 custom_hits contains hit(sprintf("%s.severity", [label]), label, "review", 2, "风险词") if {
 	some key, f in input.subs
@@ -83,10 +96,9 @@ custom_hits contains hit(sprintf("%s.severity", [label]), label, "review", 2, "�
 	f.max == 2
 }
 
-shipped_labels := {
-	"ads", "contact", "gambling", "porn", "abuse",
-	"finance", "medical", "induced_sharing", "pii", "illegal",
-}
+# The shipped labels come from Go (modgate.Taxonomy), mounted by the engine
+# as data.taxonomy.labels, so this file keeps no copy of the list.
+shipped_labels := {l | some l in data.taxonomy.labels}
 
 custom_hits contains hit(sprintf("%s.severity", [label]), label, "block", 3, "自定义类别高风险词") if {
 	some label, f in input.labels

@@ -87,6 +87,16 @@ hits contains h if {
 }
 
 hits contains h if {
+	input.labels.fraud
+	some h in fraud_hits
+}
+
+hits contains h if {
+	input.labels.politics
+	some h in politics_hits
+}
+
+hits contains h if {
 	ads_relevant
 	some h in ads_hits
 }

@@ -140,6 +140,9 @@ func readSet(fsys fs.FS, prefix string) (*policySet, error) {
 			haveData = true
 			data, days, ps := parseTunables(file, src)
 			problems = append(problems, ps...)
+			if data != nil {
+				data[TaxonomyKey] = taxonomyDoc()
+			}
 			set.data, set.newAccountDays = data, days
 			continue
 		}

@@ -103,10 +103,7 @@ func TestModelTunablesValidated(t *testing.T) {
 			}
 			j := strings.Index(base[i:], "\n    }\n") + i + len("\n    }")
 			data := base[:i] + `"model": ` + c.model + base[j:]
-			fsys := fstest.MapFS{}
-			for _, n := range []string{"decision.rego", "model.rego", "ads.rego", "content.rego", "finance.rego", "medical.rego", "induced_sharing.rego", "pii.rego", "discipline.rego"} {
-				fsys[n] = &fstest.MapFile{Data: mustRead(t, n)}
-			}
+			fsys := shippedRego(t)
 			fsys[DataFile] = &fstest.MapFile{Data: []byte(data)}
 			_, err := Load(context.Background(), fsys, Options{SkipTests: true})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -114,22 +111,47 @@ func TestModelTunablesValidated(t *testing.T) {
 			}
 		})
 	}
-	// Without a model section everything still loads (older data.json).
+	// Without a model section (a data.json of an older release) the shipped
+	// thresholds apply; an empty section switches the model rules off.
 	i := strings.Index(base, `,
     "model": {`)
 	j := strings.Index(base[i:], "\n    }\n") + i + len("\n    }")
-	fsys := fstest.MapFS{DataFile: {Data: []byte(base[:i] + base[j:])}}
-	for _, n := range []string{"decision.rego", "model.rego", "ads.rego", "content.rego", "finance.rego", "medical.rego", "induced_sharing.rego", "pii.rego", "discipline.rego"} {
-		fsys[n] = &fstest.MapFile{Data: mustRead(t, n)}
-	}
+	fsys := shippedRego(t)
+	fsys[DataFile] = &fstest.MapFile{Data: []byte(base[:i] + base[j:])}
 	e, err := Load(context.Background(), fsys, Options{SkipTests: true})
 	if err != nil {
 		t.Fatalf("data.json without model section: %v", err)
 	}
 	d, err := e.Decide(context.Background(), Input{ScoreLabels: []string{"abuse"}, Scores: []float64{0.99}})
-	if err != nil || d.Action != "allow" {
-		t.Fatalf("no model tunables: scores must not act: %+v %v", d, err)
+	if err != nil || d.Action != "review" {
+		t.Fatalf("no model section: shipped thresholds should apply: %+v %v", d, err)
 	}
+	fsys[DataFile] = &fstest.MapFile{Data: []byte(base[:i] + `,
+    "model": {}` + base[j:])}
+	e, err = Load(context.Background(), fsys, Options{SkipTests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = e.Decide(context.Background(), Input{ScoreLabels: []string{"abuse"}, Scores: []float64{0.99}})
+	if err != nil || d.Action != "allow" {
+		t.Fatalf("empty model section: scores must not act: %+v %v", d, err)
+	}
+}
+
+// shippedRego is the shipped policy files without their tests and data.json.
+func shippedRego(t *testing.T) fstest.MapFS {
+	t.Helper()
+	ents, err := Default.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	for _, e := range ents {
+		if n := e.Name(); strings.HasSuffix(n, ".rego") && !strings.HasSuffix(n, "_test.rego") {
+			fsys[n] = &fstest.MapFile{Data: mustRead(t, n)}
+		}
+	}
+	return fsys
 }
 
 func mustRead(t *testing.T, name string) []byte {

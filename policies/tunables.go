@@ -6,16 +6,33 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+
+	"github.com/modgate/modgate"
 )
 
 // DataFile is the tunables file that sits next to the policies. Its
 // top-level object is mounted at the root of OPA's data document, so rules
-// read data.tunables.… (and `opa test .` in the folder sees the same).
+// read data.tunables.….
 const DataFile = "data.json"
+
+// TaxonomyKey is where the engine mounts the shipped taxonomy in OPA's data
+// document (data.taxonomy.labels), so the policies read the label list from
+// Go (modgate.Taxonomy) instead of keeping their own copy.
+const TaxonomyKey = "taxonomy"
+
+func taxonomyDoc() map[string]any {
+	labels := make([]any, len(modgate.Labels))
+	for i, l := range modgate.Labels {
+		labels[i] = l
+	}
+	return map[string]any{"labels": labels}
+}
 
 // kinds of values in the tunables schema.
 const (
@@ -56,6 +73,9 @@ var tunablesSchema = map[string]any{
 		"abuse": map[string]any{
 			"mild_review_count": kInt,
 		},
+		"politics": map[string]any{
+			"topic_review_count": kInt,
+		},
 		"pii": map[string]any{
 			"review_kinds":       kStrings,
 			"exempt_group_kinds": kStrings,
@@ -69,7 +89,7 @@ var tunablesSchema = map[string]any{
 		"custom": kObject,
 		// model: per model label (models/<label>.mgm), what its score
 		// does. Thresholds are probabilities; a missing one is off.
-		"model?": mapOf{map[string]any{
+		"model": mapOf{map[string]any{
 			"label":               kString,
 			"review?":             kProb,
 			"block?":              kProb,
@@ -94,7 +114,7 @@ func parseTunables(file string, src []byte) (map[string]any, int, []Problem) {
 		return nil, 0, []Problem{{File: file, Line: lineOf(src, jsonErrOffset(err, src)), Message: "invalid JSON: " + err.Error()}}
 	}
 	var problems []Problem
-	checkShape(file, lines, "", doc, tunablesSchema, &problems)
+	checkShape(file, lines, "", doc, tunablesSchema, true, &problems)
 	if len(problems) > 0 {
 		return nil, 0, problems
 	}
@@ -103,11 +123,69 @@ func parseTunables(file string, src []byte) (map[string]any, int, []Problem) {
 	if err := json.Unmarshal(src, &data); err != nil {
 		return nil, 0, []Problem{{File: file, Line: 1, Message: "invalid JSON: " + err.Error()}}
 	}
+	fillDefaults(data, shippedTunables(), tunablesSchema)
 	days := int(data["tunables"].(map[string]any)["new_account_days"].(float64))
 	return data, days, nil
 }
 
-func checkShape(file string, lines map[string]int, path string, v any, schema any, out *[]Problem) {
+// shippedTunables is the embedded data.json. A key an operator's data.json
+// lacks takes its shipped value, so a data.json written for an older
+// release keeps loading when a release adds a tunable; a misspelt key is
+// still an error (unknown key).
+var shippedTunables = sync.OnceValue(func() map[string]any {
+	src, err := fs.ReadFile(Default, DataFile)
+	if err != nil {
+		return nil
+	}
+	var d map[string]any
+	if json.Unmarshal(src, &d) != nil {
+		return nil
+	}
+	return d
+})
+
+// lookup finds the value at a dotted path.
+func lookup(doc map[string]any, path string) (any, bool) {
+	var cur any = doc
+	for _, k := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// fillDefaults copies keys of the schema that dst lacks from def.
+func fillDefaults(dst, def map[string]any, schema map[string]any) {
+	for k, sub := range schema {
+		dv, ok := def[k]
+		if !ok {
+			continue
+		}
+		cur, have := dst[k]
+		if !have {
+			dst[k] = dv
+			continue
+		}
+		if subSchema, ok := sub.(map[string]any); ok {
+			cm, ok1 := cur.(map[string]any)
+			dm, ok2 := dv.(map[string]any)
+			if ok1 && ok2 {
+				fillDefaults(cm, dm, subSchema)
+			}
+		}
+	}
+}
+
+// checkShape checks v against schema. With defaults, a missing key that the
+// shipped data.json has is fine (fillDefaults supplies it); inside an
+// operator-keyed map (mapOf) there is no shipped counterpart to fall back
+// on, so every required key must be there.
+func checkShape(file string, lines map[string]int, path string, v any, schema any, defaults bool, out *[]Problem) {
 	line := lines[path]
 	if line == 0 {
 		line = 1
@@ -137,7 +215,7 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 					Message: fmt.Sprintf("%s: key %q must be lower-case letters, digits and _ (a model label)", name, k)})
 				continue
 			}
-			checkShape(file, lines, join(path, k), obj[k], s.elem, out)
+			checkShape(file, lines, join(path, k), obj[k], s.elem, false, out)
 		}
 	case map[string]any:
 		obj, ok := v.(map[string]any)
@@ -154,12 +232,16 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 			k, optional := strings.CutSuffix(sk, "?")
 			sub, ok := obj[k]
 			if !ok {
-				if !optional {
-					bad("%s: missing key %q", name, k)
+				if optional {
+					continue
 				}
+				if _, shipped := lookup(shippedTunables(), join(path, k)); shipped && defaults {
+					continue // filled from the shipped data.json (fillDefaults)
+				}
+				bad("%s: missing key %q", name, k)
 				continue
 			}
-			checkShape(file, lines, join(path, k), sub, s[sk], out)
+			checkShape(file, lines, join(path, k), sub, s[sk], defaults, out)
 		}
 		extra := make([]string, 0)
 		for k := range obj {

@@ -516,6 +516,21 @@ func TestBrowserReviewFlow(t *testing.T) {
 	if got := eval[string](t, b, `document.getElementById('msg-text').textContent`); got != string(shown) {
 		t.Errorf("page shows %q, case text is %q", got, string(shown))
 	}
+	// Label colours come from Go's taxonomy through /v1/review/meta.
+	for _, l := range modgate.Taxonomy {
+		if l.Name != modgate.LabelContact && l.Name != modgate.LabelFraud {
+			continue
+		}
+		got := eval[string](t, b, `(() => { const s = document.createElement('span'); s.className = 'chip lbl-`+l.Name+`'; document.body.appendChild(s); const c = getComputedStyle(s).backgroundColor; s.remove(); return c; })()`)
+		var r, g2, bl int
+		fmt.Sscanf(l.Colour, "#%02x%02x%02x", &r, &g2, &bl)
+		if want := fmt.Sprintf("rgb(%d, %d, %d)", r, g2, bl); got != want {
+			t.Errorf("label %s chip colour %s, want %s (modgate.Taxonomy)", l.Name, got, want)
+		}
+	}
+	if n := eval[int](t, b, `document.querySelectorAll('#labelfix input').length`); n < len(modgate.Labels) {
+		t.Errorf("label correction offers %d labels, want every one of the %d in modgate.Taxonomy", n, len(modgate.Labels))
+	}
 	screenshot(t, b, "review-case.png")
 
 	// Help overlay; the wellbeing blur; "m" asks to confirm and Esc cancels.

@@ -57,6 +57,7 @@ func (rr *ReviewResource) Routes() chi.Router {
 		r.Use(rr.Authenticate)
 		r.Post("/logout", rr.logout)
 		r.Get("/me", rr.me)
+		r.Get("/meta", rr.meta)
 		r.Get("/cases", rr.listCases)
 		r.Get("/cases/{id}", rr.getCase)
 		r.Post("/claim-next", rr.claimNext)
@@ -697,4 +698,31 @@ func (rr *ReviewResource) subjectDelete(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"deleted": n})
+}
+
+// ReviewMeta is what the reviewer UI needs to know about the taxonomy, the
+// lanes and the decision keys. Go is the single source: the UI keeps no
+// copy of these lists.
+type ReviewMeta struct {
+	Labels  []modgate.LabelInfo   `json:"labels"`
+	Lanes   []LaneMeta            `json:"lanes"`
+	Actions []modgate.DecisionKey `json:"actions"`
+}
+
+// LaneMeta is one review lane with its configured SLA.
+type LaneMeta struct {
+	modgate.LaneInfo
+	SLASeconds int64 `json:"sla_seconds"`
+}
+
+func (rr *ReviewResource) meta(w http.ResponseWriter, r *http.Request) {
+	m := ReviewMeta{Labels: modgate.Taxonomy, Actions: modgate.DecisionKeys}
+	for _, l := range modgate.LaneSpecs {
+		sla := l.SLA
+		if rr.q != nil {
+			sla = rr.q.SLA(l.Name)
+		}
+		m.Lanes = append(m.Lanes, LaneMeta{LaneInfo: l, SLASeconds: int64(sla / time.Second)})
+	}
+	WriteJSON(w, http.StatusOK, m)
 }

@@ -74,13 +74,8 @@ type Config struct {
 	Logger                 *slog.Logger
 }
 
-// DefaultSLA is the target age per lane.
-var DefaultSLA = map[string]time.Duration{
-	modgate.LaneReports: 30 * time.Minute,
-	modgate.LaneHigh:    time.Hour,
-	modgate.LaneNormal:  4 * time.Hour,
-	modgate.LanePatrol:  24 * time.Hour,
-}
+// SLA is the configured target age of the oldest case in lane.
+func (q *Queue) SLA(lane string) time.Duration { return q.cfg.SLA[lane] }
 
 func (c Config) withDefaults() Config {
 	if c.Prefix == "" {
@@ -96,8 +91,8 @@ func (c Config) withDefaults() Config {
 		c.MaxLease = max(30*time.Minute, c.Lease)
 	}
 	sla := map[string]time.Duration{}
-	for k, v := range DefaultSLA {
-		sla[k] = v
+	for _, l := range modgate.LaneSpecs {
+		sla[l.Name] = l.SLA
 	}
 	for k, v := range c.SLA {
 		sla[k] = v

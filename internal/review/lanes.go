@@ -41,7 +41,7 @@ func (h *laneHeap) Pop() any {
 
 // lanes holds one heap per review lane; q.mu guards it.
 type lanes struct {
-	h [4]laneHeap
+	h []laneHeap // one per modgate.Lanes entry, same order
 }
 
 // pushLocked adds s when it is claimable now or will be once its lease

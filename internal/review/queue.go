@@ -91,6 +91,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 		subs:          map[int]chan CaseChange{},
 		ready:         make(chan struct{}),
 		work:          make(chan jetstream.Msg, 256),
+		lanes:         lanes{h: make([]laneHeap, len(modgate.Lanes))},
 	}
 	q.sessions.ttl, q.sessions.maxAge = cfg.SessionTTL, cfg.SessionMaxAge
 	if err := q.ensureAssets(ctx); err != nil {

@@ -30,13 +30,15 @@ func shippedScreener(t testing.TB) *Screener {
 	return s
 }
 
+// gatedSets are the sets in testdata/quality the gate runs. The family,
+// near-miss and identity sets beside them (teamsets_test.go) are not gated
+// here: each has its own bounds once the rules for it exist.
+var gatedSets = []string{"chat.tsv", "holdout.tsv"}
+
 func TestQualityGate(t *testing.T) {
-	files, err := filepath.Glob("../../testdata/quality/*.tsv")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no quality sets in testdata/quality (%v)", err)
-	}
 	s := shippedScreener(t)
-	for _, file := range files {
+	for _, name := range gatedSets {
+		file := filepath.Join(qualityDir, name)
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			samples := readCorpusFile(t, file, FormatLabel)
 			res, err := Evaluate(context.Background(), s.Screen, samples, 2)

@@ -12,10 +12,28 @@
     csrf: cfgEl.dataset.csrf, user: cfgEl.dataset.user, role: cfgEl.dataset.role,
     events: cfgEl.dataset.events === 'true', poll: parseInt(cfgEl.dataset.poll, 10) || 4000,
   };
-  const LANES = ['reports', 'high', 'normal', 'patrol'];
-  const LABELS = ['ads', 'contact', 'gambling', 'porn', 'abuse', 'finance', 'medical', 'induced_sharing', 'pii', 'illegal'];
-  const ACTIONS = { a: 'approve', r: 'remove', w: 'warn', m: 'remove_member' };
-  const ACTION_KEY = { approve: 'a', remove: 'r', warn: 'w', remove_member: 'm' };
+  // Labels, lanes and decision keys come from the server (GET /meta): Go is
+  // their single source. loadMeta fills these before the first render.
+  let LANES = [], LABELS = [], ACTION_LIST = [];
+  const ACTIONS = {}, ACTION_KEY = {}, META = { labels: {}, lanes: {}, confirm: {} };
+  function applyMeta(m) {
+    LABELS = (m.labels || []).map(function (l) { return l.name; });
+    LANES = (m.lanes || []).map(function (l) { return l.name; });
+    ACTION_LIST = (m.actions || []).map(function (a) { return a.action; });
+    for (const l of m.labels || []) META.labels[l.name] = l;
+    for (const l of m.lanes || []) META.lanes[l.name] = l;
+    for (const a of m.actions || []) { ACTIONS[a.key] = a.action; ACTION_KEY[a.action] = a.key; META.confirm[a.action] = !!a.confirm; }
+    // Label colours: rules added to our own stylesheet through the CSSOM
+    // (allowed by the CSP, unlike inline styles).
+    let sheet = null;
+    for (const ss of document.styleSheets) { if (ss.href && /app\.css/.test(ss.href)) sheet = ss; }
+    if (!sheet) return;
+    for (const l of m.labels || []) {
+      if (!/^[a-z_]{1,32}$/.test(l.name) || !/^#[0-9a-fA-F]{3,8}$/.test(l.colour || '')) continue;
+      sheet.insertRule('.lbl-' + l.name + ', mark.lbl-' + l.name + ' { background: ' + l.colour + '; }', sheet.cssRules.length);
+    }
+  }
+  function labelTitle(l) { const x = META.labels[l]; return x ? (lang === 'en' ? x.en : x.zh) : l; }
   const UNDO_MS = 4000;
   const isLead = CFG.role === 'lead' || CFG.role === 'admin';
   const isAdmin = CFG.role === 'admin';
@@ -31,7 +49,7 @@
     const args = Array.prototype.slice.call(arguments, 1);
     return s.replace(/\{(\d)\}/g, function (_, i) { return String(args[+i]); });
   }
-  function laneName(l) { const k = 'lane.' + l; const s = t(k); return s === k ? l : s; }
+  function laneName(l) { const x = META.lanes[l]; return x ? (lang === 'en' ? x.en : x.zh) : l; }
   function actionName(a) { const k = 'act.' + a; const s = t(k); return s === k ? a : s; }
 
   // ---------- DOM helpers: the only way nodes are made ----------
@@ -109,7 +127,7 @@
   }
   function ageOf(iso) { const d = Date.parse(iso); return isNaN(d) ? 0 : Date.now() - d; }
   function labelClass(l) { return /^[a-z_]{1,32}$/.test(l) ? 'lbl-' + l : 'lbl-other'; }
-  function labelChip(l) { return h('span', { class: 'chip ' + labelClass(l), text: l }); }
+  function labelChip(l) { return h('span', { class: 'chip ' + labelClass(l), text: l, title: labelTitle(l) }); }
 
   // ---------- API ----------
   class APIError extends Error {
@@ -254,7 +272,7 @@
     const laneSel = h('select', { id: 'f-lane', 'aria-label': t('queue.filter.lane') },
       h('option', { value: '' }, t('queue.filter.all')), LANES.map(function (l) { return h('option', { value: l }, laneName(l)); }));
     const labelSel = h('select', { id: 'f-label', 'aria-label': t('queue.filter.label') },
-      h('option', { value: '' }, t('queue.filter.all')), LABELS.map(function (l) { return h('option', { value: l }, l); }));
+      h('option', { value: '' }, t('queue.filter.all')), LABELS.map(function (l) { return h('option', { value: l }, l + ' · ' + labelTitle(l)); }));
     const tenantIn = h('input', { id: 'f-tenant', type: 'text', maxlength: '128', 'aria-label': t('queue.filter.tenant'), placeholder: t('queue.filter.tenant') });
     laneSel.value = S.filters.lane; labelSel.value = S.filters.label; tenantIn.value = S.filters.tenant;
     const form = h('form', { class: 'filters', on: { submit: function (e) {
@@ -523,7 +541,7 @@
       h('button', { type: 'button', class: 'btn', id: 'extend', disabled: !mine, 'aria-keyshortcuts': 'e', on: { click: extendLease } }, t('case.extend')),
       h('button', { type: 'button', class: 'btn', id: 'release', disabled: !mine, 'aria-keyshortcuts': 'x', on: { click: releaseCase } }, t('case.release'))));
     const acts = h('div', { class: 'actions' });
-    for (const a of ['approve', 'remove', 'warn', 'remove_member']) {
+    for (const a of ACTION_LIST) {
       acts.appendChild(h('button', { type: 'button', class: 'btn act act-' + a, id: 'act-' + a, disabled: !mine || !!c.decision, 'aria-keyshortcuts': ACTION_KEY[a],
         on: { click: function () { startDecision(a); } } }, h('kbd', null, ACTION_KEY[a]), ' ', actionName(a)));
     }
@@ -650,7 +668,7 @@
   function startDecision(action) {
     const c = S.current;
     if (!c || !C.mine(c) || c.decision) return;
-    if (action === 'remove_member') { confirmMember(c); return; }
+    if (META.confirm[action]) { confirmMember(c); return; }
     queueDecision(action);
   }
 
@@ -1047,7 +1065,15 @@
   }
 
   // ---------- start ----------
-  renderTop();
-  startLive();
-  route();
+  (async function start() {
+    try {
+      applyMeta((await api('GET', '/meta')).data || {});
+    } catch (e) {
+      toast(t('error.meta'), 'error', 0);
+      return;
+    }
+    renderTop();
+    startLive();
+    route();
+  })();
 })();

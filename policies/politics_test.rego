@@ -1,0 +1,34 @@
+package modgate_test
+
+import data.modgate
+
+# A news headline naming one sensitive topic is allowed.
+test_politics_single_topic_allowed if {
+	action(msg([["politics.topic", 1]])) == "allow"
+}
+
+test_politics_propaganda_reviewed_not_blocked if {
+	d := decide(msg([["politics.propaganda", 3]]))
+	d.action == "review"
+	d.labels == ["politics"]
+}
+
+test_politics_topics_reviewed if {
+	action(msg([["politics.topic", 1], ["politics.topic", 1]])) == "review"
+}
+
+test_politics_topic_with_link_reviewed if {
+	action(with_det(msg([["politics.topic", 1]]), {"url": 1})) == "review"
+}
+
+# A severity-3 term without a subcategory is still only reviewed.
+test_politics_unsubcategorised_severe_term_reviewed if {
+	action(msg([["politics.", 3]])) == "review"
+}
+
+# Operators who must block put politics in block_labels.
+test_politics_operator_blocks if {
+	d := modgate.decision with input as msg([["politics.propaganda", 3]])
+		with data.tunables.block_labels as ["politics"]
+	d.action == "block"
+}
