@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -347,8 +348,10 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 		defer keyPool.Put(kp)
 		*kp = f.appendKey((*kp)[:0])
 		if d, ok := e.memo.get(*kp); ok {
+			e.memoStats.hits.Add(1)
 			return d.clone(), nil
 		}
+		e.memoStats.misses.Add(1)
 	}
 	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(e.inputValue(&f, &in)))
 	if err != nil {
@@ -474,6 +477,15 @@ func str(obj ast.Object, key *ast.Term) (string, error) {
 		return "", fmt.Errorf("policies: decision field %v must be a string, got %s", key, ast.ValueName(t.Value))
 	}
 	return string(s), nil
+}
+
+// memoCounters count memo lookups (atomics: Decide runs concurrently).
+type memoCounters struct{ hits, misses atomic.Int64 }
+
+// MemoStats returns how many decisions came from the memo and how many
+// were evaluated by OPA since the engine was built (both 0 without memo).
+func (e *Engine) MemoStats() (hits, misses int64) {
+	return e.memoStats.hits.Load(), e.memoStats.misses.Load()
 }
 
 // memoSize bounds the decision memo; when full it starts over, which is

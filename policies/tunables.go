@@ -422,3 +422,25 @@ func jsonErrOffset(err error, src []byte) int {
 	}
 	return 0
 }
+
+// modelTunables extracts data.tunables.model from a validated document.
+func modelTunables(data map[string]any) map[string]ModelTunables {
+	out := map[string]ModelTunables{}
+	tun, _ := data["tunables"].(map[string]any)
+	mod, _ := tun["model"].(map[string]any)
+	for name, v := range mod {
+		o, _ := v.(map[string]any)
+		num := func(k string) float64 { f, _ := o[k].(float64); return f }
+		mt := ModelTunables{Review: num("review"), Block: num("block"), ReviewWithSignal: num("review_with_signal")}
+		mt.Label, _ = o["label"].(string)
+		if sl, ok := o["signals"].([]any); ok {
+			for _, s := range sl {
+				if str, ok := s.(string); ok {
+					mt.Signals = append(mt.Signals, str)
+				}
+			}
+		}
+		out[name] = mt
+	}
+	return out
+}

@@ -106,7 +106,8 @@ type sourceStats struct {
 
 type devExample struct {
 	train.Example
-	sp models.Sparse
+	sp   models.Sparse
+	Orig string // the text as the corpus has it (digits restored), for screening
 }
 
 // prepared is a recipe's data, normalised and split.
@@ -126,8 +127,9 @@ func prepare(rc *recipe) (*prepared, error) {
 	p := &prepared{}
 	devText := map[string]bool{}
 	type row struct {
-		ex  train.Example
-		dev bool
+		ex   train.Example
+		dev  bool
+		orig string
 	}
 	var rows []row
 	for _, in := range rc.Inputs {
@@ -164,7 +166,11 @@ func prepare(rc *recipe) (*prepared, error) {
 			if err != nil {
 				continue // not screenable, so never scored either
 			}
-			ex := train.Example{Text: fd.Normalized, Positive: pos, Weight: in.Weight, Source: in.Name,
+			wt := in.Weight
+			if pos {
+				wt *= in.PosScale
+			}
+			ex := train.Example{Text: fd.Normalized, Positive: pos, Weight: wt, Source: in.Name,
 				Extras: make([]float32, len(rc.Features.Extras))}
 			screen.ModelExtras(rc.Features.Extras, &fd, ex.Extras)
 			dev := false
@@ -183,7 +189,7 @@ func prepare(rc *recipe) (*prepared, error) {
 			if dev {
 				devText[ex.Text] = true
 			}
-			rows = append(rows, row{ex, dev})
+			rows = append(rows, row{ex, dev, text})
 			switch {
 			case dev && pos:
 				st.DevPos++
@@ -199,7 +205,7 @@ func prepare(rc *recipe) (*prepared, error) {
 	}
 	for _, r := range rows {
 		if r.dev {
-			p.dev = append(p.dev, devExample{Example: r.ex, sp: rc.Features.Vector(r.ex.Text, r.ex.Extras)})
+			p.dev = append(p.dev, devExample{Example: r.ex, sp: rc.Features.Vector(r.ex.Text, r.ex.Extras), Orig: r.orig})
 			continue
 		}
 		if devText[r.ex.Text] {

@@ -30,7 +30,7 @@ import (
 //	dev_share    0.2                # held out from inputs without a split
 //	max_iter     300
 //	note         "free text for the model card"
-//	input PATH [format=F] [weight=W] [positive=a|b] [skip=c] [dev=share|split|none|all]
+//	input PATH [format=F] [weight=W] [pos_weight=W] [positive=a|b] [skip=c] [dev=share|split|none|all]
 //	           [all=negative|positive] [restore=digits] [max=N] [name=N] [source="…"] [licence="…"]
 //
 // Input paths are relative to the recipe's folder.
@@ -51,6 +51,7 @@ type trainInput struct {
 	Path     string
 	Format   string
 	Weight   float64
+	PosScale float64  // extra factor on positive rows (pos_weight=)
 	Positive []string // label-format rows with one of these labels are positive
 	Skip     []string // label-format rows with one of these labels are dropped
 	Dev      string   // share (default), split (the corpus's dev rows), none, all
@@ -204,7 +205,7 @@ func parseRecipe(r io.Reader, file string) (*recipe, error) {
 			if len(args) == 0 {
 				return nil, bad("want a path")
 			}
-			in := trainInput{Path: args[0], Format: screen.FormatAuto, Weight: 1, Dev: devShare, Line: line}
+			in := trainInput{Path: args[0], Format: screen.FormatAuto, Weight: 1, PosScale: 1, Dev: devShare, Line: line}
 			if !filepath.IsAbs(in.Path) {
 				in.Path = filepath.Join(dir, in.Path)
 			}
@@ -223,6 +224,12 @@ func parseRecipe(r io.Reader, file string) (*recipe, error) {
 						return nil, bad("weight %q: want a number > 0", v)
 					}
 					in.Weight = f
+				case "pos_weight":
+					f, err := strconv.ParseFloat(v, 64)
+					if err != nil || !(f > 0) {
+						return nil, bad("pos_weight %q: want a number > 0", v)
+					}
+					in.PosScale = f
 				case "positive":
 					in.Positive = strings.Split(v, "|")
 				case "skip":
