@@ -131,20 +131,22 @@ type gram struct {
 
 // walker enumerates the n-grams of a text without allocating.
 type walker struct {
-	orders  [MaxOrder + 1]bool
-	maxOrd  int
-	shift   uint
-	mask    uint64
-	fold    bool
-	bound   bool
-	ring    [MaxOrder]rune
-	rs, re  [MaxOrder]int32 // byte range of each ring rune
-	n       int             // runes seen so far (markers included)
-	ordList []int
+	orders [MaxOrder + 1]bool
+	maxOrd int
+	shift  uint
+	fold   bool
+	bound  bool
+	ring   [ringSize]rune
+	rs, re [ringSize]int32 // byte range of each ring rune
+	n      int             // runes seen so far (markers included)
 }
 
+// ringSize is a power of two ≥ MaxOrder, so ring positions are a mask, not
+// a division (this loop runs for every rune of every message).
+const ringSize = 8
+
 func newWalker(f *Features) walker {
-	w := walker{shift: uint(64 - f.BucketsLog2), fold: f.FoldDigits, bound: f.Boundary, ordList: f.Orders}
+	w := walker{shift: uint(64 - f.BucketsLog2), fold: f.FoldDigits, bound: f.Boundary}
 	for _, o := range f.Orders {
 		w.orders[o] = true
 		w.maxOrd = max(w.maxOrd, o)
@@ -152,21 +154,23 @@ func newWalker(f *Features) walker {
 	return w
 }
 
-// push adds rune r covering bytes [s,e) and calls fn for every n-gram that
-// ends with it.
-func (w *walker) push(r rune, s, e int32, fn func(g gram)) {
+// next adds rune r covering bytes [s,e) and writes the n-grams that end
+// with it into out, returning how many.
+func (w *walker) next(r rune, s, e int32, out *[MaxOrder]gram) int {
 	if w.fold && r >= '0' && r <= '9' {
 		r = '0'
 	}
-	k := w.n % w.maxOrd
+	k := w.n & (ringSize - 1)
 	w.ring[k], w.rs[k], w.re[k] = r, s, e
 	w.n++
 	// n-grams ending here, shortest first: hash the runes from the end
 	// backwards, so each longer gram extends the shorter one's hash.
 	h := uint64(fnvOffset)
 	gs, ge := int32(-1), int32(-1)
-	for o := 1; o <= w.maxOrd && o <= w.n; o++ {
-		i := (w.n - o) % w.maxOrd
+	c := 0
+	top := min(w.maxOrd, w.n)
+	for o := 1; o <= top; o++ {
+		i := (w.n - o) & (ringSize - 1)
 		h ^= uint64(uint32(w.ring[i]))
 		h *= fnvPrime
 		if w.re[i] > w.rs[i] { // a real rune, not a marker
@@ -178,21 +182,25 @@ func (w *walker) push(r rune, s, e int32, fn func(g gram)) {
 		if w.orders[o] {
 			// Mixing in the order keeps a 1-gram and a 2-gram whose FNV
 			// states happen to coincide apart.
-			b := uint32(fmix64(h^uint64(o)<<56) >> w.shift)
-			if ge < 0 {
-				fn(gram{bucket: b, s: -1, e: -1})
-			} else {
-				fn(gram{bucket: b, s: gs, e: ge})
-			}
+			out[c] = gram{bucket: uint32(fmix64(h^uint64(o)<<56) >> w.shift), s: gs, e: ge}
+			c++
 		}
 	}
+	return c
 }
 
-// walk calls fn for every n-gram of text, in text order.
+// walk calls fn for every n-gram of text, in text order (spans of n-grams
+// made only of markers are -1,-1).
 func (w *walker) walk(text string, fn func(g gram)) {
+	var buf [MaxOrder]gram
 	w.n = 0
+	emit := func(k int) {
+		for _, g := range buf[:k] {
+			fn(g)
+		}
+	}
 	if w.bound {
-		w.push(markStart, 0, 0, fn)
+		emit(w.next(markStart, 0, 0, &buf))
 	}
 	for i, r := range text {
 		// Invalid bytes never come from the filter; one that did would
@@ -201,10 +209,10 @@ func (w *walker) walk(text string, fn func(g gram)) {
 		if r == utf8.RuneError {
 			_, l = utf8.DecodeRuneInString(text[i:])
 		}
-		w.push(r, int32(i), int32(i+l), fn)
+		emit(w.next(r, int32(i), int32(i+l), &buf))
 	}
 	if w.bound {
-		w.push(markEnd, int32(len(text)), int32(len(text)), fn)
+		emit(w.next(markEnd, int32(len(text)), int32(len(text)), &buf))
 	}
 }
 

@@ -219,32 +219,56 @@ func (s *Set) Score(text string, extras []float32, out []float64) {
 	}
 }
 
-// accumulate adds v·w over every n-gram of text for each label of g.
+// accumulate adds v·w over every n-gram of text for each label of g. It
+// is the hot loop of screening: no closures, no allocation.
 func (g *group) accumulate(text string, acc *[maxGroup]float32) {
 	w := newWalker(&g.feat)
 	v := Value(g.feat.Count(text))
 	n := g.n
-	if g.q != nil {
+	var buf [MaxOrder]gram
+	if g.i8 {
 		var sum [maxGroup]int32
 		q := g.q
-		w.walk(text, func(gr gram) {
-			row := q[int(gr.bucket)*n : int(gr.bucket)*n+n]
-			for i, x := range row {
-				sum[i] += int32(x)
+		add := func(k int) {
+			for _, gr := range buf[:k] {
+				row := q[int(gr.bucket)*n : int(gr.bucket)*n+n]
+				for i, x := range row {
+					sum[i] += int32(x)
+				}
 			}
-		})
+		}
+		if w.bound {
+			add(w.next(markStart, 0, 0, &buf))
+		}
+		for _, r := range text {
+			add(w.next(r, 1, 2, &buf)) // spans unused here
+		}
+		if w.bound {
+			add(w.next(markEnd, 0, 0, &buf))
+		}
 		for i := 0; i < n; i++ {
 			acc[i] = float32(sum[i]) * g.scale[i] * v
 		}
 		return
 	}
 	f := g.f
-	w.walk(text, func(gr gram) {
-		row := f[int(gr.bucket)*n : int(gr.bucket)*n+n]
-		for i, x := range row {
-			acc[i] += x
+	add := func(k int) {
+		for _, gr := range buf[:k] {
+			row := f[int(gr.bucket)*n : int(gr.bucket)*n+n]
+			for i, x := range row {
+				acc[i] += x
+			}
 		}
-	})
+	}
+	if w.bound {
+		add(w.next(markStart, 0, 0, &buf))
+	}
+	for _, r := range text {
+		add(w.next(r, 1, 2, &buf))
+	}
+	if w.bound {
+		add(w.next(markEnd, 0, 0, &buf))
+	}
 	for i := 0; i < n; i++ {
 		acc[i] *= v
 	}

@@ -124,6 +124,10 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	} else {
 		writeEvalText(stdout, name, s.Revision(), res, *top)
 		writeScoreFiguresText(stdout, figs)
+		if hits, misses := s.Engine().Policy().MemoStats(); hits+misses > 0 {
+			fmt.Fprintf(stdout, "\ndecision memo: %d of %d decisions (%.1f%%) answered from the memo, %d evaluated by OPA\n",
+				hits, hits+misses, 100*float64(hits)/float64(hits+misses), misses)
+		}
 	}
 	code := 0
 	if *minRecall >= 0 && res.Overall.Positives() > 0 && res.Overall.Recall() < *minRecall {

@@ -2,6 +2,8 @@ package screen
 
 import (
 	"context"
+	"math/rand/v2"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -86,4 +88,40 @@ func BenchmarkScreenParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkScreenMix screens a realistic public mix (NUS chat SMS and the
+// 80w spam/ham sample, interleaved, as they come) through the shipped
+// engine with its memo, and reports how many decisions the memo answered:
+// model scores enter the memo key in bands of 0.01, so this is the figure
+// that shows what the bands cost.
+func BenchmarkScreenMix(b *testing.B) {
+	var msgs []modgate.Message
+	for _, c := range []struct{ file, format string }{
+		{"benign_nus_sms_zh.tsv", FormatNUS}, {"sms_spam_80w_sample.tsv", FormatSMS80w},
+	} {
+		p := "../../../shared/data/" + c.file
+		if _, err := os.Stat(p); err != nil {
+			b.Skipf("%s absent: the mix needs ../shared/data", p)
+		}
+		for _, s := range readCorpusFile(b, p, c.format) {
+			msgs = append(msgs, modgate.Message{Text: s.Text})
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	r.Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
+	s := shippedScreener(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0, n := cpuTime(), 0
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Screen(ctx, msgs[i%len(msgs)]); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(n), "cpu-ns/op")
+	hits, misses := s.Engine().Policy().MemoStats()
+	b.ReportMetric(100*float64(hits)/float64(max(hits+misses, 1)), "memo-hit-%")
 }

@@ -34,8 +34,8 @@ func bigramModel(t testing.TB, label string, bias float64, grams map[string]floa
 	return buf.Bytes()
 }
 
-// modelPolicy reviews when the model rule fires (the shipped model.rego
-// needs data.tunables.model; the shipped data.json has it).
+// modelFixture runs the shipped policies (model.rego reads the abuse
+// threshold from the shipped data.json) with a planted abuse model.
 func modelFixture(t *testing.T) (fixture, string) {
 	t.Helper()
 	f := newFixture(t)
@@ -68,7 +68,7 @@ func TestModelScoresReachVerdictAndPolicy(t *testing.T) {
 	// the normalised text, the explanation points at the ORIGINAL span.
 	text := "你們這幫騙子！！還錢"
 	v := screenText(t, s, text)
-	if v.Action != "review" || v.Scores["abuse"] < 0.95 || v.Revision != rev {
+	if v.Action != "review" || v.Scores["abuse"] < 0.8 || v.Revision != rev {
 		t.Fatalf("abusive message: %+v", v)
 	}
 	var reason *modgate.Reason
@@ -77,7 +77,7 @@ func TestModelScoresReachVerdictAndPolicy(t *testing.T) {
 			reason = &v.Reasons[i]
 		}
 	}
-	if reason == nil || reason.Label != "abuse" || !strings.Contains(reason.Message, "abuse") || !strings.Contains(reason.Message, "0.95") {
+	if reason == nil || reason.Label != "abuse" || !strings.Contains(reason.Message, "abuse") || !strings.Contains(reason.Message, "0.8") {
 		t.Fatalf("reasons %+v lack model.abuse.review naming the model and threshold", v.Reasons)
 	}
 	var got []modgate.Match
