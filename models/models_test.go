@@ -300,7 +300,36 @@ func TestExplain(t *testing.T) {
 	s, _ := NewSet([]*Model{m})
 	got := s.Explain("abuse", text, 3)
 	if len(got) != 2 || got[0].Gram != "傻瓜" || got[1].Gram != "笨蛋" {
-		t.Fatalf("explain: %+v (want 傻瓜 then 笨蛋; 傻 overlaps 傻瓜)", got)
+		t.Fatalf("explain: %+v (want 傻瓜 then 笨蛋; 傻 is part of 傻瓜)", got)
+	}
+	if want := 3.5 * float64(Value(f.Count(text))); math.Abs(got[0].Weight-want) > 1e-5 {
+		t.Fatalf("傻瓜 weight %v, want (3+0.5)·v = %v", got[0].Weight, want)
+	}
+	// Overlapping n-grams merge into one span; a span is capped at 8
+	// characters; punctuation alone explains nothing.
+	w2 := make([]float32, f.Dim())
+	text2 := "快来加我微信领红包！！还有更多更多更多更多福利"
+	wk.walk(text2, func(g gram) {
+		if g.e > g.s {
+			switch text2[g.s:g.e] {
+			case "加我", "我微", "微信":
+				w2[g.bucket] = 2
+			case "！！":
+				w2[g.bucket] = 5
+			case "更多":
+				w2[g.bucket] = 0.5
+			}
+		}
+	})
+	var buf2 bytes.Buffer
+	if err := Encode(&buf2, Header{Label: "spam", Features: f, Encoding: EncF32, Calibration: Calibration{Method: "none"}}, w2); err != nil {
+		t.Fatal(err)
+	}
+	m2, _ := Decode("spam.mgm", buf2.Bytes())
+	s2, _ := NewSet([]*Model{m2})
+	got2 := s2.Explain("spam", text2, 3)
+	if len(got2) != 2 || got2[0].Gram != "加我微信" || len([]rune(got2[1].Gram)) > 8 || !strings.Contains(got2[1].Gram, "更多") {
+		t.Fatalf("explain: %+v (want 加我微信, then at most 8 characters of 更多…)", got2)
 	}
 	if text[got[0].Start:got[0].End] != "傻瓜" || got[0].Weight <= got[1].Weight {
 		t.Fatalf("spans/weights wrong: %+v", got)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Set is every model of one models folder, ready to score. Models whose
@@ -291,29 +292,49 @@ func Sigmoid(z float64) float64 {
 	return e / (1 + e)
 }
 
-// Contribution is one n-gram occurrence that pushed a score up: the byte
-// range [Start,End) of the normalised text it covers and its share of the
-// raw logit.
+// Contribution is a span of the normalised text that pushed a score up:
+// its byte range [Start,End), the text and its share of the raw logit.
 type Contribution struct {
 	Start, End int
 	Gram       string
 	Weight     float64
 }
 
-// Explain returns up to k n-gram occurrences of text that raised label's
-// score the most, highest first, without overlapping each other (the
-// strongest of overlapping n-grams stands for them). Nil when the label is
-// unknown or nothing contributed positively.
+// maxExplainRunes caps one explanation span, so a long message that is
+// positive throughout still points at its strongest few characters.
+const maxExplainRunes = 8
+
+// explainMinShare drops spans weaker than this share of the strongest.
+const explainMinShare = 0.2
+
+// Explain returns up to k spans of text that raised label's score the
+// most, strongest first. Every n-gram's contribution (weight × value) is
+// spread evenly over the characters it covers; the spans are the maximal
+// runs of characters whose net contribution is positive (at most
+// maxExplainRunes long, the strongest window of a longer run), ranked by
+// their total. So overlapping n-grams such as 加我, 我微, 微信 come back as
+// one span 加我微信, not as three fragments. Nil when the label is unknown
+// or nothing contributed positively. Only flagged messages pay for this.
 func (s *Set) Explain(label, text string, k int) []Contribution {
 	li, ok := slices.BinarySearch(s.labels, label)
-	if !ok || k <= 0 {
+	if !ok || k <= 0 || text == "" {
 		return nil
 	}
 	at := s.where[li]
 	g := &s.groups[at.g]
+	// Character positions: byte offset of each rune, plus len(text).
+	offs := make([]int, 0, len(text)+1)
+	for i := range text {
+		offs = append(offs, i)
+	}
+	offs = append(offs, len(text))
+	runeAt := func(b int32) int {
+		i, _ := slices.BinarySearch(offs, int(b))
+		return i
+	}
+	per := make([]float64, len(offs)-1)
 	w := newWalker(&g.feat)
 	v := float64(Value(g.feat.Count(text)))
-	var all []Contribution
 	w.walk(text, func(gr gram) {
 		if gr.e <= gr.s {
 			return
@@ -325,32 +346,65 @@ func (s *Set) Explain(label, text string, k int) []Contribution {
 		} else {
 			x = float64(g.f[idx])
 		}
-		if c := x * v; c > 0 {
-			all = append(all, Contribution{Start: int(gr.s), End: int(gr.e), Weight: c})
+		a, b := runeAt(gr.s), runeAt(gr.e)
+		c := x * v / float64(b-a)
+		for i := a; i < b; i++ {
+			per[i] += c
 		}
 	})
-	sort.SliceStable(all, func(i, j int) bool {
-		if all[i].Weight != all[j].Weight {
-			return all[i].Weight > all[j].Weight
+	var spans []Contribution
+	for i := 0; i < len(per); {
+		if per[i] <= 0 {
+			i++
+			continue
 		}
-		return all[i].Start < all[j].Start
-	})
-	var out []Contribution
-	for _, c := range all {
-		if len(out) == k {
-			break
+		j := i
+		for j < len(per) && per[j] > 0 {
+			j++
 		}
-		clash := false
-		for _, o := range out {
-			if c.Start < o.End && o.Start < c.End {
-				clash = true
+		// The strongest window of at most maxExplainRunes characters.
+		bestA, best := i, -1.0
+		for a := i; a < j; a++ {
+			var sum float64
+			for b := a; b < j && b < a+maxExplainRunes; b++ {
+				sum += per[b]
+			}
+			if sum > best {
+				bestA, best = a, sum
+			}
+			if j-i <= maxExplainRunes {
 				break
 			}
 		}
-		if !clash {
-			c.Gram = text[c.Start:c.End]
-			out = append(out, c)
+		bestB := min(j, bestA+maxExplainRunes)
+		c := Contribution{Start: offs[bestA], End: offs[bestB], Weight: best}
+		c.Gram = text[c.Start:c.End]
+		if hasWordChar(c.Gram) {
+			spans = append(spans, c)
+		}
+		i = j
+	}
+	sort.SliceStable(spans, func(i, j int) bool { return spans[i].Weight > spans[j].Weight })
+	if len(spans) > k {
+		spans = spans[:k]
+	}
+	// A span far weaker than the strongest is noise to a reviewer.
+	for i := 1; i < len(spans); i++ {
+		if spans[i].Weight < explainMinShare*spans[0].Weight {
+			spans = spans[:i]
+			break
 		}
 	}
-	return out
+	return spans
+}
+
+// hasWordChar reports whether s has a letter or digit: a span of only
+// punctuation or spaces explains nothing to a reviewer.
+func hasWordChar(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
 }
