@@ -14,8 +14,8 @@ import (
 //
 // The text is the NORMALISED text from the filter (full/half width, case,
 // traditional→simplified and noise already folded). Every character n-gram
-// of the listed orders is hashed (FNV-1a over the runes, then a 64-bit
-// finaliser) into one of 2^BucketsLog2 buckets. With Boundary, the text is
+// of the listed orders is hashed (FNV-1a over the runes, then Fibonacci
+// hashing) into one of 2^BucketsLog2 buckets. With Boundary, the text is
 // framed by start/end markers so "starts with 加" differs from "contains
 // 加". With FoldDigits, every ASCII digit counts as 0: numbers generalise by
 // shape (an 11-digit run, a price) instead of by value, and corpora that
@@ -36,8 +36,10 @@ type Features struct {
 	Hash string `json:"hash"`
 }
 
-// HashFNV1aFmix is the only hash function of format version 1.
-const HashFNV1aFmix = "fnv1a-rune-fmix64"
+// HashFNV1aFib is the only hash function of format version 1: FNV-1a over
+// the runes of the n-gram, then Fibonacci hashing (one multiplication by
+// 2^64/φ, top bits) into the buckets.
+const HashFNV1aFib = "fnv1a-rune-fib64"
 
 // Limits of a feature config.
 const (
@@ -51,8 +53,8 @@ var extraRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
 
 // Validate checks the config.
 func (f *Features) Validate() error {
-	if f.Hash != HashFNV1aFmix {
-		return fmt.Errorf("unknown hash %q (want %q)", f.Hash, HashFNV1aFmix)
+	if f.Hash != HashFNV1aFib {
+		return fmt.Errorf("unknown hash %q (want %q)", f.Hash, HashFNV1aFib)
 	}
 	if f.BucketsLog2 < MinBucketsLog2 || f.BucketsLog2 > MaxBucketsLog2 {
 		return fmt.Errorf("buckets_log2 %d out of range [%d,%d]", f.BucketsLog2, MinBucketsLog2, MaxBucketsLog2)
@@ -113,14 +115,11 @@ const (
 	markEnd   = 0xFDD1
 )
 
-func fmix64(h uint64) uint64 {
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return h
-}
+// fibMul is 2^64/φ: multiplying by it and keeping the top bits
+// (Fibonacci hashing) spreads the FNV state over the buckets with one
+// multiplication.
+const fibMul = 0x9E3779B97F4A7C15
+
 
 // gram is one n-gram occurrence: its bucket and the byte range of the
 // normalised text it covers (markers cover nothing).
@@ -182,7 +181,7 @@ func (w *walker) next(r rune, s, e int32, out *[MaxOrder]gram) int {
 		if w.orders[o] {
 			// Mixing in the order keeps a 1-gram and a 2-gram whose FNV
 			// states happen to coincide apart.
-			out[c] = gram{bucket: uint32(fmix64(h^uint64(o)<<56) >> w.shift), s: gs, e: ge}
+			out[c] = gram{bucket: uint32(((h ^ uint64(o)<<56) * fibMul) >> w.shift), s: gs, e: ge}
 			c++
 		}
 	}

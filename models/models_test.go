@@ -13,7 +13,7 @@ import (
 )
 
 func testFeatures(extras ...string) Features {
-	return Features{Orders: []int{1, 2, 3}, BucketsLog2: 12, Boundary: true, FoldDigits: true, Extras: extras, Hash: HashFNV1aFmix}
+	return Features{Orders: []int{1, 2, 3}, BucketsLog2: 12, Boundary: true, FoldDigits: true, Extras: extras, Hash: HashFNV1aFib}
 }
 
 // randomModel builds a model with reproducible random weights.
@@ -109,7 +109,7 @@ func TestDecodeRefusesBadFiles(t *testing.T) {
 		{"header garbage", withHeader("{not json"), "header"},
 		{"unknown header field", withHeader(strings.Replace(string(hdr), `"label"`, `"surprise":1,"label"`, 1)), "unknown field"},
 		{"bad label", withHeader(strings.Replace(string(hdr), `"spam"`, `"Spam!"`, 1)), "label"},
-		{"bad hash", withHeader(strings.Replace(string(hdr), HashFNV1aFmix, "md5", 1)), "unknown hash"},
+		{"bad hash", withHeader(strings.Replace(string(hdr), HashFNV1aFib, "md5", 1)), "unknown hash"},
 		{"size mismatch", withHeader(strings.Replace(string(hdr), `"buckets_log2":12`, `"buckets_log2":13`, 1)), "weights:"},
 		{"nan weight", reseal(nanW), "is NaN"},
 		{"oversize", make([]byte, MaxFileBytes+1), "limit"},
@@ -193,7 +193,7 @@ func TestScoreMatchesDefinition(t *testing.T) {
 	// second group); encodings differ.
 	fa := testFeatures("detector.phone")
 	fb := testFeatures("detector.url", "detector.phone")
-	fc := Features{Orders: []int{2, 4}, BucketsLog2: 10, Hash: HashFNV1aFmix}
+	fc := Features{Orders: []int{2, 4}, BucketsLog2: 10, Hash: HashFNV1aFib}
 	ma, _ := randomModel(t, "abuse", EncF32, fa, 11)
 	mb, _ := randomModel(t, "spam", EncF32, fb, 12)
 	mc, _ := randomModel(t, "fraud", EncI8, fc, 13)

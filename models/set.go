@@ -221,59 +221,67 @@ func (s *Set) Score(text string, extras []float32, out []float64) {
 }
 
 // accumulate adds v·w over every n-gram of text for each label of g. It
-// is the hot loop of screening: no closures, no allocation.
+// is the hot loop of screening: no closures, no allocation. Bucket indices
+// are hashed in batches first and the weights gathered after, so the
+// table's cache misses overlap instead of waiting behind the hashing.
 func (g *group) accumulate(text string, acc *[maxGroup]float32) {
 	w := newWalker(&g.feat)
 	v := Value(g.feat.Count(text))
 	n := g.n
-	var buf [MaxOrder]gram
-	if g.i8 {
-		var sum [maxGroup]int32
-		q := g.q
-		add := func(k int) {
-			for _, gr := range buf[:k] {
-				row := q[int(gr.bucket)*n : int(gr.bucket)*n+n]
+	var grams [MaxOrder]gram
+	var idx [gatherBatch]uint32
+	k := 0
+	var isum [maxGroup]int32
+	flush := func() {
+		if g.i8 {
+			q := g.q
+			for _, b := range idx[:k] {
+				row := q[int(b)*n : int(b)*n+n]
 				for i, x := range row {
-					sum[i] += int32(x)
+					isum[i] += int32(x)
+				}
+			}
+		} else {
+			f := g.f
+			for _, b := range idx[:k] {
+				row := f[int(b)*n : int(b)*n+n]
+				for i, x := range row {
+					acc[i] += x
 				}
 			}
 		}
-		if w.bound {
-			add(w.next(markStart, 0, 0, &buf))
-		}
-		for _, r := range text {
-			add(w.next(r, 1, 2, &buf)) // spans unused here
-		}
-		if w.bound {
-			add(w.next(markEnd, 0, 0, &buf))
-		}
-		for i := 0; i < n; i++ {
-			acc[i] = float32(sum[i]) * g.scale[i] * v
-		}
-		return
+		k = 0
 	}
-	f := g.f
-	add := func(k int) {
-		for _, gr := range buf[:k] {
-			row := f[int(gr.bucket)*n : int(gr.bucket)*n+n]
-			for i, x := range row {
-				acc[i] += x
-			}
+	push := func(c int) {
+		if k+c > gatherBatch {
+			flush()
+		}
+		for _, gr := range grams[:c] {
+			idx[k] = gr.bucket
+			k++
 		}
 	}
 	if w.bound {
-		add(w.next(markStart, 0, 0, &buf))
+		push(w.next(markStart, 0, 0, &grams))
 	}
 	for _, r := range text {
-		add(w.next(r, 1, 2, &buf))
+		push(w.next(r, 1, 2, &grams)) // spans unused here
 	}
 	if w.bound {
-		add(w.next(markEnd, 0, 0, &buf))
+		push(w.next(markEnd, 0, 0, &grams))
 	}
+	flush()
 	for i := 0; i < n; i++ {
+		if g.i8 {
+			acc[i] = float32(isum[i]) * g.scale[i]
+		}
 		acc[i] *= v
 	}
 }
+
+// gatherBatch is how many bucket indices accumulate hashes before it reads
+// the weights (a 100-byte message has about 110 n-grams).
+const gatherBatch = 256
 
 // Prob is the calibrated probability of raw logit z.
 func (c Calibration) Prob(z float64) float64 {

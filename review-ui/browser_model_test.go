@@ -15,7 +15,7 @@ import (
 // character bigram, so the test knows which span the model will explain.
 func writeBigramModel(t *testing.T, dir, gram string) {
 	t.Helper()
-	f := models.Features{Orders: []int{2}, BucketsLog2: 10, Hash: models.HashFNV1aFmix}
+	f := models.Features{Orders: []int{2}, BucketsLog2: 10, Hash: models.HashFNV1aFib}
 	w := make([]float32, f.Dim())
 	sp := f.Vector(gram, nil)
 	w[sp.Idx[0]] = 40

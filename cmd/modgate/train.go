@@ -98,7 +98,7 @@ func runTrain(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 // sourceStats counts what one input contributed.
 type sourceStats struct {
 	Name, Path, Source, Licence string
-	Weight                      float64
+	Weight, PosScale            float64
 	TrainPos, TrainNeg          int
 	DevPos, DevNeg              int
 	Restored                    bool
@@ -149,7 +149,7 @@ func prepare(rc *recipe) (*prepared, error) {
 			samples = samples[:in.Max]
 			slices.SortFunc(samples, func(a, b screen.Sample) int { return a.Line - b.Line })
 		}
-		st := sourceStats{Name: in.Name, Path: in.Path, Source: in.Source, Licence: in.Licence, Weight: in.Weight, Restored: in.Restore}
+		st := sourceStats{Name: in.Name, Path: in.Path, Source: in.Source, Licence: in.Licence, Weight: in.Weight, PosScale: in.PosScale, Restored: in.Restore}
 		for _, s := range samples {
 			pos, keep := isPositive(rc.Label, in, s)
 			if !keep {

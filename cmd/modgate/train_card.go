@@ -41,7 +41,11 @@ func modelCard(rc *recipe, p *prepared, best *trainResult, loaded []models.Score
 		if s.Restored {
 			restored = " (masked digits restored)"
 		}
-		w("| `%s`%s | %s | %s | %g | %d / %d | %d / %d |\n", s.Name, restored, dash(s.Source), dash(s.Licence), s.Weight,
+		weight := fmt.Sprintf("%g", s.Weight)
+		if s.PosScale != 1 && s.PosScale != 0 {
+			weight += fmt.Sprintf(" (positives ×%g)", s.PosScale)
+		}
+		w("| `%s`%s | %s | %s | %s | %d / %d | %d / %d |\n", s.Name, restored, dash(s.Source), dash(s.Licence), weight,
 			s.TrainPos, s.TrainNeg, s.DevPos, s.DevNeg)
 	}
 	w("\n## Dev figures (calibrated scores, weights as loaded)\n\n")

@@ -20,8 +20,8 @@ import (
 //	# comment
 //	label        abuse
 //	seed         1
-//	orders       1 2 3 4
-//	buckets_log2 20
+//	orders       1 2 3
+//	buckets_log2 19
 //	boundary     true
 //	fold_digits  true
 //	extras       detector.phone detector.url
@@ -75,8 +75,8 @@ const (
 func defaultRecipe() recipe {
 	return recipe{
 		Seed: 1,
-		Features: models.Features{Orders: []int{1, 2, 3, 4}, BucketsLog2: 20, Boundary: true, FoldDigits: true,
-			Hash: models.HashFNV1aFmix},
+		Features: models.Features{Orders: []int{1, 2, 3}, BucketsLog2: 19, Boundary: true, FoldDigits: true,
+			Hash: models.HashFNV1aFib},
 		L2:       []float64{1e-5},
 		Encoding: models.EncI8,
 		DevShare: 0.2,

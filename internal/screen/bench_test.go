@@ -30,10 +30,19 @@ func benchMessages(b *testing.B) []modgate.Message {
 }
 
 // BenchmarkScreen measures the whole pipeline (validate, normalise, match,
-// detect, mask, policy, verdict) on one goroutine, with the policy engine's
-// decision memo (as served) and without it (every message evaluated by OPA).
+// detect, mask, model scores, policy, verdict) on one goroutine, with the
+// policy engine's decision memo (as served), with the memo but without the
+// classifier models (what the models add), and without the memo (every
+// message evaluated by OPA).
 func BenchmarkScreen(b *testing.B) {
 	b.Run("memo", func(b *testing.B) { benchScreen(b, shippedScreener(b)) })
+	b.Run("memo-nomodels", func(b *testing.B) {
+		s, err := New(Config{PolicyDir: "../../policies", LexiconDir: "../../lexicons", NoModels: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchScreen(b, s)
+	})
 	b.Run("nomemo", func(b *testing.B) {
 		s, err := New(Config{PolicyDir: "../../policies", LexiconDir: "../../lexicons", NoMemo: true})
 		if err != nil {

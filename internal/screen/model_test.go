@@ -17,7 +17,7 @@ import (
 // exactly which text scores high and which n-gram explains it.
 func bigramModel(t testing.TB, label string, bias float64, grams map[string]float32, extras ...string) []byte {
 	t.Helper()
-	f := models.Features{Orders: []int{2}, BucketsLog2: 12, FoldDigits: true, Extras: extras, Hash: models.HashFNV1aFmix}
+	f := models.Features{Orders: []int{2}, BucketsLog2: 12, FoldDigits: true, Extras: extras, Hash: models.HashFNV1aFib}
 	w := make([]float32, f.Dim())
 	for g, x := range grams {
 		sp := f.Vector(g, make([]float32, len(extras)))

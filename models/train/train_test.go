@@ -14,7 +14,7 @@ import (
 
 func tinyFeatures() models.Features {
 	return models.Features{Orders: []int{1, 2}, BucketsLog2: 8, Boundary: true, FoldDigits: true,
-		Extras: []string{"detector.phone"}, Hash: models.HashFNV1aFmix}
+		Extras: []string{"detector.phone"}, Hash: models.HashFNV1aFib}
 }
 
 func TestGradientMatchesFiniteDifferences(t *testing.T) {
@@ -55,7 +55,7 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 // With a negligible L2 the fitted probabilities must reproduce it, and an
 // example's weight must count like duplicates.
 func TestTrainMatchesClosedForm(t *testing.T) {
-	f := models.Features{Orders: []int{1}, BucketsLog2: 10, Hash: models.HashFNV1aFmix}
+	f := models.Features{Orders: []int{1}, BucketsLog2: 10, Hash: models.HashFNV1aFib}
 	if a, b := f.Vector("甲", nil), f.Vector("乙", nil); a.Idx[0] == b.Idx[0] {
 		t.Fatal("test texts collide; pick others")
 	}
