@@ -120,7 +120,6 @@ const (
 // multiplication.
 const fibMul = 0x9E3779B97F4A7C15
 
-
 // gram is one n-gram occurrence: its bucket and the byte range of the
 // normalised text it covers (markers cover nothing).
 type gram struct {

@@ -17,11 +17,28 @@ promo_score := sum([
 	object.get(input.subs, ["induced_sharing.reward", "n"], 0),
 	object.get(input.subs, ["contact.business", "n"], 0),
 	realty_signal,
+	product_signal,
 ])
 
 default realty_signal := 0
 
 realty_signal := 1 if input.subs["ads.realty"]
+
+# Shopping words customers use as much as shops (实惠, 到货, 优惠券) count
+# once, and only next to a seller's own signal: two of them in a review
+# never make an ad.
+default product_signal := 0
+
+product_signal := 1 if {
+	input.subs["ads.product"]
+	seller_signal
+}
+
+seller_signal if input.subs["ads.promo"]
+
+seller_signal if input.subs["ads.offer"]
+
+seller_signal if input.subs["contact.business"]
 
 
 ads_hits contains {"rule": "ads.spam", "label": "ads", "action": "block", "severity": 3, "message": "刷单、返佣等广告诈骗用语"} if input.subs["ads.spam"].max >= 3
@@ -62,6 +79,21 @@ ads_hits contains {"rule": "ads.drainage", "label": "ads", "action": "block", "s
 	input.subs["contact.evasive"]
 	contact_detected > 0
 	input.subs["ads.promo"]
+}
+
+# Drainage (引流): a cue to move off the group (加我微信, 进群, 私聊) next to
+# the number, id or link to move to.
+ads_hits contains {"rule": "contact.drainage", "label": "contact", "action": "review", "severity": 2, "message": "引导添加联系方式或进群（引流）"} if {
+	input.subs["contact.intent"]
+	contact_detected > 0
+}
+
+# The same invitation without a number yet ("look at my avatar", "DM me
+# for the contact"): a drainage cue and an intent phrase.
+ads_hits contains {"rule": "contact.drainage", "label": "contact", "action": "review", "severity": 2, "message": "引导添加联系方式或进群（引流）"} if {
+	input.subs["contact.intent"]
+	has_contact_cue
+	input.subs["contact.intent"].n + object.get(input.subs, ["contact.cue", "n"], 0) >= data.tunables.contact.drainage_signals
 }
 
 # New accounts get stricter treatment: any contact detail or disguised cue.

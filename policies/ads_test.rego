@@ -94,3 +94,32 @@ test_verified_brand_may_promote if {
 test_promo_threshold_is_a_tunable if {
 	action(msg([["ads.promo", 1], ["ads.promo", 1]])) == "allow" with data.tunables.ads.promo_review_count as 3
 }
+
+# 需要的朋友加我微信 chenxi2266，备注群名
+test_drainage_intent_with_id_reviewed if {
+	d := decide(with_det(msg([["contact.intent", 1], ["contact.cue", 1]]), {"wechat": 1}))
+	d.action == "review"
+	d.labels == ["contact"]
+}
+
+# 主页有联系方式，感兴趣的点我头像 (no id yet: intent and cue words add up)
+test_drainage_without_id_needs_signals if {
+	action(msg([["contact.intent", 1], ["contact.cue", 1]])) == "allow"
+	action(msg([["contact.intent", 1], ["contact.intent", 1], ["contact.cue", 1]])) == "review"
+}
+
+# 衣服收到了，价格实惠，已经收藏店铺了 (a customer's review)
+test_product_words_alone_allowed if {
+	action(msg([["ads.product", 1], ["ads.product", 1], ["ads.product", 1]])) == "allow"
+}
+
+# 感谢您对本酒店的认可，欢迎您再次光临 (a hotel's reply to a review)
+test_courtesy_alone_allowed if {
+	action(msg([["ads.courtesy", 1], ["ads.courtesy", 1], ["ads.product", 1]])) == "allow"
+}
+
+# 新款到货，全场五折，欢迎新老顾客 (a seller's signal makes the product words count)
+test_product_words_next_to_an_offer_count if {
+	action(msg([["ads.offer", 1]])) == "review"
+	action(msg([["ads.promo", 1], ["ads.product", 1]])) == "review"
+}

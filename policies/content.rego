@@ -20,6 +20,42 @@ gambling_hits contains {"rule": "gambling.topic_contact", "label": "gambling", "
 	contact_detected > 0
 }
 
+# A casino brand or a deposit bonus next to betting words or another brand
+# or bonus: online-gambling solicitation (威尼斯人酒店 alone is a hotel).
+gambling_hits contains {"rule": "gambling.promo", "label": "gambling", "action": "review", "severity": 2, "message": "博彩平台、充值赠送等招揽赌博用语"} if {
+	gambling_lure
+	gambling_context
+}
+
+gambling_hits contains {"rule": "gambling.promo", "label": "gambling", "action": "review", "severity": 2, "message": "博彩平台、充值赠送等招揽赌博用语"} if {
+	input.subs["gambling.bonus"].n >= 2
+}
+
+gambling_hits contains {"rule": "gambling.promo_contact", "label": "gambling", "action": "block", "severity": 3, "message": "博彩平台或充值赠送并留有联系方式或网址"} if {
+	gambling_lure
+	gambling_context
+	contact_detected > 0
+}
+
+gambling_hits contains {"rule": "gambling.topics", "label": "gambling", "action": "review", "severity": 2, "message": "多个投注用语"} if {
+	input.subs["gambling.topic"].n >= 3
+}
+
+gambling_lure if input.subs["gambling.brand"]
+
+gambling_lure if input.subs["gambling.bonus"]
+
+gambling_context if input.subs["gambling.topic"]
+
+gambling_context if input.subs["gambling.game"]
+
+gambling_context if input.subs["gambling.solicit"]
+
+gambling_context if {
+	input.subs["gambling.brand"]
+	input.subs["gambling.bonus"]
+}
+
 # --- pornography ------------------------------------------------------------
 
 porn_hits contains {"rule": "porn.explicit", "label": "porn", "action": "block", "severity": 3, "message": "色情内容或色情服务"} if input.subs["porn.explicit"].max >= 3
@@ -33,6 +69,22 @@ porn_hits contains {"rule": "porn.contact", "label": "porn", "action": "block", 
 
 porn_hits contains {"rule": "porn.topic_contact", "label": "porn", "action": "review", "severity": 2, "message": "色情话题并留有联系方式"} if {
 	input.subs["porn.topic"]
+	contact_detected > 0
+}
+
+# Escort ads: a service word with a person word, or two service words.
+porn_hits contains {"rule": "porn.escort", "label": "porn", "action": "review", "severity": 2, "message": "疑似招嫖（上门、包夜等服务用语）"} if {
+	input.subs["porn.escort_service"]
+	input.subs["porn.escort_person"]
+}
+
+porn_hits contains {"rule": "porn.escort", "label": "porn", "action": "review", "severity": 2, "message": "疑似招嫖（上门、包夜等服务用语）"} if {
+	input.subs["porn.escort_service"].n >= 2
+}
+
+porn_hits contains {"rule": "porn.escort_contact", "label": "porn", "action": "block", "severity": 3, "message": "招嫖并留有联系方式"} if {
+	input.subs["porn.escort_service"]
+	input.subs["porn.escort_person"]
 	contact_detected > 0
 }
 
@@ -54,6 +106,18 @@ illegal_hits contains {"rule": "illegal.goods", "label": "illegal", "action": "b
 
 illegal_hits contains {"rule": "illegal.document", "label": "illegal", "action": "review", "severity": 2, "message": "办证、代开发票、代考等"} if {
 	input.subs["illegal.document"].max == 2
+}
+
+# Fake documents and invoices: a document word with an offer word.
+illegal_hits contains {"rule": "illegal.fake_document", "label": "illegal", "action": "review", "severity": 2, "message": "代开发票、办证、刻章、代做流水等"} if {
+	input.subs["illegal.doc_item"]
+	input.subs["illegal.doc_offer"]
+}
+
+illegal_hits contains {"rule": "illegal.fake_document", "label": "illegal", "action": "block", "severity": 3, "message": "代开发票、办证、刻章、代做流水并留有联系方式"} if {
+	input.subs["illegal.doc_item"]
+	input.subs["illegal.doc_offer"]
+	contact_detected > 0
 }
 
 illegal_hits contains {"rule": "illegal.topic_contact", "label": "illegal", "action": "review", "severity": 2, "message": "违法话题并留有联系方式"} if {

@@ -99,3 +99,40 @@ test_unsubcategorised_review_severity_reviewed if {
 test_unsubcategorised_signal_allowed if {
 	action(msg([["abuse.", 1]])) == "allow"
 }
+
+# --- escort ---
+
+# 家电维修上门服务 / 美女同事请客
+test_escort_one_side_allowed if {
+	action(msg([["porn.escort_service", 1]])) == "allow"
+	action(msg([["porn.escort_person", 1]])) == "allow"
+}
+
+# 本地美女上门服务，价格公道
+test_escort_service_and_person_reviewed if {
+	d := decide(msg([["porn.escort_service", 1], ["porn.escort_person", 1]]))
+	d.action == "review"
+	d.labels == ["porn"]
+}
+
+test_escort_with_contact_blocked if {
+	action(with_det(msg([["porn.escort_service", 1], ["porn.escort_person", 1]]), {"wechat": 1})) == "block"
+}
+
+# --- fake documents ---
+
+# 麻烦开一下发票 / 我的驾照快到期了
+test_document_word_alone_allowed if {
+	action(msg([["illegal.doc_item", 1]])) == "allow"
+}
+
+# 代开发票，真票可查
+test_document_offer_reviewed if {
+	d := decide(msg([["illegal.doc_item", 1], ["illegal.doc_offer", 1]]))
+	d.action == "review"
+	d.labels == ["illegal"]
+}
+
+test_document_offer_with_contact_blocked if {
+	action(with_det(msg([["illegal.doc_item", 1], ["illegal.doc_offer", 1]]), {"phone": 1})) == "block"
+}

@@ -130,6 +130,16 @@ effective contains h if {
 	some h in hits
 	not h.label in data.tunables.disabled_labels
 	not h.rule in exempt_rules
+	not h.label in reported_labels
+}
+
+# Reporting and warnings (news, police, "don't believe it") use the risky
+# words of the thing they report. Without a number, id or link to contact,
+# the hits of these labels are dropped.
+reported_labels contains l if {
+	input.subs["context.report"]
+	contact_detected == 0
+	some l in data.tunables.reporting.labels
 }
 
 exempt_rules := {r | input.sender.verified_org; some r in data.tunables.verified_org_exempt}

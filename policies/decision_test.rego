@@ -115,3 +115,22 @@ test_each_rule_reported_once if {
 	rs := [r.rule | some r in d.reasons]
 	count(rs) == count({r | some r in rs})
 }
+
+# --- reporting and warnings ------------------------------------------------
+
+# 某地警方破获六合彩赌博案 (news): gambling words, reporting context.
+test_reporting_drops_gambling_news if {
+	action(msg([["gambling.game", 2], ["context.report", 1]])) == "allow"
+}
+
+# Abuse is not excused by a news word.
+test_reporting_keeps_abuse if {
+	action(msg([["abuse.insult", 2], ["context.report", 1]])) == "review"
+}
+
+# Operators choose the labels.
+test_reporting_labels_tunable if {
+	d := modgate.decision with input as msg([["gambling.game", 2], ["context.report", 1]])
+		with data.tunables.reporting.labels as []
+	d.action == "review"
+}

@@ -1,15 +1,11 @@
 # Fraud (诈骗): phishing, impersonation, job and prize scams, fake customer
-# service.
-#
-# Lexicon subcategories (lexicons/fraud.txt):
-#   fraud.scam      wording used almost only by scams (刷单返利, 积分兑换现金)
-#   fraud.brand     a bank, carrier or platform a scam impersonates (signal)
-#   fraud.lure      urgency, expiry or reward bait (账户冻结, 即将过期, 中奖)
-#   fraud.action    what the victim is told to do (点击链接, 登录网址, 回拨)
-# A scam is the template, not a word: a brand or a lure alone is ordinary
-# (banks send real notices), a brand + a lure + a link or a number to call
-# is phishing.
+# service. The subcategories are described in lexicons/fraud.txt; most are
+# signals, because a scam is a template more than a word: a bank's name or
+# "your points expire" alone is an ordinary notice, the bank + the bait + a
+# link or a number to call is phishing.
 package modgate
+
+# --- wording only scams use --------------------------------------------------
 
 fraud_hits contains hit("fraud.scam", "fraud", "block", 3, "诈骗话术") if input.subs["fraud.scam"].max >= 3
 
@@ -20,12 +16,27 @@ fraud_hits contains hit("fraud.scam_contact", "fraud", "block", 3, "诈骗话术
 	has_contact
 }
 
-# Phishing template: impersonated brand + lure + a way to act (link, number,
-# instruction).
+# --- phishing: impersonated brand + bait + a way to act -----------------------
+
 fraud_hits contains hit("fraud.phishing", "fraud", "block", 3, "冒充银行或平台，以过期、冻结或奖励诱导点击链接或回电") if {
 	input.subs["fraud.brand"]
 	input.subs["fraud.lure"]
 	fraud_action
+}
+
+# The general bait shape with a brand and a number or link: review (a real
+# card centre's notice can look like this; a human tells them apart).
+fraud_hits contains hit("fraud.phishing_shape", "fraud", "review", 2, "冒充银行或平台，以账户、积分、证件状态为由诱导联系或点击链接") if {
+	input.subs["fraud.brand"]
+	input.subs["fraud.lure_object"]
+	input.subs["fraud.lure_state"]
+	contact_detected > 0
+}
+
+fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以账户、积分、证件过期或冻结为由诱导点击链接") if {
+	input.subs["fraud.lure_object"]
+	input.subs["fraud.lure_state"]
+	input.detectors.url
 }
 
 fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以过期、冻结或奖励诱导点击链接或回电") if {
@@ -33,6 +44,90 @@ fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以过期、�
 	fraud_action
 }
 
+# Fake customer service: a refund or compensation offered with a number, id
+# or link (customers' reviews mention refunds, but not with a contact).
+fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款、理赔、补偿为由引导联系或点击链接") if {
+	input.subs["fraud.refund"]
+	contact_detected > 0
+}
+
+fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款、理赔、补偿为由引导联系或点击链接") if {
+	input.subs["fraud.refund"]
+	input.subs["fraud.action"]
+}
+
+fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款、理赔、补偿为由引导联系或点击链接") if {
+	input.subs["fraud.refund"]
+	has_contact_cue
+}
+
+# --- impersonation: a claimed identity + a money ask -------------------------
+
+fraud_hits contains hit("fraud.impersonation", "fraud", "review", 2, "冒充熟人、领导或老师并要求转账或见面") if {
+	input.subs["fraud.impersonate"]
+	input.subs["fraud.ask"]
+}
+
+# 冒充公检法: an authority + an accusation + an order, a number or a link.
+fraud_hits contains hit("fraud.authority", "fraud", "review", 2, "冒充公检法，以涉案为由要求配合") if {
+	input.subs["fraud.authority"]
+	input.subs["fraud.accuse"].n >= 2
+}
+
+fraud_hits contains hit("fraud.authority", "fraud", "review", 2, "冒充公检法，以涉案为由要求配合") if {
+	input.subs["fraud.authority"]
+	input.subs["fraud.accuse"]
+	fraud_action
+}
+
+# --- prize scams ------------------------------------------------------------
+
+fraud_hits contains hit("fraud.prize", "fraud", "review", 2, "中奖、幸运观众并需缴费或联系领取") if {
+	input.subs["fraud.prize"].n >= data.tunables.fraud.prize_review_count
+}
+
+fraud_hits contains hit("fraud.prize", "fraud", "review", 2, "中奖、幸运观众并需缴费或联系领取") if {
+	input.subs["fraud.prize"]
+	fraud_action
+}
+
+# --- job scams ----------------------------------------------------------------
+# fraud.job severity 2 terms (刷单, 打字员招聘, 简历已通过) decide alone; the
+# template is easy work or a scam role with a pay promise or a fee; a "CV
+# passed, add the HR's QQ" needs the contact.
+
+fraud_hits contains hit("fraud.job", "fraud", "review", 2, "刷单、打字员、点赞员等兼职诈骗用语") if input.subs["fraud.job"].max >= 2
+
+fraud_hits contains hit("fraud.job", "fraud", "review", 2, "轻松兼职许以高额日结或先收费用（兼职诈骗）") if {
+	job_work
+	job_bait
+}
+
+fraud_hits contains hit("fraud.job_contact", "fraud", "review", 2, "兼职招聘用语并留有联系方式") if {
+	job_any
+	contact_detected > 0
+}
+
+fraud_hits contains hit("fraud.job_contact", "fraud", "review", 2, "兼职招聘用语并留有联系方式") if {
+	input.subs["fraud.job_hire"]
+	has_contact
+}
+
+job_work if input.subs["fraud.job_easy"]
+
+job_work if input.subs["fraud.job_role"]
+
+job_bait if input.subs["fraud.job_pay"]
+
+job_bait if input.subs["fraud.job_fee"]
+
+job_any if job_work
+
+job_any if job_bait
+
+job_any if input.subs["fraud.job"]
+
+# A way to act: a detected number, id or link, or an explicit instruction.
 fraud_action if contact_detected > 0
 
 fraud_action if input.subs["fraud.action"]

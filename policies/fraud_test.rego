@@ -38,3 +38,78 @@ test_fraud_scam_with_contact_blocked if {
 	d.action == "block"
 	"fraud.scam_contact" in rules(with_det(msg([["fraud.scam", 2]]), {"qq": 1}))
 }
+
+# 我换号了，这是我新号 (friends do this): no money ask, allowed.
+test_fraud_new_number_alone_allowed if {
+	action(msg([["fraud.impersonate", 1], ["fraud.impersonate", 1]])) == "allow"
+}
+
+# 我是你领导，换新号了，先帮我转五万到这个卡上
+test_fraud_impersonation_with_money_ask_reviewed if {
+	"fraud.impersonation" in rules(msg([["fraud.impersonate", 1], ["fraud.ask", 1]]))
+}
+
+# 这里是公安局，你涉嫌洗钱案，请配合调查
+test_fraud_authority_impersonation_reviewed if {
+	d := decide(msg([["fraud.authority", 1], ["fraud.accuse", 1], ["fraud.accuse", 1]]))
+	d.action == "review"
+	d.labels == ["fraud"]
+}
+
+# 法院今天宣判了一起洗钱案 (one accusation word, no order): allowed.
+test_fraud_authority_news_allowed if {
+	action(msg([["fraud.authority", 1], ["fraud.accuse", 1]])) == "allow"
+}
+
+# 朋友在家做翻译兼职，时间自由 (easy work, no pay promise): allowed.
+test_fraud_job_everyday_words_allowed if {
+	action(msg([["fraud.job_easy", 1], ["fraud.job_easy", 1]])) == "allow"
+}
+
+# 手机就能做，日结三百 / 打字员，先交押金
+test_fraud_job_template_reviewed if {
+	d := decide(msg([["fraud.job_easy", 1], ["fraud.job_pay", 1]]))
+	d.action == "review"
+	d.labels == ["fraud"]
+	action(msg([["fraud.job_role", 1], ["fraud.job_fee", 1]])) == "review"
+}
+
+test_fraud_job_words_with_number_reviewed if {
+	"fraud.job_contact" in rules(with_det(msg([["fraud.job_pay", 1]]), {"qq": 1}))
+}
+
+# 简历已通过初审，请加面试官QQ
+test_fraud_job_hire_with_contact_reviewed if {
+	"fraud.job_contact" in rules(msg([["fraud.job_hire", 1], ["contact.cue", 1]]))
+	action(msg([["fraud.job_hire", 1]])) == "allow"
+}
+
+# 衣服有质量问题，客服很快给我退款了 (a customer's review)
+test_fraud_refund_in_review_allowed if {
+	action(msg([["fraud.refund", 1], ["fraud.brand", 1]])) == "allow"
+}
+
+# 您的商品有质量问题，为您办理三倍赔偿，请加客服QQ
+test_fraud_refund_with_contact_reviewed if {
+	"fraud.fake_service" in rules(with_det(msg([["fraud.refund", 1]]), {"qq": 1}))
+}
+
+# 警方提醒：要求转账到安全账户的都是诈骗 — a warning, no contact.
+test_fraud_warning_without_contact_allowed if {
+	action(msg([["fraud.scam", 3], ["context.report", 1]])) == "allow"
+}
+
+# The same words with a number to call are still a scam.
+test_fraud_warning_words_with_contact_blocked if {
+	action(with_det(msg([["fraud.scam", 3], ["context.report", 1]]), {"phone": 1})) == "block"
+}
+
+# 您的医保账户余额可领取，点击 yb-lq.top (no brand word, a link)
+test_fraud_bait_shape_with_link_reviewed if {
+	"fraud.lure_link" in rules(with_det(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1]]), {"url": 1}))
+}
+
+# 我的信用卡到期了，明天去银行换 (no link): allowed.
+test_fraud_bait_shape_without_link_allowed if {
+	action(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1], ["fraud.brand", 1]])) == "allow"
+}

@@ -62,8 +62,9 @@ var tunablesSchema = map[string]any{
 		"disabled_labels":     kStrings,
 		"verified_org_exempt": kStrings,
 		"contact": map[string]any{
-			"detector_kinds": kStrings,
-			"flood_count":    kInt,
+			"detector_kinds":   kStrings,
+			"flood_count":      kInt,
+			"drainage_signals": kInt,
 		},
 		"ads": map[string]any{
 			"promo_review_count":          kInt,
@@ -75,6 +76,12 @@ var tunablesSchema = map[string]any{
 		},
 		"politics": map[string]any{
 			"topic_review_count": kInt,
+		},
+		"reporting": map[string]any{
+			"labels": kStrings,
+		},
+		"fraud": map[string]any{
+			"prize_review_count": kInt,
 		},
 		"pii": map[string]any{
 			"review_kinds":       kStrings,

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"unicode/utf8"
+
+	"github.com/modgate/modgate/internal/review"
 )
 
 // maxFormBytes caps login/logout form bodies; they hold two short fields.
@@ -74,7 +76,7 @@ func (u *UI) handleLogin(w http.ResponseWriter, r *http.Request) {
 		u.renderLogin(w, r, http.StatusUnauthorized, user, "bad")
 		return
 	}
-	tok, _, err := u.cfg.Sessions.Login(r.Context(), user, pass)
+	tok, _, err := u.cfg.Sessions.Login(review.WithClient(r.Context(), review.ClientAddr(r)), user, pass)
 	switch {
 	case errors.Is(err, ErrBadCredentials):
 		// The user name is logged to spot brute force; never the password.

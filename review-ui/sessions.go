@@ -25,9 +25,11 @@ func NewReviewSessions(q *review.Queue, users *review.Users) *ReviewSessions {
 
 // Login checks the password and opens a session.
 func (s *ReviewSessions) Login(ctx context.Context, user, password string) (string, Identity, error) {
-	// The same budget as the API's login (10 a minute per user name,
-	// counted in NATS so replicas share it).
-	ok, err := s.Queue.Allow(ctx, "login", user, 10, time.Minute)
+	// The same budget as the API's login (failed attempts per user and
+	// client and per client, counted in NATS so replicas share it); the
+	// handler puts the client address in ctx.
+	client := review.ClientFrom(ctx)
+	ok, err := s.Queue.LoginAllowed(ctx, user, client)
 	if err != nil {
 		return "", Identity{}, err
 	}
@@ -36,6 +38,7 @@ func (s *ReviewSessions) Login(ctx context.Context, user, password string) (stri
 	}
 	u, err := s.Users.Authenticate(user, password)
 	if errors.Is(err, review.ErrBadCredentials) {
+		_ = s.Queue.LoginFailed(ctx, user, client)
 		return "", Identity{}, ErrBadCredentials
 	}
 	if err != nil {

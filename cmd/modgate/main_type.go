@@ -27,6 +27,7 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/datadir"
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/presence"
 	"github.com/modgate/modgate/internal/review"
@@ -86,6 +87,7 @@ type Config struct {
 	RateLimit         float64  `yaml:"rate_limit" json:"rate_limit" flag:"rate-limit" help:"messages per second per tenant (token bucket); 0 = unlimited"`
 	RateBurst         int      `yaml:"rate_burst" json:"rate_burst" flag:"rate-burst" help:"token bucket size (default 2x rate limit)"`
 	EscalationTimeout Duration `yaml:"escalation_timeout" json:"escalation_timeout" flag:"escalation-timeout" help:"how long a review verdict waits for the JetStream ack before the case is spooled"`
+	SpoolMaxBytes     int64    `yaml:"spool_max_bytes" json:"spool_max_bytes" flag:"spool-max-bytes" help:"cap on the escalation spool on disk; past it a review verdict whose case NATS cannot take is answered 503 (not stored) instead of filling the disk; 0 = no cap"`
 	ShutdownTimeout   Duration `yaml:"shutdown_timeout" json:"shutdown_timeout" flag:"shutdown-timeout" help:"grace period to drain requests and flush publishes on SIGINT/SIGTERM"`
 	Review            bool     `yaml:"review" json:"review" flag:"review" help:"run the review queue (cases, reports, /v1/review, /v1/reports) in this process"`
 	Users             string   `yaml:"users" json:"users" flag:"users" help:"reviewer users file (managed with modgate user ...)"`
@@ -117,6 +119,7 @@ func DefaultConfig() Config {
 		PatrolRate:        0.01,
 		FailMode:          api.FailClosed,
 		EscalationTimeout: Duration(2 * time.Second),
+		SpoolMaxBytes:     1 << 30,
 		ShutdownTimeout:   Duration(15 * time.Second),
 		Review:            true,
 		Users:             "users.yaml",
@@ -352,6 +355,8 @@ type Main struct {
 	bg       sync.WaitGroup
 	natsURL  string
 	closed   bool
+	lock     *datadir.Lock
+	reensure chan struct{} // kicked on every NATS reconnect
 }
 
 // NewMain returns a gateway for cfg; Run starts it.
@@ -383,6 +388,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 	cfg := m.Config
 	log := m.Logger
+
+	// One gateway per data directory: two embedded JetStream servers on one
+	// store, or two writers on one spool, would corrupt both.
+	m.lock, err = datadir.Acquire(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	m.reensure = make(chan struct{}, 1)
 
 	keys := &api.Keys{}
 	if cfg.KeysFile != "" {
@@ -427,11 +440,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		PolicyDir: policyDir, LexiconDir: lexiconDir, ModelDir: modelDir, NoModels: noModels, MaxTextBytes: cfg.MaxTextBytes,
 		Logger: log.With("component", "screen"), Engine: cfg.Matcher,
 		Violations: violations,
+		// A restart with a broken file in a watched folder serves the last
+		// engine that built and passed its tests (degraded in /readyz).
+		LastGoodDir: filepath.Join(cfg.DataDir, "engine-last-good"),
 	})
 	if err != nil {
 		return fmt.Errorf("serve: engine: %w", err)
 	}
 	rev := m.Screener.Revision()
+	if fb := m.Screener.Fallback(); fb != "" {
+		log.Error("DEGRADED: "+fb, "err", m.Screener.LastError())
+	}
 	log.Info("engine loaded", "policy_dir", dirLabel(policyDir), "lexicon_dir", dirLabel(lexiconDir), "model_dir", dirLabel(modelDir),
 		"policy", rev.Policy, "lexicon", rev.Lexicon, "model", rev.Model)
 
@@ -465,6 +484,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			if esc != nil {
 				esc.Kick()
 			}
+			select {
+			case m.reensure <- struct{}{}:
+			default:
+			}
 		},
 	})
 	if err != nil {
@@ -475,10 +498,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("serve: jetstream: %w", err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = natsutil.EnsureStreams(sctx, m.JS, natsutil.StreamOptions{
-		Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas,
-		DuplicateWindow: time.Duration(cfg.DedupeWindow), MaxAge: time.Duration(cfg.EscalationMaxAge),
-	})
+	err = m.ensureStreams(sctx)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -511,16 +531,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		mount = func(r chiRouter, s *api.Server) {
 			api.MountReview(r, api.ReviewDeps{Queue: q, Users: users, Keys: s.Keys(), Logger: rlog})
-			r.Mount("/review", ui.Routes())
+			r.With(api.CrossOrigin).Mount("/review", ui.Routes())
 			if mountExtra != nil {
 				mountExtra(r, s)
 			}
 		}
 	}
 
-	m.Spool, err = spool.Open(filepath.Join(cfg.DataDir, "spool"))
+	if cfg.SpoolMaxBytes < 0 {
+		return fmt.Errorf("serve: spool_max_bytes %d: want >= 0", cfg.SpoolMaxBytes)
+	}
+	m.Spool, err = spool.OpenOptions(filepath.Join(cfg.DataDir, "spool"), spool.Options{MaxBytes: cfg.SpoolMaxBytes})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if n := m.Spool.DeadCount(); n > 0 {
+		log.Error("the spool keeps dead letters: escalations NATS could not take; list them with `modgate spool list`", "dead_letters", n)
 	}
 	if m.Spool.Truncated > 0 {
 		log.Warn("spool had a torn tail from a crash; cut it off", "bytes", m.Spool.Truncated)
@@ -543,6 +569,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		NATSReady: func() error {
 			if !conn.IsConnected() {
 				return fmt.Errorf("%s", strings.ToLower(conn.Status().String()))
+			}
+			return nil
+		},
+		Degraded: func() []string {
+			if q := m.Queue; q != nil {
+				if n := q.DeadLetterCount(); n > 0 {
+					return []string{fmt.Sprintf("%d escalations could not become cases and are kept in the %s stream (GET /v1/admin/dead-letters)", n, review.StreamDeadLetter)}
+				}
 			}
 			return nil
 		},
@@ -612,6 +646,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.bg.Add(1)
 	go func() { defer m.bg.Done(); m.watchRevision(bgctx) }()
+	m.bg.Add(1)
+	go func() { defer m.bg.Done(); m.reensureLoop(bgctx) }()
 	esc.Kick() // replay anything left from a previous run right away
 
 	{
@@ -670,6 +706,9 @@ func (m *Main) watchRevision(ctx context.Context) {
 		case <-t.C:
 		}
 		m.Metrics.SetRevision(m.Screener.Revision())
+		if m.Queue != nil {
+			m.Metrics.SetDeadLetters(m.Queue.DeadLetterCount())
+		}
 		msg := ""
 		if err := m.Screener.LastError(); err != nil {
 			msg = err.Error()
@@ -680,6 +719,67 @@ func (m *Main) watchRevision(ctx context.Context) {
 		}
 		lastErr = msg
 	}
+}
+
+func (m *Main) ensureStreams(ctx context.Context) error {
+	cfg := m.Config
+	return natsutil.EnsureStreams(ctx, m.JS, natsutil.StreamOptions{
+		Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas,
+		DuplicateWindow: time.Duration(cfg.DedupeWindow), MaxAge: time.Duration(cfg.EscalationMaxAge),
+	})
+}
+
+// reensureLoop re-creates every NATS asset after each reconnect: a
+// restarted server has lost the memory-storage buckets (MODGATE_RATE,
+// MODGATE_REPLICAS), a replaced one everything, and nothing else would
+// bring them back until the gateway restarted. JetStream may need a moment
+// after the reconnect, so failures are retried with backoff.
+func (m *Main) reensureLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.reensure:
+		}
+		delay := 100 * time.Millisecond
+		for attempt := 1; ; attempt++ {
+			err := m.reensureOnce(ctx)
+			if err == nil {
+				m.Logger.Info("nats assets re-ensured after reconnect", "attempts", attempt)
+				if m.Escalator != nil {
+					m.Escalator.Kick()
+				}
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			m.Logger.Warn("re-ensuring nats assets after reconnect failed; retrying", "err", err, "attempt", attempt, "retry_in", delay)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			delay = min(2*delay, 5*time.Second)
+		}
+	}
+}
+
+func (m *Main) reensureOnce(ctx context.Context) error {
+	if !m.Conn.IsConnected() {
+		return errors.New("not connected")
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := m.ensureStreams(rctx); err != nil {
+		return err
+	}
+	if m.Queue != nil {
+		if err := m.Queue.Reensure(rctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close shuts down gracefully: stop accepting, drain in-flight requests,
@@ -734,6 +834,9 @@ func (m *Main) Close() error {
 		if err := m.Spool.Close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := m.lock.Unlock(); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) == 0 {
 		m.Logger.Info("modgate stopped")

@@ -34,6 +34,18 @@ func TestDecodeMessage(t *testing.T) {
 		{"invalid utf8", "{\"text\":\"\xff\xfe\"}", http.StatusBadRequest, CodeInvalidUTF8, ""},
 		{"too large", `{"text":"` + strings.Repeat("a", 65) + `"}`, http.StatusRequestEntityTooLarge, CodeTooLarge, ""},
 		{"at cap", `{"text":"` + strings.Repeat("a", 64) + `"}`, 0, "", strings.Repeat("a", 64)},
+		// Every other field is bounded too: an id of 250,000 '<' once made
+		// an escalation over NATS max_payload that jammed the spool.
+		{"id too long", `{"text":"a","id":"` + strings.Repeat("<", 257) + `"}`, http.StatusRequestEntityTooLarge, CodeTooLarge, ""},
+		{"id at cap", `{"text":"a","id":"` + strings.Repeat("x", 256) + `"}`, 0, "", "a"},
+		{"tenant too long", `{"text":"a","tenant":"` + strings.Repeat("t", 257) + `"}`, http.StatusRequestEntityTooLarge, CodeTooLarge, ""},
+		{"sender id too long", `{"text":"a","sender":{"id":"` + strings.Repeat("u", 257) + `"}}`, http.StatusRequestEntityTooLarge, CodeTooLarge, ""},
+		{"group id too long", `{"text":"a","group":{"id":"` + strings.Repeat("g", 257) + `"}}`, http.StatusRequestEntityTooLarge, CodeTooLarge, ""},
+		{"group kind too long", `{"text":"a","group":{"kind":"` + strings.Repeat("k", 65) + `"}}`, http.StatusRequestEntityTooLarge, CodeTooLarge, ""},
+		{"context too large", `{"text":"a","context":{"k":"` + strings.Repeat("c", 9000) + `"}}`, http.StatusRequestEntityTooLarge, CodeTooLarge, ""},
+		{"context escaping counts", `{"text":"a","context":{"k":"` + strings.Repeat("<", 1500) + `"}}`, http.StatusRequestEntityTooLarge, CodeTooLarge, ""},
+		{"id with newline", `{"text":"a","id":"m\n1"}`, http.StatusBadRequest, CodeBadRequest, ""},
+		{"tenant with NUL", `{"text":"a","tenant":"t\u0000"}`, http.StatusBadRequest, CodeBadRequest, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

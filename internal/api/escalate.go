@@ -95,16 +95,34 @@ func NewEscalator(cfg EscalatorConfig) (*Escalator, error) {
 		return nil, fmt.Errorf("api: jetstream: %w", err)
 	}
 	e.m.SetSpoolPending(cfg.Spool.Pending())
+	e.m.SetSpoolDead(cfg.Spool.DeadCount())
 	return e, nil
 }
 
 // Outcome of an escalation: published to JetStream or spooled locally.
 type Outcome string
 
+// ErrTooLarge means the encoded escalation cannot be carried by the
+// connected NATS server (its max_payload): no retry can ever deliver it, so
+// it is refused at the edge (413) instead of being acknowledged.
+var ErrTooLarge = errors.New("api: escalation too large for NATS")
+
+// headerRoom is what a publish needs beside the data (the Nats-Msg-Id
+// header and framing), kept free under max_payload.
+const headerRoom = 1024
+
+// MaxPayload is the largest encoded escalation the connected server takes.
+func (e *Escalator) MaxPayload() int64 {
+	return e.cfg.Conn.MaxPayload() - headerRoom
+}
+
 func (e *Escalator) msg(esc *modgate.Escalation) (*nats.Msg, error) {
 	data, err := json.Marshal(esc)
 	if err != nil {
 		return nil, fmt.Errorf("api: encode escalation: %w", err)
+	}
+	if max := e.MaxPayload(); int64(len(data)) > max {
+		return nil, fmt.Errorf("%w: %d bytes encoded, the server takes %d", ErrTooLarge, len(data), max)
 	}
 	m := nats.NewMsg(natsutil.EscalationSubject(e.cfg.Prefix, esc.Lane))
 	m.Data = data
@@ -112,11 +130,29 @@ func (e *Escalator) msg(esc *modgate.Escalation) (*nats.Msg, error) {
 	return m, nil
 }
 
+// permanentPublishError reports publish errors no retry can cure: the
+// message is over the server's or the stream's size limit. Everything else
+// (timeouts, no responders, a stream not yet re-created after a NATS
+// restart) is worth retrying.
+func permanentPublishError(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, nats.ErrMaxPayload) || errors.Is(err, jetstream.ErrStreamMessageExceedsMaximum) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum
+}
+
 // Escalate makes the case durable before returning: acknowledged by
 // JetStream, or else fsync'd into the spool. It fails only when both fail.
 func (e *Escalator) Escalate(ctx context.Context, esc *modgate.Escalation) (Outcome, error) {
 	m, err := e.msg(esc)
 	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			e.m.Escalation(esc.Lane, OutcomeRejected)
+		}
 		return "", err
 	}
 	if e.cfg.Conn.IsConnected() {
@@ -126,6 +162,11 @@ func (e *Escalator) Escalate(ctx context.Context, esc *modgate.Escalation) (Outc
 		if perr == nil {
 			e.m.Escalation(esc.Lane, OutcomePublished)
 			return OutcomePublished, nil
+		}
+		if permanentPublishError(perr) {
+			// Spooling it would only move the failure to the replay loop.
+			e.m.Escalation(esc.Lane, OutcomeRejected)
+			return "", fmt.Errorf("%w: %v", ErrTooLarge, perr)
 		}
 		err = perr
 	} else {
@@ -168,16 +209,23 @@ func laneOf(subject string) string {
 }
 
 // EscalateMany escalates several cases concurrently (one async publish each,
-// then waits for every ack) and returns one outcome per case.
-func (e *Escalator) EscalateMany(ctx context.Context, escs []*modgate.Escalation) ([]Outcome, error) {
+// then waits for every ack) and returns one outcome per case; an empty
+// outcome has its error at the same index (ErrTooLarge, or publish and
+// spool both failed).
+func (e *Escalator) EscalateMany(ctx context.Context, escs []*modgate.Escalation) ([]Outcome, []error) {
 	out := make([]Outcome, len(escs))
+	errs := make([]error, len(escs))
 	msgs := make([]*nats.Msg, len(escs))
 	futs := make([]jetstream.PubAckFuture, len(escs))
 	connected := e.cfg.Conn.IsConnected()
 	for i, esc := range escs {
 		m, err := e.msg(esc)
 		if err != nil {
-			return nil, err
+			if errors.Is(err, ErrTooLarge) {
+				e.m.Escalation(esc.Lane, OutcomeRejected)
+			}
+			errs[i] = err
+			continue
 		}
 		msgs[i] = m
 		if connected {
@@ -189,8 +237,10 @@ func (e *Escalator) EscalateMany(ctx context.Context, escs []*modgate.Escalation
 	}
 	wctx, cancel := context.WithTimeout(ctx, e.cfg.AckTimeout)
 	defer cancel()
-	var firstErr error
 	for i, f := range futs {
+		if msgs[i] == nil {
+			continue
+		}
 		var cause error = nats.ErrConnectionReconnecting
 		if f != nil {
 			cause = waitAck(wctx, f)
@@ -199,14 +249,15 @@ func (e *Escalator) EscalateMany(ctx context.Context, escs []*modgate.Escalation
 				e.m.Escalation(escs[i].Lane, OutcomePublished)
 				continue
 			}
+			if permanentPublishError(cause) {
+				e.m.Escalation(escs[i].Lane, OutcomeRejected)
+				errs[i] = fmt.Errorf("%w: %v", ErrTooLarge, cause)
+				continue
+			}
 		}
-		o, err := e.spoolOrFail(msgs[i], escs[i].Lane, cause)
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-		out[i] = o
+		out[i], errs[i] = e.spoolOrFail(msgs[i], escs[i].Lane, cause)
 	}
-	return out, firstErr
+	return out, errs
 }
 
 // waitAck prefers a result that is already there over the deadline, so an
@@ -234,8 +285,10 @@ func waitAck(ctx context.Context, f jetstream.PubAckFuture) error {
 func (e *Escalator) EscalateAsync(esc *modgate.Escalation) {
 	m, err := e.msg(esc)
 	if err != nil {
-		e.log.Error("patrol sample dropped", "err", err)
-		e.m.Escalation(esc.Lane, OutcomeFailed)
+		// A patrol sample is never acknowledged to the client: dropping
+		// one that cannot be carried loses no promise.
+		e.log.Warn("patrol sample dropped", "case_id", esc.CaseID, "err", err)
+		e.m.Escalation(esc.Lane, OutcomeRejected)
 		return
 	}
 	if !e.cfg.Conn.IsConnected() {
@@ -271,6 +324,7 @@ func (e *Escalator) Run(ctx context.Context) {
 		case <-e.kick:
 		}
 		if e.cfg.Spool.Pending() == 0 || !e.cfg.Conn.IsConnected() {
+			e.m.SetSpoolDead(e.cfg.Spool.DeadCount())
 			continue
 		}
 		if n, err := e.Replay(ctx); err != nil {
@@ -282,15 +336,22 @@ func (e *Escalator) Run(ctx context.Context) {
 }
 
 // Replay publishes every spooled escalation (acked, with its original
-// Nats-Msg-Id) and removes it from the spool.
+// Nats-Msg-Id) and removes it from the spool. A record that can never be
+// published (unreadable, or over the server's max_payload) is moved to the
+// spool's dead-letter log and the replay goes on with the rest; any other
+// error stops it (NATS is down: keep the order, retry later).
 func (e *Escalator) Replay(ctx context.Context) (int, error) {
 	n, err := e.cfg.Spool.Drain(func(b []byte) error {
 		var rec spoolRecord
 		if err := json.Unmarshal(b, &rec); err != nil || rec.Subject == "" {
-			// Unreadable forever; keeping it would block the spool.
-			e.log.Error("spool record unreadable; dropped", "err", err)
-			e.m.Escalation("unknown", OutcomeFailed)
-			return nil
+			e.log.Error("spool record unreadable; moved to the dead letters", "err", err)
+			e.m.Escalation("unknown", OutcomeDeadLettered)
+			return spool.Permanent(fmt.Errorf("api: unreadable spool record: %v", err))
+		}
+		if max := e.MaxPayload(); int64(len(rec.Data)) > max {
+			e.log.Error("spooled escalation over max_payload; moved to the dead letters", "case_id", rec.MsgID, "bytes", len(rec.Data), "max", max)
+			e.m.Escalation(rec.Lane, OutcomeDeadLettered)
+			return spool.Permanent(fmt.Errorf("api: case %s: %d bytes, the server takes %d", rec.MsgID, len(rec.Data), max))
 		}
 		m := nats.NewMsg(rec.Subject)
 		m.Data = rec.Data
@@ -298,12 +359,18 @@ func (e *Escalator) Replay(ctx context.Context) (int, error) {
 		pctx, cancel := context.WithTimeout(ctx, e.cfg.AckTimeout)
 		defer cancel()
 		if _, err := e.jsSync.PublishMsg(pctx, m); err != nil {
+			if permanentPublishError(err) {
+				e.log.Error("spooled escalation refused by NATS; moved to the dead letters", "case_id", rec.MsgID, "err", err)
+				e.m.Escalation(rec.Lane, OutcomeDeadLettered)
+				return spool.Permanent(fmt.Errorf("api: case %s: %w", rec.MsgID, err))
+			}
 			return fmt.Errorf("api: replay %s: %w", rec.MsgID, err)
 		}
 		e.m.Escalation(rec.Lane, OutcomeReplayed)
 		return nil
 	})
 	e.m.SetSpoolPending(e.cfg.Spool.Pending())
+	e.m.SetSpoolDead(e.cfg.Spool.DeadCount())
 	return n, err
 }
 

@@ -3,6 +3,9 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,9 +50,9 @@ func TestEscalatorSpoolAndReplay(t *testing.T) {
 			if err != nil || out != OutcomePublished {
 				t.Fatalf("%v %v", out, err)
 			}
-			outs, err := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("b", modgate.LaneHigh), testEscalation("c", modgate.LaneNormal)})
-			if err != nil || outs[0] != OutcomePublished || outs[1] != OutcomePublished {
-				t.Fatalf("%v %v", outs, err)
+			outs, errs := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("b", modgate.LaneHigh), testEscalation("c", modgate.LaneNormal)})
+			if errs[0] != nil || errs[1] != nil || outs[0] != OutcomePublished || outs[1] != OutcomePublished {
+				t.Fatalf("%v %v", outs, errs)
 			}
 		}},
 		{"spooled while down", func(t *testing.T) {
@@ -64,9 +67,9 @@ func TestEscalatorSpoolAndReplay(t *testing.T) {
 					t.Fatalf("%s: %v %v", id, out, err)
 				}
 			}
-			outs, err := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("e", modgate.LaneNormal)})
-			if err != nil || outs[0] != OutcomeSpooled {
-				t.Fatalf("%v %v", outs, err)
+			outs, errs := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("e", modgate.LaneNormal)})
+			if errs[0] != nil || outs[0] != OutcomeSpooled {
+				t.Fatalf("%v %v", outs, errs)
 			}
 			esc.EscalateAsync(testEscalation("f", modgate.LanePatrol))
 			if sp.Pending() != 4 {
@@ -116,5 +119,83 @@ func TestEscalatorSpoolAndReplay(t *testing.T) {
 	}
 	if err := esc.Close(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReplayDeadLettersPoisonAndGoesOn: a spool holding an escalation over
+// the server's max_payload (what earlier versions spooled for a hostile
+// id) used to stop every replay at that record forever. Now it moves to
+// the dead-letter log, is counted, and every other record is delivered.
+func TestReplayDeadLettersPoisonAndGoesOn(t *testing.T) {
+	e := natstest.Start(t)
+	nc, js := natstest.Connect(t, e)
+	ctx := context.Background()
+	if err := natsutil.EnsureStreams(ctx, js, natsutil.StreamOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sp, err := spool.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	record := func(esc *modgate.Escalation) []byte {
+		data, _ := json.Marshal(esc)
+		b, _ := json.Marshal(spoolRecord{Subject: natsutil.EscalationSubject("", esc.Lane), MsgID: esc.CaseID, Lane: esc.Lane, Data: data})
+		return b
+	}
+	poison := testEscalation(strings.Repeat("<", 250000), modgate.LaneNormal)
+	for i, rec := range [][]byte{record(testEscalation("p0", modgate.LaneNormal)), record(poison), []byte("not json"),
+		record(testEscalation("p1", modgate.LaneNormal)), record(testEscalation("p2", modgate.LaneHigh))} {
+		if err := sp.Append(rec); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	m := NewMetrics()
+	esc, err := NewEscalator(EscalatorConfig{Conn: nc, Spool: sp, Metrics: m, AckTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := esc.Replay(ctx)
+	if err != nil || n != 5 {
+		t.Fatalf("replay = %d, %v; want 5 handled", n, err)
+	}
+	if sp.Pending() != 0 || sp.DeadCount() != 2 {
+		t.Fatalf("pending %d, dead letters %d; want 0 and 2", sp.Pending(), sp.DeadCount())
+	}
+	counts := map[string]int{}
+	for _, msg := range natstest.StreamMessages(t, js, modgate.StreamEscalations) {
+		var got modgate.Escalation
+		if err := json.Unmarshal(msg.Data(), &got); err != nil {
+			t.Fatal(err)
+		}
+		counts[got.Message.ID]++
+	}
+	if len(counts) != 3 || counts["p0"] != 1 || counts["p1"] != 1 || counts["p2"] != 1 {
+		t.Fatalf("stream holds %v", counts)
+	}
+	dls, err := spool.DeadLetters(dir)
+	if err != nil || len(dls) != 2 || !strings.Contains(dls[0].Reason, poison.CaseID) {
+		t.Fatalf("dead letters %v, %v", dls, err)
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{"modgate_spool_dead_letters 2", "modgate_spool_pending 0",
+		`modgate_escalations_total{lane="normal",outcome="dead_lettered"} 1`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
+	// An escalation that cannot fit is refused before anything is stored.
+	if _, err := esc.Escalate(ctx, poison); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("oversized escalate = %v, want ErrTooLarge", err)
+	}
+	if sp.Pending() != 0 {
+		t.Fatalf("oversized escalation was spooled")
+	}
+	outs, errs := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("p3", modgate.LaneNormal), poison})
+	if outs[0] != OutcomePublished || errs[0] != nil || outs[1] != "" || !errors.Is(errs[1], ErrTooLarge) {
+		t.Fatalf("batch = %v %v", outs, errs)
 	}
 }

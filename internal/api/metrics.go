@@ -26,6 +26,8 @@ type Metrics struct {
 	reloadFailures prometheus.Counter
 	escalations    *prometheus.CounterVec
 	spoolPending   prometheus.Gauge
+	spoolDead      prometheus.Gauge
+	deadLetters    prometheus.Gauge
 
 	revMu   sync.Mutex
 	lastRev modgate.Revision
@@ -37,6 +39,11 @@ const (
 	OutcomeSpooled   = "spooled"
 	OutcomeFailed    = "failed"
 	OutcomeReplayed  = "replayed"
+	// OutcomeRejected: too large for NATS, refused with 413 (never acknowledged).
+	OutcomeRejected = "rejected"
+	// OutcomeDeadLettered: a spooled record NATS can never take, moved to
+	// the spool's dead-letter log.
+	OutcomeDeadLettered = "dead_lettered"
 )
 
 // NewMetrics registers the gateway's series (and Go/process collectors) in a
@@ -68,15 +75,23 @@ func NewMetrics() *Metrics {
 		}),
 		escalations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "modgate_escalations_total",
-			Help: "Escalations by lane and outcome: published (acked by JetStream), spooled (written to the local spool), replayed (moved from spool to JetStream), failed.",
+			Help: "Escalations by lane and outcome: published (acked by JetStream), spooled (written to the local spool), replayed (moved from spool to JetStream), rejected (too large for NATS, answered 413), dead_lettered (a spooled record NATS can never take), failed (publish and spool both failed, answered 503).",
 		}, []string{"lane", "outcome"}),
 		spoolPending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "modgate_spool_pending",
 			Help: "Escalations waiting in the local spool for NATS.",
 		}),
+		spoolDead: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "modgate_spool_dead_letters",
+			Help: "Spooled escalations NATS can never take, kept in the spool's dead-letter log (list them with `modgate spool`).",
+		}),
+		deadLetters: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "modgate_escalation_dead_letters",
+			Help: "Escalations the review queue could not turn into cases, kept in the MODGATE_DEADLETTER stream (GET /v1/admin/dead-letters).",
+		}),
 	}
 	reg.MustRegister(m.requests, m.latency, m.verdicts, m.revision, m.reloadFailures,
-		m.escalations, m.spoolPending,
+		m.escalations, m.spoolPending, m.spoolDead, m.deadLetters,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -93,6 +108,12 @@ func (m *Metrics) Escalation(lane, outcome string) {
 
 // SetSpoolPending sets the spool gauge.
 func (m *Metrics) SetSpoolPending(n int) { m.spoolPending.Set(float64(n)) }
+
+// SetSpoolDead sets the spool dead-letter gauge.
+func (m *Metrics) SetSpoolDead(n int) { m.spoolDead.Set(float64(n)) }
+
+// SetDeadLetters sets the escalation dead-letter stream gauge.
+func (m *Metrics) SetDeadLetters(n int) { m.deadLetters.Set(float64(n)) }
 
 // ReloadFailed counts a rejected reload or upload.
 func (m *Metrics) ReloadFailed() { m.reloadFailures.Inc() }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/modgate/modgate"
@@ -218,19 +219,26 @@ func (rr *ReviewResource) login(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "no users file configured")
 		return
 	}
-	// Slow down guessing across replicas: 10 attempts per user per minute.
-	ok, err := rr.q.Allow(r.Context(), "login", req.User, 10, time.Minute)
+	// Slow down guessing across replicas: failed attempts are counted per
+	// user and client, and per client (password spraying); see
+	// review.LoginAllowed for why not per user alone.
+	client := review.ClientAddr(r)
+	ok, err := rr.q.LoginAllowed(r.Context(), req.User, client)
 	if err != nil {
 		rr.internal(w, "login rate limit", err)
 		return
 	}
 	if !ok {
 		w.Header().Set("Retry-After", "60")
-		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "too many login attempts; wait a minute")
+		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "too many failed logins from this address; wait a minute")
 		return
 	}
 	u, err := rr.users.Authenticate(req.User, req.Password)
 	if err != nil {
+		if ferr := rr.q.LoginFailed(r.Context(), req.User, client); ferr != nil {
+			rr.log.Warn("review api: count failed login", "err", ferr)
+		}
+		rr.log.Warn("review api: login failed", "user", req.User, "client", client)
 		WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "wrong user name or password")
 		return
 	}
@@ -287,6 +295,12 @@ func decodeBody(w http.ResponseWriter, r *http.Request, max int64, v any) bool {
 			return false
 		}
 		WriteError(w, http.StatusBadRequest, CodeBadRequest, "could not read body")
+		return false
+	}
+	// encoding/json would silently replace invalid UTF-8 with U+FFFD:
+	// refuse it, as /v1/screen does.
+	if !utf8.Valid(b) {
+		WriteError(w, http.StatusBadRequest, CodeInvalidUTF8, "request body is not valid UTF-8")
 		return false
 	}
 	if len(strings.TrimSpace(string(b))) == 0 {

@@ -25,11 +25,12 @@ type ReviewDeps struct {
 // With Config.Mount: Mount: func(r chi.Router, s *Server) { deps.Keys = s.Keys(); MountReview(r, deps) }.
 func MountReview(r chi.Router, d ReviewDeps) {
 	rr := NewReviewResource(d)
-	r.Mount("/v1/review", rr.Routes())
+	r.With(CrossOrigin).Mount("/v1/review", rr.Routes())
 	// Admins signed in to the reviewer UI may use /v1/admin (policy view).
 	d.Keys.SetAdminSessions(func(next http.Handler) http.Handler {
 		return rr.Authenticate(RequireRole(modgate.RoleAdmin)(next))
 	})
+	mountDeadLetters(r, d.Queue, d.Keys, d.Logger)
 	rep := NewReportsResource(d.Queue, d.Logger)
 	if d.Keys != nil {
 		r.With(d.Keys.RequireTenant).Mount("/v1/reports", rep.Routes())

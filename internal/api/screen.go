@@ -100,6 +100,16 @@ func DecodeMessage(body []byte, maxText int) (modgate.Message, *apiError) {
 	return m, checkMessage(&m, maxText)
 }
 
+// Field limits of a screening request besides the text. Every field is
+// bounded so that no request can make an escalation (or the case built
+// from it) too large for NATS; ids land in logs, subjects and keys, so
+// control characters are refused too.
+const (
+	MaxIDBytes      = 256     // id, tenant, sender.id, group.id
+	MaxKindBytes    = 64      // group.kind
+	MaxContextBytes = 8 << 10 // context, as encoded JSON
+)
+
 func checkMessage(m *modgate.Message, maxText int) *apiError {
 	if strings.TrimSpace(m.Text) == "" {
 		return &apiError{http.StatusBadRequest, CodeMissingText, "text is required (and not only whitespace)"}
@@ -110,7 +120,50 @@ func checkMessage(m *modgate.Message, maxText int) *apiError {
 	if strings.ContainsRune(m.Text, utf8.RuneError) && !utf8.ValidString(m.Text) {
 		return &apiError{http.StatusBadRequest, CodeInvalidUTF8, "text is not valid UTF-8"}
 	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"id", m.ID, MaxIDBytes}, {"tenant", m.Tenant, MaxIDBytes}, {"sender.id", m.Sender.ID, MaxIDBytes},
+		{"group.id", m.Group.ID, MaxIDBytes}, {"group.kind", m.Group.Kind, MaxKindBytes}} {
+		if e := checkField(f.name, f.v, f.max); e != nil {
+			return e
+		}
+	}
+	if m.Context != nil {
+		b, err := json.Marshal(m.Context)
+		if err != nil {
+			return &apiError{http.StatusBadRequest, CodeBadRequest, "context cannot be encoded"}
+		}
+		if len(b) > MaxContextBytes {
+			return &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("context is %d bytes as JSON; the limit is %d", len(b), MaxContextBytes)}
+		}
+	}
 	return nil
+}
+
+// checkField bounds one identifier-like field.
+func checkField(name, v string, max int) *apiError {
+	if len(v) > max {
+		return &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("%s is %d bytes; the limit is %d", name, len(v), max)}
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			return &apiError{http.StatusBadRequest, CodeBadRequest, name + " must not contain control characters"}
+		}
+	}
+	if !utf8.ValidString(v) {
+		return &apiError{http.StatusBadRequest, CodeInvalidUTF8, name + " is not valid UTF-8"}
+	}
+	return nil
+}
+
+// escalationError answers a review verdict whose case could not be stored.
+func escalationError(err error) *apiError {
+	if errors.Is(err, ErrTooLarge) {
+		return &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge,
+			"the review case for this message is too large for the queue (NATS max_payload); shorten the text or its fields"}
+	}
+	return &apiError{http.StatusServiceUnavailable, CodeNotReady, "the review case could not be stored; retry (the case id is stable)"}
 }
 
 // jsonError names what is wrong without echoing the (possibly personal) input.
@@ -232,7 +285,7 @@ func (s *Server) screen(w http.ResponseWriter, r *http.Request) {
 	case v.Action == modgate.ActionReview:
 		out, err := s.cfg.Escalator.Escalate(r.Context(), escalation(&m, &v, "screen"))
 		if err != nil {
-			WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "the review case could not be stored; retry (the case id is stable)")
+			escalationError(err).write(w)
 			return
 		}
 		resp.Escalation = out
@@ -336,16 +389,13 @@ func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(escs) > 0 {
-		outs, err := s.cfg.Escalator.EscalateMany(r.Context(), escs)
-		if err != nil && outs == nil {
-			WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "review cases could not be stored; retry (case ids are stable)")
-			return
-		}
+		outs, errs := s.cfg.Escalator.EscalateMany(r.Context(), escs)
 		spooled := false
 		for j, i := range escIdx {
 			if outs[j] == "" {
 				items[i].Verdict = nil
-				items[i].Error = &ErrorDetail{Code: CodeNotReady, Message: "the review case could not be stored; retry this message"}
+				e := escalationError(errs[j])
+				items[i].Error = &ErrorDetail{Code: e.Code, Message: e.Msg}
 				continue
 			}
 			items[i].Escalation = outs[j]

@@ -45,6 +45,9 @@ type Config struct {
 
 	// NATSReady reports NATS connectivity for /readyz (nil: not checked).
 	NATSReady func() error
+	// Degraded lists conditions that leave the gateway serving but need an
+	// operator (dead-lettered escalations...), shown by /readyz.
+	Degraded func() []string
 
 	MaxBodyBytes   int64   // single /v1/screen body cap (default 256 KiB)
 	MaxTextBytes   int     // text cap (default modgate.DefaultMaxTextBytes)
@@ -164,7 +167,7 @@ func (s *Server) routes() {
 		r.Post("/v1/screen/batch", s.screenBatch)
 	})
 	r.Route("/v1/admin", func(r chi.Router) {
-		r.Use(s.cfg.Keys.RequireAdmin)
+		r.Use(CrossOrigin, s.cfg.Keys.RequireAdmin)
 		r.Get("/revision", s.adminRevision)
 		r.Put("/policies/{file}", s.adminUpload(kindPolicy))
 		r.Put("/lexicons/{file}", s.adminUpload(kindLexicon))

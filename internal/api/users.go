@@ -55,7 +55,19 @@ func (ur *UsersResource) changePassword(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	v := ReviewerFrom(r.Context())
+	// A stolen session must not become an oracle for the password.
+	ok, err := ur.q.PasswordChangeAllowed(r.Context(), v.Name)
+	if err != nil {
+		WriteError(w, http.StatusInternalServerError, CodeInternal, "internal error (password change rate limit)")
+		return
+	}
+	if !ok {
+		w.Header().Set("Retry-After", "600")
+		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "too many wrong old passwords; wait ten minutes")
+		return
+	}
 	if _, err := ur.users.Authenticate(v.Name, req.Old); err != nil {
+		_ = ur.q.PasswordChangeFailed(r.Context(), v.Name)
 		WriteError(w, http.StatusForbidden, CodeForbidden, "the old password is wrong")
 		return
 	}

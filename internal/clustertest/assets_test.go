@@ -17,7 +17,7 @@ import (
 // assetSpec is one row of the docs' NATS assets table, parsed.
 type assetSpec struct {
 	Name       string
-	Kind       string // stream | consumer | kv
+	Kind       string // stream | consumer | kv | object
 	Stream     string // for consumers
 	Subjects   []string
 	Retention  string        // limits | workqueue | interest ("" = not stated)
@@ -25,6 +25,7 @@ type assetSpec struct {
 	Duplicates time.Duration // streams
 	TTL        time.Duration // KV (0 with "no TTL")
 	AckWait    time.Duration // consumers
+	MaxDeliver int           // consumers (0 = not stated)
 	NoDelete   bool
 	NoPurge    bool
 	Memory     bool // memory storage (default file)
@@ -52,10 +53,12 @@ func parseAssetRow(row map[string]string, line int) (assetSpec, error) {
 		a.Kind = "stream"
 	case kind == "KV":
 		a.Kind = "kv"
+	case kind == "object store":
+		a.Kind = "object"
 	case strings.HasPrefix(kind, "consumer on "):
 		a.Kind, a.Stream = "consumer", code(kind)
 	default:
-		return a, fmt.Errorf("line %d: kind %q: want stream, KV or consumer on `STREAM`", line, kind)
+		return a, fmt.Errorf("line %d: kind %q: want stream, KV, object store or consumer on `STREAM`", line, kind)
 	}
 	for _, part := range strings.Split(row["Retention"], ",") {
 		part = strings.TrimSpace(part)
@@ -72,6 +75,8 @@ func parseAssetRow(row map[string]string, line int) (assetSpec, error) {
 		case part == "no TTL":
 		case strings.HasPrefix(part, "ack wait "):
 			a.AckWait, err = parseDocDuration(strings.TrimPrefix(part, "ack wait "))
+		case strings.HasPrefix(part, "max deliver "):
+			a.MaxDeliver, err = strconv.Atoi(strings.TrimPrefix(part, "max deliver "))
 		case part == "memory":
 			a.Memory = true
 		case part == "no delete":
@@ -99,8 +104,10 @@ func TestParseAssetRow(t *testing.T) {
 			want: assetSpec{Name: "S", Kind: "stream", Subjects: []string{"a.>", "b.>"}, Retention: "limits", MaxAge: 720 * time.Hour, Duplicates: 24 * time.Hour, NoDelete: true, NoPurge: true}},
 		{name: "kv", row: map[string]string{"Asset": "`B`", "Kind": "KV", "Retention": "memory, TTL 2 min"},
 			want: assetSpec{Name: "B", Kind: "kv", TTL: 2 * time.Minute, Memory: true}},
-		{name: "consumer", row: map[string]string{"Asset": "`c`", "Kind": "consumer on `S`", "Subjects": "`a.>`", "Retention": "ack wait 30 s"},
-			want: assetSpec{Name: "c", Kind: "consumer", Stream: "S", Subjects: []string{"a.>"}, AckWait: 30 * time.Second}},
+		{name: "consumer", row: map[string]string{"Asset": "`c`", "Kind": "consumer on `S`", "Subjects": "`a.>`", "Retention": "ack wait 30 s, max deliver 10"},
+			want: assetSpec{Name: "c", Kind: "consumer", Stream: "S", Subjects: []string{"a.>"}, AckWait: 30 * time.Second, MaxDeliver: 10}},
+		{name: "object store", row: map[string]string{"Asset": "`O`", "Kind": "object store", "Retention": "no TTL"},
+			want: assetSpec{Name: "O", Kind: "object"}},
 		{name: "unknown term", row: map[string]string{"Asset": "`B`", "Kind": "KV", "Retention": "forever"}, wantErr: true},
 		{name: "bad duration", row: map[string]string{"Asset": "`B`", "Kind": "KV", "Retention": "TTL 2 weeks"}, wantErr: true},
 		{name: "bad kind", row: map[string]string{"Asset": "`B`", "Kind": "bucket"}, wantErr: true},
@@ -138,10 +145,13 @@ func checkAssetsMatchDocs(t *testing.T, js jetstream.JetStream, replicas int) {
 		}
 		where := fmt.Sprintf("docs/production.md:%d %s", a.Line, a.Name)
 		switch a.Kind {
-		case "stream", "kv":
+		case "stream", "kv", "object":
 			stream := a.Name
-			if a.Kind == "kv" {
+			switch a.Kind {
+			case "kv":
 				stream = "KV_" + a.Name
+			case "object":
+				stream = "OBJ_" + a.Name
 			}
 			documented[stream] = true
 			var info *jetstream.StreamInfo
@@ -168,7 +178,7 @@ func checkAssetsMatchDocs(t *testing.T, js jetstream.JetStream, replicas int) {
 			if c.Storage != wantStorage {
 				t.Errorf("%s: storage %s, docs say %s", where, c.Storage, wantStorage)
 			}
-			if a.Kind == "kv" {
+			if a.Kind == "kv" || a.Kind == "object" {
 				if c.MaxAge != a.TTL {
 					t.Errorf("%s: TTL %s, docs say %s", where, c.MaxAge, a.TTL)
 				}
@@ -221,6 +231,9 @@ func checkAssetsMatchDocs(t *testing.T, js jetstream.JetStream, replicas int) {
 			if c.AckWait != a.AckWait {
 				t.Errorf("%s: ack wait %s, docs say %s", where, c.AckWait, a.AckWait)
 			}
+			if a.MaxDeliver != 0 && c.MaxDeliver != a.MaxDeliver {
+				t.Errorf("%s: max deliver %d, docs say %d", where, c.MaxDeliver, a.MaxDeliver)
+			}
 			if c.Replicas != replicas && !(c.Replicas == 0 && info.Cluster != nil && len(info.Cluster.Replicas)+1 == replicas) {
 				t.Errorf("%s: %d replicas, want %d", where, c.Replicas, replicas)
 			}
@@ -229,7 +242,7 @@ func checkAssetsMatchDocs(t *testing.T, js jetstream.JetStream, replicas int) {
 	// Every modgate stream or bucket in the cluster is documented.
 	names := js.StreamNames(ctx)
 	for n := range names.Name() {
-		if (strings.HasPrefix(n, "MODGATE_") || strings.HasPrefix(n, "KV_MODGATE_")) && !documented[n] {
+		if (strings.HasPrefix(n, "MODGATE_") || strings.HasPrefix(n, "KV_MODGATE_") || strings.HasPrefix(n, "OBJ_MODGATE_")) && !documented[n] {
 			t.Errorf("stream %s exists in the cluster but is not in the docs/production.md assets table", n)
 		}
 	}

@@ -36,6 +36,9 @@ type EmbeddedConfig struct {
 	SyncAlways bool
 	// ServerName names the server in logs and cluster metadata.
 	ServerName string
+	// MaxPayload is the largest message the server takes (0: the NATS
+	// default, 1 MiB). Tests lower it to exercise the size limits.
+	MaxPayload int32
 	// Logger receives the server's log lines (nil: silent).
 	Logger *slog.Logger
 }
@@ -92,6 +95,7 @@ func (e *Embedded) start() error {
 		NoSigs:     true, // the gateway owns signal handling
 		NoLog:      e.cfg.Logger == nil,
 		SyncAlways: e.cfg.SyncAlways,
+		MaxPayload: e.cfg.MaxPayload,
 		// Leave JetStream memory/disk limits to the server's defaults (a
 		// share of the machine), which suits one box.
 	}

@@ -47,10 +47,11 @@ func Run(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	bucket := jetstream.KeyValueConfig{
 		Bucket: Bucket, Description: "live gateway replicas (heartbeats)",
 		TTL: cfg.TTL, Storage: jetstream.MemoryStorage, Replicas: cfg.Replicas, History: 1,
-	})
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, bucket)
 	if err != nil {
 		return fmt.Errorf("presence: bucket %s: %w", Bucket, err)
 	}
@@ -61,6 +62,11 @@ func Run(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 		if n, err := beat(ctx, kv, cfg.ID); err != nil {
 			if ctx.Err() == nil {
 				cfg.Logger.Warn("presence: heartbeat failed; keeping the last replica count", "err", err, "replicas", last)
+				// A restarted NATS server has lost the memory-storage
+				// bucket: create it again (idempotent when it exists).
+				if _, cerr := js.CreateOrUpdateKeyValue(ctx, bucket); cerr != nil {
+					cfg.Logger.Warn("presence: re-create bucket", "err", cerr)
+				}
 			}
 		} else if n != last {
 			last = n

@@ -10,9 +10,17 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ensureAssets creates the streams and buckets idempotently. Existing
-// streams keep their configuration except for the retention we own.
-func (q *Queue) ensureAssets(ctx context.Context) error {
+// ensureAssets creates the streams and buckets idempotently and keeps the
+// handles. Existing streams keep their configuration except for the
+// retention we own.
+func (q *Queue) ensureAssets(ctx context.Context) error { return q.ensure(ctx, true) }
+
+// ensureAssetsOnly re-creates what is missing without replacing the
+// handles other goroutines use (they address assets by name, so the old
+// handles work on re-created assets).
+func (q *Queue) ensureAssetsOnly(ctx context.Context) error { return q.ensure(ctx, false) }
+
+func (q *Queue) ensure(ctx context.Context, assign bool) error {
 	c := q.cfg
 	p := c.Prefix
 	if c.CreateEscalationStream {
@@ -56,6 +64,16 @@ func (q *Queue) ensureAssets(ctx context.Context) error {
 			DenyDelete: true,
 			DenyPurge:  true,
 		},
+		{
+			Name:        StreamDeadLetter,
+			Description: "modgate review: escalations that could not become cases",
+			Subjects:    []string{p + ".deadletter.>"},
+			Retention:   jetstream.LimitsPolicy,
+			Storage:     jetstream.FileStorage,
+			Replicas:    c.Replicas,
+			MaxAge:      c.DeadLetterMaxAge,
+			Duplicates:  10 * time.Minute,
+		},
 	}
 	for _, sc := range streams {
 		if _, err := q.js.CreateOrUpdateStream(ctx, sc); err != nil {
@@ -83,7 +101,17 @@ func (q *Queue) ensureAssets(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("review: bucket %s: %w", k.cfg.Bucket, err)
 		}
-		*k.dst = kv
+		if assign {
+			*k.dst = kv
+		}
+	}
+	obs, err := q.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: BucketCaseBodies,
+		Description: "modgate review: text of cases too large for one KV value", Storage: jetstream.FileStorage, Replicas: c.Replicas})
+	if err != nil {
+		return fmt.Errorf("review: object store %s: %w", BucketCaseBodies, err)
+	}
+	if assign {
+		q.bodies = obs
 	}
 	return nil
 }

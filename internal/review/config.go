@@ -24,6 +24,10 @@ const (
 	BucketSessions  = "MODGATE_SESSIONS"
 	StreamEvents    = "MODGATE_EVENTS"
 	StreamAudit     = "MODGATE_AUDIT"
+	// StreamDeadLetter keeps escalations that could not become cases
+	// (subject <prefix>.deadletter.escalations), for an admin to inspect
+	// and replay.
+	StreamDeadLetter = "MODGATE_DEADLETTER"
 	// ConsumerCases is the durable consumer on modgate.StreamEscalations
 	// shared by every replica (work is split between them).
 	ConsumerCases = "modgate-review-cases"
@@ -63,11 +67,23 @@ type Config struct {
 	SessionMaxAge time.Duration
 	// Workers process escalations concurrently.
 	Workers int
+	// MaxDeliver bounds how often the escalation consumer offers one
+	// message; one that still cannot become a case goes to
+	// StreamDeadLetter. RetryDelay is the first redelivery delay (doubling
+	// up to 64×).
+	MaxDeliver int
+	RetryDelay time.Duration
+	// DeadLetterMaxAge is how long dead letters are kept.
+	DeadLetterMaxAge time.Duration
 	// SweepInterval is how often expired leases are written back and
 	// unpublished decisions republished.
 	SweepInterval time.Duration
 	// MaxStoredReports caps the reports kept on one case (the count goes on).
 	MaxStoredReports int
+	// MaxCaseBytes is the largest case stored as one KV value; larger ones
+	// keep their text in BucketCaseBodies (0: the server's max_payload
+	// less headroom; tests set it low).
+	MaxCaseBytes int
 	// CreateEscalationStream creates modgate.StreamEscalations when absent
 	// (the screening path normally does; tests and the first start rely on it).
 	CreateEscalationStream bool
@@ -133,6 +149,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Workers <= 0 {
 		c.Workers = 8
+	}
+	if c.MaxDeliver <= 0 {
+		c.MaxDeliver = 10
+	}
+	if c.MaxDeliver < 2 {
+		c.MaxDeliver = 2
+	}
+	if c.RetryDelay <= 0 {
+		c.RetryDelay = time.Second
+	}
+	if c.DeadLetterMaxAge <= 0 {
+		c.DeadLetterMaxAge = 90 * 24 * time.Hour
 	}
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = 5 * time.Second

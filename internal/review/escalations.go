@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/modgate/modgate"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -17,18 +18,6 @@ import (
 // uses the same durable, so JetStream splits the work and redelivers what a
 // dead replica did not ack.
 func (q *Queue) startConsumer(ctx, runCtx context.Context) error {
-	cons, err := q.js.CreateOrUpdateConsumer(ctx, modgate.StreamEscalations, jetstream.ConsumerConfig{
-		Durable:       ConsumerCases,
-		Description:   "modgate review: escalations to cases",
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       30 * time.Second,
-		MaxAckPending: 4096,
-		FilterSubject: q.cfg.Prefix + ".escalations.>",
-		Replicas:      q.cfg.Replicas,
-	})
-	if err != nil {
-		return fmt.Errorf("review: consumer %s on %s: %w", ConsumerCases, modgate.StreamEscalations, err)
-	}
 	for i := 0; i < q.cfg.Workers; i++ {
 		q.wg.Add(1)
 		go func() {
@@ -43,6 +32,45 @@ func (q *Queue) startConsumer(ctx, runCtx context.Context) error {
 			}
 		}()
 	}
+	return q.consume(ctx, runCtx)
+}
+
+// consumerConfig is the durable escalation consumer. MaxDeliver bounds the
+// attempts: the handler moves a message it could not store by its last
+// attempts to the dead-letter stream, so no message holds one of the
+// MaxAckPending slots for ever.
+func (q *Queue) consumerConfig() jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       ConsumerCases,
+		Description:   "modgate review: escalations to cases",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       30 * time.Second,
+		MaxDeliver:    q.cfg.MaxDeliver,
+		MaxAckPending: 4096,
+		FilterSubject: q.cfg.Prefix + ".escalations.>",
+		Replicas:      q.cfg.Replicas,
+	}
+}
+
+// consume (re)creates the durable consumer and starts pulling from it
+// unless a live pull is already running.
+func (q *Queue) consume(ctx, runCtx context.Context) error {
+	cons, err := q.js.CreateOrUpdateConsumer(ctx, modgate.StreamEscalations, q.consumerConfig())
+	if err != nil {
+		return fmt.Errorf("review: consumer %s on %s: %w", ConsumerCases, modgate.StreamEscalations, err)
+	}
+	q.consumMu.Lock()
+	defer q.consumMu.Unlock()
+	if q.consum != nil {
+		select {
+		case <-q.consum.Closed():
+		default:
+			return nil // still pulling; it re-issues its pulls after a reconnect
+		}
+	}
+	if runCtx.Err() != nil {
+		return nil
+	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
 		case q.work <- m:
@@ -56,25 +84,74 @@ func (q *Queue) startConsumer(ctx, runCtx context.Context) error {
 	return nil
 }
 
+// Headers on a dead-lettered escalation.
+const (
+	HeaderDeadReason     = "Modgate-Dead-Reason"
+	HeaderDeadSubject    = "Modgate-Dead-Subject"
+	HeaderDeadSeq        = "Modgate-Dead-Stream-Seq"
+	HeaderDeadDeliveries = "Modgate-Dead-Deliveries"
+	HeaderDeadAt         = "Modgate-Dead-At"
+)
+
 func (q *Queue) handleEscalation(ctx context.Context, m jetstream.Msg) {
 	var esc modgate.Escalation
 	if err := json.Unmarshal(m.Data(), &esc); err != nil {
 		// Poison: redelivering cannot help.
-		q.log.Warn("review: undecodable escalation dropped", "subject", m.Subject(), "err", err)
-		_ = m.Term()
+		q.deadLetter(ctx, m, fmt.Sprintf("undecodable escalation: %v", err))
 		return
 	}
 	if _, err := q.Enqueue(ctx, esc); err != nil {
-		if errors.Is(err, ErrInvalid) {
-			q.log.Warn("review: invalid escalation dropped", "subject", m.Subject(), "err", err)
-			_ = m.Term()
+		if errors.Is(err, ErrInvalid) || errors.Is(err, nats.ErrMaxPayload) {
+			q.deadLetter(ctx, m, err.Error())
 			return
 		}
-		q.log.Warn("review: escalation not stored, will be redelivered", "case", esc.CaseID, "err", err)
-		_ = m.NakWithDelay(time.Second)
+		n := uint64(1)
+		if md, merr := m.Metadata(); merr == nil {
+			n = md.NumDelivered
+		}
+		// The last two attempts dead-letter on failure: if publishing the
+		// dead letter fails on the first of them, the last tries again.
+		if q.cfg.MaxDeliver > 0 && n+1 >= uint64(q.cfg.MaxDeliver) {
+			q.deadLetter(ctx, m, fmt.Sprintf("not stored after %d attempts: %v", n, err))
+			return
+		}
+		delay := q.cfg.RetryDelay << min(n-1, 6)
+		q.log.Warn("review: escalation not stored, will be redelivered", "case", esc.CaseID, "attempt", n, "retry_in", delay, "err", err)
+		_ = m.NakWithDelay(delay)
 		return
 	}
 	_ = m.Ack()
+}
+
+// deadLetter copies an escalation that cannot become a case to the
+// dead-letter stream (an admin lists and replays it through
+// /v1/admin/dead-letters once the cause is fixed), then terminates it.
+func (q *Queue) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {
+	subject, seq, deliveries := m.Subject(), uint64(0), uint64(0)
+	if md, err := m.Metadata(); err == nil {
+		seq, deliveries = md.Sequence.Stream, md.NumDelivered
+	}
+	if len(reason) > 1024 {
+		reason = reason[:1024]
+	}
+	dl := nats.NewMsg(q.subject("deadletter", "escalations"))
+	dl.Data = m.Data()
+	dl.Header.Set(HeaderDeadReason, strings.ToValidUTF8(reason, "?"))
+	dl.Header.Set(HeaderDeadSubject, subject)
+	dl.Header.Set(HeaderDeadSeq, fmt.Sprint(seq))
+	dl.Header.Set(HeaderDeadDeliveries, fmt.Sprint(deliveries))
+	dl.Header.Set(HeaderDeadAt, time.Now().UTC().Format(time.RFC3339Nano))
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	// One dead letter per stream message, however often this runs.
+	if _, err := q.js.PublishMsg(pctx, dl, jetstream.WithMsgID(fmt.Sprintf("dead:%s:%d", modgate.StreamEscalations, seq))); err != nil {
+		q.log.Error("review: dead-letter publish failed; the escalation is redelivered", "subject", subject, "seq", seq, "err", err)
+		_ = m.NakWithDelay(q.cfg.RetryDelay)
+		return
+	}
+	q.log.Error("review: escalation moved to the dead letters", "subject", subject, "seq", seq, "deliveries", deliveries, "reason", reason)
+	q.deadCount.Add(1)
+	_ = m.TermWithReason("dead-lettered: " + reason)
 }
 
 // cleanText makes hostile text storable: valid UTF-8, capped in size on a

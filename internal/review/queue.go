@@ -33,7 +33,11 @@ type Queue struct {
 	log *slog.Logger
 
 	cases, reporters, dedup, rate, strikes jetstream.KeyValue
+	bodies                                 jetstream.ObjectStore
 	sessions                               Sessions
+
+	refMu sync.Mutex
+	refs  map[string]bodyRef // case id -> body object of the version last read or written
 
 	mu       sync.RWMutex
 	idx      map[string]*modgate.CaseSummary // every case, from the KV watch
@@ -50,11 +54,14 @@ type Queue struct {
 	rateCache     map[string]rateEntry
 	reporterCache map[string]reporterCached
 
-	ready  chan struct{}
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	consum jetstream.ConsumeContext
-	work   chan jetstream.Msg
+	ready     chan struct{}
+	cancel    context.CancelFunc
+	runCtx    context.Context
+	wg        sync.WaitGroup
+	consumMu  sync.Mutex
+	consum    jetstream.ConsumeContext
+	work      chan jetstream.Msg
+	deadCount atomic.Int64 // messages in the dead-letter stream (refreshed by the sweeper)
 }
 
 // CaseChange is a live update fed from the cases bucket watch.
@@ -89,6 +96,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 		rateCache:     map[string]rateEntry{},
 		reporterCache: map[string]reporterCached{},
 		subs:          map[int]chan CaseChange{},
+		refs:          map[string]bodyRef{},
 		ready:         make(chan struct{}),
 		work:          make(chan jetstream.Msg, 256),
 		lanes:         lanes{h: make([]laneHeap, len(modgate.Lanes))},
@@ -98,7 +106,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	q.cancel = cancel
+	q.cancel, q.runCtx = cancel, runCtx
 	w, err := q.cases.WatchAll(runCtx)
 	if err != nil {
 		cancel()
@@ -124,9 +132,11 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 // Close stops the consumer, the watch and the sweeper. Leases held through
 // this Queue stay in NATS and expire as usual.
 func (q *Queue) Close() {
+	q.consumMu.Lock()
 	if q.consum != nil {
 		q.consum.Stop()
 	}
+	q.consumMu.Unlock()
 	q.cancel()
 	q.wg.Wait()
 	select {
@@ -326,12 +336,42 @@ func (q *Queue) load(ctx context.Context, id string) (*modgate.Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("review: get case %s: %w", id, err)
 	}
-	var c modgate.Case
-	if err := fastjson.Unmarshal(e.Value(), &c); err != nil {
-		return nil, fmt.Errorf("review: decode case %s: %w", id, err)
+	c, ref, err := q.decodeCase(ctx, id, e.Value())
+	if err != nil {
+		return nil, err
 	}
 	c.Revision = e.Revision()
-	return &c, nil
+	q.noteRef(id, c.Revision, ref)
+	return c, nil
+}
+
+// bodyRef is the body object of one stored revision of a case.
+type bodyRef struct {
+	rev uint64
+	ref string
+}
+
+func (q *Queue) noteRef(id string, rev uint64, ref string) {
+	q.refMu.Lock()
+	defer q.refMu.Unlock()
+	if ref == "" {
+		delete(q.refs, id)
+		return
+	}
+	if len(q.refs) > 20000 {
+		clear(q.refs)
+	}
+	q.refs[id] = bodyRef{rev: rev, ref: ref}
+}
+
+// replacedRef is the body the revision rev of case id pointed at, if known.
+func (q *Queue) replacedRef(id string, rev uint64) string {
+	q.refMu.Lock()
+	defer q.refMu.Unlock()
+	if r, ok := q.refs[id]; ok && r.rev == rev {
+		return r.ref
+	}
+	return ""
 }
 
 // effective turns an expired claim into open and sets the SLA flag.
@@ -479,18 +519,19 @@ func addHistory(c *modgate.Case, kind, actor, note string, at time.Time) {
 // store writes c with compare-and-set on c.Revision (0 = create) and
 // updates the index. It returns errConflict when someone else wrote first.
 func (q *Queue) store(ctx context.Context, c *modgate.Case) error {
-	b, err := fastjson.Marshal(c)
+	b, value, ref, err := q.encodeCase(ctx, c)
 	if err != nil {
-		return fmt.Errorf("review: encode case %s: %w", c.ID, err)
+		return err
 	}
+	old := q.replacedRef(c.ID, c.Revision)
 	var rev uint64
 	if c.Revision == 0 {
-		rev, err = q.cases.Create(ctx, c.ID, b)
+		rev, err = q.cases.Create(ctx, c.ID, value)
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			return errConflict
 		}
 	} else {
-		rev, err = q.cases.Update(ctx, c.ID, b, c.Revision)
+		rev, err = q.cases.Update(ctx, c.ID, value, c.Revision)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return errConflict
 		}
@@ -498,6 +539,10 @@ func (q *Queue) store(ctx context.Context, c *modgate.Case) error {
 	if err != nil {
 		return fmt.Errorf("review: write case %s: %w", c.ID, err)
 	}
+	if old != "" && old != ref {
+		q.dropBody(ctx, old)
+	}
+	q.noteRef(c.ID, rev, ref)
 	c.Revision = rev
 	q.apply(c)
 	q.mu.Lock()

@@ -99,6 +99,9 @@ func (q *Queue) DeleteSubject(ctx context.Context, actor, sender string) (map[st
 		if err := q.cases.Purge(ctx, id); err != nil {
 			return n, fmt.Errorf("review: purge case %s: %w", id, err)
 		}
+		if err := q.dropBodies(ctx, id); err != nil {
+			return n, err
+		}
 		n["cases"]++
 	}
 	keys, err := q.subjectStrikeKeys(ctx, sender)

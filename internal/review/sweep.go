@@ -14,12 +14,19 @@ func (q *Queue) sweep(ctx context.Context) {
 	defer q.wg.Done()
 	t := time.NewTicker(q.cfg.SweepInterval)
 	defer t.Stop()
+	var lastDead time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			q.SweepOnce(ctx)
+			if time.Since(lastDead) >= 5*time.Second {
+				// Dead letters can come from any replica: count them for
+				// /readyz and /metrics.
+				q.refreshDeadCount(ctx)
+				lastDead = time.Now()
+			}
 		}
 	}
 }

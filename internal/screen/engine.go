@@ -275,6 +275,9 @@ func (s *Screener) Reload(ctx context.Context) error {
 	err := s.reload(ctx)
 	s.mu.Lock()
 	s.lastErr, s.lastTry = err, time.Now()
+	if err == nil {
+		s.fallback = "" // the folders build: they serve now
+	}
 	s.mu.Unlock()
 	if err != nil {
 		s.log.Error("screen: reload failed; previous engine keeps serving", "err", err, "revision", s.Revision())
@@ -298,6 +301,7 @@ func (s *Screener) reload(ctx context.Context) error {
 	s.cur.Store(e)
 	s.log.Info("screen: engine loaded", "policy", e.rev.Policy, "lexicon", e.rev.Lexicon, "model", e.rev.Model,
 		"terms", e.filter.Len(), "models", strings.Join(e.models.Labels(), ","))
+	s.saveLastGood(sn, e)
 	return nil
 }
 

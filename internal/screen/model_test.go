@@ -263,3 +263,23 @@ func TestShippedModelsLoad(t *testing.T) {
 		t.Fatalf("ordinary message with shipped models: %+v", v)
 	}
 }
+
+// A restart with a corrupt model in the watched model folder starts from
+// the last good engine (its model included) instead of not starting.
+func TestModelRestartWithCorruptFileServesLastGood(t *testing.T) {
+	f, dir := modelFixture(t)
+	good := filepath.Join(f.root, "data", "engine")
+	s := newScreener(t, f, func(c *Config) { c.ModelDir, c.LastGoodDir = dir, good })
+	rev := s.Revision()
+	writeFiles(t, dir, map[string]string{"abuse.mgm": "corrupt, not a model file at all, long enough to be read"})
+	s2, err := New(Config{PolicyDir: f.pol, LexiconDir: f.lex, ModelDir: dir, LastGoodDir: good})
+	if err != nil {
+		t.Fatalf("restart with a last good engine: %v", err)
+	}
+	if s2.Revision() != rev || s2.Fallback() == "" || !strings.Contains(s2.LastError().Error(), "abuse.mgm") {
+		t.Fatalf("revision %+v (want %+v), fallback %q, err %v", s2.Revision(), rev, s2.Fallback(), s2.LastError())
+	}
+	if v := screenText(t, s2, "你们这帮骗子"); v.Action != "review" || v.Scores["abuse"] < 0.8 {
+		t.Fatalf("the saved model does not score: %+v", v)
+	}
+}

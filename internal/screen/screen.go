@@ -72,6 +72,10 @@ type Config struct {
 	// NoMemo turns off the policy engine's decision memo (benchmarks
 	// compare both; a server should keep it).
 	NoMemo bool
+	// LastGoodDir, when set, keeps a copy of the files of the last engine
+	// built from the folders; if the folders do not build at start, that
+	// engine serves instead (see Fallback).
+	LastGoodDir string
 }
 
 // Screener screens messages with the current engine. Safe for concurrent use.
@@ -81,9 +85,10 @@ type Screener struct {
 	cur atomic.Pointer[Engine]
 
 	reloadMu sync.Mutex // serialises builds so swaps happen in order
-	mu       sync.Mutex // guards lastErr, lastAttempt
+	mu       sync.Mutex // guards lastErr, lastAttempt, fallback
 	lastErr  error
 	lastTry  time.Time
+	fallback string // why the saved last good engine serves ("" = the folders do)
 }
 
 var _ modgate.Screener = (*Screener)(nil)
@@ -107,7 +112,9 @@ func NewContext(ctx context.Context, cfg Config) (*Screener, error) {
 	}
 	s := &Screener{cfg: cfg, log: cfg.Logger}
 	if err := s.Reload(ctx); err != nil {
-		return nil, err
+		if err := s.startFromLastGood(ctx, err); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -138,6 +145,7 @@ type Status struct {
 	Terms       int              `json:"terms"`
 	LastAttempt time.Time        `json:"last_attempt"`
 	LastError   string           `json:"last_error,omitempty"`
+	Fallback    string           `json:"fallback,omitempty"`
 }
 
 // Status reports what is serving and how the last reload went.
@@ -151,6 +159,7 @@ func (s *Screener) Status() Status {
 	if s.lastErr != nil {
 		st.LastError = s.lastErr.Error()
 	}
+	st.Fallback = s.fallback
 	s.mu.Unlock()
 	return st
 }

@@ -234,3 +234,127 @@ func TestAppendRejectsBadSizes(t *testing.T) {
 		t.Fatalf("append after close: %v", err)
 	}
 }
+
+// TestPoisonRecordDoesNotBlockTheRest: a record the callback can never
+// deliver goes to the dead-letter log and every later record is still
+// drained (before, the drain stopped at it forever).
+func TestPoisonRecordDoesNotBlockTheRest(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, s, 0, 3)
+	if err := s.Append([]byte("poison")); err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, s, 3, 3)
+	var got []string
+	n, err := s.Drain(func(b []byte) error {
+		if string(b) == "poison" {
+			return Permanent(errors.New("message over max_payload"))
+		}
+		got = append(got, string(b))
+		return nil
+	})
+	if err != nil || n != 7 {
+		t.Fatalf("drain = %d, %v; want 7, nil", n, err)
+	}
+	if len(got) != 6 || s.Pending() != 0 {
+		t.Fatalf("delivered %v, pending %d", got, s.Pending())
+	}
+	if s.DeadCount() != 1 {
+		t.Fatalf("dead letters = %d, want 1", s.DeadCount())
+	}
+	s.Close()
+
+	// Kept across a restart, readable without opening the spool.
+	dls, err := DeadLetters(dir)
+	if err != nil || len(dls) != 1 || string(dls[0].Record) != "poison" || dls[0].Reason != "message over max_payload" || dls[0].At.IsZero() {
+		t.Fatalf("dead letters = %+v, %v", dls, err)
+	}
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.DeadCount() != 1 || s.Pending() != 0 {
+		t.Fatalf("after reopen: dead %d pending %d", s.DeadCount(), s.Pending())
+	}
+
+	// After the cause is fixed an operator requeues it.
+	if n, err := s.RequeueDeadLetters(); err != nil || n != 1 {
+		t.Fatalf("requeue = %d, %v", n, err)
+	}
+	if s.DeadCount() != 0 || s.Pending() != 1 {
+		t.Fatalf("after requeue: dead %d pending %d", s.DeadCount(), s.Pending())
+	}
+	if got := drainAll(t, s); len(got) != 1 || got[0] != "poison" {
+		t.Fatalf("requeued drain = %v", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, DeadLetterFile)); !os.IsNotExist(err) {
+		t.Fatalf("dead-letter log still there: %v", err)
+	}
+}
+
+// TestTransientErrorStillStops: a plain error (NATS down) keeps the order:
+// the drain stops and nothing is dead-lettered.
+func TestTransientErrorStillStops(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	appendN(t, s, 0, 4)
+	down := errors.New("nats: connection closed")
+	if n, err := s.Drain(func([]byte) error { return down }); !errors.Is(err, down) || n != 0 {
+		t.Fatalf("drain = %d, %v", n, err)
+	}
+	if s.Pending() != 4 || s.DeadCount() != 0 {
+		t.Fatalf("pending %d dead %d", s.Pending(), s.DeadCount())
+	}
+}
+
+// TestMaxBytes: past the limit Append answers ErrFull and stores nothing;
+// draining frees the room again.
+func TestMaxBytes(t *testing.T) {
+	dir := t.TempDir()
+	rec := make([]byte, 100)
+	for i := range rec {
+		rec[i] = 'x'
+	}
+	s, err := OpenOptions(dir, Options{MaxBytes: 5 * (headerSize + 100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if err := s.Append(rec); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	if err := s.Append(rec); !errors.Is(err, ErrFull) {
+		t.Fatalf("6th append = %v, want ErrFull", err)
+	}
+	if s.Pending() != 5 || s.PendingBytes() != 5*(headerSize+100) {
+		t.Fatalf("pending %d bytes %d", s.Pending(), s.PendingBytes())
+	}
+	s.Close()
+	// The limit holds across a restart (sizes come from the files).
+	s, err = OpenOptions(dir, Options{MaxBytes: 5 * (headerSize + 100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Append(rec); !errors.Is(err, ErrFull) {
+		t.Fatalf("append after reopen = %v, want ErrFull", err)
+	}
+	if got := drainAll(t, s); len(got) != 5 {
+		t.Fatalf("drained %d", len(got))
+	}
+	if err := s.Append(rec); err != nil {
+		t.Fatalf("append after drain: %v", err)
+	}
+	if n, b, err := PendingRecords(dir); err != nil || n != 1 || b != headerSize+100 {
+		t.Fatalf("PendingRecords = %d, %d, %v", n, b, err)
+	}
+}
