@@ -61,7 +61,7 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 2
 	}
 	if (*corpus == "") == (*recipe == "") || fset.NArg() > 0 {
-		fmt.Fprintln(stderr, "modgate eval: give --corpus FILE or --recipe FILE (and no arguments)")
+		fmt.Fprintln(stderr, "modgate eval: --corpus FILE is required (or --recipe FILE; no arguments)")
 		fset.Usage()
 		return 2
 	}
