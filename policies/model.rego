@@ -9,7 +9,8 @@
 #   review               score alone at or above it → review
 #   block                score alone at or above it → block (off when absent)
 #   review_with_signal   score at or above it together with one of `signals`
-#                        (a lexicon label or a detector kind) → review
+#                        (a lexicon label, a label.subcategory, or a detector
+#                        kind) → review
 #   label                the verdict label the rule gives
 #
 # input.scores.<label> is the calibrated probability floored to 0.01, so a
@@ -52,13 +53,16 @@ model_hits contains hit(
 	count(model_signals_present(t)) > 0
 }
 
-# The configured signals present in this message: lexicon labels or
-# detector kinds.
+# The configured signals present in this message: lexicon labels ("ads"),
+# label.subcategory keys ("fraud.prize": only that kind of term), or
+# detector kinds ("url").
 model_signals_present(t) := {s |
 	some s in object.get(t, "signals", [])
 	model_has(s)
 }
 
 model_has(s) if input.labels[s]
+
+model_has(s) if input.subs[s]
 
 model_has(s) if input.detectors[s]

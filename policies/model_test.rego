@@ -49,12 +49,20 @@ test_spam_with_a_contact_alone_stays_with_the_contact_rules if {
 }
 
 test_spam_with_unlisted_signal_allowed if {
-	# a finance topic word (a bank's bill notice) is not one of spam's signals
-	action(scored(msg([["finance.topic", 1]]), {"spam": 0.93})) == "allow"
+	# a bank's bill notice: bank names, 信用卡, 到期 are fraud terms, but only
+	# lure and scam wording counts for spam, not the topic words
+	action(scored(msg([["finance.topic", 1], ["fraud.brand", 1], ["fraud.lure_state", 1]]), {"spam": 0.93})) == "allow"
+}
+
+test_spam_with_a_subcategory_signal_reviews if {
+	i := scored(msg([["fraud.brand", 1], ["fraud.prize", 1]]), {"spam": 0.75})
+	action(i) == "review"
+	"model.spam.review_with_signal" in rules(i)
 }
 
 test_spam_signal_below_threshold_allowed if {
 	action(scored(msg([["gambling.topic", 1]]), {"spam": 0.69})) == "allow"
+	action(scored(msg([["gambling.topic", 1]]), {"spam": 0.7})) == "review"
 }
 
 test_signal_from_a_detector_when_configured if {
