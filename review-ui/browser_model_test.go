@@ -39,11 +39,11 @@ func writeBigramModel(t *testing.T, dir, gram string) {
 func TestBrowserModelHighlight(t *testing.T) {
 	exe := needChromium(t)
 	modelDir := filepath.Join(t.TempDir(), "models")
-	writeBigramModel(t, modelDir, "骗子")
+	writeBigramModel(t, modelDir, "蓝莓") // a bigram no lexicon term covers
 	g := startGateway(t, "--model-dir", modelDir)
 	tok := g.apiToken(t, "lena")
 
-	text := "😀你們這幫騙子還錢"
+	text := "😀你們這幫藍莓還錢"
 	m := modgate.Message{ID: "model-1", Text: text, Tenant: "t1", Sender: modgate.Sender{ID: "u-m"}, Group: modgate.Group{ID: "g-1", Kind: "personal"}}
 	var v modgate.Verdict
 	if st := g.postJSON(t, "/v1/screen", "", m, &v); st != 200 {
@@ -58,8 +58,8 @@ func TestBrowserModelHighlight(t *testing.T) {
 	if v.Action != modgate.ActionReview || v.CaseID == "" || mm == nil || v.Scores["abuse"] < 0.8 || v.Revision.Model == "" {
 		t.Fatalf("verdict %+v: want a review by the abuse model with a model match", v)
 	}
-	if got := string([]rune(text)[mm.Start:mm.End]); got != "騙子" {
-		t.Fatalf("model match [%d,%d) = %q, want 騙子", mm.Start, mm.End, got)
+	if got := string([]rune(text)[mm.Start:mm.End]); got != "藍莓" {
+		t.Fatalf("model match [%d,%d) = %q, want 藍莓", mm.Start, mm.End, got)
 	}
 	g.waitCase(t, tok, v.CaseID)
 
@@ -74,8 +74,8 @@ func TestBrowserModelHighlight(t *testing.T) {
 		Fill       string
 	}
 	marks := eval[[]mark](t, b, `Array.from(document.querySelectorAll('#msg-text mark.hl.src-model')).map(m => ({Start: +m.dataset.start, End: +m.dataset.end, Text: m.textContent, Border: getComputedStyle(m).borderTopStyle, Fill: getComputedStyle(m).backgroundColor}))`)
-	if len(marks) != 1 || marks[0].Start != mm.Start || marks[0].End != mm.End || marks[0].Text != "騙子" {
-		t.Fatalf("model marks %+v, want one on 騙子 at [%d,%d)", marks, mm.Start, mm.End)
+	if len(marks) != 1 || marks[0].Start != mm.Start || marks[0].End != mm.End || marks[0].Text != "藍莓" {
+		t.Fatalf("model marks %+v, want one on 藍莓 at [%d,%d)", marks, mm.Start, mm.End)
 	}
 	if marks[0].Border != "dashed" || marks[0].Fill != "rgba(0, 0, 0, 0)" {
 		t.Errorf("model mark drawn with border %q fill %q: want a dashed outline and no fill, unlike lexicon hits", marks[0].Border, marks[0].Fill)
@@ -86,4 +86,5 @@ func TestBrowserModelHighlight(t *testing.T) {
 	if !eval[bool](t, b, fmt.Sprintf(`document.querySelector('.rev').textContent.includes(%q)`, v.Revision.Model)) {
 		t.Error("the case view does not show the model revision")
 	}
+	screenshot(t, b, "review-model-match.png")
 }
