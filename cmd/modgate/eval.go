@@ -122,6 +122,9 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return 2
 		}
 	} else {
+		if st := s.Engine().StaleModels(); len(st) > 0 {
+			fmt.Fprintf(stdout, "warning: models %s were trained under another text normaliser: retrain them (modgate train)\n", strings.Join(st, ", "))
+		}
 		writeEvalText(stdout, name, s.Revision(), res, *top)
 		writeScoreFiguresText(stdout, figs)
 		if hits, misses := s.Engine().Policy().MemoStats(); hits+misses > 0 {

@@ -363,7 +363,8 @@ func trainRecipe(ctx context.Context, rc *recipe, dir, date string, write bool, 
 		return nil
 	}
 	meta := trainingMeta{Recipe: filepath.Base(rc.File), Seed: rc.Seed, L2: best.L2, Iterations: best.Fit.Iterations,
-		TrainExamples: len(p.train), DevExamples: len(p.dev), DevAUC: round4(best.AUC), DevLogLoss: round4(best.LogLoss)}
+		TrainExamples: len(p.train), DevExamples: len(p.dev), DevAUC: round4(best.AUC), DevLogLoss: round4(best.LogLoss),
+		Normalizer: screen.NormalizerFingerprint()}
 	for _, s := range p.sources {
 		meta.Sources = append(meta.Sources, trainingSource{Name: s.Name, Source: s.Source, Licence: s.Licence, Weight: s.Weight,
 			Train: s.TrainPos + s.TrainNeg, Dev: s.DevPos + s.DevNeg})
@@ -420,6 +421,10 @@ type trainingMeta struct {
 	DevAUC        float64          `json:"dev_auc"`
 	DevLogLoss    float64          `json:"dev_log_loss"`
 	Sources       []trainingSource `json:"sources"`
+	// Normalizer fingerprints the text normalisation the model learned on
+	// (screen.NormalizerFingerprint): a gateway with another reports the
+	// model as stale.
+	Normalizer string `json:"normalizer"`
 }
 
 type trainingSource struct {

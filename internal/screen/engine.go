@@ -32,7 +32,12 @@ type Engine struct {
 	rev      modgate.Revision
 	source   string // hash of the snapshot it was built from
 	loadedAt time.Time
+	stale    []string // models trained under another normaliser
 }
+
+// StaleModels names the models trained under another text normaliser than
+// this build's (see NormalizerFingerprint).
+func (e *Engine) StaleModels() []string { return e.stale }
 
 // Models is the engine's model set (empty when there are none).
 func (e *Engine) Models() *models.Set { return e.models }
@@ -261,6 +266,7 @@ func (s *Screener) build(ctx context.Context, sn snapshot) (*Engine, error) {
 		models:   ms,
 		policy:   pe,
 		rev:      modgate.Revision{Policy: pe.Revision(), Lexicon: f.Revision(), Model: ms.Revision()},
+		stale:    staleModels(ms),
 		source:   sn.hash(),
 		loadedAt: time.Now(),
 	}, nil
@@ -301,6 +307,10 @@ func (s *Screener) reload(ctx context.Context) error {
 	s.cur.Store(e)
 	s.log.Info("screen: engine loaded", "policy", e.rev.Policy, "lexicon", e.rev.Lexicon, "model", e.rev.Model,
 		"terms", e.filter.Len(), "models", strings.Join(e.models.Labels(), ","))
+	if len(e.stale) > 0 {
+		s.log.Warn("screen: models trained under another text normaliser; they still score, retrain them (modgate train models/*.recipe)",
+			"models", strings.Join(e.stale, ","))
+	}
 	s.saveLastGood(sn, e)
 	return nil
 }

@@ -1,10 +1,15 @@
 package screen
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/filters"
+	"github.com/modgate/modgate/models"
 )
 
 // Extra features a model may ask for (models.Features.Extras). They are
@@ -51,4 +56,44 @@ func ModelExtras(names []string, f *modgate.Findings, out []float32) {
 			}
 		}
 	}
+}
+
+// normalizerProbe exercises every folding the normaliser does (width,
+// case, traditional→simplified, styled letters and digits, noise between
+// characters, look-alikes, numerals in contacts); its folded form
+// fingerprints the normaliser.
+var normalizerProbe = []string{
+	"ＡＢＣ１２３ａｂｃ", "這個東西很貴，還錢！", "𝐀𝐁𝐂 ⑴⑵⑶ ①②③ ㈠㈡", "加 微 信 看 看", "加-微-信", "v❤x: abc_123",
+	"Ⓕⓤc⒦ ｆｕｃｋ", "五星紅旗 5星红旗", "一三八零零一三八零零零", "QQ：四九三八二七一六五", "ℂℍ𝕀ℕ𝔸 шоп",
+	"😀🈲️💰 ¥１００", "零售 0售", "http://ｅｘａｍｐｌｅ．ｃｏｍ", "\u200b隐\u200b藏\u200d字", "ﾃｽﾄ ｶﾀｶﾅ",
+}
+
+// NormalizerFingerprint identifies the text normalisation of this build.
+// modgate train stores it in a model's training metadata; a model trained
+// under another normaliser still loads (refusing it would stop a gateway
+// after every normaliser fix) but is reported as stale: it sees text folded
+// differently from what it learned on.
+func NormalizerFingerprint() string {
+	h := sha256.New()
+	for _, p := range normalizerProbe {
+		h.Write([]byte(filters.NormalizeString(p)))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// staleModels names the models whose training metadata records another
+// normaliser than this build's.
+func staleModels(ms *models.Set) []string {
+	fp := NormalizerFingerprint()
+	var out []string
+	for _, m := range ms.Models() {
+		var meta struct {
+			Normalizer string `json:"normalizer"`
+		}
+		if len(m.Training) > 0 && json.Unmarshal(m.Training, &meta) == nil && meta.Normalizer != "" && meta.Normalizer != fp {
+			out = append(out, m.Label)
+		}
+	}
+	return out
 }

@@ -283,3 +283,32 @@ func TestModelRestartWithCorruptFileServesLastGood(t *testing.T) {
 		t.Fatalf("the saved model does not score: %+v", v)
 	}
 }
+
+func TestStaleModelsReported(t *testing.T) {
+	f, dir := modelFixture(t)
+	// A model whose metadata names another normaliser, and one with this
+	// build's: only the first is stale.
+	mk := func(label, fp string) []byte {
+		m := bigramModel(t, label, -4, map[string]float32{"骗子": 40})
+		dm, err := models.Decode(label+".mgm", m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := dm.Header
+		h.Training = []byte(`{"normalizer":"` + fp + `"}`)
+		var buf bytes.Buffer
+		if err := models.Encode(&buf, h, dm.W); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	writeFiles(t, dir, map[string]string{"abuse.mgm": string(mk("abuse", "0000000000000000")), "spam.mgm": string(mk("spam", NormalizerFingerprint()))})
+	s := newScreener(t, f, func(c *Config) { c.ModelDir = dir })
+	if got := s.Status().StaleModels; len(got) != 1 || got[0] != "abuse" {
+		t.Fatalf("stale models %v, want [abuse]", got)
+	}
+	if v := screenText(t, s, "你们这帮骗子"); v.Action != "review" {
+		t.Fatalf("a stale model must still score: %+v", v)
+	}
+}
+

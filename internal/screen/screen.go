@@ -146,6 +146,9 @@ type Status struct {
 	LastAttempt time.Time        `json:"last_attempt"`
 	LastError   string           `json:"last_error,omitempty"`
 	Fallback    string           `json:"fallback,omitempty"`
+	// StaleModels lists models trained under another text normaliser than
+	// this build's: they still score, but should be retrained.
+	StaleModels []string `json:"stale_models,omitempty"`
 }
 
 // Status reports what is serving and how the last reload went.
@@ -153,6 +156,7 @@ func (s *Screener) Status() Status {
 	var st Status
 	if e := s.cur.Load(); e != nil {
 		st.Revision, st.LoadedAt, st.Terms = e.rev, e.loadedAt, e.filter.Len()
+		st.StaleModels = e.stale
 	}
 	s.mu.Lock()
 	st.LastAttempt = s.lastTry
