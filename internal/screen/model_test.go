@@ -311,4 +311,3 @@ func TestStaleModelsReported(t *testing.T) {
 		t.Fatalf("a stale model must still score: %+v", v)
 	}
 }
-
