@@ -6,17 +6,17 @@ import data.modgate
 scored(i, scores) := object.union(i, {"scores": scores})
 
 test_abuse_score_alone_reviews_at_threshold if {
-	d := decide(scored(base, {"abuse": 0.8, "spam": 0.01}))
+	d := decide(scored(base, {"abuse": 0.88, "spam": 0.01}))
 	d.action == "review"
 	d.labels == ["abuse"]
 	d.severity == 2
 	d.reasons[0].rule == "model.abuse.review"
 	contains(d.reasons[0].message, "abuse")
-	contains(d.reasons[0].message, "0.8")
+	contains(d.reasons[0].message, "0.88")
 }
 
 test_abuse_score_below_threshold_allowed if {
-	d := decide(scored(base, {"abuse": 0.79, "spam": 0.5}))
+	d := decide(scored(base, {"abuse": 0.87, "spam": 0.5}))
 	d.action == "allow"
 	d.reasons == []
 }
@@ -35,7 +35,7 @@ test_spam_alone_needs_the_high_threshold if {
 }
 
 test_spam_with_a_lexicon_signal_reviews_lower if {
-	i := scored(msg([["ads.promo", 1]]), {"spam": 0.7})
+	i := scored(msg([["ads.promo", 1]]), {"spam": 0.8})
 	d := decide(i)
 	d.action == "review"
 	"model.spam.review_with_signal" in rules(i)
@@ -55,23 +55,23 @@ test_spam_with_unlisted_signal_allowed if {
 }
 
 test_spam_with_a_subcategory_signal_reviews if {
-	i := scored(msg([["fraud.brand", 1], ["fraud.prize", 1]]), {"spam": 0.75})
+	i := scored(msg([["fraud.brand", 1], ["fraud.prize", 1]]), {"spam": 0.85})
 	action(i) == "review"
 	"model.spam.review_with_signal" in rules(i)
 }
 
 test_spam_signal_below_threshold_allowed if {
-	action(scored(msg([["gambling.topic", 1]]), {"spam": 0.69})) == "allow"
-	action(scored(msg([["gambling.topic", 1]]), {"spam": 0.7})) == "review"
+	action(scored(msg([["gambling.topic", 1]]), {"spam": 0.79})) == "allow"
+	action(scored(msg([["gambling.topic", 1]]), {"spam": 0.8})) == "review"
 }
 
 test_signal_from_a_detector_when_configured if {
-	i := scored(with_det(base, {"url": 1}), {"spam": 0.75})
+	i := scored(with_det(base, {"url": 1}), {"spam": 0.85})
 	action(i) with data.tunables.model.spam.signals as ["url"] == "review"
 }
 
 test_block_threshold_blocks if {
-	d := decide(scored(base, {"abuse": 0.99})) with data.tunables.model.abuse as {"label": "abuse", "review": 0.8, "block": 0.99}
+	d := decide(scored(base, {"abuse": 0.99})) with data.tunables.model.abuse as {"label": "abuse", "review": 0.88, "block": 0.99}
 	d.action == "block"
 	"model.abuse.block" in {r.rule | some r in d.reasons}
 }

@@ -66,6 +66,7 @@ var normalizerProbe = []string{
 	"ＡＢＣ１２３ａｂｃ", "這個東西很貴，還錢！", "𝐀𝐁𝐂 ⑴⑵⑶ ①②③ ㈠㈡", "加 微 信 看 看", "加-微-信", "v❤x: abc_123",
 	"Ⓕⓤc⒦ ｆｕｃｋ", "五星紅旗 5星红旗", "一三八零零一三八零零零", "QQ：四九三八二七一六五", "ℂℍ𝕀ℕ𝔸 шоп",
 	"😀🈲️💰 ¥１００", "零售 0售", "http://ｅｘａｍｐｌｅ．ｃｏｍ", "\u200b隐\u200b藏\u200d字", "ﾃｽﾄ ｶﾀｶﾅ",
+	"加丨微丿信丶号亅", "幺洞两拐勾", "加威 加扣 绿泡泡", "ｄｋｆｐ bjl",
 }
 
 // NormalizerFingerprint identifies the text normalisation of this build.

@@ -68,7 +68,7 @@ func TestModelScoresReachVerdictAndPolicy(t *testing.T) {
 	// the normalised text, the explanation points at the ORIGINAL span.
 	text := "你們這幫騙子！！還錢"
 	v := screenText(t, s, text)
-	if v.Action != "review" || v.Scores["abuse"] < 0.8 || v.Revision != rev {
+	if v.Action != "review" || v.Scores["abuse"] < 0.88 || v.Revision != rev {
 		t.Fatalf("abusive message: %+v", v)
 	}
 	var reason *modgate.Reason
@@ -77,7 +77,7 @@ func TestModelScoresReachVerdictAndPolicy(t *testing.T) {
 			reason = &v.Reasons[i]
 		}
 	}
-	if reason == nil || reason.Label != "abuse" || !strings.Contains(reason.Message, "abuse") || !strings.Contains(reason.Message, "0.8") {
+	if reason == nil || reason.Label != "abuse" || !strings.Contains(reason.Message, "abuse") || !strings.Contains(reason.Message, "0.88") {
 		t.Fatalf("reasons %+v lack model.abuse.review naming the model and threshold", v.Reasons)
 	}
 	var got []modgate.Match
@@ -279,7 +279,7 @@ func TestModelRestartWithCorruptFileServesLastGood(t *testing.T) {
 	if s2.Revision() != rev || s2.Fallback() == "" || !strings.Contains(s2.LastError().Error(), "abuse.mgm") {
 		t.Fatalf("revision %+v (want %+v), fallback %q, err %v", s2.Revision(), rev, s2.Fallback(), s2.LastError())
 	}
-	if v := screenText(t, s2, "你们这帮骗子"); v.Action != "review" || v.Scores["abuse"] < 0.8 {
+	if v := screenText(t, s2, "你们这帮骗子"); v.Action != "review" || v.Scores["abuse"] < 0.88 {
 		t.Fatalf("the saved model does not score: %+v", v)
 	}
 }
