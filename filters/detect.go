@@ -16,6 +16,10 @@ const (
 	KindEmail    = "email"
 	KindIDCard   = "id_card"
 	KindBankCard = "bank_card"
+	// KindAccount is an account on another app or network (抖音号, Telegram
+	// @handle, Line ID, 陌陌号, WhatsApp, a QQ/钉钉 group number is KindQQ):
+	// somewhere a message moves people to, off the group.
+	KindAccount = "account"
 )
 
 // kindInfo gives the category and severity of a detector kind. A mobile
@@ -415,17 +419,21 @@ var cues = []cue{
 	{"维信", KindWeChat}, {"徽信", KindWeChat}, {"微心", KindWeChat}, {"v信", KindWeChat},
 	{"vxin", KindWeChat}, {"wei xin", KindWeChat}, {"vx", KindWeChat}, {"v x", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
 	{"加v", KindWeChat}, {"加微", KindWeChat}, {"加威", KindWeChat}, {"加薇", KindWeChat}, {"绿泡泡", KindWeChat},
-	{"加扣", KindQQ}, {"加q", KindQQ},
+	{"加扣", KindQQ}, {"加q", KindQQ}, {"群号", KindQQ},
+	{"抖音号", KindAccount}, {"快手号", KindAccount}, {"陌陌号", KindAccount}, {"小红书号", KindAccount},
+	{"telegram", KindAccount}, {"tg", KindAccount}, {"飞机号", KindAccount}, {"电报", KindAccount},
+	{"whatsapp", KindAccount}, {"line id", KindAccount}, {"line", KindAccount}, {"skype", KindAccount},
+	{"potato", KindAccount}, {"用户名", KindAccount},
 	{"加我", ""}, {"联系我", ""}, {"联系方式", ""}, {"私聊", ""}, {"加好友", ""},
 }
 
 // cjkFillers may stand between a cue and the number: "微信号是: abc123".
-var cjkFillers = []string{"号码", "号", "码", "是", "为", "群", "搜"}
+var cjkFillers = []string{"号码", "号", "码", "是", "为", "群", "搜", "联系方式", "联系", "账号", "用户名", "名"}
 
 // skipFiller returns the offset after a filler at t[j], or j.
 func skipFiller(t string, j int) int {
 	switch c := t[j]; {
-	case c == ' ' || c == ':' || c == '=' || c == '-' || c == '#':
+	case c == ' ' || c == ':' || c == '=' || c == '-' || c == '#' || c == '@' || c == '+':
 		return j + 1
 	case c == 'i':
 		if strings.HasPrefix(t[j:], "id") {
@@ -500,11 +508,18 @@ func idAfterCue(t string, j int, cueKind string) (span, bool) {
 			}
 		}
 	case isLower(t[j]) && cueKind != KindQQ:
-		for j < len(t) && j-a < 32 && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') {
+		for j < len(t) && j-a < 32 && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-' || t[j] == '.') {
 			j++
 		}
-		if l := j - a; l >= 6 && l <= 20 && (j == len(t) || !isAlnum(t[j]) && t[j] != '_' && t[j] != '-') {
+		lo, hi := 6, 20 // WeChat ids
+		if cueKind == KindAccount {
+			lo, hi = 4, 32 // a Telegram @handle, a Line ID
+		}
+		if l := j - a; l >= lo && l <= hi && (j == len(t) || !isAlnum(t[j]) && t[j] != '_' && t[j] != '-') {
 			kind = KindWeChat
+			if cueKind == KindAccount {
+				kind = KindAccount
+			}
 		}
 	}
 	if kind == "" {

@@ -95,7 +95,7 @@ var standIns = map[rune]string{
 // NFKC would fold to a character (加㊙️信), and the stroke radicals and
 // look-alikes of "|" (百丨家丨乐, 丿, 丶, 亅, 〡, ǀ), which ordinary text
 // never writes as characters. They are noise.
-var noiseSymbols = []rune{0x3299 /* ㊙ */, 0x3297 /* ㊗ */, 0x4E28 /* 丨 */, 0x4E3F /* 丿 */, 0x4E36 /* 丶 */,
+var noiseSymbols = []rune{0x3299 /* ㊙ */, 0x3297 /* ㊗ */, 0x4E28 /* 丨 */, 0x4E3F /* 丿 */, 0x4E36, /* 丶 */
 	0x4E40 /* 乀 */, 0x4E85 /* 亅 */, 0x3021 /* 〡 */, 0x01C0 /* ǀ */}
 
 // homoglyphs: Cyrillic and Greek letters that render like Latin ones. They

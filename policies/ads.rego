@@ -96,6 +96,27 @@ ads_hits contains {"rule": "contact.drainage", "label": "contact", "action": "re
 	input.subs["contact.intent"].n + object.get(input.subs, ["contact.cue", "n"], 0) >= data.tunables.contact.drainage_signals
 }
 
+# Moving people off the group (移步新群, 不方便在群里说, 号在签名里) towards a
+# channel, a cue or an id.
+ads_hits contains {"rule": "contact.drainage", "label": "contact", "action": "review", "severity": 2, "message": "引导添加联系方式或进群（引流）"} if {
+	input.subs["contact.move"]
+	drainage_target
+}
+
+# An account on another app (Telegram @handle, Line ID, 陌陌号, WhatsApp):
+# posting it in the group moves people off it.
+ads_hits contains {"rule": "contact.other_app", "label": "contact", "action": "review", "severity": 2, "message": "留有其他平台账号（引流）"} if {
+	input.detectors.account
+}
+
+drainage_target if input.subs["contact.channel"]
+
+drainage_target if has_contact_cue
+
+drainage_target if contact_detected > 0
+
+drainage_target if input.subs["contact.move"].n >= 2
+
 # A contact cue spelled with homophones or look-alikes (加喂信, jia wei xin)
 # next to an id: nobody disguises a cue by accident.
 ads_hits contains {"rule": "contact.evasive", "label": "contact", "action": "review", "severity": 2, "message": "变体写法引导添加联系方式"} if {

@@ -130,3 +130,15 @@ test_variant_cue_with_id_reviewed if {
 	d.action == "review"
 	"contact.evasive" in rules(with_variant(with_det(msg([["contact.cue", 1]]), {"wechat": 1}), "contact"))
 }
+
+# 这个群快满了，新群二维码发在群公告，大家移步到新群
+test_drainage_move_off_group_reviewed if {
+	d := decide(msg([["contact.move", 1], ["contact.channel", 1]]))
+	d.action == "review"
+	d.labels == ["contact"]
+}
+
+# 老师的微信二维码发在群公告里了 (a channel word, no move): allowed.
+test_channel_alone_allowed if {
+	action(msg([["contact.channel", 1], ["contact.cue", 1]])) == "allow"
+}

@@ -92,6 +92,46 @@ fraud_hits contains hit("fraud.prize", "fraud", "review", 2, "中奖、幸运观
 	fraud_action
 }
 
+# --- fee scams: a fee that must be paid first -------------------------------
+
+fraud_hits contains hit("fraud.fee_first", "fraud", "review", 2, "以放款、提现、领奖、入职等为由要求先交费用") if {
+	input.subs["fraud.fee"]
+	input.subs["fraud.fee_cond"]
+}
+
+fraud_hits contains hit("fraud.fee_first", "fraud", "review", 2, "以放款、提现、领奖、入职等为由要求先交费用") if {
+	input.subs["fraud.fee"]
+	fee_story
+}
+
+fee_story if input.subs["fraud.prize"]
+
+fee_story if input.subs["fraud.job_pay"]
+
+fee_story if input.subs["fraud.job_role"]
+
+fee_story if input.subs["fraud.job_hire"]
+
+fee_story if input.subs["finance.credit"].n >= 2
+
+# --- investment bait (杀猪盘) -----------------------------------------------
+
+fraud_hits contains hit("fraud.investment", "fraud", "review", 2, "以导师带单、高额返利诱导投资") if {
+	input.subs["fraud.invest"]
+	input.labels.finance
+}
+
+fraud_hits contains hit("fraud.investment", "fraud", "review", 2, "以导师带单、高额返利诱导投资") if {
+	input.subs["fraud.invest"].n >= 2
+}
+
+# --- album and photo lures: a photo "with you in it" and a link -------------
+
+fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以照片、相册为由诱导点击链接") if {
+	input.subs["fraud.lure"]
+	input.detectors.url
+}
+
 # --- job scams ----------------------------------------------------------------
 # fraud.job severity 2 terms (刷单, 打字员招聘, 简历已通过) decide alone; the
 # template is easy work or a scam role with a pay promise or a fee; a "CV

@@ -52,7 +52,7 @@ func Band(p float64) int {
 // under input.detectors instead of the lexicon features.
 var detectorKinds = map[string]bool{
 	"phone": true, "landline": true, "qq": true, "wechat": true, "url": true,
-	"email": true, "id_card": true, "bank_card": true,
+	"email": true, "id_card": true, "bank_card": true, "account": true,
 }
 
 // Account buckets (input.sender.account).
