@@ -106,6 +106,10 @@ type Message struct {
 const (
 	SourceLexicon  = "lexicon"
 	SourceDetector = "detector"
+	// SourceModel marks the n-grams that drove a classifier score the
+	// policies acted on (Category is the rule's label, Subcategory the
+	// model label, Term the normalised n-gram).
+	SourceModel = "model"
 )
 
 // Match is one risky span. Start/End are half-open Unicode code-point offsets
@@ -161,10 +165,12 @@ type Reason struct {
 	Message string `json:"message"`
 }
 
-// Revision names exactly which policy set and lexicon set decided.
+// Revision names exactly which policy set, lexicon set and model set
+// decided (Model is "" when no models are loaded).
 type Revision struct {
 	Policy  string `json:"policy"`
 	Lexicon string `json:"lexicon"`
+	Model   string `json:"model"`
 }
 
 // Verdict is the answer to a screening request (the contract in DESIGN.md).
@@ -175,9 +181,13 @@ type Verdict struct {
 	Labels     []string `json:"labels"`
 	Matches    []Match  `json:"matches"`
 	Reasons    []Reason `json:"reasons"`
-	MaskedText string   `json:"masked_text"`
-	CaseID     string   `json:"case_id,omitempty"`
-	Revision   Revision `json:"revision"`
+	// Scores are the calibrated probabilities of the classifier models,
+	// one per model label ({"abuse": 0.04, "spam": 0.91}); empty when no
+	// models are loaded. The policies decide what a score means.
+	Scores     map[string]float64 `json:"scores"`
+	MaskedText string             `json:"masked_text"`
+	CaseID     string             `json:"case_id,omitempty"`
+	Revision   Revision           `json:"revision"`
 	// Severity is the highest severity among matches and rules (0 when clean).
 	Severity int `json:"severity,omitempty"`
 	// Enforcement is the policy's member-discipline recommendation

@@ -49,6 +49,8 @@ signals if some _ in input.labels
 
 signals if some _ in input.detectors
 
+signals if model_signal
+
 hits contains h if {
 	input.labels.finance
 	some h in finance_hits
@@ -107,6 +109,11 @@ hits contains h if {
 hits contains h if {
 	some _ in input.labels
 	some h in custom_hits
+}
+
+hits contains h if {
+	model_signal
+	some h in model_hits
 }
 
 ads_relevant if input.labels.ads

@@ -37,6 +37,12 @@ type Input struct {
 	Message    *modgate.Message
 	Findings   *modgate.Findings
 	Violations modgate.Violations
+	// ScoreLabels and Scores are the model scores (calibrated
+	// probabilities), Scores[i] for model label ScoreLabels[i]. The
+	// policies read them as input.scores.<label>, floored to steps of
+	// 0.01 (see Band).
+	ScoreLabels []string
+	Scores      []float64
 }
 
 // Decision is the policy's answer for one message.
@@ -57,7 +63,23 @@ type Engine struct {
 	memo           *memo // nil when the policies are not memo-safe
 	memoReason     string
 	needMatches    bool // a rule reads input.matches: build it per message
+	modelTun       map[string]ModelTunables
+	memoStats      memoCounters
 }
+
+// ModelTunables is one entry of data.tunables.model: what a model's score
+// does (thresholds are 0 when absent, i.e. off).
+type ModelTunables struct {
+	Label            string
+	Review           float64
+	Block            float64
+	ReviewWithSignal float64
+	Signals          []string
+}
+
+// ModelTunables returns data.tunables.model by model label, for tools that
+// report figures at the shipped thresholds (modgate eval).
+func (e *Engine) ModelTunables() map[string]ModelTunables { return e.modelTun }
 
 // Revision is the hex sha256 of the policy files and data.json.
 func (e *Engine) Revision() string { return e.revision }
@@ -232,7 +254,7 @@ func load(ctx context.Context, fsys fs.FS, prefix string, opts Options) (*Engine
 		return nil, &LoadError{Problems: problemsFromAST(err)}
 	}
 	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays,
-		needMatches: readsPerMessage(compiler) != ""}
+		needMatches: readsPerMessage(compiler) != "", modelTun: modelTunables(set.data)}
 	if reason := memoUnsafe(compiler); reason != "" {
 		e.memoReason = reason
 	} else if opts.NoMemo {

@@ -2,12 +2,14 @@ package policies
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -22,6 +24,27 @@ var memoFeature = map[string]bool{
 	"labels": true, "subs": true, "detectors": true, "sender": true,
 	"group": true, "tenant": true, "violations": true, "max_severity": true,
 	"variants": true,
+	"scores":   true,
+}
+
+// ScoreBands is how finely model scores reach the policies: a score is
+// floored to a multiple of 1/ScoreBands (0.93 for 0.9371). Rego sees the
+// floored value and the memo key holds the band, so both always agree; a
+// threshold written with two decimals (data.json) means exactly what it
+// says. Coarser bands would raise the memo hit rate but make thresholds
+// like 0.95 impossible to express.
+const ScoreBands = 100
+
+// Band is the band of a score in [0,1] (NaN and out-of-range values are
+// clamped).
+func Band(p float64) int {
+	if !(p > 0) {
+		return 0
+	}
+	if p >= 1 {
+		return ScoreBands
+	}
+	return int(p * ScoreBands)
 }
 
 // detectorKinds are the detector subcategories of package filters; a match
@@ -47,6 +70,7 @@ type feat struct {
 // features is the canonical feature vector of one message.
 type features struct {
 	labels, subs, dets []feat // sorted by key
+	scores             []feat // n = band; in model-label order (sorted)
 	vars               []feat // per label: distinct terms found only as variants (homophones, look-alikes)
 	account            string
 	verified           bool
@@ -114,6 +138,11 @@ func (e *Engine) features(in *Input, f *features) {
 		f.tenant = msg.Tenant
 	}
 	f.vCount, f.vAds = in.Violations.Count, in.Violations.Ads
+	for i, l := range in.ScoreLabels {
+		if i < len(in.Scores) {
+			f.scores = append(f.scores, feat{key: l, n: Band(in.Scores[i])})
+		}
+	}
 	if fd == nil {
 		return
 	}
@@ -163,7 +192,7 @@ func sortFeats(fs []feat) {
 
 // appendKey writes the canonical memo key of f.
 func (f *features) appendKey(b []byte) []byte {
-	for _, sec := range [...][]feat{f.labels, f.subs, f.dets, f.vars} {
+	for _, sec := range [...][]feat{f.labels, f.subs, f.dets, f.vars, f.scores} {
 		for _, x := range sec {
 			b = append(b, x.key...)
 			b = append(b, 0)
@@ -205,6 +234,7 @@ var (
 	kCount       = ast.StringTerm("count")
 	kAds         = ast.StringTerm("ads")
 	kMaxSeverity = ast.StringTerm("max_severity")
+	kScores      = ast.StringTerm("scores")
 	kVariants    = ast.StringTerm("variants")
 	kN           = ast.StringTerm("n")
 	kMax         = ast.StringTerm("max")
@@ -229,12 +259,26 @@ var (
 		AccountUnknown: ast.StringTerm(AccountUnknown),
 	}
 	smallInts [64]*ast.Term
+	// bandTerms[b] is the number b/ScoreBands ("0.93"), written exactly so
+	// Rego compares it with a two-decimal threshold without rounding error.
+	bandTerms [ScoreBands + 1]*ast.Term
 )
 
 func init() {
 	for i := range smallInts {
 		smallInts[i] = ast.InternedTerm(i)
 	}
+	for b := range bandTerms {
+		bandTerms[b] = ast.NumberTerm(json.Number(strconv.FormatFloat(float64(b)/ScoreBands, 'f', -1, 64)))
+	}
+}
+
+func scoreObject(fs []feat) *ast.Term {
+	kv := make([][2]*ast.Term, len(fs))
+	for i, x := range fs {
+		kv[i] = [2]*ast.Term{ast.StringTerm(x.key), bandTerms[x.n]}
+	}
+	return ast.ObjectTerm(kv...)
 }
 
 func intTerm(i int) *ast.Term {
@@ -273,6 +317,7 @@ func (e *Engine) inputValue(f *features, in *Input) ast.Value {
 		{kTenant, ast.StringTerm(f.tenant)},
 		{kViolations, ast.ObjectTerm(ast.Item(kCount, intTerm(f.vCount)), ast.Item(kAds, intTerm(f.vAds)))},
 		{kMaxSeverity, intTerm(f.maxSev)},
+		{kScores, scoreObject(f.scores)},
 		{kVariants, featObject(f.vars)},
 	}
 	if e.needMatches && in.Findings != nil {
@@ -304,8 +349,8 @@ var ErrUndefined = errors.New("policies: " + Query + " is undefined for this inp
 // (e.g. a rule with conflicting outputs) affects only this message.
 func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	var f features
-	var lab, sub, det [8]feat
-	f.labels, f.subs, f.dets = lab[:0], sub[:0], det[:0]
+	var lab, sub, det, sc [8]feat
+	f.labels, f.subs, f.dets, f.scores = lab[:0], sub[:0], det[:0], sc[:0]
 	e.features(&in, &f)
 
 	var kp *[]byte
@@ -314,8 +359,10 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 		defer keyPool.Put(kp)
 		*kp = f.appendKey((*kp)[:0])
 		if d, ok := e.memo.get(*kp); ok {
+			e.memoStats.hits.Add(1)
 			return d.clone(), nil
 		}
+		e.memoStats.misses.Add(1)
 	}
 	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(e.inputValue(&f, &in)))
 	if err != nil {
@@ -441,6 +488,15 @@ func str(obj ast.Object, key *ast.Term) (string, error) {
 		return "", fmt.Errorf("policies: decision field %v must be a string, got %s", key, ast.ValueName(t.Value))
 	}
 	return string(s), nil
+}
+
+// memoCounters count memo lookups (atomics: Decide runs concurrently).
+type memoCounters struct{ hits, misses atomic.Int64 }
+
+// MemoStats returns how many decisions came from the memo and how many
+// were evaluated by OPA since the engine was built (both 0 without memo).
+func (e *Engine) MemoStats() (hits, misses int64) {
+	return e.memoStats.hits.Load(), e.memoStats.misses.Load()
 }
 
 // memoSize bounds the decision memo; when full it starts over, which is

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -38,7 +40,16 @@ const (
 	kBool    = "boolean"
 	kStrings = "list of strings"
 	kObject  = "object" // free-form object (operator extensions)
+	kProb    = "probability"
+	kString  = "string"
 )
+
+// mapOf is an object whose keys are chosen by the operator (model labels)
+// and whose values all have the shape elem. A schema key ending in "?" is
+// optional: absent means "off".
+type mapOf struct{ elem any }
+
+var mapKeyRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // tunablesSchema is the shape data.json must have. Nested maps are objects
 // whose keys are all required and no others are allowed, so a typo in a key
@@ -80,6 +91,15 @@ var tunablesSchema = map[string]any{
 			"warn_after_violations":   kInt,
 		},
 		"custom": kObject,
+		// model: per model label (models/<label>.mgm), what its score
+		// does. Thresholds are probabilities; a missing one is off.
+		"model": mapOf{map[string]any{
+			"label":               kString,
+			"review?":             kProb,
+			"block?":              kProb,
+			"review_with_signal?": kProb,
+			"signals?":            kStrings,
+		}},
 	},
 }
 
@@ -98,7 +118,7 @@ func parseTunables(file string, src []byte) (map[string]any, int, []Problem) {
 		return nil, 0, []Problem{{File: file, Line: lineOf(src, jsonErrOffset(err, src)), Message: "invalid JSON: " + err.Error()}}
 	}
 	var problems []Problem
-	checkShape(file, lines, "", doc, tunablesSchema, &problems)
+	checkShape(file, lines, "", doc, tunablesSchema, true, &problems)
 	if len(problems) > 0 {
 		return nil, 0, problems
 	}
@@ -165,7 +185,11 @@ func fillDefaults(dst, def map[string]any, schema map[string]any) {
 	}
 }
 
-func checkShape(file string, lines map[string]int, path string, v any, schema any, out *[]Problem) {
+// checkShape checks v against schema. With defaults, a missing key that the
+// shipped data.json has is fine (fillDefaults supplies it); inside an
+// operator-keyed map (mapOf) there is no shipped counterpart to fall back
+// on, so every required key must be there.
+func checkShape(file string, lines map[string]int, path string, v any, schema any, defaults bool, out *[]Problem) {
 	line := lines[path]
 	if line == 0 {
 		line = 1
@@ -178,6 +202,25 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 		name = "top level"
 	}
 	switch s := schema.(type) {
+	case mapOf:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			bad("%s must be an object, got %s", name, jsonKind(v))
+			return
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !mapKeyRe.MatchString(k) {
+				*out = append(*out, Problem{File: file, Line: max(lines[join(path, k)], 1),
+					Message: fmt.Sprintf("%s: key %q must be lower-case letters, digits and _ (a model label)", name, k)})
+				continue
+			}
+			checkShape(file, lines, join(path, k), obj[k], s.elem, false, out)
+		}
 	case map[string]any:
 		obj, ok := v.(map[string]any)
 		if !ok {
@@ -189,20 +232,26 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		for _, k := range keys {
+		for _, sk := range keys {
+			k, optional := strings.CutSuffix(sk, "?")
 			sub, ok := obj[k]
 			if !ok {
-				if _, shipped := lookup(shippedTunables(), join(path, k)); shipped {
+				if optional {
+					continue
+				}
+				if _, shipped := lookup(shippedTunables(), join(path, k)); shipped && defaults {
 					continue // filled from the shipped data.json (fillDefaults)
 				}
 				bad("%s: missing key %q", name, k)
 				continue
 			}
-			checkShape(file, lines, join(path, k), sub, s[k], out)
+			checkShape(file, lines, join(path, k), sub, s[sk], defaults, out)
 		}
 		extra := make([]string, 0)
 		for k := range obj {
-			if _, ok := s[k]; !ok {
+			_, req := s[k]
+			_, opt := s[k+"?"]
+			if !req && !opt {
 				extra = append(extra, k)
 			}
 		}
@@ -237,6 +286,26 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 				if _, ok := e.(string); !ok {
 					bad("%s[%d] must be a string, got %s", name, i, jsonKind(e))
 				}
+			}
+		case kProb:
+			n, ok := v.(json.Number)
+			if !ok {
+				bad("%s must be a number between 0 and 1, got %s", name, jsonKind(v))
+				return
+			}
+			f, err := n.Float64()
+			if err != nil || f < 0 || f > 1 {
+				bad("%s must be a number between 0 and 1, got %s", name, n)
+				return
+			}
+			// Rego sees scores in steps of 0.01 (see input.go), so a
+			// finer threshold would not mean what it says.
+			if math.Abs(f*100-math.Round(f*100)) > 1e-9 {
+				bad("%s: %s has more than two decimals (scores reach the policies in steps of 0.01)", name, n)
+			}
+		case kString:
+			if _, ok := v.(string); !ok {
+				bad("%s must be a string, got %s", name, jsonKind(v))
 			}
 		case kObject:
 			if _, ok := v.(map[string]any); !ok {
@@ -356,4 +425,26 @@ func jsonErrOffset(err error, src []byte) int {
 		return len(src)
 	}
 	return 0
+}
+
+// modelTunables extracts data.tunables.model from a validated document.
+func modelTunables(data map[string]any) map[string]ModelTunables {
+	out := map[string]ModelTunables{}
+	tun, _ := data["tunables"].(map[string]any)
+	mod, _ := tun["model"].(map[string]any)
+	for name, v := range mod {
+		o, _ := v.(map[string]any)
+		num := func(k string) float64 { f, _ := o[k].(float64); return f }
+		mt := ModelTunables{Review: num("review"), Block: num("block"), ReviewWithSignal: num("review_with_signal")}
+		mt.Label, _ = o["label"].(string)
+		if sl, ok := o["signals"].([]any); ok {
+			for _, s := range sl {
+				if str, ok := s.(string); ok {
+					mt.Signals = append(mt.Signals, str)
+				}
+			}
+		}
+		out[name] = mt
+	}
+	return out
 }

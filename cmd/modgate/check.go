@@ -31,6 +31,7 @@ func init() {
 type checkOptions struct {
 	LexiconDir   string // empty: the shipped lexicons
 	PolicyDir    string // empty: the shipped policies
+	ModelDir     string // empty: the shipped models; "none": no models
 	Engine       string
 	MaxTextBytes int
 }
@@ -41,6 +42,7 @@ type checkOptions struct {
 func screenFor(ctx context.Context, opts checkOptions) (modgate.Screener, error) {
 	return screen.NewContext(ctx, screen.Config{
 		LexiconDir: opts.LexiconDir, PolicyDir: opts.PolicyDir,
+		ModelDir: strings.TrimPrefix(opts.ModelDir, "none"), NoModels: opts.ModelDir == "none",
 		Engine: opts.Engine, MaxTextBytes: opts.MaxTextBytes,
 		Logger: slog.New(slog.DiscardHandler),
 	})
@@ -61,6 +63,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	jsonl := fset.Bool("jsonl", false, "read one request object per line on stdin, write one verdict object per line")
 	fset.StringVar(&opts.LexiconDir, "lexicons", "", "lexicon folder (default: the shipped lexicons)")
 	fset.StringVar(&opts.PolicyDir, "policies", "", "Rego policy folder (default: the shipped policies)")
+	fset.StringVar(&opts.ModelDir, "models", "", "classifier model folder (default: the shipped models; none: without models)")
 	fset.StringVar(&opts.Engine, "engine", filters.EngineCompact, "matching engine: compact or cloudflare")
 	fset.IntVar(&opts.MaxTextBytes, "max-bytes", modgate.DefaultMaxTextBytes, "reject texts longer than this many bytes")
 	fset.Usage = func() {

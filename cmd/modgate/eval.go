@@ -33,6 +33,10 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	format := fset.String("format", screen.FormatAuto, "corpus format: "+strings.Join(screen.Formats, ", "))
 	policyDir := fset.String("policies", "", "policy `DIR` (default: the embedded policies)")
 	lexiconDir := fset.String("lexicons", "", "lexicon `DIR` (default: the embedded lexicons)")
+	modelDir := fset.String("models", "", "model `DIR` (default: the embedded models; \"none\" screens without models)")
+	split := fset.String("split", "", "keep only rows of this corpus split (cold: train or dev)")
+	positive := fset.String("positive", "", "score figures: the taxonomy `LABELS` (comma-separated) whose rows count as positive; other positive rows are left out (default: every positive row)")
+	recipe := fset.String("recipe", "", "evaluate the dev split of every input of a training `RECIPE` instead of --corpus")
 	engine := fset.String("engine", "", "matcher engine: compact (default) or cloudflare")
 	workers := fset.Int("workers", min(2, runtime.GOMAXPROCS(0)), "parallel screening goroutines")
 	top := fset.Int("top", 10, "how many worst false positives and misses to show")
@@ -56,10 +60,21 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		return 2
 	}
-	if *corpus == "" || fset.NArg() > 0 {
-		fmt.Fprintln(stderr, "modgate eval: --corpus FILE is required (and takes no arguments)")
+	if (*corpus == "") == (*recipe == "") || fset.NArg() > 0 {
+		fmt.Fprintln(stderr, "modgate eval: --corpus FILE is required (or --recipe FILE; no arguments)")
 		fset.Usage()
 		return 2
+	}
+	cfg := screen.Config{PolicyDir: *policyDir, LexiconDir: *lexiconDir, ModelDir: *modelDir, Engine: *engine, SkipPolicyTests: *skipTests}
+	if *modelDir == "none" {
+		cfg.ModelDir, cfg.NoModels = "", true
+	}
+	var posLabels []string
+	if *positive != "" {
+		posLabels = strings.Split(*positive, ",")
+	}
+	if *recipe != "" {
+		return evalRecipe(ctx, *recipe, cfg, *workers, *asJSON, stdout, stderr)
 	}
 	var r io.Reader = stdin
 	name := "stdin"
@@ -77,11 +92,20 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "modgate eval: %v\n", err)
 		return 2
 	}
+	if *split != "" {
+		kept := samples[:0]
+		for _, s := range samples {
+			if s.Split == *split {
+				kept = append(kept, s)
+			}
+		}
+		samples = kept
+	}
 	if len(samples) == 0 {
 		fmt.Fprintf(stderr, "modgate eval: %s: no samples\n", name)
 		return 2
 	}
-	s, err := screen.NewContext(ctx, screen.Config{PolicyDir: *policyDir, LexiconDir: *lexiconDir, Engine: *engine, SkipPolicyTests: *skipTests})
+	s, err := screen.NewContext(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "modgate eval: %v\n", err)
 		return 2
@@ -91,13 +115,22 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "modgate eval: %v\n", err)
 		return 2
 	}
+	figs := scoreFigures(res.Outcomes, s.Engine(), posLabels)
 	if *asJSON {
-		if err := writeEvalJSON(stdout, name, s.Revision(), res); err != nil {
+		if err := writeEvalJSON(stdout, name, s.Revision(), res, figs); err != nil {
 			fmt.Fprintf(stderr, "modgate eval: %v\n", err)
 			return 2
 		}
 	} else {
+		if st := s.Engine().StaleModels(); len(st) > 0 {
+			fmt.Fprintf(stdout, "warning: models %s were trained under another text normaliser: retrain them (modgate train)\n", strings.Join(st, ", "))
+		}
 		writeEvalText(stdout, name, s.Revision(), res, *top)
+		writeScoreFiguresText(stdout, figs)
+		if hits, misses := s.Engine().Policy().MemoStats(); hits+misses > 0 {
+			fmt.Fprintf(stdout, "\ndecision memo: %d of %d decisions (%.1f%%) answered from the memo, %d evaluated by OPA\n",
+				hits, hits+misses, 100*float64(hits)/float64(hits+misses), misses)
+		}
 	}
 	code := 0
 	if *minRecall >= 0 && res.Overall.Positives() > 0 && res.Overall.Recall() < *minRecall {
@@ -125,7 +158,7 @@ func writeEvalText(w io.Writer, name string, rev modgate.Revision, r *screen.Res
 	c := r.Overall
 	fmt.Fprintf(w, "corpus %s: %d samples (%d positive, %d negative), %d input errors\n",
 		name, len(r.Outcomes), c.Positives(), c.Negatives(), r.Errors)
-	fmt.Fprintf(w, "revision: policy %s, lexicon %s\n", short(rev.Policy), short(rev.Lexicon))
+	fmt.Fprintf(w, "revision: policy %s, lexicon %s, model %s\n", short(rev.Policy), short(rev.Lexicon), short(rev.Model))
 	fmt.Fprintf(w, "actions: allow %d, review %d, block %d\n\n",
 		r.Actions[modgate.ActionAllow], r.Actions[modgate.ActionReview], r.Actions[modgate.ActionBlock])
 
@@ -225,6 +258,7 @@ type evalJSON struct {
 	Overall  countsJSON            `json:"overall"`
 	Labels   []labelJSON           `json:"labels"`
 	Groups   map[string]countsJSON `json:"groups,omitempty"`
+	Scores   []scoreFigure         `json:"scores,omitempty"`
 }
 
 type countsJSON struct {
@@ -245,9 +279,9 @@ func toCountsJSON(c screen.Counts) countsJSON {
 	return countsJSON{TP: c.TP, FP: c.FP, FN: c.FN, TN: c.TN, Precision: c.Precision(), Recall: c.Recall(), FPRate: c.FPRate()}
 }
 
-func writeEvalJSON(w io.Writer, name string, rev modgate.Revision, r *screen.Result) error {
+func writeEvalJSON(w io.Writer, name string, rev modgate.Revision, r *screen.Result, figs []scoreFigure) error {
 	out := evalJSON{Corpus: name, Revision: rev, Samples: len(r.Outcomes), Errors: r.Errors,
-		Actions: r.Actions, Overall: toCountsJSON(r.Overall), Labels: []labelJSON{}}
+		Actions: r.Actions, Overall: toCountsJSON(r.Overall), Labels: []labelJSON{}, Scores: figs}
 	for _, l := range r.Labels {
 		out.Labels = append(out.Labels, labelJSON{Label: l.Label, Exact: toCountsJSON(l.Exact), Flagged: l.Flagged, FPOnNegatives: l.FPOnNegatives})
 	}

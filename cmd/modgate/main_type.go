@@ -70,6 +70,7 @@ type Config struct {
 	EscalationMaxAge  Duration `yaml:"escalation_max_age" json:"escalation_max_age" flag:"escalation-max-age" help:"how long escalations stay in the MODGATE_ESCALATIONS stream"`
 	PolicyDir         string   `yaml:"policy_dir" json:"policy_dir" flag:"policy-dir" help:"watched Rego policy directory; empty = ./policies when it has *.rego files, else the embedded defaults; \"embedded\" forces the defaults"`
 	LexiconDir        string   `yaml:"lexicon_dir" json:"lexicon_dir" flag:"lexicon-dir" help:"watched lexicon directory; empty = ./lexicons when it has *.txt files, else the embedded defaults; \"embedded\" forces the defaults"`
+	ModelDir          string   `yaml:"model_dir" json:"model_dir" flag:"model-dir" help:"watched classifier model directory (*.mgm); empty = ./models when it has *.mgm files, else the embedded models; \"embedded\" forces them, \"none\" runs without models"`
 	Matcher           string   `yaml:"matcher" json:"matcher" flag:"matcher" help:"lexicon matcher engine (compact or cloudflare)"`
 	Watch             bool     `yaml:"watch" json:"watch" flag:"watch" help:"hot-reload policies and lexicons when their files change"`
 	KeysFile          string   `yaml:"keys_file" json:"keys_file" flag:"keys-file" help:"API keys file (YAML/JSON: tenants[{tenant,sha256|key}], admin[{sha256|key}])"`
@@ -431,8 +432,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}).get
 	policyDir := resolveDir(cfg.PolicyDir, "./policies", ".rego")
 	lexiconDir := resolveDir(cfg.LexiconDir, "./lexicons", ".txt")
+	modelDir, noModels := resolveDir(cfg.ModelDir, "./models", ".mgm"), cfg.ModelDir == "none"
+	if noModels {
+		modelDir = ""
+	}
 	m.Screener, err = screen.NewContext(ctx, screen.Config{
-		PolicyDir: policyDir, LexiconDir: lexiconDir, MaxTextBytes: cfg.MaxTextBytes,
+		PolicyDir: policyDir, LexiconDir: lexiconDir, ModelDir: modelDir, NoModels: noModels, MaxTextBytes: cfg.MaxTextBytes,
 		Logger: log.With("component", "screen"), Engine: cfg.Matcher,
 		Violations: violations,
 		// A restart with a broken file in a watched folder serves the last
@@ -446,7 +451,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if fb := m.Screener.Fallback(); fb != "" {
 		log.Error("DEGRADED: "+fb, "err", m.Screener.LastError())
 	}
-	log.Info("engine loaded", "policy_dir", dirLabel(policyDir), "lexicon_dir", dirLabel(lexiconDir), "policy", rev.Policy, "lexicon", rev.Lexicon)
+	log.Info("engine loaded", "policy_dir", dirLabel(policyDir), "lexicon_dir", dirLabel(lexiconDir), "model_dir", dirLabel(modelDir),
+		"policy", rev.Policy, "lexicon", rev.Lexicon, "model", rev.Model)
 
 	m.natsURL = cfg.NATSURL
 	if m.natsURL == "" {
@@ -629,7 +635,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 	m.bg.Add(1)
 	go func() { defer m.bg.Done(); esc.Run(bgctx) }()
-	if cfg.Watch && (policyDir != "" || lexiconDir != "") {
+	if cfg.Watch && (policyDir != "" || lexiconDir != "" || modelDir != "") {
 		m.bg.Add(1)
 		go func() {
 			defer m.bg.Done()

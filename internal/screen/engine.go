@@ -19,20 +19,30 @@ import (
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/filters"
 	"github.com/modgate/modgate/lexicons"
+	"github.com/modgate/modgate/models"
 	"github.com/modgate/modgate/policies"
 )
 
-// Engine is one filter and one policy engine built together from one
-// snapshot of the files. Immutable; safe for concurrent use.
+// Engine is one filter, one model set and one policy engine built together
+// from one snapshot of the files. Immutable; safe for concurrent use.
 type Engine struct {
 	filter   *filters.Filter
+	models   *models.Set
 	policy   *policies.Engine
 	rev      modgate.Revision
 	source   string // hash of the snapshot it was built from
 	loadedAt time.Time
+	stale    []string // models trained under another normaliser
 }
 
-// Revision names the policy and lexicon sets of this engine.
+// StaleModels names the models trained under another text normaliser than
+// this build's (see NormalizerFingerprint).
+func (e *Engine) StaleModels() []string { return e.stale }
+
+// Models is the engine's model set (empty when there are none).
+func (e *Engine) Models() *models.Set { return e.models }
+
+// Revision names the policy, lexicon and model sets of this engine.
 func (e *Engine) Revision() modgate.Revision { return e.rev }
 
 // Filter is the engine's filter (level 1, first half).
@@ -45,13 +55,14 @@ func (e *Engine) Policy() *policies.Engine { return e.policy }
 const (
 	KindPolicy  = "policy"
 	KindLexicon = "lexicon"
+	KindModel   = "model"
 )
 
 // ReloadError says why a new engine could not be built. Each part names the
 // folder; the wrapped package errors name file:line inside it.
 type ReloadError struct {
-	PolicyDir, LexiconDir string // "" = embedded defaults
-	Policy, Lexicon       error
+	PolicyDir, LexiconDir, ModelDir string // "" = embedded defaults
+	Policy, Lexicon, Model          error
 }
 
 func (e *ReloadError) Error() string {
@@ -62,6 +73,9 @@ func (e *ReloadError) Error() string {
 	}
 	if e.Lexicon != nil {
 		fmt.Fprintf(&b, "; lexicons in %s: %v", dirName(e.LexiconDir), e.Lexicon)
+	}
+	if e.Model != nil {
+		fmt.Fprintf(&b, "; models in %s: %v", dirName(e.ModelDir), e.Model)
 	}
 	return b.String()
 }
@@ -74,6 +88,9 @@ func (e *ReloadError) Unwrap() []error {
 	}
 	if e.Lexicon != nil {
 		errs = append(errs, e.Lexicon)
+	}
+	if e.Model != nil {
+		errs = append(errs, e.Model)
 	}
 	return errs
 }
@@ -88,7 +105,7 @@ func dirName(d string) string {
 // snapshot is the content of the policy and lexicon folders read once, so a
 // build sees one consistent set even while files are being replaced.
 type snapshot struct {
-	policy, lexicon fstest.MapFS
+	policy, lexicon, model fstest.MapFS
 }
 
 // Which files each loader reads. Only the folder's top level counts: this
@@ -99,12 +116,13 @@ func policyFile(name string) bool {
 	return strings.HasSuffix(name, ".rego") || name == policies.DataFile
 }
 func lexiconFile(name string) bool { return strings.HasSuffix(name, ".txt") }
+func modelFile(name string) bool   { return strings.HasSuffix(name, models.Ext) }
 
 // readDir reads the matching regular files at the top of dir, following
 // symlinks. Hidden names (editor swap files, ..data) are skipped; a file that
 // vanishes between listing and reading (an editor's rename dance) is skipped
 // too, the next event triggers another reload.
-func readDir(dir string, want func(string) bool) (fstest.MapFS, error) {
+func readDir(dir string, want func(string) bool, maxBytes int64) (fstest.MapFS, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -125,6 +143,11 @@ func readDir(dir string, want func(string) bool) (fstest.MapFS, error) {
 		}
 		if !st.Mode().IsRegular() {
 			continue
+		}
+		if maxBytes > 0 && st.Size() > maxBytes {
+			// Refused before reading: a stray huge file must not cost
+			// its size in memory on every reload.
+			return nil, fmt.Errorf("%s: %d bytes, limit %d", name, st.Size(), maxBytes)
 		}
 		data, err := os.ReadFile(full)
 		if err != nil {
@@ -162,7 +185,7 @@ func (s *Screener) snapshot() (snapshot, error) {
 	var sn snapshot
 	var err error
 	if s.cfg.PolicyDir != "" {
-		sn.policy, err = readDir(s.cfg.PolicyDir, policyFile)
+		sn.policy, err = readDir(s.cfg.PolicyDir, policyFile, 0)
 	} else {
 		sn.policy, err = readFS(policies.Default, policyFile)
 	}
@@ -170,12 +193,23 @@ func (s *Screener) snapshot() (snapshot, error) {
 		return sn, fmt.Errorf("screen: read policies %s: %w", dirName(s.cfg.PolicyDir), err)
 	}
 	if s.cfg.LexiconDir != "" {
-		sn.lexicon, err = readDir(s.cfg.LexiconDir, lexiconFile)
+		sn.lexicon, err = readDir(s.cfg.LexiconDir, lexiconFile, 0)
 	} else {
 		sn.lexicon, err = readFS(lexicons.FS(), lexiconFile)
 	}
 	if err != nil {
 		return sn, fmt.Errorf("screen: read lexicons %s: %w", dirName(s.cfg.LexiconDir), err)
+	}
+	switch {
+	case s.cfg.NoModels:
+		sn.model = fstest.MapFS{}
+	case s.cfg.ModelDir != "":
+		sn.model, err = readDir(s.cfg.ModelDir, modelFile, models.MaxFileBytes)
+	default:
+		sn.model, err = readFS(models.Default, modelFile)
+	}
+	if err != nil {
+		return sn, fmt.Errorf("screen: read models %s: %w", dirName(s.cfg.ModelDir), err)
 	}
 	return sn, nil
 }
@@ -184,7 +218,7 @@ func (s *Screener) snapshot() (snapshot, error) {
 // touching a file, a noisy parent folder) costs a read, not a rebuild.
 func (sn snapshot) hash() string {
 	h := sha256.New()
-	for _, part := range []fstest.MapFS{sn.policy, sn.lexicon} {
+	for _, part := range []fstest.MapFS{sn.policy, sn.lexicon, sn.model} {
 		names := make([]string, 0, len(part))
 		for n := range part {
 			names = append(names, n)
@@ -208,28 +242,37 @@ func (sn snapshot) hash() string {
 // build compiles a whole engine from a snapshot. Both halves are always
 // attempted so one error report shows every problem.
 func (s *Screener) build(ctx context.Context, sn snapshot) (*Engine, error) {
-	rerr := &ReloadError{PolicyDir: s.cfg.PolicyDir, LexiconDir: s.cfg.LexiconDir}
+	rerr := &ReloadError{PolicyDir: s.cfg.PolicyDir, LexiconDir: s.cfg.LexiconDir, ModelDir: s.cfg.ModelDir}
 	var f *filters.Filter
 	lex, err := lexicons.LoadFS(sn.lexicon)
 	if err == nil {
 		f, err = filters.New(lex, filters.Options{Engine: s.cfg.Engine, MaxTextBytes: s.cfg.MaxTextBytes})
 	}
 	rerr.Lexicon = err
+	ms, err := models.LoadFS(sn.model)
+	if err == nil {
+		if xerr := CheckExtras(ms.Extras()); xerr != nil {
+			err = fmt.Errorf("models: %w", xerr)
+		}
+	}
+	rerr.Model = err
 	pe, err := policies.Load(ctx, sn.policy, policies.Options{SkipTests: s.cfg.SkipPolicyTests, NoMemo: s.cfg.NoMemo})
 	rerr.Policy = err
-	if rerr.Policy != nil || rerr.Lexicon != nil {
+	if rerr.Policy != nil || rerr.Lexicon != nil || rerr.Model != nil {
 		return nil, rerr
 	}
 	return &Engine{
 		filter:   f,
+		models:   ms,
 		policy:   pe,
-		rev:      modgate.Revision{Policy: pe.Revision(), Lexicon: f.Revision()},
+		rev:      modgate.Revision{Policy: pe.Revision(), Lexicon: f.Revision(), Model: ms.Revision()},
+		stale:    staleModels(ms),
 		source:   sn.hash(),
 		loadedAt: time.Now(),
 	}, nil
 }
 
-// Reload reads both folders and, when they changed, builds a new engine and
+// Reload reads the folders and, when they changed, builds a new engine and
 // swaps it in. On failure the old engine keeps serving and the error is
 // returned and kept for LastError.
 func (s *Screener) Reload(ctx context.Context) error {
@@ -262,7 +305,12 @@ func (s *Screener) reload(ctx context.Context) error {
 		return err
 	}
 	s.cur.Store(e)
-	s.log.Info("screen: engine loaded", "policy", e.rev.Policy, "lexicon", e.rev.Lexicon, "terms", e.filter.Len())
+	s.log.Info("screen: engine loaded", "policy", e.rev.Policy, "lexicon", e.rev.Lexicon, "model", e.rev.Model,
+		"terms", e.filter.Len(), "models", strings.Join(e.models.Labels(), ","))
+	if len(e.stale) > 0 {
+		s.log.Warn("screen: models trained under another text normaliser; they still score, retrain them (modgate train models/*.recipe)",
+			"models", strings.Join(e.stale, ","))
+	}
 	s.saveLastGood(sn, e)
 	return nil
 }
@@ -290,8 +338,13 @@ func (s *Screener) TryFile(ctx context.Context, kind, name string, content []byt
 			return fmt.Errorf("screen: lexicon file %q: want *.txt", name)
 		}
 		sn.lexicon[name] = file
+	case KindModel:
+		if !modelFile(name) {
+			return fmt.Errorf("screen: model file %q: want *%s", name, models.Ext)
+		}
+		sn.model[name] = file
 	default:
-		return fmt.Errorf("screen: unknown file kind %q (want %q or %q)", kind, KindPolicy, KindLexicon)
+		return fmt.Errorf("screen: unknown file kind %q (want %q, %q or %q)", kind, KindPolicy, KindLexicon, KindModel)
 	}
 	_, err = s.build(ctx, sn)
 	return err

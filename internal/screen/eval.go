@@ -20,12 +20,14 @@ const (
 	FormatNUS     = "nus"    // id, language, text: all benign chat SMS
 	FormatTHUC    = "thuc"   // split, category, title: all benign news titles
 	FormatSMS80w  = "sms80w" // label(0/1), text, subset, line_no
+	FormatCOLD    = "cold"   // label(0/1), text, split, topic: COLD offensive-comment set
+	FormatSWSR    = "swsr"   // label(0/1), text, category, target: SWSR sexism set
 	labelOK       = "ok"     // negative
 	labelPositive = "1"      // positive without a taxonomy label
 )
 
 // Formats lists the corpus formats for help texts.
-var Formats = []string{FormatAuto, FormatLabel, FormatNUS, FormatTHUC, FormatSMS80w}
+var Formats = []string{FormatAuto, FormatLabel, FormatNUS, FormatTHUC, FormatSMS80w, FormatCOLD, FormatSWSR}
 
 // Sample is one labelled message of an evaluation corpus.
 type Sample struct {
@@ -34,9 +36,12 @@ type Sample struct {
 	// only as "1", and for negatives.
 	Labels   []string
 	Positive bool
-	// Group is a corpus-specific slice (THUCNews category, 80w subset) for
-	// per-group false-positive rates.
+	// Group is a corpus-specific slice (THUCNews category, 80w subset, COLD
+	// topic, SWSR category) for per-group false-positive rates.
 	Group string
+	// Split is the corpus's own split column (COLD: train or dev), empty
+	// when it has none.
+	Split string
 	Text  string
 }
 
@@ -121,6 +126,24 @@ func ReadCorpus(r io.Reader, name, format string) ([]Sample, error) {
 			if len(cols) > 2 {
 				s.Group = cols[2]
 			}
+		case FormatCOLD, FormatSWSR:
+			if len(cols) < 4 {
+				return nil, fmt.Errorf("%s:%d: want label<TAB>text<TAB>%s", name, line, map[string]string{
+					FormatCOLD: "split<TAB>topic", FormatSWSR: "category<TAB>target"}[format])
+			}
+			switch cols[0] {
+			case "0":
+			case "1":
+				s.Positive = true
+			default:
+				err = fmt.Errorf("bad label %q (want 0 or 1)", cols[0])
+			}
+			s.Text = cols[1]
+			if format == FormatCOLD {
+				s.Split, s.Group = cols[2], cols[3]
+			} else {
+				s.Group = cols[2]
+			}
 		default:
 			return nil, fmt.Errorf("screen: unknown corpus format %q (want one of %s)", format, strings.Join(Formats, ", "))
 		}
@@ -146,6 +169,10 @@ func detectFormat(hdr []string) string {
 		return FormatTHUC
 	case len(hdr) >= 3 && hdr[0] == "label" && hdr[1] == "text" && hdr[2] == "subset":
 		return FormatSMS80w
+	case len(hdr) >= 4 && hdr[0] == "label" && hdr[1] == "text" && hdr[2] == "split" && hdr[3] == "topic":
+		return FormatCOLD
+	case len(hdr) >= 4 && hdr[0] == "label" && hdr[1] == "text" && hdr[2] == "category" && hdr[3] == "target":
+		return FormatSWSR
 	}
 	return FormatLabel
 }
@@ -159,7 +186,7 @@ func isHeader(format string, hdr []string) bool {
 		return hdr[0] == "id"
 	case FormatTHUC:
 		return hdr[0] == "split"
-	case FormatSMS80w, FormatLabel:
+	case FormatSMS80w, FormatLabel, FormatCOLD, FormatSWSR:
 		return hdr[0] == "label" && hdr[1] == "text"
 	}
 	return false

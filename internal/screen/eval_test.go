@@ -47,6 +47,25 @@ func TestReadCorpus(t *testing.T) {
 				{Line: 3, Positive: true, Group: "junk", Text: "优惠"},
 			},
 		},
+		{
+			name:   "cold keeps split and topic",
+			format: FormatAuto,
+			in:     "label\ttext\tsplit\ttopic\n1\t地域黑\ttrain\tregion\n0\t讨论\tdev\tgender\n",
+			want: []Sample{
+				{Line: 2, Positive: true, Split: "train", Group: "region", Text: "地域黑"},
+				{Line: 3, Split: "dev", Group: "gender", Text: "讨论"},
+			},
+		},
+		{
+			name:   "swsr keeps the category",
+			format: FormatAuto,
+			in:     "label\ttext\tcategory\ttarget\n1\t偏见\tSCB\tG\n0\t普通\t\t\n",
+			want: []Sample{
+				{Line: 2, Positive: true, Group: "SCB", Text: "偏见"},
+				{Line: 3, Text: "普通"},
+			},
+		},
+		{name: "cold short row", format: FormatCOLD, in: "label\ttext\tsplit\ttopic\n1\tx\n", wantErr: "c.tsv:2: want label<TAB>text<TAB>split<TAB>topic"},
 		{name: "bad label", format: FormatLabel, in: "ok\tfine\nADS!\tx\n", wantErr: "c.tsv:2: bad label"},
 		{name: "missing tab", format: FormatLabel, in: "ok\tfine\nno tab here\n", wantErr: "c.tsv:2: want label<TAB>text"},
 		{name: "sms80w bad label", format: FormatSMS80w, in: "label\ttext\tsubset\tn\n2\tx\ty\t1\n", wantErr: "c.tsv:2: bad label"},
@@ -69,7 +88,7 @@ func TestReadCorpus(t *testing.T) {
 			}
 			for i := range got {
 				g, w := got[i], tc.want[i]
-				if g.Line != w.Line || g.Positive != w.Positive || g.Group != w.Group || g.Text != w.Text || strings.Join(g.Labels, ",") != strings.Join(w.Labels, ",") {
+				if g.Line != w.Line || g.Positive != w.Positive || g.Group != w.Group || g.Split != w.Split || g.Text != w.Text || strings.Join(g.Labels, ",") != strings.Join(w.Labels, ",") {
 					t.Errorf("sample %d = %+v, want %+v", i, g, w)
 				}
 			}

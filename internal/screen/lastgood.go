@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing/fstest"
 	"time"
+
+	"github.com/modgate/modgate/models"
 )
 
 // The last good engine: every engine built from the watched folders (so it
@@ -21,8 +23,8 @@ import (
 // because of one.
 //
 // Layout: LastGoodDir/current names the snapshot folder (snap-<hash>),
-// which holds policies/ and lexicons/ (only the parts that come from
-// folders; embedded defaults come from the binary) and manifest.json.
+// which holds policies/, lexicons/ and models/ (only the parts that come
+// from folders; embedded defaults come from the binary) and manifest.json.
 
 const (
 	lastGoodPointer  = "current"
@@ -34,23 +36,25 @@ type lastGoodManifestV1 struct {
 	SavedAt    time.Time `json:"saved_at"`
 	Policy     string    `json:"policy_revision"`
 	Lexicon    string    `json:"lexicon_revision"`
+	Model      string    `json:"model_revision,omitempty"`
 	PolicyDir  string    `json:"policy_dir,omitempty"`
 	LexiconDir string    `json:"lexicon_dir,omitempty"`
+	ModelDir   string    `json:"model_dir,omitempty"`
 }
 
 // saveLastGood persists the snapshot e was built from (best effort: a
 // failure is logged, serving goes on).
 func (s *Screener) saveLastGood(sn snapshot, e *Engine) {
 	dir := s.cfg.LastGoodDir
-	if dir == "" || (s.cfg.PolicyDir == "" && s.cfg.LexiconDir == "") {
+	if dir == "" || (s.cfg.PolicyDir == "" && s.cfg.LexiconDir == "" && s.cfg.ModelDir == "") {
 		return
 	}
-	if err := writeLastGood(dir, sn, e, s.cfg.PolicyDir, s.cfg.LexiconDir); err != nil {
+	if err := writeLastGood(dir, sn, e, s.cfg.PolicyDir, s.cfg.LexiconDir, s.cfg.ModelDir); err != nil {
 		s.log.Warn("screen: saving the last good engine failed; a restart with broken files will not be able to fall back", "err", err)
 	}
 }
 
-func writeLastGood(dir string, sn snapshot, e *Engine, policyDir, lexiconDir string) error {
+func writeLastGood(dir string, sn snapshot, e *Engine, policyDir, lexiconDir, modelDir string) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("screen: last good: %w", err)
 	}
@@ -67,7 +71,7 @@ func writeLastGood(dir string, sn snapshot, e *Engine, policyDir, lexiconDir str
 		sub string
 		on  bool
 		fs  fstest.MapFS
-	}{{"policies", policyDir != "", sn.policy}, {"lexicons", lexiconDir != "", sn.lexicon}}
+	}{{"policies", policyDir != "", sn.policy}, {"lexicons", lexiconDir != "", sn.lexicon}, {"models", modelDir != "", sn.model}}
 	for _, p := range parts {
 		if !p.on {
 			continue
@@ -83,7 +87,7 @@ func writeLastGood(dir string, sn snapshot, e *Engine, policyDir, lexiconDir str
 		}
 	}
 	man, _ := json.MarshalIndent(lastGoodManifestV1{Hash: e.source, SavedAt: time.Now().UTC(), Policy: e.rev.Policy,
-		Lexicon: e.rev.Lexicon, PolicyDir: policyDir, LexiconDir: lexiconDir}, "", "  ")
+		Lexicon: e.rev.Lexicon, Model: e.rev.Model, PolicyDir: policyDir, LexiconDir: lexiconDir, ModelDir: modelDir}, "", "  ")
 	if err := writeSynced(filepath.Join(tmp, lastGoodManifest), man); err != nil {
 		return err
 	}
@@ -153,19 +157,24 @@ func (s *Screener) loadLastGood() (snapshot, lastGoodManifestV1, error) {
 	// Start from what the configuration would read (embedded parts), then
 	// replace the folder parts with the saved ones.
 	emb := &Screener{cfg: s.cfg}
-	emb.cfg.PolicyDir, emb.cfg.LexiconDir = "", ""
+	emb.cfg.PolicyDir, emb.cfg.LexiconDir, emb.cfg.ModelDir = "", "", ""
 	sn, err = emb.snapshot()
 	if err != nil {
 		return sn, man, err
 	}
 	if s.cfg.PolicyDir != "" {
-		if sn.policy, err = readDir(filepath.Join(snapDir, "policies"), policyFile); err != nil {
+		if sn.policy, err = readDir(filepath.Join(snapDir, "policies"), policyFile, 0); err != nil {
 			return sn, man, fmt.Errorf("screen: last good policies: %w", err)
 		}
 	}
 	if s.cfg.LexiconDir != "" {
-		if sn.lexicon, err = readDir(filepath.Join(snapDir, "lexicons"), lexiconFile); err != nil {
+		if sn.lexicon, err = readDir(filepath.Join(snapDir, "lexicons"), lexiconFile, 0); err != nil {
 			return sn, man, fmt.Errorf("screen: last good lexicons: %w", err)
+		}
+	}
+	if s.cfg.ModelDir != "" && !s.cfg.NoModels {
+		if sn.model, err = readDir(filepath.Join(snapDir, "models"), modelFile, models.MaxFileBytes); err != nil {
+			return sn, man, fmt.Errorf("screen: last good models: %w", err)
 		}
 	}
 	return sn, man, nil
@@ -191,8 +200,8 @@ func (s *Screener) startFromLastGood(ctx context.Context, cause error) error {
 	}
 	s.cur.Store(e)
 	s.mu.Lock()
-	s.fallback = fmt.Sprintf("serving the last good engine (policy %s, lexicon %s, saved %s): the watched files do not build",
-		e.rev.Policy, e.rev.Lexicon, man.SavedAt.Format(time.RFC3339))
+	s.fallback = fmt.Sprintf("serving the last good engine (policy %s, lexicon %s, model %s, saved %s): the watched files do not build",
+		e.rev.Policy, e.rev.Lexicon, e.rev.Model, man.SavedAt.Format(time.RFC3339))
 	s.lastErr, s.lastTry = cause, time.Now()
 	s.mu.Unlock()
 	s.log.Error("screen: the policy/lexicon files do not build; started from the last good engine instead", "err", cause,

@@ -23,7 +23,7 @@ const (
 // the repository, the files operators edit.
 func shippedScreener(t testing.TB) *Screener {
 	t.Helper()
-	s, err := New(Config{PolicyDir: "../../policies", LexiconDir: "../../lexicons"})
+	s, err := New(Config{PolicyDir: "../../policies", LexiconDir: "../../lexicons", ModelDir: "../../models"})
 	if err != nil {
 		t.Fatalf("shipped policies/lexicons do not load: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,10 @@ var (
 type Config struct {
 	PolicyDir  string
 	LexiconDir string
+	// ModelDir holds the classifier models (*.mgm); empty means the models
+	// embedded in the binary. NoModels runs without any (scores empty).
+	ModelDir string
+	NoModels bool
 	// MaxTextBytes caps a message's text (default modgate.DefaultMaxTextBytes).
 	MaxTextBytes int
 	Logger       *slog.Logger
@@ -141,6 +146,9 @@ type Status struct {
 	LastAttempt time.Time        `json:"last_attempt"`
 	LastError   string           `json:"last_error,omitempty"`
 	Fallback    string           `json:"fallback,omitempty"`
+	// StaleModels lists models trained under another text normaliser than
+	// this build's: they still score, but should be retrained.
+	StaleModels []string `json:"stale_models,omitempty"`
 }
 
 // Status reports what is serving and how the last reload went.
@@ -148,6 +156,7 @@ func (s *Screener) Status() Status {
 	var st Status
 	if e := s.cur.Load(); e != nil {
 		st.Revision, st.LoadedAt, st.Terms = e.rev, e.loadedAt, e.filter.Len()
+		st.StaleModels = e.stale
 	}
 	s.mu.Lock()
 	st.LastAttempt = s.lastTry
@@ -206,14 +215,37 @@ func (s *Screener) checkText(text string) error {
 	return nil
 }
 
-// screen runs the whole pipeline on one engine, so filter and policy always
-// come from the same revision even while a reload swaps engines.
+// maxInlineModels is how many model scores screen keeps on the stack.
+const maxInlineModels = 8
+
+// screen runs the whole pipeline on one engine, so filter, models and
+// policy always come from the same revision even while a reload swaps
+// engines.
 func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Violations) (modgate.Verdict, error) {
 	f, err := e.filter.Scan(m.Text)
 	if err != nil {
 		return modgate.Verdict{}, fmt.Errorf("screen: filter: %w", err)
 	}
-	d, err := e.policy.Decide(ctx, policies.Input{Message: m, Findings: &f, Violations: v})
+	in := policies.Input{Message: m, Findings: &f, Violations: v}
+	var scoreBuf [maxInlineModels]float64
+	var extraBuf [16]float32
+	if n := e.models.Len(); n > 0 {
+		scores := scoreBuf[:0]
+		if n > len(scoreBuf) {
+			scores = make([]float64, n)
+		}
+		scores = scores[:n]
+		extras := extraBuf[:0]
+		if k := len(e.models.Extras()); k > len(extraBuf) {
+			extras = make([]float32, k)
+		} else {
+			extras = extras[:k]
+		}
+		ModelExtras(e.models.Extras(), &f, extras)
+		e.models.Score(f.Normalized, extras, scores)
+		in.ScoreLabels, in.Scores = e.models.Labels(), scores
+	}
+	d, err := e.policy.Decide(ctx, in)
 	if err != nil {
 		return modgate.Verdict{}, fmt.Errorf("screen: policy: %w", err)
 	}
@@ -224,11 +256,17 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 		Labels:      d.Labels,
 		Matches:     f.Matches,
 		Reasons:     d.Reasons,
+		Scores:      make(map[string]float64, len(in.Scores)),
 		MaskedText:  f.MaskedText,
 		Revision:    e.rev,
 		Severity:    d.Severity,
 		Enforcement: d.Enforcement,
 		Normalized:  f.Normalized,
+	}
+	for i, l := range in.ScoreLabels {
+		// Four decimals: more is noise to a reader, and the policies
+		// saw two (policies.Band).
+		vd.Scores[l] = math.Round(in.Scores[i]*1e4) / 1e4
 	}
 	// The contract promises arrays, never null, to clients.
 	if vd.Labels == nil {
@@ -250,7 +288,86 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 	default:
 		return modgate.Verdict{}, fmt.Errorf("screen: policy returned unknown action %q", vd.Action)
 	}
+	if len(in.ScoreLabels) > 0 && len(vd.Reasons) > 0 {
+		vd.Matches = e.explain(m.Text, f.Normalized, vd.Reasons, vd.Matches)
+	}
 	return vd, nil
+}
+
+// explainTop is how many n-grams explain one flagged score.
+const explainTop = 3
+
+// explain adds, for every model whose rule fired (reason model.<label>.…),
+// the n-grams that raised its score most, as matches with Source "model"
+// on ORIGINAL-text spans, so a reviewer sees why. Spans that touch masked
+// personal data are left out (their text would unmask it).
+func (e *Engine) explain(orig, norm string, reasons []modgate.Reason, ms []modgate.Match) []modgate.Match {
+	var z *filters.Normalizer
+	var n *filters.Normalized
+	done := map[string]bool{}
+	for _, r := range reasons {
+		rest, ok := strings.CutPrefix(r.Rule, "model.")
+		if !ok {
+			continue
+		}
+		label, _, _ := strings.Cut(rest, ".")
+		if done[label] {
+			continue
+		}
+		done[label] = true
+		cs := e.models.Explain(label, norm, explainTop)
+		if len(cs) == 0 {
+			continue
+		}
+		if n == nil {
+			// Normalise again for the offset map (the filter's is pooled
+			// and gone); only flagged messages get here.
+			z = normPool.Get().(*filters.Normalizer)
+			defer normPool.Put(z)
+			n = z.Normalize(orig)
+			if n.Text != norm {
+				return ms // cannot happen: same normaliser, same text
+			}
+		}
+		for _, c := range cs {
+			start, end := n.Orig(c.Start, c.End)
+			if start >= end || touchesMasked(ms, start, end) {
+				continue
+			}
+			ms = append(ms, modgate.Match{
+				Term:        c.Gram,
+				Category:    r.Label,
+				Subcategory: label,
+				Start:       start,
+				End:         end,
+				Text:        n.OrigText(start, end),
+				Source:      modgate.SourceModel,
+			})
+		}
+	}
+	return ms
+}
+
+var normPool = sync.Pool{New: func() any { return filters.NewNormalizer() }}
+
+// touchesMasked reports whether [start,end) overlaps a detector match
+// whose text the filter masks (phone, id_card, bank_card, email).
+func touchesMasked(ms []modgate.Match, start, end int) bool {
+	for i := range ms {
+		m := &ms[i]
+		if m.Source != modgate.SourceDetector {
+			continue
+		}
+		switch m.Subcategory {
+		case "phone", "id_card", "bank_card", "email":
+		default:
+			continue
+		}
+		if start < m.End && m.Start < end {
+			return true
+		}
+	}
+	return false
 }
 
 // NewDecisionID returns a 128-bit identifier as 32 hex digits: 48 bits of

@@ -10,7 +10,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// Watch reloads the engine when the policy or lexicon folders change, until
+// Watch reloads the engine when the policy, lexicon or model folders change, until
 // ctx is done. It watches the folders, never single files: editors save by
 // writing a temporary file and renaming it over the original (a watch on the
 // file would follow the old inode), and Kubernetes updates a ConfigMap volume
@@ -21,8 +21,8 @@ import (
 // the old engine (see Reload).
 func (s *Screener) Watch(ctx context.Context) error {
 	var dirs []string
-	for _, d := range []string{s.cfg.PolicyDir, s.cfg.LexiconDir} {
-		if d == "" {
+	for _, d := range []string{s.cfg.PolicyDir, s.cfg.LexiconDir, s.cfg.ModelDir} {
+		if d == "" || (d == s.cfg.ModelDir && s.cfg.NoModels) {
 			continue
 		}
 		abs, err := filepath.Abs(d)

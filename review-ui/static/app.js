@@ -459,11 +459,21 @@
       const seg = cps.slice(a, b).join('');
       const cover = ms.filter(function (m) { return m.start <= a && m.end >= b; });
       if (!cover.length) { appendText(box, seg); continue; }
-      const top = cover.reduce(function (x, y) { return (y.severity || 0) > (x.severity || 0) ? y : x; });
+      // Lexicon and detector spans outrank model explanations (n-grams
+      // that drove a classifier score): those only show where nothing
+      // else covers the text, drawn as a dashed outline, not a fill.
+      const hard = cover.filter(function (m) { return m.source !== 'model'; });
+      const pool = hard.length ? hard : cover;
+      const top = pool.reduce(function (x, y) { return (y.severity || 0) > (x.severity || 0) ? y : x; });
+      const onlyModel = !hard.length;
       box.appendChild(h('mark', {
-        class: 'hl ' + labelClass(top.category) + (cover.length > 1 ? ' multi' : ''),
-        data: { start: a, end: b, label: top.category, match: ms.indexOf(top) },
-        title: cover.map(function (m) { return m.category + (m.subcategory ? '/' + m.subcategory : '') + ': ' + m.term; }).join('\n'),
+        class: 'hl ' + (onlyModel ? 'src-model ' : '') + labelClass(top.category) + (hard.length > 1 ? ' multi' : '') +
+          (!onlyModel && hard.length < cover.length ? ' has-model' : ''),
+        data: { start: a, end: b, label: top.category, match: ms.indexOf(top), source: top.source || '' },
+        title: cover.map(function (m) {
+          return (m.source === 'model' ? t('case.modelMatch', m.subcategory || '') + ' · ' : '') +
+            m.category + (m.subcategory && m.source !== 'model' ? '/' + m.subcategory : '') + ': ' + m.term;
+        }).join('\n'),
       }, seg));
     }
     return box;
@@ -511,6 +521,11 @@
       if (isLead) privacy.appendChild(h('button', { type: 'button', class: 'btn ghost', id: 'unmask', on: { click: unmask } }, t('case.unmask')));
     }
     const matchList = h('ol', { class: 'matches', id: 'match-list' }, matches.map(function (m, i) {
+      if (m.source === 'model') {
+        return h('li', { data: { match: i, source: 'model' }, class: 'model-match' + (i === S.matchIdx ? ' cur' : '') },
+          labelChip(m.category), ' ', h('span', { class: 'src-badge' }, t('case.modelMatch', m.subcategory || '')), ' ',
+          h('span', { class: 'term' }, m.text || m.term), ' ', h('span', { class: 'muted' }, m.start + '–' + m.end));
+      }
       return h('li', { data: { match: i }, class: i === S.matchIdx ? 'cur' : '' },
         labelChip(m.category), ' ', h('span', { class: 'term' }, m.text || m.term), ' ',
         h('span', { class: 'muted' }, (m.subcategory || '') + ' · ' + m.start + '–' + m.end + ' · sev ' + (m.severity || 0)));
@@ -527,7 +542,7 @@
       section(t('case.reasons'), h('ul', { class: 'reasons' }, C.reasons(c).map(function (r) {
         return h('li', null, h('code', null, r.rule), ' ', labelChip(r.label), ' ', h('span', null, r.message || ''));
       }))),
-      section(t('case.revision'), h('p', { class: 'rev' }, t('case.policy') + ' ', h('code', null, rev.policy || '—'), ' · ' + t('case.lexicon') + ' ', h('code', null, rev.lexicon || '—'))),
+      section(t('case.revision'), h('p', { class: 'rev' }, t('case.policy') + ' ', h('code', null, rev.policy || '—'), ' · ' + t('case.lexicon') + ' ', h('code', null, rev.lexicon || '—'), ' · ' + t('case.model') + ' ', h('code', null, rev.model || '—'))),
       renderReports(c),
       renderSender(c));
 

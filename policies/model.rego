@@ -1,0 +1,68 @@
+# Model scores: what a classifier score (models/<label>.mgm) does to a
+# message. Everything is driven by data.tunables.model, one entry per model
+# label, so adding a model needs a data.json entry and no Rego:
+#
+#   "abuse": {"label": "abuse", "review": 0.95}
+#   "spam":  {"label": "ads", "review": 0.99, "review_with_signal": 0.9,
+#             "signals": ["ads", "contact", "phone", "wechat"]}
+#
+#   review               score alone at or above it → review
+#   block                score alone at or above it → block (off when absent)
+#   review_with_signal   score at or above it together with one of `signals`
+#                        (a lexicon label, a label.subcategory, or a detector
+#                        kind) → review
+#   label                the verdict label the rule gives
+#
+# input.scores.<label> is the calibrated probability floored to 0.01, so a
+# threshold with two decimals means exactly what it says (data.json refuses
+# more). The rule names (model.<label>.review, …) are what verified_org_exempt
+# and the reviewer UI see; the message names the model, its score and the
+# threshold.
+package modgate
+
+# model_signal holds when some score reaches one of its thresholds; the
+# decision evaluates the model rules only then (most messages: never).
+model_signal if {
+	some name, t in data.tunables.model
+	some k in ["review", "block", "review_with_signal"]
+	input.scores[name] >= t[k]
+}
+
+model_hits contains hit(
+	sprintf("model.%s.block", [name]), t.label, "block", 3,
+	sprintf("模型 %s 得分 %v ≥ 阈值 %v", [name, input.scores[name], t.block]),
+) if {
+	some name, t in data.tunables.model
+	input.scores[name] >= t.block
+}
+
+model_hits contains hit(
+	sprintf("model.%s.review", [name]), t.label, "review", 2,
+	sprintf("模型 %s 得分 %v ≥ 阈值 %v", [name, input.scores[name], t.review]),
+) if {
+	some name, t in data.tunables.model
+	input.scores[name] >= t.review
+}
+
+model_hits contains hit(
+	sprintf("model.%s.review_with_signal", [name]), t.label, "review", 2,
+	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且有 %s 信号", [name, input.scores[name], t.review_with_signal, concat(", ", sort(model_signals_present(t)))]),
+) if {
+	some name, t in data.tunables.model
+	input.scores[name] >= t.review_with_signal
+	count(model_signals_present(t)) > 0
+}
+
+# The configured signals present in this message: lexicon labels ("ads"),
+# label.subcategory keys ("fraud.prize": only that kind of term), or
+# detector kinds ("url").
+model_signals_present(t) := {s |
+	some s in object.get(t, "signals", [])
+	model_has(s)
+}
+
+model_has(s) if input.labels[s]
+
+model_has(s) if input.subs[s]
+
+model_has(s) if input.detectors[s]

@@ -1,0 +1,102 @@
+# Tests for model.rego. Scores arrive floored to 0.01 (see README.md).
+package modgate_test
+
+import data.modgate
+
+scored(i, scores) := object.union(i, {"scores": scores})
+
+test_abuse_score_alone_reviews_at_threshold if {
+	d := decide(scored(base, {"abuse": 0.88, "spam": 0.01}))
+	d.action == "review"
+	d.labels == ["abuse"]
+	d.severity == 2
+	d.reasons[0].rule == "model.abuse.review"
+	contains(d.reasons[0].message, "abuse")
+	contains(d.reasons[0].message, "0.88")
+}
+
+test_abuse_score_below_threshold_allowed if {
+	d := decide(scored(base, {"abuse": 0.87, "spam": 0.5}))
+	d.action == "allow"
+	d.reasons == []
+}
+
+test_no_scores_no_model_rules if {
+	# a gateway without models (or a policy test input without scores)
+	decide(base).action == "allow"
+}
+
+test_spam_alone_needs_the_high_threshold if {
+	action(scored(base, {"spam": 0.98})) == "allow"
+	d := decide(scored(base, {"spam": 0.99}))
+	d.action == "review"
+	d.labels == ["ads"]
+	rules(scored(base, {"spam": 0.99})) == {"model.spam.review"}
+}
+
+test_spam_with_a_lexicon_signal_reviews_lower if {
+	i := scored(msg([["ads.promo", 1]]), {"spam": 0.8})
+	d := decide(i)
+	d.action == "review"
+	"model.spam.review_with_signal" in rules(i)
+	contains(d.reasons[0].message, "ads")
+}
+
+test_spam_with_a_contact_alone_stays_with_the_contact_rules if {
+	# contacts are the ads policy's to judge (friends swap WeChat ids):
+	# a detector or contact cue is not a spam signal
+	action(scored(with_det(msg([["contact.cue", 1]]), {"wechat": 1}), {"spam": 0.98})) == "allow"
+}
+
+test_spam_with_unlisted_signal_allowed if {
+	# a bank's bill notice: bank names, 信用卡, 到期 are fraud terms, but only
+	# lure and scam wording counts for spam, not the topic words
+	action(scored(msg([["finance.topic", 1], ["fraud.brand", 1], ["fraud.lure_state", 1]]), {"spam": 0.93})) == "allow"
+}
+
+test_spam_with_a_subcategory_signal_reviews if {
+	i := scored(msg([["fraud.brand", 1], ["fraud.prize", 1]]), {"spam": 0.85})
+	action(i) == "review"
+	"model.spam.review_with_signal" in rules(i)
+}
+
+test_spam_signal_below_threshold_allowed if {
+	action(scored(msg([["gambling.topic", 1]]), {"spam": 0.79})) == "allow"
+	action(scored(msg([["gambling.topic", 1]]), {"spam": 0.8})) == "review"
+}
+
+test_signal_from_a_detector_when_configured if {
+	i := scored(with_det(base, {"url": 1}), {"spam": 0.85})
+	action(i) with data.tunables.model.spam.signals as ["url"] == "review"
+}
+
+test_block_threshold_blocks if {
+	d := decide(scored(base, {"abuse": 0.99})) with data.tunables.model.abuse as {"label": "abuse", "review": 0.88, "block": 0.99}
+	d.action == "block"
+	"model.abuse.block" in {r.rule | some r in d.reasons}
+}
+
+test_new_model_label_needs_only_data if {
+	# an operator ships models/fraud.mgm and adds one data.json entry
+	d := decide(scored(base, {"fraud": 0.85})) with data.tunables.model as {"fraud": {"label": "fraud", "review": 0.8}}
+	d.action == "review"
+	d.labels == ["fraud"]
+	d.reasons[0].rule == "model.fraud.review"
+}
+
+test_model_rules_respect_disabled_labels if {
+	action(scored(base, {"abuse": 0.99})) with data.tunables.disabled_labels as ["abuse"] == "allow"
+}
+
+test_verified_org_exemption_applies_to_model_rules if {
+	i := verified(scored(base, {"spam": 0.99}))
+	action(i) with data.tunables.verified_org_exempt as ["model.spam.review"] == "allow"
+	action(i) == "review"
+}
+
+test_model_and_lexicon_reasons_combine if {
+	d := decide(scored(msg([["abuse.insult", 2]]), {"abuse": 0.97}))
+	d.action == "review"
+	d.labels == ["abuse"]
+	{r.rule | some r in d.reasons} == {"abuse.insult", "model.abuse.review"}
+}

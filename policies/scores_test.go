@@ -1,0 +1,164 @@
+package policies
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/modgate/modgate"
+)
+
+func TestBand(t *testing.T) {
+	for _, c := range []struct {
+		p    float64
+		want int
+	}{{0, 0}, {-1, 0}, {0.009, 0}, {0.01, 1}, {0.949999, 94}, {0.95, 95}, {0.9999, 99}, {1, 100}, {7, 100}} {
+		if got := Band(c.p); got != c.want {
+			t.Errorf("Band(%v) = %d, want %d", c.p, got, c.want)
+		}
+	}
+}
+
+// Scores reach Rego banded, the memo keys on the band: scores in one band
+// share a memoised decision, and a threshold at a band edge decides the
+// same with and without the memo.
+func TestScoresThroughMemo(t *testing.T) {
+	ctx := context.Background()
+	labels := []string{"abuse", "spam"}
+	cases := []struct {
+		abuse, spam float64
+		action      string
+		rule        string
+	}{
+		{0.02, 0.01, "allow", ""},
+		{0.8799, 0.01, "allow", ""}, // band 0.87: below 0.88
+		{0.88, 0.01, "review", "model.abuse.review"},
+		{0.8871, 0.01, "review", "model.abuse.review"}, // same band: from the memo
+		{0.01, 0.995, "review", "model.spam.review"},
+		{0.01, 0.93, "allow", ""}, // no signal
+	}
+	for _, memo := range []bool{true, false} {
+		e := loadShipped(t, Options{SkipTests: true, NoMemo: !memo})
+		for round := 0; round < 2; round++ {
+			for _, c := range cases {
+				d, err := e.Decide(ctx, Input{ScoreLabels: labels, Scores: []float64{c.abuse, c.spam}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := ""
+				if len(d.Reasons) > 0 {
+					got = d.Reasons[0].Rule
+				}
+				if d.Action != c.action || got != c.rule {
+					t.Errorf("memo=%v abuse=%v spam=%v: %s %q, want %s %q", memo, c.abuse, c.spam, d.Action, got, c.action, c.rule)
+				}
+			}
+		}
+	}
+	// With an ads term the lower spam threshold applies.
+	e := loadShipped(t, Options{SkipTests: true})
+	d, err := e.Decide(ctx, Input{Findings: &modgate.Findings{Matches: []modgate.Match{lex("优惠", "ads", "promo", 1, 0)}},
+		ScoreLabels: labels, Scores: []float64{0.01, 0.93}})
+	if err != nil || d.Action != "review" {
+		t.Fatalf("spam 0.93 with an ads term: %+v %v", d, err)
+	}
+}
+
+func TestMemoKeySeparatesBands(t *testing.T) {
+	e := loadShipped(t, Options{SkipTests: true})
+	key := func(scores ...float64) string {
+		var f features
+		e.features(&Input{ScoreLabels: []string{"abuse", "spam"}[:len(scores)], Scores: scores}, &f)
+		return string(f.appendKey(nil))
+	}
+	if key(0.951, 0.1) != key(0.959, 0.1) {
+		t.Error("scores in one band give different keys")
+	}
+	if key(0.949, 0.1) == key(0.95, 0.1) {
+		t.Error("scores in different bands share a key")
+	}
+	if key(0.5) == key(0.5, 0) {
+		t.Error("a missing score and a zero score share a key")
+	}
+}
+
+func TestModelTunablesValidated(t *testing.T) {
+	base := string(mustRead(t, "data.json"))
+	cases := []struct {
+		name, model, want string
+	}{
+		{"threshold above 1", `{"abuse": {"label": "abuse", "review": 1.5}}`, "tunables.model.abuse.review must be a number between 0 and 1"},
+		{"three decimals", `{"abuse": {"label": "abuse", "review": 0.955}}`, "more than two decimals"},
+		{"missing label", `{"abuse": {"review": 0.9}}`, `missing key "label"`},
+		{"typo", `{"abuse": {"label": "abuse", "reviwe": 0.9}}`, `unknown key "tunables.model.abuse.reviwe"`},
+		{"bad model name", `{"Abuse!": {"label": "abuse"}}`, "must be lower-case"},
+		{"signals not a list", `{"spam": {"label": "ads", "signals": "phone"}}`, "must be a list of strings"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			i := strings.Index(base, `"model": {`)
+			if i < 0 {
+				t.Fatal("shipped data.json has no model section")
+			}
+			j := strings.Index(base[i:], "\n    }\n") + i + len("\n    }")
+			data := base[:i] + `"model": ` + c.model + base[j:]
+			fsys := shippedRego(t)
+			fsys[DataFile] = &fstest.MapFile{Data: []byte(data)}
+			_, err := Load(context.Background(), fsys, Options{SkipTests: true})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+	// Without a model section (a data.json of an older release) the shipped
+	// thresholds apply; an empty section switches the model rules off.
+	i := strings.Index(base, `,
+    "model": {`)
+	j := strings.Index(base[i:], "\n    }\n") + i + len("\n    }")
+	fsys := shippedRego(t)
+	fsys[DataFile] = &fstest.MapFile{Data: []byte(base[:i] + base[j:])}
+	e, err := Load(context.Background(), fsys, Options{SkipTests: true})
+	if err != nil {
+		t.Fatalf("data.json without model section: %v", err)
+	}
+	d, err := e.Decide(context.Background(), Input{ScoreLabels: []string{"abuse"}, Scores: []float64{0.99}})
+	if err != nil || d.Action != "review" {
+		t.Fatalf("no model section: shipped thresholds should apply: %+v %v", d, err)
+	}
+	fsys[DataFile] = &fstest.MapFile{Data: []byte(base[:i] + `,
+    "model": {}` + base[j:])}
+	e, err = Load(context.Background(), fsys, Options{SkipTests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = e.Decide(context.Background(), Input{ScoreLabels: []string{"abuse"}, Scores: []float64{0.99}})
+	if err != nil || d.Action != "allow" {
+		t.Fatalf("empty model section: scores must not act: %+v %v", d, err)
+	}
+}
+
+// shippedRego is the shipped policy files without their tests and data.json.
+func shippedRego(t *testing.T) fstest.MapFS {
+	t.Helper()
+	ents, err := Default.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	for _, e := range ents {
+		if n := e.Name(); strings.HasSuffix(n, ".rego") && !strings.HasSuffix(n, "_test.rego") {
+			fsys[n] = &fstest.MapFile{Data: mustRead(t, n)}
+		}
+	}
+	return fsys
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := Default.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
