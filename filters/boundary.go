@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"io"
+	"math"
+	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -145,6 +147,51 @@ func loadWords() error {
 		}
 	})
 	return wordsErr
+}
+
+// commonChars is the set of the most frequent Han characters, by the summed
+// frequency of the dictionary words they occur in (see commonChar).
+var (
+	commonOnce  sync.Once
+	commonChars map[rune]bool
+)
+
+// commonCharCount is how many characters count as common: about what a
+// reader knows without thinking (GB2312 level 1 has 3,755).
+const commonCharCount = 2500
+
+// commonChar reports whether r is one of the commonCharCount most frequent
+// Han characters. A homophone spelled with rarer characters (铳植) is a
+// deliberate disguise; one spelled with common ones (一笑 for 一肖) may be
+// ordinary text.
+func commonChar(r rune) bool {
+	commonOnce.Do(func() {
+		commonChars = map[rune]bool{}
+		if loadWords() != nil {
+			return
+		}
+		w := map[rune]float64{}
+		for word, f := range wordFreq {
+			v := math.Exp2(float64(f - 1))
+			for _, c := range word {
+				w[c] += v
+			}
+		}
+		cs := make([]rune, 0, len(w))
+		for c := range w {
+			cs = append(cs, c)
+		}
+		sort.Slice(cs, func(i, j int) bool {
+			if w[cs[i]] != w[cs[j]] {
+				return w[cs[i]] > w[cs[j]]
+			}
+			return cs[i] < cs[j]
+		})
+		for _, c := range cs[:min(commonCharCount, len(cs))] {
+			commonChars[c] = true
+		}
+	})
+	return commonChars[r]
 }
 
 // maxWordRunes is the longest dictionary word (runes).

@@ -253,6 +253,7 @@ func (f *Filter) Scan(text string) (modgate.Findings, error) {
 	matches := f.lexiconMatches(n, st)
 	matches = Detect(n, matches)
 	matches = dropInsideIDs(matches)
+	matches = corroborateVariants(matches)
 	sortMatches(matches)
 	matches = dedupMatches(matches)
 	if matches == nil {
@@ -519,4 +520,71 @@ func isASCIIString(s string) bool {
 		}
 	}
 	return true
+}
+
+// corroborateVariants drops homophone hits of two-character terms that
+// nothing else in the message supports. Two syllables collide with ordinary
+// text all the time (一笑 reads as 一肖, 起购 as 气狗, 兰博 as 蓝波); a
+// spammer who writes 菜金 for 彩金 also writes the rest of the ad: another
+// term of the same label, or a number, id or link. Longer terms (喂尼斯人)
+// and look-alike hits need no support.
+func corroborateVariants(ms []modgate.Match) []modgate.Match {
+	weak := false
+	for i := range ms {
+		if weakVariant(&ms[i]) {
+			weak = true
+			break
+		}
+	}
+	if !weak {
+		return ms
+	}
+	out := ms[:0]
+	for i := range ms {
+		m := ms[i]
+		if weakVariant(&m) && !supported(ms, i) {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// weakVariant: a pinyin hit of a term of two characters or fewer whose text
+// is written in common Han characters only. Latin letters, symbols (V❤),
+// traditional or rare characters (網止, 铳植) show the disguise is meant.
+func weakVariant(m *modgate.Match) bool {
+	if m.Variant != "pinyin" || utf8.RuneCountInString(m.Term) > 2 {
+		return false
+	}
+	for _, r := range m.Text {
+		if !commonChar(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// supported reports whether another hit backs ms[i]: a contact or link
+// detector hit, or a hit of the same label on a span that does not overlap
+// it (another term, literal or a variant of its own).
+func supported(ms []modgate.Match, i int) bool {
+	m := &ms[i]
+	for j := range ms {
+		o := &ms[j]
+		if j == i {
+			continue
+		}
+		if o.Source == modgate.SourceDetector {
+			switch o.Subcategory {
+			case KindURL, KindPhone, KindLandline, KindQQ, KindWeChat, KindAccount, KindEmail:
+				return true
+			}
+			continue
+		}
+		if o.Category == m.Category && (o.End <= m.Start || m.End <= o.Start) && o.Term != m.Term && !weakVariant(o) {
+			return true
+		}
+	}
+	return false
 }

@@ -181,6 +181,9 @@ func variantTestFilter(t *testing.T) *Filter {
 		term("下注", "gambling", "pinyin", ""), // 下周 is an ordinary word
 		term("洗码", "gambling", "pinyin", ""), // 西马路: 马路 is a word
 		term("口交", "porn", "", ""),
+		term("网上赌场", "gambling", "", ""),
+		term("上下分", "gambling", "", ""),
+		term("一肖", "gambling", "pinyin", ""), // 一笑 is ordinary text
 		{Text: "路口交通", Allow: true},
 	}}
 	f, err := New(lex, Options{})
@@ -212,9 +215,12 @@ func TestVariants(t *testing.T) {
 		name, text string
 		want       []string
 	}{
-		{"homophone 菜金", "首充送菜金", []string{"彩金[3,5)=菜金/pinyin"}},
+		{"homophone 菜金 with a supporting term", "网上赌场送菜金", []string{"网上赌场[0,4)=网上赌场", "彩金[5,7)=菜金/pinyin"}},
+		{"homophone 菜金 with a link", "送菜金 abc.com", []string{"彩金[1,3)=菜金/pinyin"}},
+		{"two-character homophone in common characters alone is not enough", "首充送菜金", nil},
+		{"ordinary text that reads like a term", "她微微一笑", nil},
 		{"homophone 铳植", "铳植就送", []string{"充值[0,2)=铳植/pinyin"}},
-		{"homophone 凯户", "在线凯户", []string{"开户[2,4)=凯户/pinyin"}},
+		{"homophone 凯户", "在线凯户 abc.com", []string{"开户[2,4)=凯户/pinyin"}},
 		{"traditional first 網止", "網止：xx", []string{"网址[0,2)=網止/pinyin"}},
 		{"homophone 喂尼斯人", "喂尼斯人娱乐", []string{"威尼斯人[0,4)=喂尼斯人/pinyin"}},
 		{"look-alike 開嘌", "代開嘌", []string{"开票[1,3)=開嘌/shape"}},
@@ -238,7 +244,7 @@ func TestVariants(t *testing.T) {
 		{"term without variants", "兵毒", nil},
 		{"ordinary word homophone", "下周见", nil},
 		{"part of an ordinary word", "在西马路口", nil},
-		{"homophone that is no word", "洗嘛洗吗", []string{"洗码[0,2)=洗嘛/pinyin", "洗码[2,4)=洗吗/pinyin"}},
+		{"homophone that is no word, supported", "洗嘛，上下分", []string{"洗码[0,2)=洗嘛/pinyin", "上下分[3,6)=上下分"}},
 		{"english that spells pinyin", "change the game", nil},
 		{"latin run that does not split", "jiaweixinx", nil},
 		{"allow phrase still wins", "路口交通", nil},
