@@ -157,7 +157,7 @@ type Revision struct {
 	Lexicon string `json:"lexicon"`
 }
 
-// Verdict is the answer to a screening request (the contract in DESIGN.md).
+// Verdict is the answer to a screening request (the /v1/screen contract, docs/api.md).
 type Verdict struct {
 	ID         string   `json:"id,omitempty"`
 	DecisionID string   `json:"decision_id"`

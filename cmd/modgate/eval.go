@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/filters"
 	"github.com/modgate/modgate/internal/screen"
 )
 
@@ -33,7 +34,8 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	format := fset.String("format", screen.FormatAuto, "corpus format: "+strings.Join(screen.Formats, ", "))
 	policyDir := fset.String("policies", "", "policy `DIR` (default: the embedded policies)")
 	lexiconDir := fset.String("lexicons", "", "lexicon `DIR` (default: the embedded lexicons)")
-	engine := fset.String("engine", "", "matcher engine: compact (default) or cloudflare")
+	engine := new(string)
+	matcherFlag(fset, engine, filters.EngineCompact)
 	workers := fset.Int("workers", min(2, runtime.GOMAXPROCS(0)), "parallel screening goroutines")
 	top := fset.Int("top", 10, "how many worst false positives and misses to show")
 	skipTests := fset.Bool("skip-policy-tests", false, "load the policies without running their *_test.rego (for what-if experiments)")

@@ -36,6 +36,7 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/presence"
 	"github.com/modgate/modgate/internal/review"
@@ -136,7 +137,7 @@ func (tl *tally) verify(t *testing.T, name string, exists func(id string) bool, 
 	}
 	spooled := 0
 	for _, o := range tl.acked {
-		if o == string(api.OutcomeSpooled) {
+		if o == string(escalate.Spooled) {
 			spooled++
 		}
 	}
@@ -498,7 +499,7 @@ func TestFaultNATSRestart(t *testing.T) {
 			tl.verify(t, "NATS restart ("+mode+")", queueHas(m), fmt.Sprintf(" login_ok_after=%s presence_ok_after<=%s",
 				loginAfter.Round(10*time.Millisecond), (time.Since(restarted)).Round(100*time.Millisecond)))
 			_ = presenceAfter
-			if spooled := countOutcome(tl, api.OutcomeSpooled); spooled < 50 {
+			if spooled := countOutcome(tl, string(escalate.Spooled)); spooled < 50 {
 				t.Fatalf("only %d cases spooled during the outage", spooled)
 			}
 		})
@@ -543,7 +544,7 @@ func TestFaultSpoolFull(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		tl.screen(client, base, fmt.Sprint("down-", i), reviewText)
 	}
-	if tl.status[http.StatusServiceUnavailable] == 0 || countOutcome(tl, api.OutcomeSpooled) == 0 {
+	if tl.status[http.StatusServiceUnavailable] == 0 || countOutcome(tl, string(escalate.Spooled)) == 0 {
 		t.Fatalf("want both spooled and refused answers with the spool capped: %v", tl.status)
 	}
 	if m.Spool.PendingBytes() > cfg.SpoolMaxBytes {

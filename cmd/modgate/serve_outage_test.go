@@ -19,6 +19,7 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
 )
@@ -97,7 +98,7 @@ func TestNATSOutageEveryCaseOnce(t *testing.T) {
 	sendBatch("during")
 	spooled := 0
 	for _, o := range acked {
-		if o == string(api.OutcomeSpooled) {
+		if o == string(escalate.Spooled) {
 			spooled++
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
 )
 
@@ -271,7 +272,7 @@ func TestServeEndpoints(t *testing.T) {
 						t.Fatalf("item %d = %+v, want %s %s", i, it, w.id, w.action)
 					}
 				}
-				if br.Results[2].CaseID != modgate.CaseIDFor("t1", "b3", "") || br.Results[2].Escalation != api.OutcomePublished {
+				if br.Results[2].CaseID != modgate.CaseIDFor("t1", "b3", "") || br.Results[2].Escalation != escalate.Published {
 					t.Fatalf("batch review item not escalated: %+v", br.Results[2])
 				}
 			}},
@@ -617,49 +618,6 @@ func TestServeFailMode(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestStrikesCache(t *testing.T) {
-	calls := 0
-	count := 1
-	lookup := func(_ context.Context, tenant, sender string) (modgate.Violations, error) {
-		calls++
-		if sender == "err" {
-			return modgate.Violations{}, fmt.Errorf("nats down")
-		}
-		return modgate.Violations{Count: count}, nil
-	}
-	ctx := context.Background()
-	c := newStrikesCache(50*time.Millisecond, 2, lookup)
-	if v, _ := c.get(ctx, "t", "u1"); v.Count != 1 {
-		t.Fatalf("first get %v", v)
-	}
-	count = 2
-	if v, _ := c.get(ctx, "t", "u1"); v.Count != 1 || calls != 1 {
-		t.Fatalf("cached get %v after %d calls", v, calls)
-	}
-	time.Sleep(60 * time.Millisecond)
-	if v, _ := c.get(ctx, "t", "u1"); v.Count != 2 || calls != 2 {
-		t.Fatalf("expired get %v after %d calls", v, calls)
-	}
-	if _, err := c.get(ctx, "t", "err"); err == nil {
-		t.Fatal("lookup error swallowed")
-	}
-	if _, err := c.get(ctx, "t", "err"); err == nil || calls != 4 {
-		t.Fatalf("errors must not be cached (calls %d)", calls)
-	}
-	c.get(ctx, "t", "u2")
-	c.get(ctx, "t", "u3") // over max: the map is dropped, stays bounded
-	if len(c.m) > 2 {
-		t.Fatalf("cache grew to %d", len(c.m))
-	}
-	off := newStrikesCache(0, 10, lookup)
-	before := calls
-	off.get(ctx, "t", "u1")
-	off.get(ctx, "t", "u1")
-	if calls != before+2 {
-		t.Fatal("ttl 0 must not cache")
 	}
 }
 

@@ -43,9 +43,9 @@ type fallbackEngine interface {
 // and the like leave the gateway serving: status "degraded", still 200.
 // Directory paths are shown to admin keys only (the endpoint is public).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	sp := s.cfg.Escalator.cfg.Spool
+	pending, dead := s.cfg.Escalator.SpoolCounts()
 	resp := ReadyResponse{Status: StatusReady, Engine: s.revision(), NATS: "connected",
-		SpoolPending: sp.Pending(), SpoolDeadLetters: sp.DeadCount()}
+		SpoolPending: pending, SpoolDeadLetters: dead}
 	rev := s.cfg.Engine.Revision()
 	if rev.Policy == "" && rev.Lexicon == "" {
 		resp.Problems = append(resp.Problems, "engine not loaded")

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,11 +115,6 @@ func ReviewerFrom(ctx context.Context) Reviewer {
 	return v
 }
 
-// WithReviewer stores a reviewer in ctx (for the UI's own middleware).
-func WithReviewer(ctx context.Context, v Reviewer) context.Context {
-	return context.WithValue(ctx, reviewerKey{}, v)
-}
-
 func isSafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
@@ -158,24 +155,19 @@ func (rr *ReviewResource) Authenticate(next http.Handler) http.Handler {
 			}
 			role = u.Role
 		}
-		if cookie && !isSafeMethod(r.Method) && !constantEq(r.Header.Get(CSRFHeader), sess.CSRF) {
+		if cookie && !isSafeMethod(r.Method) && !tokensEqual(r.Header.Get(CSRFHeader), sess.CSRF) {
 			WriteError(w, http.StatusForbidden, CodeForbidden, "missing or wrong "+CSRFHeader+" header")
 			return
 		}
-		ctx := WithReviewer(r.Context(), Reviewer{Name: sess.User, Role: role, Token: tok, Cookie: cookie})
+		ctx := context.WithValue(r.Context(), reviewerKey{}, Reviewer{Name: sess.User, Role: role, Token: tok, Cookie: cookie})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-func constantEq(a, b string) bool {
-	if len(a) != len(b) || a == "" {
-		return false
-	}
-	var x byte
-	for i := 0; i < len(a); i++ {
-		x |= a[i] ^ b[i]
-	}
-	return x == 0
+// tokensEqual compares a presented token with the expected one in
+// constant time; an empty token never matches.
+func tokensEqual(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // RequireRole lets only reviewers with at least role through.
@@ -417,7 +409,7 @@ func (rr *ReviewResource) listCases(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
 	f := review.Filter{Lane: qs.Get("lane"), State: modgate.CaseState(qs.Get("state")), Label: qs.Get("label"),
 		Tenant: qs.Get("tenant"), Holder: qs.Get("holder")}
-	if f.Lane != "" && !contains(modgate.Lanes, f.Lane) {
+	if f.Lane != "" && !slices.Contains(modgate.Lanes, f.Lane) {
 		WriteError(w, http.StatusBadRequest, CodeBadRequest, "lane must be one of "+strings.Join(modgate.Lanes, ", "))
 		return
 	}
@@ -445,15 +437,6 @@ func (rr *ReviewResource) listCases(w http.ResponseWriter, r *http.Request) {
 		cases = []modgate.CaseSummary{}
 	}
 	WriteJSON(w, http.StatusOK, CaseList{Cases: cases, Total: total, Offset: f.Offset, Limit: f.Limit})
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {

@@ -19,8 +19,6 @@ import (
 	"github.com/modgate/modgate/internal/screen"
 )
 
-var timeNow = time.Now
-
 // EscalationHeader tells the client where a review case went: "published"
 // (acknowledged by JetStream) or "spooled" (on the gateway's local spool,
 // replayed to JetStream when NATS is back).
@@ -240,7 +238,7 @@ func escalation(m *modgate.Message, v *modgate.Verdict, source string) *modgate.
 		lane = modgate.LaneHigh
 	}
 	v.CaseID = modgate.CaseIDFor(m.Tenant, m.ID, v.DecisionID)
-	return &modgate.Escalation{CaseID: v.CaseID, Lane: lane, Source: source, Message: *m, Verdict: *v, At: timeNow().UTC()}
+	return &modgate.Escalation{CaseID: v.CaseID, Lane: lane, Source: source, Message: *m, Verdict: *v, At: time.Now().UTC()}
 }
 
 func (s *Server) patrol() bool {

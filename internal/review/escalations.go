@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -242,7 +243,7 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 		c.Message.Sender, c.Message.Group, c.Message.Context = msg.Sender, msg.Group, msg.Context
 		c.MaskedText = masked
 		for _, l := range labels {
-			if !contains(c.Labels, l) {
+			if !slices.Contains(c.Labels, l) {
 				c.Labels = append(c.Labels, l)
 			}
 		}

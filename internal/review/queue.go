@@ -4,12 +4,12 @@ import (
 	"container/heap"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -448,7 +448,7 @@ func (q *Queue) List(f Filter) ([]modgate.CaseSummary, int) {
 			f.Sender != "" && v.SenderID != f.Sender {
 			continue
 		}
-		if f.Label != "" && !contains(v.Labels, f.Label) {
+		if f.Label != "" && !slices.Contains(v.Labels, f.Label) {
 			continue
 		}
 		if f.MinAge > 0 && now.Sub(v.Created) < f.MinAge {
@@ -491,15 +491,6 @@ func less(a, b *modgate.CaseSummary) bool {
 		return a.Created.Before(b.Created)
 	}
 	return a.ID < b.ID
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // ---- writing --------------------------------------------------------------
@@ -627,12 +618,6 @@ func (q *Queue) mutate(ctx context.Context, id string, fn func(c *modgate.Case, 
 
 var errSkip = errors.New("review: nothing to write")
 
-func newToken() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
 // leaseValid reports whether c is claimed with an unexpired lease.
 func leaseValid(c *modgate.Case, now time.Time) bool {
 	return c.State == modgate.CaseClaimed && c.Lease != nil && now.Before(c.Lease.Expires)
@@ -664,7 +649,7 @@ func (q *Queue) Claim(ctx context.Context, id, reviewer string) (*modgate.Case, 
 			addHistory(c, modgate.AuditExpiry, prev, "", now)
 		}
 		c.State = modgate.CaseClaimed
-		c.Lease = &modgate.Lease{Holder: reviewer, Token: newToken(), Claimed: now, Expires: now.Add(q.cfg.Lease)}
+		c.Lease = &modgate.Lease{Holder: reviewer, Token: rand.Text(), Claimed: now, Expires: now.Add(q.cfg.Lease)}
 		addHistory(c, modgate.AuditClaim, reviewer, "", now)
 		return nil
 	})
@@ -722,7 +707,7 @@ func (q *Queue) pick(only []string, spread bool) string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for r, lane := range modgate.Lanes {
-		if len(only) > 0 && !contains(only, lane) {
+		if len(only) > 0 && !slices.Contains(only, lane) {
 			continue
 		}
 		e, ok := q.popLocked(r)
@@ -906,7 +891,7 @@ func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgat
 			v := countStrikes(q.live(srec.Strikes, now))
 			if rec.Violation {
 				v.Count++
-				if contains(labels, modgate.LabelAds) {
+				if slices.Contains(labels, modgate.LabelAds) {
 					v.Ads++
 				}
 			}
@@ -955,7 +940,7 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 	var v modgate.Violations
 	if d.Violation && sender != "" {
 		var err error
-		if v, err = q.recordStrike(ctx, c.Tenant, sender, c.ID, contains(d.Labels, modgate.LabelAds), d.Labels, d.At, pre); err != nil {
+		if v, err = q.recordStrike(ctx, c.Tenant, sender, c.ID, slices.Contains(d.Labels, modgate.LabelAds), d.Labels, d.At, pre); err != nil {
 			return nil, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -309,7 +310,7 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 		if c.Score >= q.cfg.HideScore && !c.Hidden && c.State != modgate.CaseDecided {
 			c.Hidden, hiddenNow = true, true
 		}
-		if label := strings.ToLower(r.Reason); modgate.IsLabel(label) && !contains(c.Labels, label) && c.Verdict == nil {
+		if label := strings.ToLower(r.Reason); modgate.IsLabel(label) && !slices.Contains(c.Labels, label) && c.Verdict == nil {
 			c.Labels = append(c.Labels, label)
 		}
 		addHistory(c, modgate.AuditReport, "", r.Reason, now)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,7 +33,7 @@ func TestReportOpensJoinsAndHides(t *testing.T) {
 		t.Fatalf("first report %+v", res)
 	}
 	c, _ := q.Get(ctx, res.CaseID)
-	if c.Source != "report" || c.Message.Sender.ID != "u-9" || c.MaskedText != "加我微信 138******78" || !contains(c.Labels, "ads") {
+	if c.Source != "report" || c.Message.Sender.ID != "u-9" || c.MaskedText != "加我微信 138******78" || !slices.Contains(c.Labels, "ads") {
 		t.Fatalf("case from report %+v", c)
 	}
 	// Same reporter again: counted once, state unchanged.

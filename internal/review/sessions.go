@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -41,17 +40,11 @@ func sessionKey(token string) string {
 	return "s." + hex.EncodeToString(sum[:])
 }
 
-func randomString(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // Create starts a session and returns its token (shown once).
 func (s *Sessions) Create(ctx context.Context, user, role string) (string, Session, error) {
 	now := time.Now().UTC()
-	sess := Session{User: user, Role: role, CSRF: randomString(18), Created: now, Seen: now, Expires: now.Add(s.maxAge)}
-	token := randomString(32)
+	sess := Session{User: user, Role: role, CSRF: rand.Text(), Created: now, Seen: now, Expires: now.Add(s.maxAge)}
+	token := rand.Text()
 	b, _ := json.Marshal(sess)
 	if _, err := s.kv.Create(ctx, sessionKey(token), b); err != nil {
 		return "", Session{}, fmt.Errorf("review: create session: %w", err)

@@ -71,6 +71,10 @@ type Config struct {
 	// built from the folders; if the folders do not build at start, that
 	// engine serves instead (see Fallback).
 	LastGoodDir string
+	// OnReload, when set, is called after every reload attempt with the
+	// revision then serving and the attempt's error (nil on success), so
+	// metrics and logs follow reloads without polling.
+	OnReload func(rev modgate.Revision, err error)
 }
 
 // Screener screens messages with the current engine. Safe for concurrent use.
