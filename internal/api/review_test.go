@@ -342,6 +342,52 @@ func TestReportsAPI(t *testing.T) {
 	}
 }
 
+// TestReportsSenderAndGroupForms: /v1/reports takes sender and group as
+// objects, like /v1/screen; the string form (the id) still works.
+func TestReportsSenderAndGroupForms(t *testing.T) {
+	e := newReviewEnv(t, review.Config{})
+	tests := []struct {
+		name          string
+		sender, group any
+		status        int
+		wantSender    string
+		wantGroup     string
+	}{
+		{"objects", map[string]any{"id": "u-obj", "verified_org": false}, map[string]any{"id": "g-obj", "kind": "enterprise"}, 201, "u-obj", "g-obj"},
+		{"strings (deprecated)", "u-str", "g-str", 201, "u-str", "g-str"},
+		{"absent", nil, nil, 201, "", ""},
+		{"unknown field in sender", map[string]any{"id": "u", "nick": "x"}, nil, 400, "", ""},
+		{"number", 7, nil, 400, "", ""},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := map[string]any{"message_id": fmt.Sprintf("form-%d", i), "reporter_id": "r-form", "reason": "abuse", "tenant": "t1"}
+			if tc.sender != nil {
+				body["sender"] = tc.sender
+			}
+			if tc.group != nil {
+				body["group"] = tc.group
+			}
+			r := e.do(t, "POST", "/v1/reports", "", body)
+			if r.status != tc.status {
+				t.Fatalf("%d, want %d: %s", r.status, tc.status, r.body)
+			}
+			if tc.status != 201 {
+				return
+			}
+			var res modgate.ReportResult
+			r.decode(t, &res)
+			c, err := e.q.Get(context.Background(), res.CaseID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Message.Sender.ID != tc.wantSender || c.Message.Group.ID != tc.wantGroup {
+				t.Fatalf("case sender %q group %q", c.Message.Sender.ID, c.Message.Group.ID)
+			}
+		})
+	}
+}
+
 func TestReviewEventsSSE(t *testing.T) {
 	e := newReviewEnv(t, review.Config{})
 	tok := e.login(t, "alice").Token

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -25,16 +26,9 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 	p := c.Prefix
 	if c.CreateEscalationStream {
 		if _, err := q.js.Stream(ctx, modgate.StreamEscalations); errors.Is(err, jetstream.ErrStreamNotFound) {
-			_, err = q.js.CreateStream(ctx, jetstream.StreamConfig{
-				Name:     modgate.StreamEscalations,
-				Subjects: []string{p + ".escalations.>"},
-				// Same shape as natsutil.EscalationsStreamConfig (limits).
-				Retention:  jetstream.LimitsPolicy,
-				Storage:    jetstream.FileStorage,
-				Replicas:   c.Replicas,
-				Duplicates: 2 * time.Minute,
-				MaxAge:     7 * 24 * time.Hour,
-			})
+			// The gateway's own constructor, so tests run on the stream
+			// production has.
+			_, err = q.js.CreateStream(ctx, natsutil.EscalationsStreamConfig(natsutil.StreamOptions{Prefix: p, Replicas: c.Replicas}))
 			if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 				return fmt.Errorf("review: create stream %s: %w", modgate.StreamEscalations, err)
 			}
