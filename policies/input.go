@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -303,7 +302,7 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 		defer keyPool.Put(kp)
 		*kp = f.appendKey((*kp)[:0])
 		if d, ok := e.memo.get(*kp); ok {
-			return d.clone(), nil
+			return d.Clone(), nil
 		}
 	}
 	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(e.inputValue(&f, &in)))
@@ -323,15 +322,9 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	}
 	if e.memo != nil {
 		e.memo.put(*kp, d)
-		return d.clone(), nil
+		return d.Clone(), nil
 	}
 	return d, nil
-}
-
-func (d Decision) clone() Decision {
-	d.Labels = slices.Clone(d.Labels)
-	d.Reasons = slices.Clone(d.Reasons)
-	return d
 }
 
 func decodeDecision(v ast.Value) (Decision, error) {
@@ -395,12 +388,6 @@ func decodeDecision(v ast.Value) (Decision, error) {
 		}); err != nil {
 			return Decision{}, err
 		}
-	}
-	if d.Labels == nil {
-		d.Labels = []string{}
-	}
-	if d.Reasons == nil {
-		d.Reasons = []modgate.Reason{}
 	}
 	return d, nil
 }

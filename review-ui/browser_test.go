@@ -944,3 +944,46 @@ func TestBrowserLeaseExpiry(t *testing.T) {
 		t.Fatalf("case after expiry: decision %+v lease %+v", cv.Case.Decision, cv.Case.Lease)
 	}
 }
+
+// TestBrowserNormalizedText: the normalised text a verdict was decided on
+// reaches reviewers (the "t" toggle showed nothing while it was dropped
+// before the case was stored), with personal data masked for a reviewer,
+// and stays out of the platform's /v1/screen answer.
+func TestBrowserNormalizedText(t *testing.T) {
+	exe := needChromium(t)
+	g := startGateway(t)
+	tok := g.apiToken(t, "alice")
+	// Full-width digits, traditional characters and spacing noise: the
+	// normalised text differs visibly from the original.
+	text := "加 微 信 領 取 福 利 ，電話 １３８００１３８０００"
+	var raw map[string]any
+	m := modgate.Message{ID: "norm-1", Text: text, Tenant: "t1", Sender: modgate.Sender{ID: "u-norm"}}
+	if st := g.postJSON(t, "/v1/screen", "", m, &raw); st != 200 {
+		t.Fatalf("screen: %d", st)
+	}
+	if raw["action"] != modgate.ActionReview {
+		t.Fatalf("verdict %v, want review", raw)
+	}
+	if _, ok := raw["normalized"]; ok {
+		t.Fatalf("/v1/screen answer carries the normalised text: %v", raw)
+	}
+	c := g.waitCase(t, tok, raw["case_id"].(string))
+	if c.Normalized == "" || !strings.Contains(c.Normalized, "领取福利") || strings.Contains(c.Normalized, "13800138000") ||
+		!strings.Contains(c.Normalized, "138") {
+		t.Fatalf("case normalised text for a reviewer: %q", c.Normalized)
+	}
+
+	b := newBrowser(t, exe)
+	b.login(t, g, "alice")
+	b.key(t, "n")
+	if id := caseInView(t, b); id != c.ID {
+		t.Fatalf("n opened %s, want %s", id, c.ID)
+	}
+	b.key(t, "t")
+	b.waitJS(t, "normalised text shown", `document.querySelector('#msg-norm .msg-text') !== null`)
+	if got := eval[string](t, b, `document.querySelector('#msg-norm .msg-text').textContent`); got != c.Normalized {
+		t.Fatalf("toggle shows %q, want the case's %q", got, c.Normalized)
+	}
+	b.key(t, "t")
+	b.waitJS(t, "normalised text hidden", `document.getElementById('msg-norm') === null`)
+}

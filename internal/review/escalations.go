@@ -211,7 +211,8 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 	fresh := &modgate.Case{
 		ID: esc.CaseID, State: modgate.CaseOpen, Lane: lane, Source: source, Priority: float64(v.Severity),
 		Tenant: msg.Tenant, Message: msg, MaskedText: masked, Verdict: &v, Labels: labels,
-		Created: at, SLA: at.Add(q.cfg.SLA[lane]),
+		Normalized: cleanText(esc.Normalized, modgate.DefaultMaxTextBytes),
+		Created:    at, SLA: at.Add(q.cfg.SLA[lane]),
 	}
 	addHistory(fresh, "escalated", source, lane, now)
 	wrote := false
@@ -242,6 +243,7 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 		}
 		c.Message.Sender, c.Message.Group, c.Message.Context = msg.Sender, msg.Group, msg.Context
 		c.MaskedText = masked
+		c.Normalized = fresh.Normalized
 		for _, l := range labels {
 			if !slices.Contains(c.Labels, l) {
 				c.Labels = append(c.Labels, l)

@@ -395,11 +395,13 @@ func (q *Queue) Get(ctx context.Context, id string) (*modgate.Case, error) {
 	return c, nil
 }
 
-// Redact removes personal data a reviewer may not see: the original text
-// and reporters' free text. MaskedText keeps the same code-point length as
+// Redact removes personal data a reviewer may not see: the original text,
+// and digits and e-mail addresses in the normalised text and reporters'
+// free text. MaskedText keeps the same code-point length as
 // the original so match offsets still line up.
 func Redact(c *modgate.Case) {
 	c.Message.Text = ""
+	c.Normalized = MaskText(c.Normalized)
 	if c.Message.Context != nil {
 		c.Message.Context = nil
 	}

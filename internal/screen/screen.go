@@ -221,34 +221,7 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 	if err != nil {
 		return modgate.Verdict{}, fmt.Errorf("screen: policy: %w", err)
 	}
-	vd := modgate.Verdict{
-		ID:          m.ID,
-		DecisionID:  NewDecisionID(),
-		Action:      d.Action,
-		Labels:      d.Labels,
-		Matches:     f.Matches,
-		Reasons:     d.Reasons,
-		MaskedText:  f.MaskedText,
-		Revision:    e.rev,
-		Severity:    d.Severity,
-		Enforcement: d.Enforcement,
-		Normalized:  f.Normalized,
-	}
-	// The contract promises arrays, never null, to clients.
-	if vd.Labels == nil {
-		vd.Labels = []string{}
-	}
-	if vd.Matches == nil {
-		vd.Matches = []modgate.Match{}
-	}
-	if vd.Reasons == nil {
-		vd.Reasons = []modgate.Reason{}
-	}
-	for _, mt := range vd.Matches {
-		if mt.Severity > vd.Severity {
-			vd.Severity = mt.Severity
-		}
-	}
+	vd := modgate.NewVerdict(m.ID, NewDecisionID(), d, f, e.rev)
 	switch vd.Action {
 	case modgate.ActionAllow, modgate.ActionReview, modgate.ActionBlock:
 	default:

@@ -338,8 +338,18 @@ func TestReloadFailureKeepsOldEngine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			s := newScreener(t, f)
+			type reload struct {
+				rev modgate.Revision
+				err error
+			}
+			var reloads []reload // OnReload reports every attempt
+			s := newScreener(t, f, func(c *Config) {
+				c.OnReload = func(rev modgate.Revision, err error) { reloads = append(reloads, reload{rev, err}) }
+			})
 			rev := s.Revision()
+			if len(reloads) != 1 || reloads[0].err != nil || reloads[0].rev != rev {
+				t.Fatalf("first build reported %+v", reloads)
+			}
 			dir := f.pol
 			if tc.dir == "lex" {
 				dir = f.lex
@@ -348,6 +358,9 @@ func TestReloadFailureKeepsOldEngine(t *testing.T) {
 			err := s.Reload(context.Background())
 			if err == nil {
 				t.Fatal("Reload succeeded, want an error")
+			}
+			if len(reloads) != 2 || reloads[1].err != err || reloads[1].rev != rev {
+				t.Fatalf("failed reload reported %+v, want the error with the old revision", reloads)
 			}
 			if s.LastError() == nil || s.LastError().Error() != err.Error() {
 				t.Fatalf("LastError = %v, want %v", s.LastError(), err)
