@@ -126,7 +126,17 @@ type Match struct {
 	End         int    `json:"end"`
 	Text        string `json:"text"`
 	Source      string `json:"source,omitempty"`
+	// Variant says why a lexicon term matched text that differs from it:
+	// "pinyin" (same sound: 菜金 for 彩金, jia wei xin for 加微信) or
+	// "shape" (look-alike character: 氷 for 水). Empty for a literal match.
+	Variant string `json:"variant,omitempty"`
 }
+
+// Match variants.
+const (
+	VariantPinyin = "pinyin"
+	VariantShape  = "shape"
+)
 
 // Severity levels used by lexicons and detectors.
 const (
@@ -246,8 +256,16 @@ type Term struct {
 	Severity    int    `json:"severity"`
 	Note        string `json:"note,omitempty"`
 	Allow       bool   `json:"allow,omitempty"`
-	File        string `json:"file,omitempty"`
-	Line        int    `json:"line,omitempty"`
+	// Variants opts a term into variant matching (lexicon `@variants`):
+	// "pinyin" (homophones and Latin pinyin; implies shape), "shape"
+	// (look-alike characters), or "" for literal matching only.
+	Variants string `json:"variants,omitempty"`
+	// Boundary "word" (lexicon `@boundary word`) accepts a hit only where
+	// the surrounding text does not make it part of a longer ordinary word
+	// (出租 in 出租车, 日入 in 日入住). "" matches anywhere.
+	Boundary string `json:"boundary,omitempty"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
 }
 
 // Lexicon is a loaded lexicon set with its content revision (a hash of the

@@ -38,7 +38,8 @@ type Filter struct {
 	rev      string
 	nTerms   int
 	maxText  int
-	pool     sync.Pool // *scanState
+	v        *variantIndex // nil when no term opts into variants
+	pool     sync.Pool     // *scanState
 }
 
 // pattern is one distinct normalised string of the lexicon.
@@ -66,12 +67,28 @@ type entry struct {
 	category    string
 	subcategory string
 	severity    int
+	variants    uint8 // varShape, varPinyin
+	boundary    bool  // @boundary word: must be a word of its own
 }
 
 type scanState struct {
 	z     *Normalizer
 	hits  []Hit
 	allow []Hit
+	cands []cand
+	proj  projector
+	vraw  []Hit
+}
+
+// cand is a lexicon hit on the normalised text: a literal one (variant 0)
+// or one found by the variant layer (varShape, varPinyin).
+type cand struct {
+	Hit
+	variant uint8
+	// Original code-point span when the variant layer knows it better
+	// than the normalised span (a dropped heart or emoji at its edge);
+	// os == oe means "map Hit through the offset map".
+	os, oe int32
 }
 
 // New builds a Filter for lex. Terms that normalise to the same string are
@@ -123,17 +140,33 @@ func New(lex modgate.Lexicon, opts Options) (*Filter, error) {
 				allow[i] = true
 				continue
 			}
+			vars, err := variantFlags(t.Variants)
+			if err != nil {
+				return nil, fmt.Errorf("filters: term %q (%s:%d): %w", t.Text, t.File, t.Line, err)
+			}
+			boundary := false
+			switch t.Boundary {
+			case "":
+			case BoundaryWord:
+				boundary = true
+			default:
+				return nil, fmt.Errorf("filters: term %q (%s:%d): unknown boundary %q (want %q)", t.Text, t.File, t.Line, t.Boundary, BoundaryWord)
+			}
 			merged := false
 			for k := head[i]; k >= 0; k = flat[k].next {
 				e := &flat[k]
 				if e.category == t.Category && e.subcategory == t.Subcategory {
 					e.severity = max(e.severity, t.Severity)
+					e.variants |= vars
+					// The word check applies only if every merged term asks.
+					e.boundary = e.boundary && boundary
 					merged = true
 					break
 				}
 			}
 			if !merged {
-				flat = append(flat, chained{entry{term: t.Text, category: t.Category, subcategory: t.Subcategory, severity: t.Severity}, head[i]})
+				flat = append(flat, chained{entry{term: t.Text, category: t.Category, subcategory: t.Subcategory,
+					severity: t.Severity, variants: vars, boundary: boundary}, head[i]})
 				head[i] = int32(len(flat) - 1)
 			}
 		}
@@ -158,6 +191,17 @@ func New(lex modgate.Lexicon, opts Options) (*Filter, error) {
 		return nil, err
 	}
 	f.m = m
+	if f.v, err = buildVariants(opts.Engine, norms, f.patterns, f.entries); err != nil {
+		return nil, err
+	}
+	for _, e := range f.entries {
+		if e.boundary || e.variants&varPinyin != 0 {
+			if err := loadWords(); err != nil {
+				return nil, fmt.Errorf("filters: word list: %w", err)
+			}
+			break
+		}
+	}
 	f.pool.New = func() any { return &scanState{z: NewNormalizer()} }
 	return f, nil
 }
@@ -202,6 +246,10 @@ func (f *Filter) Scan(text string) (modgate.Findings, error) {
 	defer f.pool.Put(st)
 	n := st.z.Normalize(text)
 	st.hits = f.m.FindAll(n.Text, st.hits[:0])
+	st.cands = st.cands[:0]
+	if f.v != nil {
+		st.cands = f.v.find(n, st)
+	}
 	matches := f.lexiconMatches(n, st)
 	matches = Detect(n, matches)
 	sortMatches(matches)
@@ -217,11 +265,14 @@ func (f *Filter) Scan(text string) (modgate.Findings, error) {
 }
 
 // lexiconMatches turns raw hits into matches: word boundaries for ASCII
-// edges, allow phrases suppress deny hits they contain.
+// edges, allow phrases suppress deny hits they contain, a term does not
+// span two sentences, `@boundary word` terms must be words of their own.
+// Variant hits (st.cands) that repeat a literal hit of the same pattern on
+// the same span are dropped; a look-alike hit wins over a homophone one.
 func (f *Filter) lexiconMatches(n *Normalized, st *scanState) []modgate.Match {
 	text := n.Text
 	st.allow = st.allow[:0]
-	hits := st.hits[:0]
+	lit := len(st.cands)
 	for _, h := range st.hits {
 		p := &f.patterns[h.Pattern]
 		if !boundaryOK(text, int(h.Start), int(h.End), p) {
@@ -231,18 +282,40 @@ func (f *Filter) lexiconMatches(n *Normalized, st *scanState) []modgate.Match {
 			st.allow = append(st.allow, h)
 		}
 		if p.entryEnd > p.entryStart {
-			hits = append(hits, h)
+			st.cands = append(st.cands, cand{Hit: h})
 		}
 	}
 	var out []modgate.Match
-	for _, h := range hits {
-		if insideAllow(st.allow, h) {
+	for ci, c := range st.cands {
+		if c.variant != 0 && shadowed(st.cands, ci, lit) {
+			continue
+		}
+		h := c.Hit
+		if insideAllow(st.allow, h) || !n.sentenceOK(int(h.Start), int(h.End)) {
+			continue
+		}
+		if c.variant == varPinyin && !n.variantWordOK(int(h.Start), int(h.End)) {
 			continue
 		}
 		p := &f.patterns[h.Pattern]
 		start, end := n.Orig(int(h.Start), int(h.End))
+		if c.os < c.oe {
+			start, end = min(start, int(c.os)), max(end, int(c.oe))
+		}
 		orig := n.OrigText(start, end)
+		wordChecked, wordOK := false, false
 		for _, e := range f.entries[p.entryStart:p.entryEnd] {
+			if c.variant != 0 && e.variants&c.variant == 0 {
+				continue
+			}
+			if e.boundary {
+				if !wordChecked {
+					wordChecked, wordOK = true, n.wordOK(int(h.Start), int(h.End))
+				}
+				if !wordOK {
+					continue
+				}
+			}
 			out = append(out, modgate.Match{
 				Term:        e.term,
 				Category:    e.category,
@@ -252,10 +325,36 @@ func (f *Filter) lexiconMatches(n *Normalized, st *scanState) []modgate.Match {
 				End:         end,
 				Text:        orig,
 				Source:      modgate.SourceLexicon,
+				Variant:     variantName(c.variant),
 			})
 		}
 	}
 	return out
+}
+
+// shadowed reports a variant candidate that a literal hit (cands[lit:]) or
+// a look-alike hit of the same pattern on the same span already covers.
+func shadowed(cands []cand, i, lit int) bool {
+	c := cands[i]
+	for j := lit; j < len(cands); j++ {
+		if cands[j].Hit == c.Hit {
+			return true
+		}
+	}
+	if c.variant == varPinyin {
+		for j := 0; j < lit; j++ {
+			if cands[j].variant == varShape && cands[j].Hit == c.Hit {
+				return true
+			}
+		}
+	}
+	// The same projection can be reached through two readings.
+	for j := 0; j < i; j++ {
+		if cands[j] == c {
+			return true
+		}
+	}
+	return false
 }
 
 func boundaryOK(text string, s, e int, p *pattern) bool {

@@ -67,6 +67,10 @@ func styled() map[rune]string {
 		m[0x1F170+k] = c // 🅰..🆉
 		m[0x1F1E6+k] = c // regional indicators 🇦..🇿
 	}
+	// Symbols that stand for a word in drainage spam (see standIns).
+	for r, s := range standIns {
+		m[r] = s
+	}
 	for i, r := range []rune("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡxʏᴢ") {
 		if r != 'x' {
 			m[r] = string('a' + rune(i))
@@ -74,6 +78,22 @@ func styled() map[rune]string {
 	}
 	return m
 }
+
+// standIns are emoji and symbols that spam writes for a word, folded to
+// it: 🐧 is QQ's mascot (企鹅, a QQ cue), ➕ ✚ are plus signs, which
+// foldPlus reads as 加 before a word (➕V, ＋微). Hearts standing for 信/心
+// are left to the variant layer (variant.go): as decoration they are noise.
+var standIns = map[rune]string{
+	0x1F427: "企鹅", // 🐧
+	0x2795:  "+",  // ➕ heavy plus sign
+	0x271A:  "+",  // ✚ heavy Greek cross
+	0x2719:  "+",  // ✙ outlined Greek cross
+}
+
+// noiseSymbols are enclosed ideographs NFKC would fold to a character
+// although spam uses them as decoration between the characters of a word
+// (加㊙️信): they are noise.
+var noiseSymbols = []rune{0x3299 /* ㊙ */, 0x3297 /* ㊗ */}
 
 // homoglyphs: Cyrillic and Greek letters that render like Latin ones. They
 // are folded only where the surrounding word is Latin (see foldHomoglyphs).
@@ -136,6 +156,10 @@ func buildTables() {
 			foldMap[r] = s
 			tblInfo[r] |= fMapped
 		}
+	}
+	for _, r := range noiseSymbols {
+		tblInfo[r] = clsPunct
+		delete(foldMap, r)
 	}
 	for r := range tsExtra {
 		if r < tblSize {
@@ -316,6 +340,9 @@ func (z *Normalizer) foldRune(dst []token, r rune, i int32) []token {
 		// Fullwidth ASCII (，！？：Ａ１): common enough in Chinese text to
 		// skip the map.
 		a := asciiTab[r-0xFEE0]
+		if a.r == '+' {
+			z.plus = true
+		}
 		return append(dst, token{r: rune(a.r), s: i, e: i + 1, cls: a.cls})
 	}
 	inf := tblInfo[r]
@@ -343,6 +370,9 @@ func (z *Normalizer) foldRune(dst []token, r rune, i int32) []token {
 	out := foldMap[r]
 	if out == "" {
 		return extendPrev(dst, i)
+	}
+	if out == "+" {
+		z.plus = true
 	}
 	h := homoMap[r]
 	for _, c := range out {

@@ -26,6 +26,9 @@ func (z *Normalizer) context(toks []token) []token {
 	if z.homo {
 		foldHomoglyphs(toks)
 	}
+	if z.plus {
+		foldPlus(toks)
+	}
 	for iter := 0; iter < 6; iter++ {
 		var c2, c3 bool
 		toks, _ = z.dropNoise(toks)
@@ -40,6 +43,30 @@ func (z *Normalizer) context(toks []token) []token {
 		}
 	}
 	return toks
+}
+
+// foldPlus reads a plus sign as 加 ("add") where it starts a word: before
+// a letter and not after a letter or digit (➕V, 请+vx, 微信+QQ; but not
+// C++, a+b, +86 or 1+1), or before a Chinese character at the start of a
+// word (➕薇, ＋我); between two Chinese characters it is decoration
+// (狗+东西 is 狗东西).
+func foldPlus(toks []token) {
+	for k := range toks {
+		if toks[k].r != '+' || k+1 == len(toks) {
+			continue
+		}
+		var prev uint8 = clsSpace
+		if k > 0 {
+			prev = toks[k-1].cls
+			if prev == clsWord || toks[k-1].r == '+' {
+				continue
+			}
+		}
+		next := toks[k+1]
+		if next.cls == clsWord && unicode.IsLetter(next.r) || next.cls == clsCJK && prev != clsCJK {
+			toks[k].r, toks[k].cls = '加', clsCJK
+		}
+	}
 }
 
 func isCyrGreek(r rune) bool {

@@ -14,6 +14,7 @@ type Normalizer struct {
 	n    Normalized
 	// set by foldRune: the context passes that can be skipped otherwise
 	homo, numerals bool
+	plus           bool // a '+' (or ➕) may stand for 加 (see foldPlus)
 }
 
 // token is one rune of the folded text with the half-open code-point range
@@ -63,13 +64,16 @@ func (z *Normalizer) Normalize(s string) *Normalized {
 	if cap(toks) < len(s) {
 		toks = make([]token, 0, len(s))
 	}
-	z.homo, z.numerals = false, false
+	z.homo, z.numerals, z.plus = false, false, false
 	i := int32(0)
 	for b, r := range s {
 		ob[i] = int32(b)
 		// Fast paths: ASCII and unmapped characters (most CJK text).
 		if r < utf8.RuneSelf {
 			if a := asciiTab[r]; a.cls != clsDrop {
+				if r == '+' {
+					z.plus = true
+				}
 				toks = append(toks, token{r: rune(a.r), s: i, e: i + 1, cls: a.cls})
 			} else {
 				toks = extendPrev(toks, i)

@@ -1,6 +1,9 @@
 package lexicons
 
 import (
+	"bytes"
+	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -225,4 +228,83 @@ func FuzzParseFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestVariantDirectives: @variants and @boundary apply to the lines below
+// them until changed, values are checked, and lint warns where they cannot
+// work.
+func TestVariantDirectives(t *testing.T) {
+	data, err := os.ReadFile("testdata/variants/bad.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms, probs := ParseFile("bad.txt", bytes.NewReader(data))
+	var got []string
+	for _, p := range probs {
+		got = append(got, p.String())
+	}
+	wantProbs := []string{
+		`bad.txt:4: error: @variants "soundalike": want pinyin, shape, pinyin,shape or none`,
+		`bad.txt:5: error: @variants "none,pinyin": none cannot be combined with other values`,
+		`bad.txt:6: error: @boundary "sentence": want word or none`,
+		`bad.txt:7: error: @variants needs a value: pinyin, shape, pinyin,shape or none`,
+	}
+	if strings.Join(got, "\n") != strings.Join(wantProbs, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantProbs, "\n"))
+	}
+	type tv struct{ text, variants, boundary string }
+	var gotTerms []tv
+	for _, term := range terms {
+		gotTerms = append(gotTerms, tv{term.Text, term.Variants, term.Boundary})
+	}
+	wantTerms := []tv{
+		{"彩金", "pinyin", ""},
+		{"赌", "pinyin", ""}, // pinyin,shape is canonicalised: pinyin implies shape
+		{"中特", "pinyin", "word"},
+		{"ok", "pinyin", "word"},
+		{"开户", "", ""},
+	}
+	if !reflect.DeepEqual(gotTerms, wantTerms) {
+		t.Errorf("terms = %v, want %v", gotTerms, wantTerms)
+	}
+	lint := Lint(modgate.Lexicon{Terms: terms}, nil)
+	var warns []string
+	for _, p := range lint {
+		warns = append(warns, p.String())
+	}
+	wantWarns := []string{
+		`bad.txt:9: warning: term "赌" is a single character`,
+		`bad.txt:9: warning: @variants pinyin has no effect on "赌"`,
+		`bad.txt:12: warning: @variants pinyin has no effect on "ok"`,
+		`bad.txt:12: warning: @boundary word has no effect on "ok"`,
+	}
+	if len(warns) != len(wantWarns) {
+		t.Fatalf("lint:\n%s", strings.Join(warns, "\n"))
+	}
+	for i := range wantWarns {
+		if !strings.HasPrefix(warns[i], wantWarns[i]) {
+			t.Errorf("lint %d:\n got %s\nwant %s...", i, warns[i], wantWarns[i])
+		}
+	}
+}
+
+func TestLintWarnsOnWholesaleVariants(t *testing.T) {
+	var lex modgate.Lexicon
+	for i := range MaxPinyinTerms + 2 {
+		lex.Terms = append(lex.Terms, modgate.Term{Text: fmt.Sprintf("词%d语", i), Category: "ads", Severity: 1,
+			Variants: modgate.VariantPinyin, File: "big.txt", Line: i + 1})
+	}
+	probs := Lint(lex, nil)
+	n := 0
+	for _, p := range probs {
+		if strings.Contains(p.Message, "opt into @variants pinyin") {
+			n++
+			if p.Line != MaxPinyinTerms+1 || p.Level != LevelWarning {
+				t.Errorf("warning at %v", p)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d wholesale warnings, want 1", n)
+	}
 }

@@ -5,10 +5,16 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/modgate/modgate"
 )
+
+// MaxPinyinTerms is where lint starts to warn about the size of the
+// pinyin variant layer (BENCHMARKS.md: about 1.2 KiB per opted-in term;
+// 20k terms ≈ 24 MiB on top of the lexicon).
+const MaxPinyinTerms = 20_000
 
 // Lint checks loaded terms: duplicates, terms the normaliser would change
 // (the text as written never reaches the matcher), empty and single-character
@@ -25,6 +31,7 @@ func Lint(lex modgate.Lexicon, normalize func(string) string) []Problem {
 	}
 	seen := map[key]modgate.Term{}
 	byNorm := map[string]modgate.Term{}
+	pinyinTerms := 0
 	for _, t := range lex.Terms {
 		kind := "term"
 		if t.Allow {
@@ -48,6 +55,18 @@ func Lint(lex modgate.Lexicon, normalize func(string) string) []Problem {
 		if utf8.RuneCountInString(norm) == 1 {
 			add(t, LevelWarning, "%s %q is a single character and will match inside many ordinary words", kind, t.Text)
 		}
+		if t.Variants == modgate.VariantPinyin && !t.Allow {
+			pinyinTerms++
+			if pinyinTerms == MaxPinyinTerms+1 {
+				add(t, LevelWarning, "more than %d terms opt into @variants pinyin (each costs about 1.2 KiB and every message is projected against all of them): opt in high-risk terms only", MaxPinyinTerms)
+			}
+		}
+		if t.Variants == modgate.VariantPinyin && syllables(norm) < 2 {
+			add(t, LevelWarning, "@variants pinyin has no effect on %q: pinyin variants need two or more syllables (one syllable has hundreds of homophones)", t.Text)
+		}
+		if t.Boundary == "word" && !hasHan(norm) {
+			add(t, LevelWarning, "@boundary word has no effect on %q: the word list is Chinese; Latin terms always match on word boundaries", t.Text)
+		}
 		k := key{norm, t.Category, t.Subcategory, t.Allow}
 		if prev, ok := seen[k]; ok {
 			add(t, LevelError, "duplicate %s %q (same as %q at %s:%d)", kind, t.Text, prev.Text, prev.File, prev.Line)
@@ -66,6 +85,37 @@ func Lint(lex modgate.Lexicon, normalize func(string) string) []Problem {
 	}
 	sortProblems(problems)
 	return problems
+}
+
+// syllables counts what the variant layer can read in a normalised term:
+// Han characters and runs of Latin letters (a run may spell several
+// syllables, so this is a lower bound).
+func syllables(s string) int {
+	n, inRun := 0, false
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			n++
+			inRun = false
+		case r < utf8.RuneSelf && unicode.IsLetter(r):
+			if !inRun {
+				n++
+			}
+			inRun = true
+		default:
+			inRun = false
+		}
+	}
+	return n
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }
 
 func catString(t modgate.Term) string {

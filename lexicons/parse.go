@@ -60,6 +60,8 @@ func ParseFile(name string, r io.Reader) ([]modgate.Term, []Problem) {
 		defCat   string
 		defSub   string
 		defSev   = 0
+		defVar   string // @variants
+		defBound string // @boundary
 		labels   = map[string]bool{}
 	)
 	errf := func(line int, format string, args ...any) {
@@ -115,8 +117,24 @@ func ParseFile(name string, r io.Reader) ([]modgate.Term, []Problem) {
 					continue
 				}
 				labels[arg] = true
+			case "variants":
+				v, err := parseVariants(arg)
+				if err != nil {
+					errf(lineNo, "%v", err)
+					continue
+				}
+				defVar = v
+			case "boundary":
+				switch arg {
+				case "word":
+					defBound = arg
+				case "none":
+					defBound = ""
+				default:
+					errf(lineNo, "@boundary %q: want word or none", arg)
+				}
 			default:
-				errf(lineNo, "unknown directive @%s (want @category, @severity or @label)", name)
+				errf(lineNo, "unknown directive @%s (want @category, @severity, @label, @variants or @boundary)", name)
 			}
 			continue
 		case strings.HasPrefix(line, "!"):
@@ -129,6 +147,7 @@ func ParseFile(name string, r io.Reader) ([]modgate.Term, []Problem) {
 			t, ok := parseEntry(line, false, defCat, defSub, defSev, labels, func(f string, a ...any) { errf(lineNo, f, a...) })
 			if ok {
 				t.File, t.Line = name, lineNo
+				t.Variants, t.Boundary = defVar, defBound
 				terms = append(terms, t)
 			}
 		}
@@ -137,6 +156,38 @@ func ParseFile(name string, r io.Reader) ([]modgate.Term, []Problem) {
 		errf(lineNo+1, "read: %v", err)
 	}
 	return terms, problems
+}
+
+// parseVariants parses the argument of @variants: none, or a
+// comma-separated list of pinyin and shape. It returns the canonical value
+// of modgate.Term.Variants: "" (none), "shape" or "pinyin" (pinyin implies
+// shape: a look-alike of a character reads like it).
+func parseVariants(arg string) (string, error) {
+	if arg == "" {
+		return "", fmt.Errorf("@variants needs a value: pinyin, shape, pinyin,shape or none")
+	}
+	shape, pinyin, none := false, false, false
+	for part := range strings.SplitSeq(arg, ",") {
+		switch strings.TrimSpace(part) {
+		case modgate.VariantPinyin:
+			pinyin = true
+		case modgate.VariantShape:
+			shape = true
+		case "none":
+			none = true
+		default:
+			return "", fmt.Errorf("@variants %q: want pinyin, shape, pinyin,shape or none", arg)
+		}
+	}
+	switch {
+	case none && (shape || pinyin):
+		return "", fmt.Errorf("@variants %q: none cannot be combined with other values", arg)
+	case pinyin:
+		return modgate.VariantPinyin, nil
+	case shape:
+		return modgate.VariantShape, nil
+	}
+	return "", nil
 }
 
 // parseEntry parses `term [| category[.sub] [| severity [| note]]]`.
