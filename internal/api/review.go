@@ -263,7 +263,13 @@ func (rr *ReviewResource) logout(w http.ResponseWriter, r *http.Request) {
 
 func (rr *ReviewResource) me(w http.ResponseWriter, r *http.Request) {
 	v := ReviewerFrom(r.Context())
-	WriteJSON(w, http.StatusOK, map[string]string{"user": v.Name, "role": v.Role})
+	WriteJSON(w, http.StatusOK, MeResponse{User: v.Name, Role: v.Role})
+}
+
+// MeResponse names the signed-in reviewer.
+type MeResponse struct {
+	User string `json:"user"`
+	Role string `json:"role"`
 }
 
 // ---- helpers ------------------------------------------------------------------
@@ -611,7 +617,15 @@ func (rr *ReviewResource) strikes(w http.ResponseWriter, r *http.Request) {
 			vi.Ads++
 		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"tenant": tenant, "sender": sender, "violations": vi, "strikes": ss})
+	WriteJSON(w, http.StatusOK, StrikesResponse{Tenant: tenant, Sender: sender, Violations: vi, Strikes: ss})
+}
+
+// StrikesResponse is a member's unexpired confirmed violations.
+type StrikesResponse struct {
+	Tenant     string             `json:"tenant"`
+	Sender     string             `json:"sender"`
+	Violations modgate.Violations `json:"violations"`
+	Strikes    []review.Strike    `json:"strikes"`
 }
 
 func (rr *ReviewResource) stats(w http.ResponseWriter, r *http.Request) {
@@ -694,7 +708,12 @@ func (rr *ReviewResource) subjectDelete(w http.ResponseWriter, r *http.Request) 
 		queueError(w, rr.log, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"deleted": n})
+	WriteJSON(w, http.StatusOK, SubjectDeleteResponse{Deleted: n})
+}
+
+// SubjectDeleteResponse counts what a subject-data deletion purged, by kind.
+type SubjectDeleteResponse struct {
+	Deleted map[string]int `json:"deleted"`
 }
 
 // ReviewMeta is what the reviewer UI needs to know about the taxonomy, the

@@ -143,6 +143,9 @@ func New(cfg Config) (*Server, error) {
 // Handler is the root handler.
 func (s *Server) Handler() http.Handler { return s.router }
 
+// Routes is the root router, for walking every route (the OpenAPI test).
+func (s *Server) Routes() chi.Routes { return s.router }
+
 // Keys returns the key set (for resources mounted through Config.Mount).
 func (s *Server) Keys() *Keys { return s.cfg.Keys }
 

@@ -32,12 +32,19 @@ func (ur *UsersResource) Routes() chi.Router {
 	return r
 }
 
+// UsersResponse lists the reviewer accounts (names and roles, never hashes).
+type UsersResponse struct {
+	Users []MeResponse `json:"users"`
+}
+
 func (ur *UsersResource) list(w http.ResponseWriter, _ *http.Request) {
-	if ur.users == nil {
-		WriteJSON(w, http.StatusOK, map[string]any{"users": []review.User{}})
-		return
+	resp := UsersResponse{Users: []MeResponse{}}
+	if ur.users != nil {
+		for _, u := range ur.users.List() {
+			resp.Users = append(resp.Users, MeResponse{User: u.Name, Role: u.Role})
+		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"users": ur.users.List()})
+	WriteJSON(w, http.StatusOK, resp)
 }
 
 type passwordRequest struct {
