@@ -26,7 +26,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -41,6 +40,7 @@ import (
 	"github.com/modgate/modgate/internal/presence"
 	"github.com/modgate/modgate/internal/review"
 	"github.com/modgate/modgate/internal/spool"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // tally counts one fault test's traffic.
@@ -212,18 +212,6 @@ func addUser(t *testing.T, path, name, role string) {
 	}
 }
 
-func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > d {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 func readyz(t *testing.T, base, token string) (int, api.ReadyResponse) {
 	t.Helper()
 	r := gwDo(t, "GET", base+"/readyz", token, "", nil)
@@ -271,9 +259,9 @@ func TestFaultPoisonRecords(t *testing.T) {
 	base := "http://" + m.Addr()
 
 	// The old spool: the good records replay, the poison one is set aside.
-	waitUntil(t, "spool replayed", 20*time.Second, func() bool { return m.Spool.Pending() == 0 })
+	testkit.Eventually(t, "spool replayed", 20*time.Second, func() bool { return m.Spool.Pending() == 0 })
 	for _, id := range spooled {
-		waitUntil(t, "spooled case "+id, 20*time.Second, func() bool { return queueHas(m)(id) })
+		testkit.Eventually(t, "spooled case "+id, 20*time.Second, func() bool { return queueHas(m)(id) })
 	}
 	if m.Spool.DeadCount() != 1 {
 		t.Fatalf("spool dead letters = %d, want 1", m.Spool.DeadCount())
@@ -318,7 +306,7 @@ func TestFaultPoisonRecords(t *testing.T) {
 
 	// Operators see all of it.
 	var dl api.DeadLettersResponse
-	waitUntil(t, "two dead letters in the stream", 10*time.Second, func() bool {
+	testkit.Eventually(t, "two dead letters in the stream", 10*time.Second, func() bool {
 		r := gwDo(t, "GET", base+"/v1/admin/dead-letters", "admin-key", "", nil)
 		return r.Status == 200 && json.Unmarshal(r.Body, &dl) == nil && dl.Total == 2
 	})
@@ -326,11 +314,11 @@ func TestFaultPoisonRecords(t *testing.T) {
 	if status != 200 || rr.Status != api.StatusDegraded || rr.SpoolDeadLetters != 1 || len(rr.Degraded) < 1 {
 		t.Fatalf("readyz: %d %+v", status, rr)
 	}
-	waitUntil(t, "readyz names the dead-letter stream", 10*time.Second, func() bool {
+	testkit.Eventually(t, "readyz names the dead-letter stream", 10*time.Second, func() bool {
 		_, rr := readyz(t, base, "")
 		return strings.Contains(strings.Join(rr.Degraded, "|"), review.StreamDeadLetter)
 	})
-	waitUntil(t, "metrics count the dead letters", 10*time.Second, func() bool {
+	testkit.Eventually(t, "metrics count the dead letters", 10*time.Second, func() bool {
 		met := string(gwDo(t, "GET", base+"/metrics", "", "", nil).Body)
 		for _, want := range []string{"modgate_spool_dead_letters 1", `outcome="dead_lettered"`, "modgate_escalation_dead_letters 2"} {
 			if !strings.Contains(met, want) {
@@ -461,23 +449,23 @@ func TestFaultNATSRestart(t *testing.T) {
 			}
 			send("before", 50)
 			srv.Shutdown()
-			waitUntil(t, "client notices", 10*time.Second, func() bool { return !m.Conn.IsConnected() })
+			testkit.Eventually(t, "client notices", 10*time.Second, func() bool { return !m.Conn.IsConnected() })
 			send("during", 50)
 			if err := srv.Restart(); err != nil {
 				t.Fatal(err)
 			}
 			restarted := time.Now()
 			// Logins and reports work again without a gateway restart.
-			waitUntil(t, "login after restart", 20*time.Second, func() bool { return login() == 200 })
+			testkit.Eventually(t, "login after restart", 20*time.Second, func() bool { return login() == 200 })
 			loginAfter := time.Since(restarted)
-			waitUntil(t, "report after restart", 20*time.Second, func() bool { return report(1) == 201 })
+			testkit.Eventually(t, "report after restart", 20*time.Second, func() bool { return report(1) == 201 })
 			nc, err := nats.Connect(m.NATSURL())
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer nc.Close()
 			js, _ := jetstream.New(nc)
-			presenceAfter := waitUntil(t, "presence heartbeat after restart", 20*time.Second, func() bool {
+			presenceAfter := testkit.Eventually(t, "presence heartbeat after restart", 20*time.Second, func() bool {
 				kv, err := js.KeyValue(context.Background(), presence.Bucket)
 				if err != nil {
 					return false
@@ -540,7 +528,7 @@ func TestFaultSpoolFull(t *testing.T) {
 		tl.screen(client, base, fmt.Sprint("up-", i), reviewText)
 	}
 	srv.Shutdown()
-	waitUntil(t, "client notices", 10*time.Second, func() bool { return !m.Conn.IsConnected() })
+	testkit.Eventually(t, "client notices", 10*time.Second, func() bool { return !m.Conn.IsConnected() })
 	for i := 0; i < 100; i++ {
 		tl.screen(client, base, fmt.Sprint("down-", i), reviewText)
 	}
@@ -553,7 +541,7 @@ func TestFaultSpoolFull(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "spool drained", 30*time.Second, func() bool { return m.Spool.Pending() == 0 })
+	testkit.Eventually(t, "spool drained", 30*time.Second, func() bool { return m.Spool.Pending() == 0 })
 	for i := 0; i < 20; i++ {
 		tl.screen(client, base, fmt.Sprint("back-", i), reviewText)
 	}
@@ -613,7 +601,7 @@ func TestFaultBrokenFileAtStartup(t *testing.T) {
 	if err := os.WriteFile(broken, orig, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "ready again", 20*time.Second, func() bool {
+	testkit.Eventually(t, "ready again", 20*time.Second, func() bool {
 		_, rr := readyz(t, base, "")
 		return rr.Status == api.StatusReady
 	})
@@ -651,9 +639,9 @@ func TestFaultKill9MidTraffic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a subprocess")
 	}
-	bin := buildGateway(t)
+	bin := testkit.Binary(t)
 	dataDir := t.TempDir()
-	p := startGatewayProc(t, bin, dataDir)
+	p := startGatewayProc(t, dataDir)
 
 	// A second serve on the same directory exits with a clear message.
 	out, err := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1", "--data-dir", dataDir,
@@ -677,21 +665,17 @@ func TestFaultKill9MidTraffic(t *testing.T) {
 					return
 				default:
 				}
-				if tl.screen(client, "http://"+p.http, fmt.Sprintf("k9-%d-%d", w, i), reviewText) == 0 {
+				if tl.screen(client, p.URL(), fmt.Sprintf("k9-%d-%d", w, i), reviewText) == 0 {
 					return
 				}
 			}
 		}(w)
 	}
-	waitUntil(t, "300 acknowledged", 60*time.Second, func() bool { tl.mu.Lock(); defer tl.mu.Unlock(); return len(tl.acked) >= 300 })
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = p.cmd.Wait()
+	testkit.Eventually(t, "300 acknowledged", 60*time.Second, func() bool { tl.mu.Lock(); defer tl.mu.Unlock(); return len(tl.acked) >= 300 })
+	p.Kill()
 	close(stop)
 	wg.Wait()
-	p2 := startGatewayProc(t, bin, dataDir)
-	tl.verify(t, "kill -9 mid-traffic", kvHas(t, p2.nats), "")
-	_ = p2.cmd.Process.Signal(syscall.SIGTERM)
-	_ = p2.cmd.Wait()
+	p2 := startGatewayProc(t, dataDir)
+	tl.verify(t, "kill -9 mid-traffic", kvHas(t, p2.NATS), "")
+	p2.Stop(30 * time.Second)
 }

@@ -175,7 +175,7 @@ func (m *Main) startEngine(ctx context.Context, policyDir, lexiconDir string) er
 	violations := review.NewViolationCache(time.Duration(cfg.StrikesCacheTTL), 100000, nil,
 		func(ctx context.Context, tenant, sender string) (modgate.Violations, error) {
 			if q := m.queue.Load(); q != nil {
-				return q.Violations(ctx, tenant, sender)
+				return q.Strikes().Violations(ctx, tenant, sender)
 			}
 			return modgate.Violations{}, nil
 		})

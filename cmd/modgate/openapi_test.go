@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/modgate/modgate/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -236,7 +237,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dls api.DeadLettersResponse
-	waitUntil(t, "a dead letter", 30*time.Second, func() bool {
+	testkit.Eventually(t, "a dead letter", 30*time.Second, func() bool {
 		r := gwDo(t, "GET", g.base+"/v1/admin/dead-letters", "ak", "", nil)
 		_ = json.Unmarshal(r.Body, &dls)
 		return len(dls.DeadLetters) > 0
@@ -252,7 +253,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	check(t, nil, "GET", "/v1/review/me", alice.Token, "", nil, 200)
 	check(t, nil, "GET", "/v1/review/me", "", "", nil, 401)
 	check(t, nil, "GET", "/v1/review/meta", alice.Token, "", nil, 200)
-	waitUntil(t, "the screened case", 30*time.Second, func() bool {
+	testkit.Eventually(t, "the screened case", 30*time.Second, func() bool {
 		return gwDo(t, "GET", g.base+"/v1/review/cases/"+caseID, alice.Token, "", nil).Status == 200
 	})
 	check(t, nil, "GET", "/v1/review/cases?limit=5", alice.Token, "", nil, 200)

@@ -19,6 +19,7 @@ import (
 	"github.com/modgate/modgate/internal/api"
 	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // Messages the shipped policies decide: reviewText is a review (finance
@@ -450,15 +451,11 @@ func TestServeRateLimitPatrolAndDrain(t *testing.T) {
 	}
 
 	// Patrol samples arrive in the patrol lane (async, so poll).
-	deadline := time.Now().Add(10 * time.Second)
 	var escs []modgate.Escalation
-	for time.Now().Before(deadline) {
+	testkit.Eventually(t, "4 patrol samples", 10*time.Second, func() bool {
 		_, escs = streamCases(t, m.JS)
-		if len(escs) >= 4 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(escs) >= 4
+	})
 	if len(escs) != 4 {
 		t.Fatalf("patrol lane holds %d samples, want 4", len(escs))
 	}
@@ -631,13 +628,7 @@ func TestServeHotReload(t *testing.T) {
 	before := m.Screener.Revision()
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s (last reload error: %v)", what, m.Screener.LastError())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		testkit.Eventually(t, what, 20*time.Second, cond)
 	}
 	if err := os.WriteFile(filepath.Join(cfg.LexiconDir, "hot.txt"), []byte("热加载测试词 | illegal | 3\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -691,13 +682,9 @@ func TestServeRateLimitSharedByReplicas(t *testing.T) {
 	})
 	// Wait until both replicas count two of them (a fresh tenant's bucket
 	// then starts at half the burst).
-	deadline := time.Now().Add(10 * time.Second)
-	for m1.API.RateShare() != 2 || m2.API.RateShare() != 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("replicas see %d and %d replicas, want 2", m1.API.RateShare(), m2.API.RateShare())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, "both replicas to count two", 10*time.Second, func() bool {
+		return m1.API.RateShare() == 2 && m2.API.RateShare() == 2
+	})
 	send := func(m *Main, tenant, id string) int {
 		b := gwJSON(map[string]any{"id": id, "text": cleanText, "tenant": tenant})
 		return gwDo(t, "POST", "http://"+m.Addr()+"/v1/screen", "", "application/json", b).Status
@@ -720,13 +707,7 @@ func TestServeRateLimitSharedByReplicas(t *testing.T) {
 	if err := m2.Close(); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for m1.API.RateShare() != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("replica still sees %d replicas", m1.API.RateShare())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, "the remaining replica to count one", 10*time.Second, func() bool { return m1.API.RateShare() == 1 })
 	ok = 0
 	for i := 0; i < 6; i++ {
 		if send(m1, "alone", fmt.Sprint("a", i)) == 200 {

@@ -25,10 +25,14 @@ import (
 // login needs a session: `Authorization: Bearer <token>` or the UI's
 // session cookie (then unsafe methods also need X-CSRF-Token).
 type ReviewResource struct {
-	q      *review.Queue
-	users  *review.Users
-	log    *slog.Logger
-	cookie string
+	q           *review.Queue
+	sessions    SessionStore
+	limiter     LoginLimiter
+	audit       AuditLog
+	strikeStore StrikeStore
+	users       *review.Users
+	log         *slog.Logger
+	cookie      string
 }
 
 // NewReviewResource builds the reviewer API.
@@ -41,7 +45,9 @@ func NewReviewResource(d ReviewDeps) *ReviewResource {
 	if c == "" {
 		c = SessionCookie
 	}
-	return &ReviewResource{q: d.Queue, users: d.Users, log: log, cookie: c}
+	d = d.withQueueStores()
+	return &ReviewResource{q: d.Queue, sessions: d.Sessions, limiter: d.Limiter, audit: d.Audit, strikeStore: d.Strikes,
+		users: d.Users, log: log, cookie: c}
 }
 
 // SessionCookie is the default name of the UI session cookie.
@@ -68,7 +74,7 @@ func (rr *ReviewResource) Routes() chi.Router {
 		r.Post("/cases/{id}/extend", rr.extend)
 		r.Post("/cases/{id}/release", rr.release)
 		r.Post("/cases/{id}/decide", rr.decide)
-		r.Get("/members/strikes", rr.strikes)
+		r.Get("/members/strikes", rr.memberStrikes)
 		r.Get("/stats", rr.stats)
 		r.Get("/events", rr.events)
 		r.Group(func(r chi.Router) {
@@ -82,7 +88,7 @@ func (rr *ReviewResource) Routes() chi.Router {
 			r.Get("/subjects/{sender}", rr.subjectExport)
 			r.Delete("/subjects/{sender}", rr.subjectDelete)
 		})
-		ur := NewUsersResource(rr.users, rr.q)
+		ur := NewUsersResource(rr.users, rr.sessions, rr.limiter)
 		ur.Cookie = rr.cookie
 		r.Mount("/users", ur.Routes())
 	})
@@ -136,7 +142,7 @@ func (rr *ReviewResource) Authenticate(next http.Handler) http.Handler {
 			WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "log in first: POST /v1/review/login, then Authorization: Bearer <token>")
 			return
 		}
-		sess, err := rr.q.Sessions().Lookup(r.Context(), tok)
+		sess, err := rr.sessions.Lookup(r.Context(), tok)
 		if errors.Is(err, review.ErrNoSession) {
 			WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "session expired or unknown; log in again")
 			return
@@ -149,7 +155,7 @@ func (rr *ReviewResource) Authenticate(next http.Handler) http.Handler {
 		if rr.users != nil {
 			u, ok := rr.users.Lookup(sess.User)
 			if !ok {
-				_ = rr.q.Sessions().Delete(r.Context(), tok)
+				_ = rr.sessions.Delete(r.Context(), tok)
 				WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "user no longer exists")
 				return
 			}
@@ -215,7 +221,7 @@ func (rr *ReviewResource) login(w http.ResponseWriter, r *http.Request) {
 	// user and client, and per client (password spraying); see
 	// review.LoginAllowed for why not per user alone.
 	client := review.ClientAddr(r)
-	ok, err := rr.q.LoginAllowed(r.Context(), req.User, client)
+	ok, err := rr.limiter.LoginAllowed(r.Context(), req.User, client)
 	if err != nil {
 		rr.internal(w, "login rate limit", err)
 		return
@@ -227,21 +233,21 @@ func (rr *ReviewResource) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := rr.users.Authenticate(req.User, req.Password)
 	if err != nil {
-		if ferr := rr.q.LoginFailed(r.Context(), req.User, client); ferr != nil {
+		if ferr := rr.limiter.LoginFailed(r.Context(), req.User, client); ferr != nil {
 			rr.log.Warn("review api: count failed login", "err", ferr)
 		}
 		rr.log.Warn("review api: login failed", "user", req.User, "client", client)
 		WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "wrong user name or password")
 		return
 	}
-	tok, sess, err := rr.q.Sessions().Create(r.Context(), u.Name, u.Role)
+	tok, sess, err := rr.sessions.Create(r.Context(), u.Name, u.Role)
 	if err != nil {
 		rr.internal(w, "create session", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: rr.cookie, Value: tok, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: isTLS(r), Expires: sess.Expires})
-	_ = rr.q.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditLogin, Actor: u.Name})
+	_ = rr.audit.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditLogin, Actor: u.Name})
 	WriteJSON(w, http.StatusOK, LoginResponse{Token: tok, User: u.Name, Role: u.Role, CSRF: sess.CSRF, Expires: sess.Expires})
 }
 
@@ -251,13 +257,13 @@ func isTLS(r *http.Request) bool {
 
 func (rr *ReviewResource) logout(w http.ResponseWriter, r *http.Request) {
 	v := ReviewerFrom(r.Context())
-	if err := rr.q.Sessions().Delete(r.Context(), v.Token); err != nil {
+	if err := rr.sessions.Delete(r.Context(), v.Token); err != nil {
 		rr.internal(w, "logout", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: rr.cookie, Value: "", Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: isTLS(r), MaxAge: -1})
-	rr.q.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditSessionRevoked, Actor: v.Name})
+	rr.audit.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditSessionRevoked, Actor: v.Name})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -459,7 +465,7 @@ func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {
 	}
 	if unmask {
 		// The view is recorded before the data leaves.
-		if err := rr.q.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditUnmaskView, Actor: v.Name,
+		if err := rr.audit.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditUnmaskView, Actor: v.Name,
 			CaseID: c.ID, Tenant: c.Tenant, SenderID: c.Message.Sender.ID}); err != nil {
 			rr.internal(w, "audit unmask", err)
 			return
@@ -467,7 +473,7 @@ func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := view(c, v, unmask)
 	if sender := c.Message.Sender.ID; sender != "" {
-		ss, err := rr.q.Strikes(r.Context(), c.Tenant, sender)
+		ss, err := rr.strikeStore.List(r.Context(), c.Tenant, sender)
 		if err != nil {
 			rr.internal(w, "strikes", err)
 			return
@@ -597,13 +603,13 @@ func (rr *ReviewResource) decide(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, view(c, v, false))
 }
 
-func (rr *ReviewResource) strikes(w http.ResponseWriter, r *http.Request) {
+func (rr *ReviewResource) memberStrikes(w http.ResponseWriter, r *http.Request) {
 	tenant, sender := r.URL.Query().Get("tenant"), r.URL.Query().Get("sender")
 	if sender == "" || len(sender) > 256 || len(tenant) > 256 {
 		WriteError(w, http.StatusBadRequest, CodeBadRequest, "sender is required (tenant optional), each at most 256 bytes")
 		return
 	}
-	ss, err := rr.q.Strikes(r.Context(), tenant, sender)
+	ss, err := rr.strikeStore.List(r.Context(), tenant, sender)
 	if err != nil {
 		rr.internal(w, "strikes", err)
 		return

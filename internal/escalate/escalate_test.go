@@ -13,6 +13,7 @@ import (
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
 	"github.com/modgate/modgate/internal/spool"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 func testEscalation(id, lane string) *modgate.Escalation {
@@ -57,9 +58,7 @@ func TestEscalatorSpoolAndReplay(t *testing.T) {
 		}},
 		{"spooled while down", func(t *testing.T) {
 			e.Shutdown()
-			for nc.IsConnected() {
-				time.Sleep(10 * time.Millisecond)
-			}
+			testkit.Eventually(t, "the client to notice", 10*time.Second, func() bool { return !nc.IsConnected() })
 			// "a" again: it was stored before; the replay must not store it twice.
 			for _, id := range []string{"a", "d"} {
 				out, err := esc.Escalate(ctx, testEscalation(id, modgate.LaneNormal))
@@ -86,9 +85,7 @@ func TestEscalatorSpoolAndReplay(t *testing.T) {
 			if err := e.Restart(); err != nil {
 				t.Fatal(err)
 			}
-			for !nc.IsConnected() {
-				time.Sleep(10 * time.Millisecond)
-			}
+			testkit.Eventually(t, "the client to reconnect", 10*time.Second, nc.IsConnected)
 			n, err := esc.Replay(ctx)
 			if err != nil || n != 4 || sp.Pending() != 0 {
 				t.Fatalf("replay = %d, %v (pending %d)", n, err, sp.Pending())

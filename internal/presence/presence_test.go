@@ -2,6 +2,8 @@ package presence
 
 import (
 	"context"
+	"fmt"
+	"github.com/modgate/modgate/internal/testkit"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,13 +21,7 @@ func startJS(t *testing.T) jetstream.JetStream {
 
 func waitCount(t *testing.T, got *atomic.Int32, want int32, what string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for got.Load() != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: replica count %d, want %d", what, got.Load(), want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, fmt.Sprintf("%s: replica count %d", what, want), 10*time.Second, func() bool { return got.Load() == want })
 }
 
 // Two replicas see each other; when one stops the other counts one again.

@@ -16,7 +16,7 @@ func (q *Queue) auditMsg(ev *modgate.AuditEvent) (*nats.Msg, error) {
 		return nil, invalid("audit kind %q", ev.Kind)
 	}
 	if ev.At.IsZero() {
-		ev.At = time.Now().UTC()
+		ev.At = q.now().UTC()
 	}
 	// Audit text is masked by default: the trail outlives the cases.
 	ev.Text = MaskText(cleanText(ev.Text, 4096))
