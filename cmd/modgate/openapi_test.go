@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -135,16 +134,7 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	// check sends a request and validates the answer; it returns the body.
 	check := func(t *testing.T, c *http.Client, method, path, token, ctype string, body []byte, want int) []byte {
 		t.Helper()
-		req, err := http.NewRequest(method, g.base+path, bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ctype != "" {
-			req.Header.Set("Content-Type", ctype)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
+		req := gwRequest(t, method, g.base+path, token, ctype, body)
 		if c == nil {
 			c = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -153,37 +152,12 @@ func TestKillGatewayNoAckedCaseLost(t *testing.T) {
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	client := &http.Client{Timeout: 5 * time.Second}
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				id := fmt.Sprintf("k%d-%d", w, i)
-				req, _ := http.NewRequest("POST", "http://"+p.HTTP+"/v1/screen", bytes.NewReader(reviewMsg(id)))
-				req.Header.Set("Content-Type", "application/json")
-				res, err := client.Do(req)
-				if err != nil {
-					return // the process is gone
-				}
-				var v modgate.Verdict
-				err = json.NewDecoder(res.Body).Decode(&v)
-				res.Body.Close()
-				if err == nil && res.StatusCode == 200 && v.CaseID != "" {
-					mu.Lock()
-					acked[v.CaseID] = true
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
+	stop := make(chan struct{})
+	wg := hammer(p.HTTP, "k", acked, &mu, stop)
 	// Let a few hundred cases through, then kill -9 mid-stream.
 	waitAcked(t, &mu, acked, 300)
 	p.Kill()
-	cancel()
+	close(stop)
 	wg.Wait()
 	if len(acked) < 300 {
 		t.Fatalf("only %d cases acknowledged before the kill", len(acked))

@@ -109,7 +109,8 @@ func (r gwResp) errCode() string {
 	return e.Error.Code
 }
 
-func gwDo(t *testing.T, method, url, token, ctype string, body []byte) gwResp {
+// gwRequest is a request with an optional content type and bearer token.
+func gwRequest(t *testing.T, method, url, token, ctype string, body []byte) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
@@ -121,7 +122,12 @@ func gwDo(t *testing.T, method, url, token, ctype string, body []byte) gwResp {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := http.DefaultClient.Do(req)
+	return req
+}
+
+func gwDo(t *testing.T, method, url, token, ctype string, body []byte) gwResp {
+	t.Helper()
+	res, err := http.DefaultClient.Do(gwRequest(t, method, url, token, ctype, body))
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}

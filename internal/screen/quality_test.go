@@ -2,6 +2,7 @@ package screen
 
 import (
 	"context"
+	"github.com/modgate/modgate/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,9 +112,7 @@ func TestSharedCorpora(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the public-corpus measurement")
 	}
-	if _, err := os.Stat(sharedData); err != nil {
-		t.Skipf("public corpora not present at %s", sharedData)
-	}
+	testkit.SharedData(t)
 	s := shippedScreener(t)
 	tests := []struct {
 		file, format string

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/modgate/modgate/internal/testkit"
 	"os"
 	"path/filepath"
 	"slices"
@@ -512,9 +513,7 @@ func TestFoldTeamText(t *testing.T) {
 // in one (compared after folding; containment for texts of at least
 // minContainRunes characters).
 func TestTeamSetsNotFromSharedCorpora(t *testing.T) {
-	if _, err := os.Stat(sharedData); err != nil {
-		t.Skipf("public corpora not present at %s: cannot check the team sets against them", sharedData)
-	}
+	testkit.SharedData(t)
 	var lines []teamLine
 	for _, set := range teamSets {
 		lines = append(lines, readTeamSet(t, set)...)
