@@ -41,18 +41,6 @@ func (q *Queue) Audit(ctx context.Context, ev modgate.AuditEvent) error {
 	return nil
 }
 
-// auditOnce is Audit with a message id, for steps a sweeper may retry.
-func (q *Queue) auditOnce(ctx context.Context, msgID string, ev modgate.AuditEvent) error {
-	m, err := q.auditMsg(&ev)
-	if err != nil {
-		return err
-	}
-	if _, err := q.js.PublishMsg(ctx, m, jetstream.WithMsgID(msgID)); err != nil {
-		return fmt.Errorf("review: audit %s: %w", ev.Kind, err)
-	}
-	return nil
-}
-
 // auditAsync appends without waiting (bounded by the async publish window)
 // on hot paths; a failure is logged.
 func (q *Queue) auditAsync(ev modgate.AuditEvent) {
