@@ -49,6 +49,7 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 	hits = detectLinks(t, hits)
 	hits = detectNumbers(t, hits)
 	hits = detectCued(t, hits)
+	hits = detectLexiconCued(n, dst, hits)
 	base := len(dst)
 	for _, h := range hits {
 		s, e := n.Orig(h.a, h.b)
@@ -413,7 +414,8 @@ var cues = []cue{
 	{"微信号", KindWeChat}, {"微信", KindWeChat}, {"薇信", KindWeChat}, {"威信", KindWeChat},
 	{"维信", KindWeChat}, {"徽信", KindWeChat}, {"微心", KindWeChat}, {"v信", KindWeChat},
 	{"vxin", KindWeChat}, {"wei xin", KindWeChat}, {"vx", KindWeChat}, {"v x", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
-	{"加v", KindWeChat}, {"加微", KindWeChat},
+	{"加v", KindWeChat}, {"加微", KindWeChat}, {"加威", KindWeChat}, {"加薇", KindWeChat}, {"绿泡泡", KindWeChat},
+	{"加扣", KindQQ}, {"加q", KindQQ},
 	{"加我", ""}, {"联系我", ""}, {"联系方式", ""}, {"私聊", ""}, {"加好友", ""},
 }
 
@@ -441,7 +443,7 @@ func skipFiller(t string, j int) int {
 
 // cueIdx is a bitmask of cues per hash of a cue's first character, so the
 // scan does one table lookup per character instead of a prefix test per cue.
-var cueIdx [128 + 4096]uint32
+var cueIdx [128 + 4096]uint64
 
 // cueKey hashes the character at t[i]: ASCII by value, a multi-byte
 // character by the low bits of its next two bytes (collisions only cost a
@@ -457,12 +459,90 @@ func cueKey(t string, i int) int {
 }
 
 func init() {
-	if len(cues) > 32 {
-		panic("filters: more than 32 cues")
+	if len(cues) > 64 {
+		panic("filters: more than 64 cues")
 	}
 	for k, c := range cues {
 		cueIdx[cueKey(c.s, 0)] |= 1 << k
 	}
+}
+
+// idAfterCue reads a QQ number or WeChat id that starts at t[j] (after
+// fillers such as 号, 是, ：). kind is the cue's channel, "" for a generic
+// "add me" cue (digits are then a QQ number, a letter-led id WeChat).
+func idAfterCue(t string, j int, cueKind string) (span, bool) {
+	for steps := 0; steps < 6 && j < len(t); steps++ {
+		n := skipFiller(t, j)
+		if n == j {
+			break
+		}
+		j = n
+	}
+	if j >= len(t) {
+		return span{}, false
+	}
+	a := j
+	kind := ""
+	switch {
+	case isDigit(t[j]):
+		// Bounded scans keep a text of repeated cues linear.
+		digits := 0
+		for j < len(t) && j-a < 32 && (isDigit(t[j]) || (t[j] == ' ' || t[j] == '-') && j+1 < len(t) && isDigit(t[j+1])) {
+			if isDigit(t[j]) {
+				digits++
+			}
+			j++
+		}
+		if t[a] != '0' && digits >= 5 && digits <= 12 && (j == len(t) || !isAlnum(t[j])) {
+			kind = cueKind
+			if kind == "" {
+				kind = KindQQ
+			}
+		}
+	case isLower(t[j]) && cueKind != KindQQ:
+		for j < len(t) && j-a < 32 && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') {
+			j++
+		}
+		if l := j - a; l >= 6 && l <= 20 && (j == len(t) || !isAlnum(t[j]) && t[j] != '_' && t[j] != '-') {
+			kind = KindWeChat
+		}
+	}
+	if kind == "" {
+		return span{}, false
+	}
+	return span{a, j, kind}, true
+}
+
+// detectLexiconCued reads ids after the contact cues the lexicon found,
+// including variant hits (加威, jia wei xin, 扣扣 written with homophones),
+// which the fixed cue list above cannot know.
+func detectLexiconCued(n *Normalized, ms []modgate.Match, hits []span) []span {
+	for i := range ms {
+		m := &ms[i]
+		if m.Category != modgate.LabelContact || (m.Subcategory != "cue" && m.Subcategory != "evasive") {
+			continue
+		}
+		j := n.NormPos(m.End)
+		if j <= 0 || j > len(n.Text) {
+			continue
+		}
+		if h, ok := idAfterCue(n.Text, j, cueKindOf(m.Term)); ok && !overlaps(hits, h.a, h.b) {
+			hits = append(hits, h)
+		}
+	}
+	return hits
+}
+
+// cueKindOf guesses the channel a cue term names.
+func cueKindOf(term string) string {
+	t := strings.ToLower(term)
+	switch {
+	case strings.Contains(t, "qq") || strings.Contains(t, "扣") || strings.Contains(t, "企鹅") || strings.Contains(t, "q群"):
+		return KindQQ
+	case strings.Contains(t, "微") || strings.Contains(t, "信") || strings.Contains(t, "v") || strings.Contains(t, "wx") || strings.Contains(t, "泡泡"):
+		return KindWeChat
+	}
+	return ""
 }
 
 func detectCued(t string, hits []span) []span {
@@ -487,46 +567,9 @@ func detectCued(t string, hits []span) []span {
 		if c.s[0] < 0x80 && i > 0 && isLower(t[i-1]) {
 			continue // "vx" inside an English word
 		}
-		j := i + len(c.s)
-		for steps := 0; steps < 6 && j < len(t); steps++ {
-			n := skipFiller(t, j)
-			if n == j {
-				break
-			}
-			j = n
-		}
-		if j >= len(t) {
-			break
-		}
-		a := j
-		kind := ""
-		switch {
-		case isDigit(t[j]):
-			// Bounded scans keep a text of repeated cues linear.
-			digits := 0
-			for j < len(t) && j-a < 32 && (isDigit(t[j]) || (t[j] == ' ' || t[j] == '-') && j+1 < len(t) && isDigit(t[j+1])) {
-				if isDigit(t[j]) {
-					digits++
-				}
-				j++
-			}
-			if t[a] != '0' && digits >= 5 && digits <= 12 && (j == len(t) || !isAlnum(t[j])) {
-				kind = c.kind
-				if kind == "" {
-					kind = KindQQ
-				}
-			}
-		case isLower(t[j]) && c.kind != KindQQ:
-			for j < len(t) && j-a < 32 && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') {
-				j++
-			}
-			if l := j - a; l >= 6 && l <= 20 && (j == len(t) || !isAlnum(t[j]) && t[j] != '_' && t[j] != '-') {
-				kind = KindWeChat
-			}
-		}
-		if kind != "" && !overlaps(hits, a, j) {
-			hits = append(hits, span{a, j, kind})
-			i = j - 1
+		if h, ok := idAfterCue(t, i+len(c.s), c.kind); ok && !overlaps(hits, h.a, h.b) {
+			hits = append(hits, h)
+			i = h.b - 1
 		}
 	}
 	return hits

@@ -90,10 +90,13 @@ var standIns = map[rune]string{
 	0x2719:  "+",  // ✙ outlined Greek cross
 }
 
-// noiseSymbols are enclosed ideographs NFKC would fold to a character
-// although spam uses them as decoration between the characters of a word
-// (加㊙️信): they are noise.
-var noiseSymbols = []rune{0x3299 /* ㊙ */, 0x3297 /* ㊗ */}
+// noiseSymbols are characters spam puts between the characters of a word
+// as decoration or as a fence that looks like a bar: enclosed ideographs
+// NFKC would fold to a character (加㊙️信), and the stroke radicals and
+// look-alikes of "|" (百丨家丨乐, 丿, 丶, 亅, 〡, ǀ), which ordinary text
+// never writes as characters. They are noise.
+var noiseSymbols = []rune{0x3299 /* ㊙ */, 0x3297 /* ㊗ */, 0x4E28 /* 丨 */, 0x4E3F /* 丿 */, 0x4E36, /* 丶 */
+	0x4E40 /* 乀 */, 0x4E85 /* 亅 */, 0x3021 /* 〡 */, 0x01C0 /* ǀ */}
 
 // homoglyphs: Cyrillic and Greek letters that render like Latin ones. They
 // are folded only where the surrounding word is Latin (see foldHomoglyphs).
@@ -103,8 +106,10 @@ const homoglyphs = "АaВbЕeКkМmНhОoРpСcТtХxУyЅsІiЈjԚqԜwҮyҺhӀl
 	"αaεeιiκkνvοoρpτtυuχxγyωw"
 
 // chineseNumerals maps numeral characters (simplified forms; traditional ones
-// fold to these first) to digits.
-const chineseNumerals = "零0〇0一1二2三3四4五5六6七7八8九9幺1壹1贰2叁3肆4伍5陆6柒7捌8玖9"
+// fold to these first) to digits, including the radio/telephone readings
+// people use to spell numbers out (幺 1, 两 2, 拐 7, 勾 9, 洞 0). They only fold
+// inside runs of numerals long enough to be a contact number.
+const chineseNumerals = "零0〇0洞0一1幺1二2两2三3四4五5六6七7拐7八8九9勾9壹1贰2叁3肆4伍5陆6柒7捌8玖9"
 
 var numeralVal map[rune]byte
 

@@ -131,6 +131,25 @@ func (z *Normalizer) Normalize(s string) *Normalized {
 	return n
 }
 
+// NormPos is the byte offset in Text of the first folded character whose
+// original start is at or after code point cp (len(Text) when none is).
+func (n *Normalized) NormPos(cp int) int {
+	lo, hi := 0, len(n.bs)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if int(n.bs[m]) < cp {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	// Land on a character boundary.
+	for lo < len(n.Text) && n.Text[lo]&0xC0 == 0x80 {
+		lo++
+	}
+	return lo
+}
+
 // Orig maps the half-open BYTE range [bs,be) of n.Text to the half-open
 // CODE-POINT range [start,end) of the original string. Out-of-range
 // arguments are clamped; 0 <= start <= end <= code points of the original.

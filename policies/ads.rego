@@ -96,6 +96,13 @@ ads_hits contains {"rule": "contact.drainage", "label": "contact", "action": "re
 	input.subs["contact.intent"].n + object.get(input.subs, ["contact.cue", "n"], 0) >= data.tunables.contact.drainage_signals
 }
 
+# A contact cue spelled with homophones or look-alikes (加喂信, jia wei xin)
+# next to an id: nobody disguises a cue by accident.
+ads_hits contains {"rule": "contact.evasive", "label": "contact", "action": "review", "severity": 2, "message": "变体写法引导添加联系方式"} if {
+	input.variants.contact
+	contact_detected > 0
+}
+
 # New accounts get stricter treatment: any contact detail or disguised cue.
 ads_hits contains {"rule": "contact.new_account", "label": "contact", "action": "review", "severity": 2, "message": "新注册账号发布联系方式或链接"} if {
 	new_account

@@ -123,3 +123,10 @@ test_product_words_next_to_an_offer_count if {
 	action(msg([["ads.offer", 1]])) == "review"
 	action(msg([["ads.promo", 1], ["ads.product", 1]])) == "review"
 }
+
+# 加喂信 abc123: a cue found only as a homophone, next to an id.
+test_variant_cue_with_id_reviewed if {
+	d := decide(with_variant(with_det(msg([["contact.cue", 1]]), {"wechat": 1}), "contact"))
+	d.action == "review"
+	"contact.evasive" in rules(with_variant(with_det(msg([["contact.cue", 1]]), {"wechat": 1}), "contact"))
+}

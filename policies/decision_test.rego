@@ -14,6 +14,7 @@ base := {
 	"tenant": "",
 	"violations": {"count": 0, "ads": 0},
 	"max_severity": 0,
+	"variants": {},
 }
 
 # msg builds an input from lexicon hits, one [label.subcategory, severity]
@@ -134,3 +135,7 @@ test_reporting_labels_tunable if {
 		with data.tunables.reporting.labels as []
 	d.action == "review"
 }
+
+# with_variant marks terms of a label as found only through a variant
+# (homophone or look-alike): with_variant(msg(...), "contact").
+with_variant(i, label) := object.union(i, {"variants": {label: {"n": 1, "max": 1}}})

@@ -80,10 +80,11 @@ fraud_hits contains hit("fraud.authority", "fraud", "review", 2, "冒充公检�
 	fraud_action
 }
 
-# --- prize scams ------------------------------------------------------------
+# --- prize scams: a prize with a fee to pay, a contact or an instruction ------
 
 fraud_hits contains hit("fraud.prize", "fraud", "review", 2, "中奖、幸运观众并需缴费或联系领取") if {
-	input.subs["fraud.prize"].n >= data.tunables.fraud.prize_review_count
+	input.subs["fraud.prize"]
+	input.subs["fraud.prize_fee"]
 }
 
 fraud_hits contains hit("fraud.prize", "fraud", "review", 2, "中奖、幸运观众并需缴费或联系领取") if {

@@ -113,3 +113,13 @@ test_fraud_bait_shape_with_link_reviewed if {
 test_fraud_bait_shape_without_link_allowed if {
 	action(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1], ["fraud.brand", 1]])) == "allow"
 }
+
+# 我抽中了一等奖，奖品是电饭煲 (friends): allowed.
+test_fraud_prize_talk_allowed if {
+	action(msg([["fraud.prize", 1], ["fraud.prize", 1]])) == "allow"
+}
+
+# 恭喜您被选为幸运观众，领奖前需缴纳手续费
+test_fraud_prize_with_fee_reviewed if {
+	"fraud.prize" in rules(msg([["fraud.prize", 1], ["fraud.prize_fee", 1]]))
+}

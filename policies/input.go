@@ -20,6 +20,7 @@ import (
 var memoFeature = map[string]bool{
 	"labels": true, "subs": true, "detectors": true, "sender": true,
 	"group": true, "tenant": true, "violations": true, "max_severity": true,
+	"variants": true,
 }
 
 // detectorKinds are the detector subcategories of package filters; a match
@@ -45,6 +46,7 @@ type feat struct {
 // features is the canonical feature vector of one message.
 type features struct {
 	labels, subs, dets []feat // sorted by key
+	vars               []feat // per label: distinct terms found only as variants (homophones, look-alikes)
 	account            string
 	verified           bool
 	groupKind, tenant  string
@@ -66,7 +68,10 @@ func contained(ms []modgate.Match, i int) bool {
 	a := &ms[i]
 	for j := range ms {
 		b := &ms[j]
-		if j == i || b.Category != a.Category || b.Source != a.Source {
+		// A longer term of the same label says what the shorter one would,
+		// unless the shorter one weighs more (彩金 solicit 3 inside 送彩金
+		// bonus 1 still counts).
+		if j == i || b.Category != a.Category || b.Source != a.Source || b.Severity < a.Severity {
 			continue
 		}
 		if b.Start <= a.Start && a.End <= b.End && (b.End-b.Start) > (a.End-a.Start) {
@@ -136,6 +141,9 @@ func (e *Engine) features(in *Input, f *features) {
 			}
 		}
 		f.labels = bump(f.labels, m.Category, m.Severity, !dup)
+		if m.Variant != "" {
+			f.vars = bump(f.vars, m.Category, m.Severity, !dup)
+		}
 		// A term without a subcategory counts under "label." so the
 		// severity rule for unsubcategorised terms can see it.
 		f.subs = bump(f.subs, m.Category+"."+m.Subcategory, m.Severity, !dup)
@@ -143,6 +151,7 @@ func (e *Engine) features(in *Input, f *features) {
 	sortFeats(f.labels)
 	sortFeats(f.subs)
 	sortFeats(f.dets)
+	sortFeats(f.vars)
 }
 
 func sortFeats(fs []feat) {
@@ -153,7 +162,7 @@ func sortFeats(fs []feat) {
 
 // appendKey writes the canonical memo key of f.
 func (f *features) appendKey(b []byte) []byte {
-	for _, sec := range [...][]feat{f.labels, f.subs, f.dets} {
+	for _, sec := range [...][]feat{f.labels, f.subs, f.dets, f.vars} {
 		for _, x := range sec {
 			b = append(b, x.key...)
 			b = append(b, 0)
@@ -195,6 +204,7 @@ var (
 	kCount       = ast.StringTerm("count")
 	kAds         = ast.StringTerm("ads")
 	kMaxSeverity = ast.StringTerm("max_severity")
+	kVariants    = ast.StringTerm("variants")
 	kN           = ast.StringTerm("n")
 	kMax         = ast.StringTerm("max")
 	kMatches     = ast.StringTerm("matches")
@@ -262,6 +272,7 @@ func (e *Engine) inputValue(f *features, in *Input) ast.Value {
 		{kTenant, ast.StringTerm(f.tenant)},
 		{kViolations, ast.ObjectTerm(ast.Item(kCount, intTerm(f.vCount)), ast.Item(kAds, intTerm(f.vAds)))},
 		{kMaxSeverity, intTerm(f.maxSev)},
+		{kVariants, featObject(f.vars)},
 	}
 	if e.needMatches && in.Findings != nil {
 		ms := in.Findings.Matches

@@ -69,9 +69,6 @@ var tunablesSchema = map[string]any{
 		"reporting": map[string]any{
 			"labels": kStrings,
 		},
-		"fraud": map[string]any{
-			"prize_review_count": kInt,
-		},
 		"pii": map[string]any{
 			"review_kinds":       kStrings,
 			"exempt_group_kinds": kStrings,

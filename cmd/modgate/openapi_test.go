@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/modgate/modgate/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -27,6 +26,7 @@ import (
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
 	"github.com/modgate/modgate/internal/review"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 func init() {

@@ -3,7 +3,6 @@ package clustertest
 import (
 	"context"
 	"fmt"
-	"github.com/modgate/modgate/internal/testkit"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // startBalancer runs nginx with the shipped deploy/nginx.conf, its upstream

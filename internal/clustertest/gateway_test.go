@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/modgate/modgate/internal/testkit"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // The gateway replicas run as real `modgate serve` subprocesses

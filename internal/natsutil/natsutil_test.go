@@ -2,7 +2,6 @@ package natsutil_test
 
 import (
 	"context"
-	"github.com/modgate/modgate/internal/testkit"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 func TestEnsureStreamsIdempotentAndDedupeSurvivesRestart(t *testing.T) {

@@ -3,7 +3,6 @@ package presence
 import (
 	"context"
 	"fmt"
-	"github.com/modgate/modgate/internal/testkit"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/modgate/modgate/internal/natsutil/natstest"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 func startJS(t *testing.T) jetstream.JetStream {

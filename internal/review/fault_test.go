@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/modgate/modgate/internal/testkit"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 	"github.com/nats-io/nats.go/jetstream"
 )
 

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/modgate/modgate/internal/testkit"
 	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 	"github.com/nats-io/nats.go/jetstream"
 )
 

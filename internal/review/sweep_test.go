@@ -3,11 +3,11 @@ package review
 import (
 	"context"
 	"encoding/json"
-	"github.com/modgate/modgate/internal/testkit"
 	"testing"
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // A replica that stored a decision (or a hidden flag) but died before

@@ -2,11 +2,12 @@ package screen
 
 import (
 	"context"
-	"github.com/modgate/modgate/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // The quality gate: the team-written labelled sets in testdata/quality must

@@ -1,0 +1,65 @@
+package screen
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/modgate/modgate"
+)
+
+// TestIssue11FalseBlocks: every false block listed in issue 11 goes through
+// the shipped lexicons and policies and is allowed, while the risky use of
+// the same words is still flagged with the fitting label.
+func TestIssue11FalseBlocks(t *testing.T) {
+	s := shippedScreener(t)
+	tests := []struct {
+		name, text string
+		action     string // allow, or the least action wanted (review)
+		label      string // label that must be present when flagged
+	}{
+		{"门口，交通 is not 口交", "酒店就在地铁站门口，交通很方便", modgate.ActionAllow, ""},
+		{"门口，交通 in a listing", "你帮我看一下这个房子，门口，交通，学校都不错", modgate.ActionAllow, ""},
+		{"书中特别 is not 中特", "这家酒店书中特别提到过，果然名不虚传", modgate.ActionAllow, ""},
+		{"考试中特别", "考试中特别难的一道题，全班只有三个人做对", modgate.ActionAllow, ""},
+		{"日入住 is not 日入", "3月5日入住两晚，服务人员都很有礼貌", modgate.ActionAllow, ""},
+		{"出租车 is not 出租", "出租车司机很热情，还帮我搬了行李", modgate.ActionAllow, ""},
+		{"购买码数 is not 买码", "请问购买码数有什么建议？我身高一米七", modgate.ActionAllow, ""},
+		{"跑分 is a phone benchmark", "新手机跑分破百万了，不过日常用感觉不出来", modgate.ActionAllow, ""},
+		{"尺码报一下 is not 码报", "孩子的校服尺码报一下，周五前统计好", modgate.ActionAllow, ""},
+		{"two shopping words are a review", "衣服收到了，质量很好，价格也实惠，已经收藏店铺了，下次还来", modgate.ActionAllow, ""},
+		{"coupon and delivery", "到货很快，第二天就到了，还用了优惠券，很划算", modgate.ActionAllow, ""},
+		{"renovation and booking", "装修有点旧，但是打扫得很干净，价格实惠，提前预定有折扣", modgate.ActionAllow, ""},
+		{"hotel management reply", "感谢您对本酒店的认可，欢迎您再次光临！", modgate.ActionAllow, ""},
+		{"police warning about scams", "警方提醒：自称公检法要求转账到安全账户的都是诈骗", modgate.ActionAllow, ""},
+		{"gambling ring news", "某地警方破获六合彩赌博案，收缴赌资四十余万元", modgate.ActionAllow, ""},
+
+		{"口交 still blocks", "口交服务，加微信详聊", modgate.ActionBlock, modgate.LabelPorn},
+		{"中特 tips", "本期必中特，六合彩内部资料", modgate.ActionReview, modgate.LabelGambling},
+		{"日入 promise", "在家手机操作，轻松日入五百", modgate.ActionReview, modgate.LabelFraud},
+		{"出租银行卡", "高价出租银行卡，一天三百", modgate.ActionReview, modgate.LabelIllegal},
+		{"买码 betting", "六合彩买码找我，赔率最高", modgate.ActionReview, modgate.LabelGambling},
+		{"跑分平台", "跑分平台招人，收款码跑分日结", modgate.ActionBlock, modgate.LabelIllegal},
+		{"a seller's offer with a way to buy", "新款到货，全场五折，欢迎新老顾客进店选购，电话13812345678", modgate.ActionReview, modgate.LabelAds},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := s.Screen(context.Background(), modgate.Message{Text: tc.text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.action == modgate.ActionAllow {
+				if v.Action != modgate.ActionAllow {
+					t.Fatalf("%q: %s %v (reasons %v), want allow", tc.text, v.Action, v.Labels, v.Reasons)
+				}
+				return
+			}
+			if v.Action == modgate.ActionAllow || (tc.action == modgate.ActionBlock && v.Action != modgate.ActionBlock) {
+				t.Fatalf("%q: %s %v, want %s", tc.text, v.Action, v.Labels, tc.action)
+			}
+			if !slices.Contains(v.Labels, tc.label) {
+				t.Fatalf("%q: labels %v, want %s among them", tc.text, v.Labels, tc.label)
+			}
+		})
+	}
+}
