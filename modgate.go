@@ -173,7 +173,7 @@ type Revision struct {
 	Model   string `json:"model"`
 }
 
-// Verdict is the answer to a screening request (the contract in DESIGN.md).
+// Verdict is the answer to a screening request (the /v1/screen contract, docs/api.md).
 type Verdict struct {
 	ID         string   `json:"id,omitempty"`
 	DecisionID string   `json:"decision_id"`
@@ -198,6 +198,50 @@ type Verdict struct {
 	// Normalized is the normalised text; not sent to platforms, kept for
 	// reviewers.
 	Normalized string `json:"-"`
+}
+
+// PolicyDecision is the policies' answer for one message
+// (policies.Decision).
+type PolicyDecision struct {
+	Action      string
+	Labels      []string
+	Reasons     []Reason
+	Enforcement string
+	Severity    int
+}
+
+// Clone copies the lists, so a caller cannot change a shared (memoised)
+// decision.
+func (d PolicyDecision) Clone() PolicyDecision {
+	d.Labels = slices.Clone(d.Labels)
+	d.Reasons = slices.Clone(d.Reasons)
+	return d
+}
+
+// NewVerdict is the one place a verdict is assembled from what decided it:
+// the engine path passes the policy decision and the filter's findings, the
+// degraded path a bare action. Lists left nil become empty (the contract
+// promises arrays, never null) and the severity is the highest of the
+// decision and the matches.
+func NewVerdict(id, decisionID string, d PolicyDecision, f Findings, rev Revision) Verdict {
+	v := Verdict{
+		ID: id, DecisionID: decisionID, Action: d.Action, Labels: d.Labels, Matches: f.Matches,
+		Reasons: d.Reasons, MaskedText: f.MaskedText, Revision: rev, Severity: d.Severity,
+		Enforcement: d.Enforcement, Normalized: f.Normalized, Scores: map[string]float64{},
+	}
+	if v.Labels == nil {
+		v.Labels = []string{}
+	}
+	if v.Matches == nil {
+		v.Matches = []Match{}
+	}
+	if v.Reasons == nil {
+		v.Reasons = []Reason{}
+	}
+	for _, m := range v.Matches {
+		v.Severity = max(v.Severity, m.Severity)
+	}
+	return v
 }
 
 // Violations is a sender's confirmed-violation record, fed to the policies
@@ -291,12 +335,16 @@ const (
 // human: a review verdict or a patrol sample. The review queue consumes it
 // and opens (or joins) the case.
 type Escalation struct {
-	CaseID  string    `json:"case_id"`
-	Lane    string    `json:"lane"`
-	Source  string    `json:"source"` // "screen" or "patrol"
-	Message Message   `json:"message"`
-	Verdict Verdict   `json:"verdict"`
-	At      time.Time `json:"at"`
+	CaseID  string  `json:"case_id"`
+	Lane    string  `json:"lane"`
+	Source  string  `json:"source"` // "screen" or "patrol"
+	Message Message `json:"message"`
+	Verdict Verdict `json:"verdict"`
+	// Normalized is the normalised text the verdict was decided on: it goes
+	// to reviewers with the case, never to the platform (Verdict keeps it
+	// out of the /v1/screen answer).
+	Normalized string    `json:"normalized,omitempty"`
+	At         time.Time `json:"at"`
 }
 
 // CaseIDFor derives the case id of a message deterministically, so every

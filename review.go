@@ -138,9 +138,13 @@ type Case struct {
 	Tenant     string    `json:"tenant,omitempty"`
 	Message    Message   `json:"message"`
 	MaskedText string    `json:"masked_text"`
-	Verdict    *Verdict  `json:"verdict,omitempty"`
-	Labels     []string  `json:"labels"`
-	Reports    []Report  `json:"reports,omitempty"`
+	// Normalized is the text as the filter saw it (full/half width, case,
+	// traditional→simplified, noise removed). Redact masks personal data
+	// in it for roles that may not see the original.
+	Normalized string   `json:"normalized,omitempty"`
+	Verdict    *Verdict `json:"verdict,omitempty"`
+	Labels     []string `json:"labels"`
+	Reports    []Report `json:"reports,omitempty"`
 	// ReportCount counts distinct reporters; Reports keeps the first ones.
 	ReportCount int             `json:"report_count"`
 	Score       float64         `json:"report_score,omitempty"`

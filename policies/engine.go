@@ -45,14 +45,9 @@ type Input struct {
 	Scores      []float64
 }
 
-// Decision is the policy's answer for one message.
-type Decision struct {
-	Action      string
-	Labels      []string
-	Reasons     []modgate.Reason
-	Enforcement string
-	Severity    int
-}
+// Decision is the policy's answer for one message; modgate.NewVerdict
+// turns it into the verdict.
+type Decision = modgate.PolicyDecision
 
 // Engine is one loaded, tested and prepared policy set. It is immutable and
 // safe for concurrent use; a new revision is a new Engine (and a new memo).

@@ -189,8 +189,8 @@ func TestDecide(t *testing.T) {
 func TestDecideNilParts(t *testing.T) {
 	e := loadShipped(t, Options{SkipTests: true})
 	d, err := e.Decide(context.Background(), Input{})
-	if err != nil || d.Action != modgate.ActionAllow || d.Labels == nil || d.Reasons == nil {
-		t.Fatalf("Decide(empty) = %+v, %v; want allow with empty (non-nil) lists", d, err)
+	if err != nil || d.Action != modgate.ActionAllow || len(d.Labels) != 0 || len(d.Reasons) != 0 {
+		t.Fatalf("Decide(empty) = %+v, %v; want allow with no labels or reasons", d, err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -360,7 +359,7 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 		*kp = f.appendKey((*kp)[:0])
 		if d, ok := e.memo.get(*kp); ok {
 			e.memoStats.hits.Add(1)
-			return d.clone(), nil
+			return d.Clone(), nil
 		}
 		e.memoStats.misses.Add(1)
 	}
@@ -381,15 +380,9 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 	}
 	if e.memo != nil {
 		e.memo.put(*kp, d)
-		return d.clone(), nil
+		return d.Clone(), nil
 	}
 	return d, nil
-}
-
-func (d Decision) clone() Decision {
-	d.Labels = slices.Clone(d.Labels)
-	d.Reasons = slices.Clone(d.Reasons)
-	return d
 }
 
 func decodeDecision(v ast.Value) (Decision, error) {
@@ -453,12 +446,6 @@ func decodeDecision(v ast.Value) (Decision, error) {
 		}); err != nil {
 			return Decision{}, err
 		}
-	}
-	if d.Labels == nil {
-		d.Labels = []string{}
-	}
-	if d.Reasons == nil {
-		d.Reasons = []modgate.Reason{}
 	}
 	return d, nil
 }

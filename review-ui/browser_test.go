@@ -17,9 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +28,7 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/review"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // chromiumPath finds a Chromium binary: $MODGATE_CHROMIUM, then PATH.
@@ -57,68 +56,14 @@ func needChromium(t *testing.T) string {
 	return p
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildDir  string
-)
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-// modgateBinary builds ./cmd/modgate once per test binary.
-func modgateBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
-		root := filepath.Dir(filepath.Dir(file))
-		buildDir, buildErr = os.MkdirTemp("", "modgate-ui-test-")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(buildDir, "modgate")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/modgate")
-		cmd.Dir = root
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/modgate: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// syncBuffer collects the gateway's log for failure messages.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
+// gateway is a `modgate serve` subprocess (internal/testkit) with helpers
+// for the API calls the browser tests make.
 type gateway struct {
 	URL  string // http://127.0.0.1:PORT
 	NATS string
-	log  *syncBuffer
-	cmd  *exec.Cmd
+	proc *testkit.Gateway
 }
 
 // Test accounts, all with testPassword.
@@ -128,7 +73,6 @@ var testUsers = [][2]string{{"alice", "reviewer"}, {"bob", "reviewer"}, {"lena",
 // temp dir (so the embedded default policies and lexicons are used).
 func startGateway(t *testing.T, extra ...string) *gateway {
 	t.Helper()
-	bin := modgateBinary(t)
 	dir := t.TempDir()
 	usersPath := filepath.Join(dir, "users.json")
 	users, err := review.OpenUsers(usersPath)
@@ -140,65 +84,9 @@ func startGateway(t *testing.T, extra ...string) *gateway {
 			t.Fatal(err)
 		}
 	}
-	ready := filepath.Join(dir, "ready.json")
-	g := &gateway{log: &syncBuffer{}}
-	start := time.Now()
-	g.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"),
-		"--nats-listen", "127.0.0.1:-1", "--users", usersPath, "--ready-file", ready,
-		"--patrol-rate", "0", "--log-level", "warn")
-	g.cmd.Args = append(g.cmd.Args, extra...)
-	g.cmd.Dir = dir
-	g.cmd.Env = append(os.Environ(), "MODGATE_CONFIG=")
-	g.cmd.Stdout, g.cmd.Stderr = g.log, g.log
-	if err := g.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = g.cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		stop := time.Now()
-		defer func() { t.Logf("gateway stopped in %v", time.Since(stop).Round(time.Millisecond)) }()
-		_ = g.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			_ = g.cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("gateway log:\n%s", g.log.String())
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		b, err := os.ReadFile(ready)
-		if err == nil && len(b) > 0 {
-			var r struct{ HTTP, NATS string }
-			if err := json.Unmarshal(b, &r); err == nil && r.HTTP != "" {
-				g.URL, g.NATS = "http://"+r.HTTP, r.NATS
-				break
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("modgate serve exited before it was ready:\n%s", g.log.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("modgate serve not ready after 60s:\n%s", g.log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("gateway ready in %v", time.Since(start).Round(time.Millisecond))
-	res, err := http.Get(g.URL + "/review/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode == http.StatusNotFound {
-		t.Skip("this modgate serve does not mount the review UI at /review yet")
-	}
-	return g
+	p := testkit.Start(t, testkit.Options{DataDir: filepath.Join(dir, "data"),
+		Args: append([]string{"--users", usersPath, "--patrol-rate", "0", "--log-level", "warn"}, extra...)})
+	return &gateway{URL: p.URL(), NATS: p.NATS, proc: p}
 }
 
 func (g *gateway) postJSON(t *testing.T, path, bearer string, in, out any) int {
@@ -258,17 +146,11 @@ type caseView struct {
 // waitCase waits until the queue has opened the case.
 func (g *gateway) waitCase(t *testing.T, tok, id string) modgate.Case {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var cv caseView
-		if st := g.getJSON(t, "/v1/review/cases/"+id, tok, &cv); st == 200 {
-			return cv.Case
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("case %s never appeared", id)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	var cv caseView
+	testkit.Eventually(t, "case "+id, 60*time.Second, func() bool {
+		return g.getJSON(t, "/v1/review/cases/"+id, tok, &cv) == 200
+	})
+	return cv.Case
 }
 
 // screenForReview screens the candidates in order and returns the first
@@ -558,7 +440,6 @@ func TestBrowserReviewFlow(t *testing.T) {
 	// "e" extends the lease.
 	var before, after caseView
 	g.getJSON(t, "/v1/review/cases/"+id, tok, &before)
-	time.Sleep(1100 * time.Millisecond)
 	b.key(t, "e")
 	b.waitJS(t, "extended toast", `document.getElementById('toast').classList.contains('ok')`)
 	g.getJSON(t, "/v1/review/cases/"+id, tok, &after)
@@ -943,4 +824,47 @@ func TestBrowserLeaseExpiry(t *testing.T) {
 	if cv.Case.Decision != nil || cv.Case.Lease == nil || cv.Case.Lease.Holder != "bob" {
 		t.Fatalf("case after expiry: decision %+v lease %+v", cv.Case.Decision, cv.Case.Lease)
 	}
+}
+
+// TestBrowserNormalizedText: the normalised text a verdict was decided on
+// reaches reviewers (the "t" toggle showed nothing while it was dropped
+// before the case was stored), with personal data masked for a reviewer,
+// and stays out of the platform's /v1/screen answer.
+func TestBrowserNormalizedText(t *testing.T) {
+	exe := needChromium(t)
+	g := startGateway(t)
+	tok := g.apiToken(t, "alice")
+	// Full-width digits, traditional characters and spacing noise: the
+	// normalised text differs visibly from the original.
+	text := "加 微 信 領 取 福 利 ，電話 １３８００１３８０００"
+	var raw map[string]any
+	m := modgate.Message{ID: "norm-1", Text: text, Tenant: "t1", Sender: modgate.Sender{ID: "u-norm"}}
+	if st := g.postJSON(t, "/v1/screen", "", m, &raw); st != 200 {
+		t.Fatalf("screen: %d", st)
+	}
+	if raw["action"] != modgate.ActionReview {
+		t.Fatalf("verdict %v, want review", raw)
+	}
+	if _, ok := raw["normalized"]; ok {
+		t.Fatalf("/v1/screen answer carries the normalised text: %v", raw)
+	}
+	c := g.waitCase(t, tok, raw["case_id"].(string))
+	if c.Normalized == "" || !strings.Contains(c.Normalized, "领取福利") || strings.Contains(c.Normalized, "13800138000") ||
+		!strings.Contains(c.Normalized, "138") {
+		t.Fatalf("case normalised text for a reviewer: %q", c.Normalized)
+	}
+
+	b := newBrowser(t, exe)
+	b.login(t, g, "alice")
+	b.key(t, "n")
+	if id := caseInView(t, b); id != c.ID {
+		t.Fatalf("n opened %s, want %s", id, c.ID)
+	}
+	b.key(t, "t")
+	b.waitJS(t, "normalised text shown", `document.querySelector('#msg-norm .msg-text') !== null`)
+	if got := eval[string](t, b, `document.querySelector('#msg-norm .msg-text').textContent`); got != c.Normalized {
+		t.Fatalf("toggle shows %q, want the case's %q", got, c.Normalized)
+	}
+	b.key(t, "t")
+	b.waitJS(t, "normalised text hidden", `document.getElementById('msg-norm') === null`)
 }

@@ -29,7 +29,7 @@ func (s *ReviewSessions) Login(ctx context.Context, user, password string) (stri
 	// client and per client, counted in NATS so replicas share it); the
 	// handler puts the client address in ctx.
 	client := review.ClientFrom(ctx)
-	ok, err := s.Queue.LoginAllowed(ctx, user, client)
+	ok, err := s.Queue.Limiter().LoginAllowed(ctx, user, client)
 	if err != nil {
 		return "", Identity{}, err
 	}
@@ -38,7 +38,7 @@ func (s *ReviewSessions) Login(ctx context.Context, user, password string) (stri
 	}
 	u, err := s.Users.Authenticate(user, password)
 	if errors.Is(err, review.ErrBadCredentials) {
-		_ = s.Queue.LoginFailed(ctx, user, client)
+		_ = s.Queue.Limiter().LoginFailed(ctx, user, client)
 		return "", Identity{}, ErrBadCredentials
 	}
 	if err != nil {

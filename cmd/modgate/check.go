@@ -48,6 +48,13 @@ func screenFor(ctx context.Context, opts checkOptions) (modgate.Screener, error)
 	})
 }
 
+// matcherFlag registers --matcher (the name serve, its config key and
+// MODGATE_MATCHER use) and --engine, its older alias.
+func matcherFlag(fset *flag.FlagSet, p *string, def string) {
+	fset.StringVar(p, "matcher", def, "lexicon matcher engine: compact or cloudflare")
+	fset.StringVar(p, "engine", def, "deprecated alias of --matcher")
+}
+
 // lineError is the JSON object written for a line that could not be
 // screened; the stream goes on.
 type lineError struct {
@@ -64,7 +71,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fset.StringVar(&opts.LexiconDir, "lexicons", "", "lexicon folder (default: the shipped lexicons)")
 	fset.StringVar(&opts.PolicyDir, "policies", "", "Rego policy folder (default: the shipped policies)")
 	fset.StringVar(&opts.ModelDir, "models", "", "classifier model folder (default: the shipped models; none: without models)")
-	fset.StringVar(&opts.Engine, "engine", filters.EngineCompact, "matching engine: compact or cloudflare")
+	matcherFlag(fset, &opts.Engine, filters.EngineCompact)
 	fset.IntVar(&opts.MaxTextBytes, "max-bytes", modgate.DefaultMaxTextBytes, "reject texts longer than this many bytes")
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, `Usage: modgate check [flags] [TEXT...]

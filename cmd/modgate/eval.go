@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/filters"
 	"github.com/modgate/modgate/internal/screen"
 )
 
@@ -37,7 +38,8 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	split := fset.String("split", "", "keep only rows of this corpus split (cold: train or dev)")
 	positive := fset.String("positive", "", "score figures: the taxonomy `LABELS` (comma-separated) whose rows count as positive; other positive rows are left out (default: every positive row)")
 	recipe := fset.String("recipe", "", "evaluate the dev split of every input of a training `RECIPE` instead of --corpus")
-	engine := fset.String("engine", "", "matcher engine: compact (default) or cloudflare")
+	engine := new(string)
+	matcherFlag(fset, engine, filters.EngineCompact)
 	workers := fset.Int("workers", min(2, runtime.GOMAXPROCS(0)), "parallel screening goroutines")
 	top := fset.Int("top", 10, "how many worst false positives and misses to show")
 	skipTests := fset.Bool("skip-policy-tests", false, "load the policies without running their *_test.rego (for what-if experiments)")

@@ -26,7 +26,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,10 +35,12 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/presence"
 	"github.com/modgate/modgate/internal/review"
 	"github.com/modgate/modgate/internal/spool"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // tally counts one fault test's traffic.
@@ -136,7 +137,7 @@ func (tl *tally) verify(t *testing.T, name string, exists func(id string) bool, 
 	}
 	spooled := 0
 	for _, o := range tl.acked {
-		if o == string(api.OutcomeSpooled) {
+		if o == string(escalate.Spooled) {
 			spooled++
 		}
 	}
@@ -211,18 +212,6 @@ func addUser(t *testing.T, path, name, role string) {
 	}
 }
 
-func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > d {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 func readyz(t *testing.T, base, token string) (int, api.ReadyResponse) {
 	t.Helper()
 	r := gwDo(t, "GET", base+"/readyz", token, "", nil)
@@ -270,9 +259,9 @@ func TestFaultPoisonRecords(t *testing.T) {
 	base := "http://" + m.Addr()
 
 	// The old spool: the good records replay, the poison one is set aside.
-	waitUntil(t, "spool replayed", 20*time.Second, func() bool { return m.Spool.Pending() == 0 })
+	testkit.Eventually(t, "spool replayed", 20*time.Second, func() bool { return m.Spool.Pending() == 0 })
 	for _, id := range spooled {
-		waitUntil(t, "spooled case "+id, 20*time.Second, func() bool { return queueHas(m)(id) })
+		testkit.Eventually(t, "spooled case "+id, 20*time.Second, func() bool { return queueHas(m)(id) })
 	}
 	if m.Spool.DeadCount() != 1 {
 		t.Fatalf("spool dead letters = %d, want 1", m.Spool.DeadCount())
@@ -317,7 +306,7 @@ func TestFaultPoisonRecords(t *testing.T) {
 
 	// Operators see all of it.
 	var dl api.DeadLettersResponse
-	waitUntil(t, "two dead letters in the stream", 10*time.Second, func() bool {
+	testkit.Eventually(t, "two dead letters in the stream", 10*time.Second, func() bool {
 		r := gwDo(t, "GET", base+"/v1/admin/dead-letters", "admin-key", "", nil)
 		return r.Status == 200 && json.Unmarshal(r.Body, &dl) == nil && dl.Total == 2
 	})
@@ -325,11 +314,11 @@ func TestFaultPoisonRecords(t *testing.T) {
 	if status != 200 || rr.Status != api.StatusDegraded || rr.SpoolDeadLetters != 1 || len(rr.Degraded) < 1 {
 		t.Fatalf("readyz: %d %+v", status, rr)
 	}
-	waitUntil(t, "readyz names the dead-letter stream", 10*time.Second, func() bool {
+	testkit.Eventually(t, "readyz names the dead-letter stream", 10*time.Second, func() bool {
 		_, rr := readyz(t, base, "")
 		return strings.Contains(strings.Join(rr.Degraded, "|"), review.StreamDeadLetter)
 	})
-	waitUntil(t, "metrics count the dead letters", 10*time.Second, func() bool {
+	testkit.Eventually(t, "metrics count the dead letters", 10*time.Second, func() bool {
 		met := string(gwDo(t, "GET", base+"/metrics", "", "", nil).Body)
 		for _, want := range []string{"modgate_spool_dead_letters 1", `outcome="dead_lettered"`, "modgate_escalation_dead_letters 2"} {
 			if !strings.Contains(met, want) {
@@ -460,23 +449,23 @@ func TestFaultNATSRestart(t *testing.T) {
 			}
 			send("before", 50)
 			srv.Shutdown()
-			waitUntil(t, "client notices", 10*time.Second, func() bool { return !m.Conn.IsConnected() })
+			testkit.Eventually(t, "client notices", 10*time.Second, func() bool { return !m.Conn.IsConnected() })
 			send("during", 50)
 			if err := srv.Restart(); err != nil {
 				t.Fatal(err)
 			}
 			restarted := time.Now()
 			// Logins and reports work again without a gateway restart.
-			waitUntil(t, "login after restart", 20*time.Second, func() bool { return login() == 200 })
+			testkit.Eventually(t, "login after restart", 20*time.Second, func() bool { return login() == 200 })
 			loginAfter := time.Since(restarted)
-			waitUntil(t, "report after restart", 20*time.Second, func() bool { return report(1) == 201 })
+			testkit.Eventually(t, "report after restart", 20*time.Second, func() bool { return report(1) == 201 })
 			nc, err := nats.Connect(m.NATSURL())
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer nc.Close()
 			js, _ := jetstream.New(nc)
-			presenceAfter := waitUntil(t, "presence heartbeat after restart", 20*time.Second, func() bool {
+			presenceAfter := testkit.Eventually(t, "presence heartbeat after restart", 20*time.Second, func() bool {
 				kv, err := js.KeyValue(context.Background(), presence.Bucket)
 				if err != nil {
 					return false
@@ -498,7 +487,7 @@ func TestFaultNATSRestart(t *testing.T) {
 			tl.verify(t, "NATS restart ("+mode+")", queueHas(m), fmt.Sprintf(" login_ok_after=%s presence_ok_after<=%s",
 				loginAfter.Round(10*time.Millisecond), (time.Since(restarted)).Round(100*time.Millisecond)))
 			_ = presenceAfter
-			if spooled := countOutcome(tl, api.OutcomeSpooled); spooled < 50 {
+			if spooled := countOutcome(tl, string(escalate.Spooled)); spooled < 50 {
 				t.Fatalf("only %d cases spooled during the outage", spooled)
 			}
 		})
@@ -539,11 +528,11 @@ func TestFaultSpoolFull(t *testing.T) {
 		tl.screen(client, base, fmt.Sprint("up-", i), reviewText)
 	}
 	srv.Shutdown()
-	waitUntil(t, "client notices", 10*time.Second, func() bool { return !m.Conn.IsConnected() })
+	testkit.Eventually(t, "client notices", 10*time.Second, func() bool { return !m.Conn.IsConnected() })
 	for i := 0; i < 100; i++ {
 		tl.screen(client, base, fmt.Sprint("down-", i), reviewText)
 	}
-	if tl.status[http.StatusServiceUnavailable] == 0 || countOutcome(tl, api.OutcomeSpooled) == 0 {
+	if tl.status[http.StatusServiceUnavailable] == 0 || countOutcome(tl, string(escalate.Spooled)) == 0 {
 		t.Fatalf("want both spooled and refused answers with the spool capped: %v", tl.status)
 	}
 	if m.Spool.PendingBytes() > cfg.SpoolMaxBytes {
@@ -552,7 +541,7 @@ func TestFaultSpoolFull(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "spool drained", 30*time.Second, func() bool { return m.Spool.Pending() == 0 })
+	testkit.Eventually(t, "spool drained", 30*time.Second, func() bool { return m.Spool.Pending() == 0 })
 	for i := 0; i < 20; i++ {
 		tl.screen(client, base, fmt.Sprint("back-", i), reviewText)
 	}
@@ -612,7 +601,7 @@ func TestFaultBrokenFileAtStartup(t *testing.T) {
 	if err := os.WriteFile(broken, orig, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "ready again", 20*time.Second, func() bool {
+	testkit.Eventually(t, "ready again", 20*time.Second, func() bool {
 		_, rr := readyz(t, base, "")
 		return rr.Status == api.StatusReady
 	})
@@ -650,9 +639,9 @@ func TestFaultKill9MidTraffic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a subprocess")
 	}
-	bin := buildGateway(t)
+	bin := testkit.Binary(t)
 	dataDir := t.TempDir()
-	p := startGatewayProc(t, bin, dataDir)
+	p := startGatewayProc(t, dataDir)
 
 	// A second serve on the same directory exits with a clear message.
 	out, err := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1", "--data-dir", dataDir,
@@ -676,21 +665,17 @@ func TestFaultKill9MidTraffic(t *testing.T) {
 					return
 				default:
 				}
-				if tl.screen(client, "http://"+p.http, fmt.Sprintf("k9-%d-%d", w, i), reviewText) == 0 {
+				if tl.screen(client, p.URL(), fmt.Sprintf("k9-%d-%d", w, i), reviewText) == 0 {
 					return
 				}
 			}
 		}(w)
 	}
-	waitUntil(t, "300 acknowledged", 60*time.Second, func() bool { tl.mu.Lock(); defer tl.mu.Unlock(); return len(tl.acked) >= 300 })
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = p.cmd.Wait()
+	testkit.Eventually(t, "300 acknowledged", 60*time.Second, func() bool { tl.mu.Lock(); defer tl.mu.Unlock(); return len(tl.acked) >= 300 })
+	p.Kill()
 	close(stop)
 	wg.Wait()
-	p2 := startGatewayProc(t, bin, dataDir)
-	tl.verify(t, "kill -9 mid-traffic", kvHas(t, p2.nats), "")
-	_ = p2.cmd.Process.Signal(syscall.SIGTERM)
-	_ = p2.cmd.Wait()
+	p2 := startGatewayProc(t, dataDir)
+	tl.verify(t, "kill -9 mid-traffic", kvHas(t, p2.NATS), "")
+	p2.Stop(30 * time.Second)
 }

@@ -7,11 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/go-chi/chi/v5"
 )
-
-type chiRouter = chi.Router
 
 func init() {
 	register(command{
@@ -28,13 +24,20 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			out = stdout // asked-for help is output, not an error
 		}
 	}
-	cfg, _, err := LoadConfig(args, os.Getenv, out)
+	cfg, fs, err := LoadConfig(args, os.Getenv, out)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "modgate:", err)
 		return 2
+	}
+	if p := fs.Lookup("print-config"); p != nil && p.Value.String() == "true" {
+		if err := printConfig(stdout, cfg); err != nil {
+			fmt.Fprintln(stderr, "modgate:", err)
+			return 1
+		}
+		return 0
 	}
 	log, err := NewLogger(cfg, stderr)
 	if err != nil {

@@ -2,16 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,8 +16,10 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // reviewMsg is a review-verdict request with a unique id.
@@ -86,10 +85,7 @@ func TestNATSOutageEveryCaseOnce(t *testing.T) {
 	sendBatch("before")
 	srv.Shutdown()
 	// Wait until the client noticed, so the outage phase really spools.
-	deadline := time.Now().Add(10 * time.Second)
-	for m.Conn.IsConnected() && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, "the client to notice the outage", 10*time.Second, func() bool { return !m.Conn.IsConnected() })
 	if r := gwDo(t, "GET", base+"/readyz", "", "", nil); r.Status != 503 {
 		t.Fatalf("readyz with NATS down: %d %s", r.Status, r.Body)
 	}
@@ -97,7 +93,7 @@ func TestNATSOutageEveryCaseOnce(t *testing.T) {
 	sendBatch("during")
 	spooled := 0
 	for _, o := range acked {
-		if o == string(api.OutcomeSpooled) {
+		if o == string(escalate.Spooled) {
 			spooled++
 		}
 	}
@@ -111,13 +107,7 @@ func TestNATSOutageEveryCaseOnce(t *testing.T) {
 	sendBatch("after")
 
 	// The replayer drains the spool once the client reconnects.
-	deadline = time.Now().Add(30 * time.Second)
-	for m.Spool.Pending() > 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if n := m.Spool.Pending(); n != 0 {
-		t.Fatalf("spool still holds %d cases", n)
-	}
+	testkit.Eventually(t, "the spool to drain", 30*time.Second, func() bool { return m.Spool.Pending() == 0 })
 	_, js := natstest.Connect(t, srv)
 	counts, _ := streamCases(t, js)
 	for cid := range acked {
@@ -139,72 +129,14 @@ func TestNATSOutageEveryCaseOnce(t *testing.T) {
 	}
 }
 
-// buildGateway compiles cmd/modgate into a temp dir once per test binary.
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
-func buildGateway(t *testing.T) string {
+// startGatewayProc runs `modgate serve` as a subprocess (internal/testkit)
+// on dataDir with the embedded policies and lexicons.
+func startGatewayProc(t *testing.T, dataDir string, extra ...string) *testkit.Gateway {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "modgate-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildPath = filepath.Join(dir, "modgate")
-		out, err := exec.Command("go", "build", "-o", buildPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
-
-type gatewayProc struct {
-	cmd   *exec.Cmd
-	http  string
-	nats  string
-	ready string
-}
-
-func startGatewayProc(t *testing.T, bin, dataDir string, extra ...string) *gatewayProc {
-	t.Helper()
-	ready := filepath.Join(t.TempDir(), "ready.json")
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1",
-		"--data-dir", dataDir, "--ready-file", ready, "--policy-dir", "embedded", "--lexicon-dir", "embedded",
-		"--patrol-rate", "0", "--log-level", "error", "--users", filepath.Join(dataDir, "users.yaml")}, extra...)
-	cmd := exec.Command(bin, args...)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &gatewayProc{cmd: cmd, ready: ready}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(ready)
-		if err == nil {
-			var v struct{ HTTP, NATS string }
-			if json.Unmarshal(b, &v) == nil && v.HTTP != "" {
-				p.http, p.nats = v.HTTP, v.NATS
-				return p
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("gateway subprocess did not become ready")
-	return nil
+	return testkit.Start(t, testkit.Options{DataDir: dataDir, Args: append([]string{"--policy-dir", "embedded", "--lexicon-dir", "embedded",
+		"--patrol-rate", "0", "--log-level", "error", "--users", filepath.Join(dataDir, "users.yaml")}, extra...)})
 }
 
 // TestKillGatewayNoAckedCaseLost kills the gateway process with SIGKILL
@@ -215,62 +147,24 @@ func TestKillGatewayNoAckedCaseLost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a subprocess")
 	}
-	bin := buildGateway(t)
 	dataDir := t.TempDir()
-	p := startGatewayProc(t, bin, dataDir)
+	p := startGatewayProc(t, dataDir)
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	client := &http.Client{Timeout: 5 * time.Second}
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				id := fmt.Sprintf("k%d-%d", w, i)
-				req, _ := http.NewRequest("POST", "http://"+p.http+"/v1/screen", bytes.NewReader(reviewMsg(id)))
-				req.Header.Set("Content-Type", "application/json")
-				res, err := client.Do(req)
-				if err != nil {
-					return // the process is gone
-				}
-				var v modgate.Verdict
-				err = json.NewDecoder(res.Body).Decode(&v)
-				res.Body.Close()
-				if err == nil && res.StatusCode == 200 && v.CaseID != "" {
-					mu.Lock()
-					acked[v.CaseID] = true
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
+	stop := make(chan struct{})
+	wg := hammer(p.HTTP, "k", acked, &mu, stop)
 	// Let a few hundred cases through, then kill -9 mid-stream.
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 300 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = p.cmd.Wait()
-	cancel()
+	waitAcked(t, &mu, acked, 300)
+	p.Kill()
+	close(stop)
 	wg.Wait()
 	if len(acked) < 300 {
 		t.Fatalf("only %d cases acknowledged before the kill", len(acked))
 	}
 
-	p2 := startGatewayProc(t, bin, dataDir)
-	nc, err := natsutil.Connect(p2.nats, natsutil.ConnectOptions{})
+	p2 := startGatewayProc(t, dataDir)
+	nc, err := natsutil.Connect(p2.NATS, natsutil.ConnectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,22 +190,12 @@ func TestKillGatewayNoAckedCaseLost(t *testing.T) {
 	t.Logf("%d acknowledged cases before SIGKILL, all present once after restart (stream holds %d)", len(acked), len(counts))
 
 	// The restarted gateway serves and shuts down cleanly on SIGTERM.
-	r := gwDo(t, "POST", "http://"+p2.http+"/v1/screen", "", "application/json", reviewMsg("after-restart"))
+	r := gwDo(t, "POST", "http://"+p2.HTTP+"/v1/screen", "", "application/json", reviewMsg("after-restart"))
 	if r.Status != 200 {
 		t.Fatalf("after restart: %d %s", r.Status, r.Body)
 	}
-	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- p2.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("SIGTERM exit: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("gateway did not stop on SIGTERM")
+	if !p2.Stop(30 * time.Second) {
+		t.Fatal("gateway did not stop cleanly on SIGTERM")
 	}
 }
 
@@ -353,17 +237,11 @@ func hammer(addr, prefix string, acked map[string]bool, mu *sync.Mutex, stop <-c
 
 func waitAcked(t *testing.T, mu *sync.Mutex, acked map[string]bool, n int) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	testkit.Eventually(t, fmt.Sprintf("%d acknowledged cases", n), 60*time.Second, func() bool {
 		mu.Lock()
-		got := len(acked)
-		mu.Unlock()
-		if got >= n {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("fewer than %d cases acknowledged", n)
+		defer mu.Unlock()
+		return len(acked) >= n
+	})
 }
 
 // TestKillGatewayWhileSpooling: external NATS goes down, the gateway keeps
@@ -374,29 +252,25 @@ func TestKillGatewayWhileSpooling(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a subprocess")
 	}
-	bin := buildGateway(t)
 	srv, err := natsutil.StartEmbedded(natsutil.EmbeddedConfig{StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Shutdown)
 	dataDir := t.TempDir()
-	p := startGatewayProc(t, bin, dataDir, "--nats-url", srv.ClientURL(), "--escalation-timeout", "300ms")
+	p := startGatewayProc(t, dataDir, "--nats-url", srv.ClientURL(), "--escalation-timeout", "300ms")
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
 	stop := make(chan struct{})
-	wg := hammer(p.http, "s", acked, &mu, stop)
+	wg := hammer(p.HTTP, "s", acked, &mu, stop)
 	waitAcked(t, &mu, acked, 50)
 	srv.Shutdown() // outage: from now on cases are spooled
 	mu.Lock()
 	before := len(acked)
 	mu.Unlock()
 	waitAcked(t, &mu, acked, before+150)
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = p.cmd.Wait()
+	p.Kill()
 	close(stop)
 	wg.Wait()
 	spooled := len(acked) - before
@@ -404,26 +278,20 @@ func TestKillGatewayWhileSpooling(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	startGatewayProc(t, bin, dataDir, "--nats-url", srv.ClientURL()) // replays the spool at start
+	startGatewayProc(t, dataDir, "--nats-url", srv.ClientURL()) // replays the spool at start
 	_, js := natstest.Connect(t, srv)
-	deadline := time.Now().Add(60 * time.Second)
 	var counts map[string]int
-	for {
+	missing := 0
+	testkit.Eventually(t, fmt.Sprintf("every one of %d acknowledged cases (%d answered while spooling) in JetStream", len(acked), spooled), 60*time.Second, func() bool {
 		counts, _ = streamCases(t, js)
-		missing := 0
+		missing = 0
 		for cid := range acked {
 			if counts[cid] == 0 {
 				missing++
 			}
 		}
-		if missing == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d acknowledged cases (%d answered while spooling) never reached JetStream", missing, len(acked), spooled)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return missing == 0
+	})
 	for cid := range acked {
 		if counts[cid] != 1 {
 			t.Fatalf("case %s stored %d times", cid, counts[cid])

@@ -17,7 +17,9 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // Messages the shipped policies decide: reviewText is a review (finance
@@ -107,7 +109,8 @@ func (r gwResp) errCode() string {
 	return e.Error.Code
 }
 
-func gwDo(t *testing.T, method, url, token, ctype string, body []byte) gwResp {
+// gwRequest is a request with an optional content type and bearer token.
+func gwRequest(t *testing.T, method, url, token, ctype string, body []byte) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
@@ -119,7 +122,12 @@ func gwDo(t *testing.T, method, url, token, ctype string, body []byte) gwResp {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := http.DefaultClient.Do(req)
+	return req
+}
+
+func gwDo(t *testing.T, method, url, token, ctype string, body []byte) gwResp {
+	t.Helper()
+	res, err := http.DefaultClient.Do(gwRequest(t, method, url, token, ctype, body))
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -271,7 +279,7 @@ func TestServeEndpoints(t *testing.T) {
 						t.Fatalf("item %d = %+v, want %s %s", i, it, w.id, w.action)
 					}
 				}
-				if br.Results[2].CaseID != modgate.CaseIDFor("t1", "b3", "") || br.Results[2].Escalation != api.OutcomePublished {
+				if br.Results[2].CaseID != modgate.CaseIDFor("t1", "b3", "") || br.Results[2].Escalation != escalate.Published {
 					t.Fatalf("batch review item not escalated: %+v", br.Results[2])
 				}
 			}},
@@ -449,15 +457,11 @@ func TestServeRateLimitPatrolAndDrain(t *testing.T) {
 	}
 
 	// Patrol samples arrive in the patrol lane (async, so poll).
-	deadline := time.Now().Add(10 * time.Second)
 	var escs []modgate.Escalation
-	for time.Now().Before(deadline) {
+	testkit.Eventually(t, "4 patrol samples", 10*time.Second, func() bool {
 		_, escs = streamCases(t, m.JS)
-		if len(escs) >= 4 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(escs) >= 4
+	})
 	if len(escs) != 4 {
 		t.Fatalf("patrol lane holds %d samples, want 4", len(escs))
 	}
@@ -620,49 +624,6 @@ func TestServeFailMode(t *testing.T) {
 	}
 }
 
-func TestStrikesCache(t *testing.T) {
-	calls := 0
-	count := 1
-	lookup := func(_ context.Context, tenant, sender string) (modgate.Violations, error) {
-		calls++
-		if sender == "err" {
-			return modgate.Violations{}, fmt.Errorf("nats down")
-		}
-		return modgate.Violations{Count: count}, nil
-	}
-	ctx := context.Background()
-	c := newStrikesCache(50*time.Millisecond, 2, lookup)
-	if v, _ := c.get(ctx, "t", "u1"); v.Count != 1 {
-		t.Fatalf("first get %v", v)
-	}
-	count = 2
-	if v, _ := c.get(ctx, "t", "u1"); v.Count != 1 || calls != 1 {
-		t.Fatalf("cached get %v after %d calls", v, calls)
-	}
-	time.Sleep(60 * time.Millisecond)
-	if v, _ := c.get(ctx, "t", "u1"); v.Count != 2 || calls != 2 {
-		t.Fatalf("expired get %v after %d calls", v, calls)
-	}
-	if _, err := c.get(ctx, "t", "err"); err == nil {
-		t.Fatal("lookup error swallowed")
-	}
-	if _, err := c.get(ctx, "t", "err"); err == nil || calls != 4 {
-		t.Fatalf("errors must not be cached (calls %d)", calls)
-	}
-	c.get(ctx, "t", "u2")
-	c.get(ctx, "t", "u3") // over max: the map is dropped, stays bounded
-	if len(c.m) > 2 {
-		t.Fatalf("cache grew to %d", len(c.m))
-	}
-	off := newStrikesCache(0, 10, lookup)
-	before := calls
-	off.get(ctx, "t", "u1")
-	off.get(ctx, "t", "u1")
-	if calls != before+2 {
-		t.Fatal("ttl 0 must not cache")
-	}
-}
-
 // TestServeHotReload: with watch on, a file edited on disk swaps the engine;
 // a broken file keeps the old engine and shows up in /readyz and metrics.
 func TestServeHotReload(t *testing.T) {
@@ -673,13 +634,7 @@ func TestServeHotReload(t *testing.T) {
 	before := m.Screener.Revision()
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s (last reload error: %v)", what, m.Screener.LastError())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		testkit.Eventually(t, what, 20*time.Second, cond)
 	}
 	if err := os.WriteFile(filepath.Join(cfg.LexiconDir, "hot.txt"), []byte("热加载测试词 | illegal | 3\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -733,13 +688,9 @@ func TestServeRateLimitSharedByReplicas(t *testing.T) {
 	})
 	// Wait until both replicas count two of them (a fresh tenant's bucket
 	// then starts at half the burst).
-	deadline := time.Now().Add(10 * time.Second)
-	for m1.API.RateShare() != 2 || m2.API.RateShare() != 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("replicas see %d and %d replicas, want 2", m1.API.RateShare(), m2.API.RateShare())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, "both replicas to count two", 10*time.Second, func() bool {
+		return m1.API.RateShare() == 2 && m2.API.RateShare() == 2
+	})
 	send := func(m *Main, tenant, id string) int {
 		b := gwJSON(map[string]any{"id": id, "text": cleanText, "tenant": tenant})
 		return gwDo(t, "POST", "http://"+m.Addr()+"/v1/screen", "", "application/json", b).Status
@@ -762,13 +713,7 @@ func TestServeRateLimitSharedByReplicas(t *testing.T) {
 	if err := m2.Close(); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for m1.API.RateShare() != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("replica still sees %d replicas", m1.API.RateShare())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, "the remaining replica to count one", 10*time.Second, func() bool { return m1.API.RateShare() == 1 })
 	ok = 0
 	for i := 0; i < 6; i++ {
 		if send(m1, "alone", fmt.Sprint("a", i)) == 200 {

@@ -30,9 +30,10 @@ const userUsage = `Usage:
 
 The users file holds bcrypt hashes (JSON, or YAML when it ends in .yaml/.yml)
 and is rewritten atomically; a running server picks changes up at the next
-login. The password is read from stdin (first line); on a terminal it is
-asked for twice without echo. --users defaults to $MODGATE_USERS, then
-users.yaml.
+login. On a terminal the password is asked for twice without echo; with
+--password-stdin it is the first line of stdin (for scripts:
+modgate user add bob --role reviewer --password-stdin < password-file).
+--users defaults to $MODGATE_USERS, then users.yaml.
 `
 
 func runUser(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -52,7 +53,7 @@ func runUser(_ context.Context, args []string, stdin io.Reader, stdout, stderr i
 	}
 	path := fs.String("users", defUsers, "users file")
 	role := fs.String("role", "", "role: reviewer, lead or admin")
-	_ = fs.Bool("password-stdin", true, "read the password from stdin (the default)")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin instead of asking on the terminal")
 	fs.Usage = func() { fmt.Fprint(stderr, userUsage) }
 	// Accept the name before or after the flags.
 	var name string
@@ -99,10 +100,10 @@ func runUser(_ context.Context, args []string, stdin io.Reader, stdout, stderr i
 			fmt.Fprintln(stderr, "modgate user add: --role is required (reviewer, lead or admin)")
 			return 2
 		}
-		pw, err := readPassword(stdin, stderr)
+		pw, err := readPassword(stdin, stderr, *fromStdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "modgate user add: %v\n", err)
-			return 1
+			return passwordExit(err)
 		}
 		if err := users.AddUser(name, *role, pw); err != nil {
 			fmt.Fprintf(stderr, "modgate user add: %s: %v\n", *path, err)
@@ -113,10 +114,10 @@ func runUser(_ context.Context, args []string, stdin io.Reader, stdout, stderr i
 		if !needName() {
 			return 2
 		}
-		pw, err := readPassword(stdin, stderr)
+		pw, err := readPassword(stdin, stderr, *fromStdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "modgate user passwd: %v\n", err)
-			return 1
+			return passwordExit(err)
 		}
 		if err := users.SetPassword(name, *role, pw); err != nil {
 			fmt.Fprintf(stderr, "modgate user passwd: %s: %v\n", *path, err)
@@ -139,10 +140,27 @@ func runUser(_ context.Context, args []string, stdin io.Reader, stdout, stderr i
 	return 0
 }
 
-// readPassword reads the first line of stdin; on a terminal it prompts
-// twice without echo.
-func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
-	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+// errNoTerminal: without --password-stdin the password is typed on a
+// terminal, so a script cannot pass one by accident through a pipe.
+var errNoTerminal = errors.New("stdin is not a terminal: pass --password-stdin to read the password from it")
+
+// passwordExit is 2 for a usage error (no terminal, no flag), 1 otherwise.
+func passwordExit(err error) int {
+	if errors.Is(err, errNoTerminal) {
+		return 2
+	}
+	return 1
+}
+
+// readPassword asks twice without echo on a terminal, or reads the first
+// line of stdin with --password-stdin.
+func readPassword(stdin io.Reader, stderr io.Writer, fromStdin bool) (string, error) {
+	f, isFile := stdin.(*os.File)
+	tty := isFile && term.IsTerminal(int(f.Fd()))
+	if !fromStdin {
+		if !tty {
+			return "", errNoTerminal
+		}
 		fmt.Fprint(stderr, "password: ")
 		a, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(stderr)

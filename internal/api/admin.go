@@ -79,13 +79,13 @@ func (s *Server) adminUpload(kind string) http.HandlerFunc {
 			WriteError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
 			return
 		}
-		dir := s.cfg.PolicyDir
+		dir, what := s.cfg.PolicyDir, "policies"
 		if kind == kindLexicon {
-			dir = s.cfg.LexiconDir
+			dir, what = s.cfg.LexiconDir, "lexicons"
 		}
 		if dir == "" {
 			WriteError(w, http.StatusConflict, CodeConflict,
-				fmt.Sprintf("the gateway serves the embedded default %ss; start it with a %s directory to upload files", kind, kind))
+				fmt.Sprintf("the gateway serves the embedded default %s; start it with a %s directory to upload files", what, kind))
 			return
 		}
 		body, aerr := readBody(w, r, s.cfg.MaxUploadBytes)
@@ -118,8 +118,7 @@ func (s *Server) adminUpload(kind string) http.HandlerFunc {
 			} else {
 				_ = os.Remove(path)
 			}
-			_ = s.cfg.Engine.Reload(r.Context())
-			s.m.ReloadFailed()
+			_ = s.cfg.Engine.Reload(r.Context()) // the engine's OnReload counts the failure
 			WriteErrorDetails(w, http.StatusUnprocessableEntity, CodeInvalidFile,
 				fmt.Sprintf("reload with %s failed; the file was reverted", name), problems(err))
 			return

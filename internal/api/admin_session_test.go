@@ -6,14 +6,12 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
-
-	"github.com/modgate/modgate/internal/review"
 )
 
 // An admin signed in to the reviewer UI may use /v1/admin with the session
 // even when API keys are configured; other roles and tenant keys may not.
 func TestAdminRoutesAcceptAdminSessions(t *testing.T) {
-	e := newReviewEnv(t, review.Config{})
+	e := newMemoryEnv(t)
 	keys := &Keys{}
 	if err := keys.AddTenantKeys("t1=tenant-key-1"); err != nil {
 		t.Fatal(err)
@@ -21,13 +19,15 @@ func TestAdminRoutesAcceptAdminSessions(t *testing.T) {
 	keys.AddAdminKeys("admin-key-1")
 
 	r := chi.NewRouter()
-	MountReview(r, ReviewDeps{Queue: e.q, Keys: keys})
+	d := e.deps
+	d.Keys = keys
+	MountReview(r, d)
 	r.With(keys.RequireAdmin).Get("/v1/admin/revision", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"reviewer": ReviewerFrom(r.Context()).Name})
 	})
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	gw := &reviewEnv{q: e.q, srv: srv}
+	gw := &reviewEnv{srv: srv}
 
 	root := e.login(t, "root")
 	alice := e.login(t, "alice")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
 	"github.com/modgate/modgate/internal/screen"
@@ -34,7 +35,7 @@ func benchServer(b *testing.B) *Server {
 	}
 	b.Cleanup(func() { sp.Close() })
 	m := NewMetrics()
-	esc, err := NewEscalator(EscalatorConfig{Conn: nc, Spool: sp, Metrics: m})
+	esc, err := escalate.New(escalate.Config{Conn: nc, Spool: sp, Metrics: m})
 	if err != nil {
 		b.Fatal(err)
 	}

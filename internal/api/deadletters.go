@@ -27,6 +27,11 @@ type DeadLettersResponse struct {
 	Next uint64 `json:"next,omitempty"`
 }
 
+// ReplayResponse is the dead letter just published again.
+type ReplayResponse struct {
+	Replayed review.DeadLetter `json:"replayed"`
+}
+
 func (d *DeadLettersResource) list(w http.ResponseWriter, r *http.Request) {
 	after, limit := uint64(0), 100
 	if v := r.URL.Query().Get("after"); v != "" {
@@ -78,7 +83,7 @@ func (d *DeadLettersResource) replay(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusServiceUnavailable, CodeNotReady, "the dead letter could not be replayed now; retry")
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"replayed": dl})
+	WriteJSON(w, http.StatusOK, ReplayResponse{Replayed: dl})
 }
 
 // mountDeadLetters adds the admin dead-letter routes (admin key, or an

@@ -1,7 +1,6 @@
 package api
 
 import (
-	_ "embed"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -9,7 +8,7 @@ import (
 )
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	WriteJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
 }
 
 // Ready states of /readyz.
@@ -18,6 +17,11 @@ const (
 	StatusDegraded = "degraded" // serving (200), but an operator must look
 	StatusNotReady = "not_ready"
 )
+
+// HealthResponse is /healthz: the process is up.
+type HealthResponse struct {
+	Status string `json:"status"`
+}
 
 // ReadyResponse is the /readyz body: 200 when ready or degraded, 503 when
 // not ready.
@@ -43,9 +47,9 @@ type fallbackEngine interface {
 // and the like leave the gateway serving: status "degraded", still 200.
 // Directory paths are shown to admin keys only (the endpoint is public).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	sp := s.cfg.Escalator.cfg.Spool
+	pending, dead := s.cfg.Escalator.SpoolCounts()
 	resp := ReadyResponse{Status: StatusReady, Engine: s.revision(), NATS: "connected",
-		SpoolPending: sp.Pending(), SpoolDeadLetters: sp.DeadCount()}
+		SpoolPending: pending, SpoolDeadLetters: dead}
 	rev := s.cfg.Engine.Revision()
 	if rev.Policy == "" && rev.Lexicon == "" {
 		resp.Problems = append(resp.Problems, "engine not loaded")
@@ -129,13 +133,4 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return strconv.Itoa(n) + " " + what + "s"
-}
-
-//go:embed openapi.json
-var openAPI []byte
-
-func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	_, _ = w.Write(openAPI)
 }

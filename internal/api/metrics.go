@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -27,24 +28,13 @@ type Metrics struct {
 	escalations    *prometheus.CounterVec
 	spoolPending   prometheus.Gauge
 	spoolDead      prometheus.Gauge
-	deadLetters    prometheus.Gauge
+	deadLetters    prometheus.GaugeFunc
+	deadSource     atomic.Pointer[func() int]
 
-	revMu   sync.Mutex
-	lastRev modgate.Revision
+	revMu         sync.Mutex
+	lastRev       modgate.Revision
+	lastReloadErr string
 }
-
-// Escalation outcomes counted by modgate_escalations_total.
-const (
-	OutcomePublished = "published"
-	OutcomeSpooled   = "spooled"
-	OutcomeFailed    = "failed"
-	OutcomeReplayed  = "replayed"
-	// OutcomeRejected: too large for NATS, refused with 413 (never acknowledged).
-	OutcomeRejected = "rejected"
-	// OutcomeDeadLettered: a spooled record NATS can never take, moved to
-	// the spool's dead-letter log.
-	OutcomeDeadLettered = "dead_lettered"
-)
 
 // NewMetrics registers the gateway's series (and Go/process collectors) in a
 // fresh registry.
@@ -85,11 +75,16 @@ func NewMetrics() *Metrics {
 			Name: "modgate_spool_dead_letters",
 			Help: "Spooled escalations NATS can never take, kept in the spool's dead-letter log (list them with `modgate spool`).",
 		}),
-		deadLetters: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "modgate_escalation_dead_letters",
-			Help: "Escalations the review queue could not turn into cases, kept in the MODGATE_DEADLETTER stream (GET /v1/admin/dead-letters).",
-		}),
 	}
+	m.deadLetters = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "modgate_escalation_dead_letters",
+		Help: "Escalations the review queue could not turn into cases, kept in the MODGATE_DEADLETTER stream (GET /v1/admin/dead-letters).",
+	}, func() float64 {
+		if f := m.deadSource.Load(); f != nil {
+			return float64((*f)())
+		}
+		return 0
+	})
 	reg.MustRegister(m.requests, m.latency, m.verdicts, m.revision, m.reloadFailures,
 		m.escalations, m.spoolPending, m.spoolDead, m.deadLetters,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -112,8 +107,27 @@ func (m *Metrics) SetSpoolPending(n int) { m.spoolPending.Set(float64(n)) }
 // SetSpoolDead sets the spool dead-letter gauge.
 func (m *Metrics) SetSpoolDead(n int) { m.spoolDead.Set(float64(n)) }
 
-// SetDeadLetters sets the escalation dead-letter stream gauge.
-func (m *Metrics) SetDeadLetters(n int) { m.deadLetters.Set(float64(n)) }
+// DeadLettersFrom makes the escalation dead-letter gauge read count at
+// every scrape.
+func (m *Metrics) DeadLettersFrom(count func() int) { m.deadSource.Store(&count) }
+
+// EngineReloaded follows a reload attempt of the screening engine (the
+// screener's OnReload): the revision gauge shows what serves, and a failure
+// is counted once, not again for each retry that fails the same way.
+func (m *Metrics) EngineReloaded(rev modgate.Revision, err error) {
+	m.SetRevision(rev)
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	m.revMu.Lock()
+	repeated := msg == m.lastReloadErr
+	m.lastReloadErr = msg
+	m.revMu.Unlock()
+	if err != nil && !repeated {
+		m.ReloadFailed()
+	}
+}
 
 // ReloadFailed counts a rejected reload or upload.
 func (m *Metrics) ReloadFailed() { m.reloadFailures.Inc() }

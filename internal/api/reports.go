@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -31,13 +34,42 @@ func (rr *ReportsResource) Routes() chi.Router {
 }
 
 type reportRequest struct {
-	MessageID  string `json:"message_id"`
-	ReporterID string `json:"reporter_id"`
-	Reason     string `json:"reason"`
-	Text       string `json:"text"`
-	Tenant     string `json:"tenant"`
-	Sender     string `json:"sender"`
-	Group      string `json:"group"`
+	MessageID  string      `json:"message_id"`
+	ReporterID string      `json:"reporter_id"`
+	Reason     string      `json:"reason"`
+	Text       string      `json:"text"`
+	Tenant     string      `json:"tenant"`
+	Sender     senderField `json:"sender"`
+	Group      groupField  `json:"group"`
+}
+
+// senderField is a report's "sender": an object as in /v1/screen
+// ({"id": ...}), or, deprecated, the id as a string.
+type senderField struct{ modgate.Sender }
+
+func (f *senderField) UnmarshalJSON(b []byte) error { return idOrObject(b, &f.ID, &f.Sender) }
+
+// groupField is a report's "group": an object as in /v1/screen, or,
+// deprecated, the id as a string.
+type groupField struct{ modgate.Group }
+
+func (f *groupField) UnmarshalJSON(b []byte) error { return idOrObject(b, &f.ID, &f.Group) }
+
+// idOrObject decodes a JSON string into id, or an object (no unknown
+// fields) into obj.
+func idOrObject(b []byte, id *string, obj any) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		return json.Unmarshal(b, id)
+	case len(b) > 0 && b[0] == '{':
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		return dec.Decode(obj)
+	case string(b) == "null":
+		return nil
+	}
+	return errors.New("want an object like {\"id\":\"...\"} (or the id as a string)")
 }
 
 func (rr *ReportsResource) create(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +80,7 @@ func (rr *ReportsResource) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := modgate.Report{MessageID: req.MessageID, ReporterID: req.ReporterID, Reason: req.Reason,
-		Text: req.Text, Tenant: req.Tenant, Sender: req.Sender, Group: req.Group}
+		Text: req.Text, Tenant: req.Tenant, Sender: req.Sender.ID, Group: req.Group.ID}
 	// A tenant key decides the tenant; the body cannot report into another.
 	if p := PrincipalFrom(r.Context()); p.Tenant != "" {
 		rep.Tenant = p.Tenant

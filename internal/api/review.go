@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,10 +25,14 @@ import (
 // login needs a session: `Authorization: Bearer <token>` or the UI's
 // session cookie (then unsafe methods also need X-CSRF-Token).
 type ReviewResource struct {
-	q      *review.Queue
-	users  *review.Users
-	log    *slog.Logger
-	cookie string
+	q           *review.Queue
+	sessions    SessionStore
+	limiter     LoginLimiter
+	audit       AuditLog
+	strikeStore StrikeStore
+	users       *review.Users
+	log         *slog.Logger
+	cookie      string
 }
 
 // NewReviewResource builds the reviewer API.
@@ -39,7 +45,9 @@ func NewReviewResource(d ReviewDeps) *ReviewResource {
 	if c == "" {
 		c = SessionCookie
 	}
-	return &ReviewResource{q: d.Queue, users: d.Users, log: log, cookie: c}
+	d = d.withQueueStores()
+	return &ReviewResource{q: d.Queue, sessions: d.Sessions, limiter: d.Limiter, audit: d.Audit, strikeStore: d.Strikes,
+		users: d.Users, log: log, cookie: c}
 }
 
 // SessionCookie is the default name of the UI session cookie.
@@ -66,7 +74,7 @@ func (rr *ReviewResource) Routes() chi.Router {
 		r.Post("/cases/{id}/extend", rr.extend)
 		r.Post("/cases/{id}/release", rr.release)
 		r.Post("/cases/{id}/decide", rr.decide)
-		r.Get("/members/strikes", rr.strikes)
+		r.Get("/members/strikes", rr.memberStrikes)
 		r.Get("/stats", rr.stats)
 		r.Get("/events", rr.events)
 		r.Group(func(r chi.Router) {
@@ -80,7 +88,7 @@ func (rr *ReviewResource) Routes() chi.Router {
 			r.Get("/subjects/{sender}", rr.subjectExport)
 			r.Delete("/subjects/{sender}", rr.subjectDelete)
 		})
-		ur := NewUsersResource(rr.users, rr.q)
+		ur := NewUsersResource(rr.users, rr.sessions, rr.limiter)
 		ur.Cookie = rr.cookie
 		r.Mount("/users", ur.Routes())
 	})
@@ -113,11 +121,6 @@ func ReviewerFrom(ctx context.Context) Reviewer {
 	return v
 }
 
-// WithReviewer stores a reviewer in ctx (for the UI's own middleware).
-func WithReviewer(ctx context.Context, v Reviewer) context.Context {
-	return context.WithValue(ctx, reviewerKey{}, v)
-}
-
 func isSafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
@@ -139,7 +142,7 @@ func (rr *ReviewResource) Authenticate(next http.Handler) http.Handler {
 			WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "log in first: POST /v1/review/login, then Authorization: Bearer <token>")
 			return
 		}
-		sess, err := rr.q.Sessions().Lookup(r.Context(), tok)
+		sess, err := rr.sessions.Lookup(r.Context(), tok)
 		if errors.Is(err, review.ErrNoSession) {
 			WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "session expired or unknown; log in again")
 			return
@@ -152,30 +155,25 @@ func (rr *ReviewResource) Authenticate(next http.Handler) http.Handler {
 		if rr.users != nil {
 			u, ok := rr.users.Lookup(sess.User)
 			if !ok {
-				_ = rr.q.Sessions().Delete(r.Context(), tok)
+				_ = rr.sessions.Delete(r.Context(), tok)
 				WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "user no longer exists")
 				return
 			}
 			role = u.Role
 		}
-		if cookie && !isSafeMethod(r.Method) && !constantEq(r.Header.Get(CSRFHeader), sess.CSRF) {
+		if cookie && !isSafeMethod(r.Method) && !tokensEqual(r.Header.Get(CSRFHeader), sess.CSRF) {
 			WriteError(w, http.StatusForbidden, CodeForbidden, "missing or wrong "+CSRFHeader+" header")
 			return
 		}
-		ctx := WithReviewer(r.Context(), Reviewer{Name: sess.User, Role: role, Token: tok, Cookie: cookie})
+		ctx := context.WithValue(r.Context(), reviewerKey{}, Reviewer{Name: sess.User, Role: role, Token: tok, Cookie: cookie})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-func constantEq(a, b string) bool {
-	if len(a) != len(b) || a == "" {
-		return false
-	}
-	var x byte
-	for i := 0; i < len(a); i++ {
-		x |= a[i] ^ b[i]
-	}
-	return x == 0
+// tokensEqual compares a presented token with the expected one in
+// constant time; an empty token never matches.
+func tokensEqual(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // RequireRole lets only reviewers with at least role through.
@@ -223,7 +221,7 @@ func (rr *ReviewResource) login(w http.ResponseWriter, r *http.Request) {
 	// user and client, and per client (password spraying); see
 	// review.LoginAllowed for why not per user alone.
 	client := review.ClientAddr(r)
-	ok, err := rr.q.LoginAllowed(r.Context(), req.User, client)
+	ok, err := rr.limiter.LoginAllowed(r.Context(), req.User, client)
 	if err != nil {
 		rr.internal(w, "login rate limit", err)
 		return
@@ -235,21 +233,21 @@ func (rr *ReviewResource) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := rr.users.Authenticate(req.User, req.Password)
 	if err != nil {
-		if ferr := rr.q.LoginFailed(r.Context(), req.User, client); ferr != nil {
+		if ferr := rr.limiter.LoginFailed(r.Context(), req.User, client); ferr != nil {
 			rr.log.Warn("review api: count failed login", "err", ferr)
 		}
 		rr.log.Warn("review api: login failed", "user", req.User, "client", client)
 		WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "wrong user name or password")
 		return
 	}
-	tok, sess, err := rr.q.Sessions().Create(r.Context(), u.Name, u.Role)
+	tok, sess, err := rr.sessions.Create(r.Context(), u.Name, u.Role)
 	if err != nil {
 		rr.internal(w, "create session", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: rr.cookie, Value: tok, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: isTLS(r), Expires: sess.Expires})
-	_ = rr.q.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditLogin, Actor: u.Name})
+	_ = rr.audit.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditLogin, Actor: u.Name})
 	WriteJSON(w, http.StatusOK, LoginResponse{Token: tok, User: u.Name, Role: u.Role, CSRF: sess.CSRF, Expires: sess.Expires})
 }
 
@@ -259,19 +257,25 @@ func isTLS(r *http.Request) bool {
 
 func (rr *ReviewResource) logout(w http.ResponseWriter, r *http.Request) {
 	v := ReviewerFrom(r.Context())
-	if err := rr.q.Sessions().Delete(r.Context(), v.Token); err != nil {
+	if err := rr.sessions.Delete(r.Context(), v.Token); err != nil {
 		rr.internal(w, "logout", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: rr.cookie, Value: "", Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: isTLS(r), MaxAge: -1})
-	rr.q.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditSessionRevoked, Actor: v.Name})
+	rr.audit.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditSessionRevoked, Actor: v.Name})
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (rr *ReviewResource) me(w http.ResponseWriter, r *http.Request) {
 	v := ReviewerFrom(r.Context())
-	WriteJSON(w, http.StatusOK, map[string]string{"user": v.Name, "role": v.Role})
+	WriteJSON(w, http.StatusOK, MeResponse{User: v.Name, Role: v.Role})
+}
+
+// MeResponse names the signed-in reviewer.
+type MeResponse struct {
+	User string `json:"user"`
+	Role string `json:"role"`
 }
 
 // ---- helpers ------------------------------------------------------------------
@@ -417,7 +421,7 @@ func (rr *ReviewResource) listCases(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
 	f := review.Filter{Lane: qs.Get("lane"), State: modgate.CaseState(qs.Get("state")), Label: qs.Get("label"),
 		Tenant: qs.Get("tenant"), Holder: qs.Get("holder")}
-	if f.Lane != "" && !contains(modgate.Lanes, f.Lane) {
+	if f.Lane != "" && !slices.Contains(modgate.Lanes, f.Lane) {
 		WriteError(w, http.StatusBadRequest, CodeBadRequest, "lane must be one of "+strings.Join(modgate.Lanes, ", "))
 		return
 	}
@@ -447,15 +451,6 @@ func (rr *ReviewResource) listCases(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, CaseList{Cases: cases, Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {
 	v := ReviewerFrom(r.Context())
 	unmask := r.URL.Query().Get("unmask") == "1" || r.URL.Query().Get("unmask") == "true"
@@ -470,7 +465,7 @@ func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {
 	}
 	if unmask {
 		// The view is recorded before the data leaves.
-		if err := rr.q.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditUnmaskView, Actor: v.Name,
+		if err := rr.audit.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditUnmaskView, Actor: v.Name,
 			CaseID: c.ID, Tenant: c.Tenant, SenderID: c.Message.Sender.ID}); err != nil {
 			rr.internal(w, "audit unmask", err)
 			return
@@ -478,7 +473,7 @@ func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := view(c, v, unmask)
 	if sender := c.Message.Sender.ID; sender != "" {
-		ss, err := rr.q.Strikes(r.Context(), c.Tenant, sender)
+		ss, err := rr.strikeStore.List(r.Context(), c.Tenant, sender)
 		if err != nil {
 			rr.internal(w, "strikes", err)
 			return
@@ -608,13 +603,13 @@ func (rr *ReviewResource) decide(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, view(c, v, false))
 }
 
-func (rr *ReviewResource) strikes(w http.ResponseWriter, r *http.Request) {
+func (rr *ReviewResource) memberStrikes(w http.ResponseWriter, r *http.Request) {
 	tenant, sender := r.URL.Query().Get("tenant"), r.URL.Query().Get("sender")
 	if sender == "" || len(sender) > 256 || len(tenant) > 256 {
 		WriteError(w, http.StatusBadRequest, CodeBadRequest, "sender is required (tenant optional), each at most 256 bytes")
 		return
 	}
-	ss, err := rr.q.Strikes(r.Context(), tenant, sender)
+	ss, err := rr.strikeStore.List(r.Context(), tenant, sender)
 	if err != nil {
 		rr.internal(w, "strikes", err)
 		return
@@ -628,7 +623,15 @@ func (rr *ReviewResource) strikes(w http.ResponseWriter, r *http.Request) {
 			vi.Ads++
 		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"tenant": tenant, "sender": sender, "violations": vi, "strikes": ss})
+	WriteJSON(w, http.StatusOK, StrikesResponse{Tenant: tenant, Sender: sender, Violations: vi, Strikes: ss})
+}
+
+// StrikesResponse is a member's unexpired confirmed violations.
+type StrikesResponse struct {
+	Tenant     string             `json:"tenant"`
+	Sender     string             `json:"sender"`
+	Violations modgate.Violations `json:"violations"`
+	Strikes    []review.Strike    `json:"strikes"`
 }
 
 func (rr *ReviewResource) stats(w http.ResponseWriter, r *http.Request) {
@@ -711,7 +714,12 @@ func (rr *ReviewResource) subjectDelete(w http.ResponseWriter, r *http.Request) 
 		queueError(w, rr.log, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"deleted": n})
+	WriteJSON(w, http.StatusOK, SubjectDeleteResponse{Deleted: n})
+}
+
+// SubjectDeleteResponse counts what a subject-data deletion purged, by kind.
+type SubjectDeleteResponse struct {
+	Deleted map[string]int `json:"deleted"`
 }
 
 // ReviewMeta is what the reviewer UI needs to know about the taxonomy, the

@@ -12,21 +12,28 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/clock"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
 	"github.com/modgate/modgate/internal/review"
+	"github.com/modgate/modgate/internal/testkit"
 	"golang.org/x/crypto/bcrypt"
 )
 
-// reviewEnv is a real reviewer API: embedded JetStream, a users file and
-// an HTTP server on loopback.
+// reviewEnv is a real reviewer API on an HTTP server on loopback: with a
+// review queue on embedded JetStream (newReviewEnv), or with only the small
+// stores in memory (newMemoryEnv).
 type reviewEnv struct {
-	q   *review.Queue
-	srv *httptest.Server
+	q     *review.Queue // nil in a memory env
+	srv   *httptest.Server
+	clock *clock.Fake // a memory env's clock
+	audit *auditRecorder
+	deps  ReviewDeps
 }
 
 func newReviewEnv(t *testing.T, cfg review.Config) *reviewEnv {
@@ -40,6 +47,27 @@ func newReviewEnv(t *testing.T, cfg review.Config) *reviewEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(q.Close)
+	return serveReview(t, ReviewDeps{Queue: q, Users: testUsers(t)}, &reviewEnv{q: q})
+}
+
+// newMemoryEnv is the reviewer API without a case queue: sessions, login
+// limits and the audit log in memory, on a clock the test moves. For the
+// handlers that need no case workflow (login, sessions, users, admin
+// sessions), where a NATS server adds nothing; the stores themselves are
+// tested on real NATS in internal/review.
+func newMemoryEnv(t *testing.T) *reviewEnv {
+	t.Helper()
+	e := &reviewEnv{clock: clock.NewFake(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)), audit: &auditRecorder{}}
+	d := ReviewDeps{Users: testUsers(t), Audit: e.audit,
+		Sessions: review.NewSessions(review.NewMemoryKV(), 30*time.Minute, 12*time.Hour, e.clock),
+		Limiter:  review.NewLimiter(review.NewMemoryKV(), e.clock)}
+	return serveReview(t, d, e)
+}
+
+// testUsers is a users file with a reviewer, a second reviewer, a lead
+// and an admin.
+func testUsers(t *testing.T) *review.Users {
+	t.Helper()
 	review.BcryptCost = bcrypt.MinCost // speed only; the login path is the same
 	users, err := review.OpenUsers(filepath.Join(t.TempDir(), "users.yaml"))
 	if err != nil {
@@ -50,11 +78,40 @@ func newReviewEnv(t *testing.T, cfg review.Config) *reviewEnv {
 			t.Fatal(err)
 		}
 	}
+	return users
+}
+
+func serveReview(t *testing.T, d ReviewDeps, e *reviewEnv) *reviewEnv {
+	t.Helper()
+	e.deps = d
 	r := chi.NewRouter()
-	MountReview(r, ReviewDeps{Queue: q, Users: users})
-	srv := httptest.NewServer(r)
-	t.Cleanup(srv.Close)
-	return &reviewEnv{q: q, srv: srv}
+	MountReview(r, d)
+	e.srv = httptest.NewServer(r)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// auditRecorder is an AuditLog in memory.
+type auditRecorder struct {
+	mu     sync.Mutex
+	events []modgate.AuditEvent
+}
+
+func (a *auditRecorder) Audit(_ context.Context, ev modgate.AuditEvent) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.events = append(a.events, ev)
+	return nil
+}
+
+func (a *auditRecorder) kinds() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for _, ev := range a.events {
+		out = append(out, ev.Kind)
+	}
+	return out
 }
 
 type reply struct {
@@ -342,6 +399,52 @@ func TestReportsAPI(t *testing.T) {
 	}
 }
 
+// TestReportsSenderAndGroupForms: /v1/reports takes sender and group as
+// objects, like /v1/screen; the string form (the id) still works.
+func TestReportsSenderAndGroupForms(t *testing.T) {
+	e := newReviewEnv(t, review.Config{})
+	tests := []struct {
+		name          string
+		sender, group any
+		status        int
+		wantSender    string
+		wantGroup     string
+	}{
+		{"objects", map[string]any{"id": "u-obj", "verified_org": false}, map[string]any{"id": "g-obj", "kind": "enterprise"}, 201, "u-obj", "g-obj"},
+		{"strings (deprecated)", "u-str", "g-str", 201, "u-str", "g-str"},
+		{"absent", nil, nil, 201, "", ""},
+		{"unknown field in sender", map[string]any{"id": "u", "nick": "x"}, nil, 400, "", ""},
+		{"number", 7, nil, 400, "", ""},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := map[string]any{"message_id": fmt.Sprintf("form-%d", i), "reporter_id": "r-form", "reason": "abuse", "tenant": "t1"}
+			if tc.sender != nil {
+				body["sender"] = tc.sender
+			}
+			if tc.group != nil {
+				body["group"] = tc.group
+			}
+			r := e.do(t, "POST", "/v1/reports", "", body)
+			if r.status != tc.status {
+				t.Fatalf("%d, want %d: %s", r.status, tc.status, r.body)
+			}
+			if tc.status != 201 {
+				return
+			}
+			var res modgate.ReportResult
+			r.decode(t, &res)
+			c, err := e.q.Get(context.Background(), res.CaseID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Message.Sender.ID != tc.wantSender || c.Message.Group.ID != tc.wantGroup {
+				t.Fatalf("case sender %q group %q", c.Message.Sender.ID, c.Message.Group.ID)
+			}
+		})
+	}
+}
+
 func TestReviewEventsSSE(t *testing.T) {
 	e := newReviewEnv(t, review.Config{})
 	tok := e.login(t, "alice").Token
@@ -398,16 +501,10 @@ func TestSubjectRequests(t *testing.T) {
 	if r.status != 200 || !strings.Contains(string(r.body), `"cases":2`) {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, n := e.q.List(review.Filter{}); n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("cases still listed after delete")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, "no case listed after delete", 5*time.Second, func() bool {
+		_, n := e.q.List(review.Filter{})
+		return n == 0
+	})
 	var page AuditPage
 	e.do(t, "GET", "/v1/review/audit?kind=subject_export,subject_delete", admin, nil).decode(t, &page)
 	if len(page.Events) != 2 || page.Events[0].Actor != "root" {
@@ -416,7 +513,7 @@ func TestSubjectRequests(t *testing.T) {
 }
 
 func TestChangePasswordEndsOtherSessions(t *testing.T) {
-	e := newReviewEnv(t, review.Config{})
+	e := newMemoryEnv(t)
 	first, second := e.login(t, "bob").Token, e.login(t, "bob").Token
 	if r := e.do(t, "POST", "/v1/review/users/me/password", first, map[string]string{"old": "wrong-one", "new": "fresh-password"}); r.status != 403 {
 		t.Fatalf("wrong old password: %d %s", r.status, r.body)

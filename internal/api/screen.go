@@ -19,8 +19,6 @@ import (
 	"github.com/modgate/modgate/internal/screen"
 )
 
-var timeNow = time.Now
-
 // EscalationHeader tells the client where a review case went: "published"
 // (acknowledged by JetStream) or "spooled" (on the gateway's local spool,
 // replayed to JetStream when NATS is back).
@@ -211,20 +209,13 @@ func (s *Server) screenOne(ctx context.Context, m *modgate.Message) (modgate.Ver
 		}
 		// Anything else means the engine could not decide: fail_mode answers.
 		s.log.Error("engine failed; fail_mode decides", "fail_mode", s.cfg.FailMode, "err", err, "message_id", m.ID, "tenant", m.Tenant)
-		v = modgate.Verdict{ID: m.ID, Action: modgate.ActionReview, Degraded: true,
-			DecisionID: fmt.Sprintf("degraded-%016x%016x", rand.Uint64(), rand.Uint64()), Revision: s.cfg.Engine.Revision()}
+		action := modgate.ActionReview
 		if s.cfg.FailMode == FailOpen {
-			v.Action = modgate.ActionAllow
+			action = modgate.ActionAllow
 		}
-	}
-	if v.Labels == nil {
-		v.Labels = []string{}
-	}
-	if v.Matches == nil {
-		v.Matches = []modgate.Match{}
-	}
-	if v.Reasons == nil {
-		v.Reasons = []modgate.Reason{}
+		v = modgate.NewVerdict(m.ID, fmt.Sprintf("degraded-%016x%016x", rand.Uint64(), rand.Uint64()),
+			modgate.PolicyDecision{Action: action}, modgate.Findings{}, s.cfg.Engine.Revision())
+		v.Degraded = true
 	}
 	s.m.verdict(&v)
 	return v, nil
@@ -240,7 +231,8 @@ func escalation(m *modgate.Message, v *modgate.Verdict, source string) *modgate.
 		lane = modgate.LaneHigh
 	}
 	v.CaseID = modgate.CaseIDFor(m.Tenant, m.ID, v.DecisionID)
-	return &modgate.Escalation{CaseID: v.CaseID, Lane: lane, Source: source, Message: *m, Verdict: *v, At: timeNow().UTC()}
+	return &modgate.Escalation{CaseID: v.CaseID, Lane: lane, Source: source, Message: *m, Verdict: *v,
+		Normalized: v.Normalized, At: time.Now().UTC()}
 }
 
 func (s *Server) patrol() bool {

@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"golang.org/x/time/rate"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/escalate"
 )
 
 // Engine is what the gateway needs from the screening engine
@@ -38,7 +40,7 @@ const (
 // Config configures a Server. Engine, Escalator and Metrics are required.
 type Config struct {
 	Engine    Engine
-	Escalator *Escalator
+	Escalator *escalate.Escalator
 	Metrics   *Metrics
 	Keys      *Keys
 	Logger    *slog.Logger
@@ -141,6 +143,9 @@ func New(cfg Config) (*Server, error) {
 // Handler is the root handler.
 func (s *Server) Handler() http.Handler { return s.router }
 
+// Routes is the root router, for walking every route (the OpenAPI test).
+func (s *Server) Routes() chi.Routes { return s.router }
+
 // Keys returns the key set (for resources mounted through Config.Mount).
 func (s *Server) Keys() *Keys { return s.cfg.Keys }
 
@@ -206,7 +211,7 @@ func (s *Server) SetRateShare(n int) {
 		return
 	}
 	r, b := s.shareOfRate()
-	now := timeNow()
+	now := time.Now()
 	s.limiters.Range(func(_, v any) bool {
 		l := v.(*rate.Limiter)
 		l.SetLimitAt(now, r)
@@ -232,15 +237,15 @@ func (s *Server) allow(tenant string, n int) bool {
 		return true
 	}
 	if v, ok := s.limiters.Load(tenant); ok {
-		return v.(*rate.Limiter).AllowN(timeNow(), n)
+		return v.(*rate.Limiter).AllowN(time.Now(), n)
 	}
 	if s.nlim.Load() >= maxLimiters {
-		return s.overflow.AllowN(timeNow(), n)
+		return s.overflow.AllowN(time.Now(), n)
 	}
 	r, b := s.shareOfRate()
 	v, loaded := s.limiters.LoadOrStore(tenant, rate.NewLimiter(r, b))
 	if !loaded {
 		s.nlim.Add(1)
 	}
-	return v.(*rate.Limiter).AllowN(timeNow(), n)
+	return v.(*rate.Limiter).AllowN(time.Now(), n)
 }

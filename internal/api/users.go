@@ -12,16 +12,17 @@ import (
 // UsersResource is /v1/review/users: admins list accounts; every reviewer
 // can change their own password. Accounts are added with `modgate user add`.
 type UsersResource struct {
-	users *review.Users
-	q     *review.Queue
+	users    *review.Users
+	sessions SessionStore
+	limiter  LoginLimiter
 	// Cookie is the session cookie renewed after a password change
 	// (default SessionCookie).
 	Cookie string
 }
 
 // NewUsersResource builds the users API.
-func NewUsersResource(u *review.Users, q *review.Queue) *UsersResource {
-	return &UsersResource{users: u, q: q, Cookie: SessionCookie}
+func NewUsersResource(u *review.Users, sessions SessionStore, limiter LoginLimiter) *UsersResource {
+	return &UsersResource{users: u, sessions: sessions, limiter: limiter, Cookie: SessionCookie}
 }
 
 // Routes is mounted under the authenticated /v1/review router.
@@ -32,12 +33,19 @@ func (ur *UsersResource) Routes() chi.Router {
 	return r
 }
 
+// UsersResponse lists the reviewer accounts (names and roles, never hashes).
+type UsersResponse struct {
+	Users []MeResponse `json:"users"`
+}
+
 func (ur *UsersResource) list(w http.ResponseWriter, _ *http.Request) {
-	if ur.users == nil {
-		WriteJSON(w, http.StatusOK, map[string]any{"users": []review.User{}})
-		return
+	resp := UsersResponse{Users: []MeResponse{}}
+	if ur.users != nil {
+		for _, u := range ur.users.List() {
+			resp.Users = append(resp.Users, MeResponse{User: u.Name, Role: u.Role})
+		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"users": ur.users.List()})
+	WriteJSON(w, http.StatusOK, resp)
 }
 
 type passwordRequest struct {
@@ -56,7 +64,7 @@ func (ur *UsersResource) changePassword(w http.ResponseWriter, r *http.Request) 
 	}
 	v := ReviewerFrom(r.Context())
 	// A stolen session must not become an oracle for the password.
-	ok, err := ur.q.PasswordChangeAllowed(r.Context(), v.Name)
+	ok, err := ur.limiter.PasswordChangeAllowed(r.Context(), v.Name)
 	if err != nil {
 		WriteError(w, http.StatusInternalServerError, CodeInternal, "internal error (password change rate limit)")
 		return
@@ -67,7 +75,7 @@ func (ur *UsersResource) changePassword(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if _, err := ur.users.Authenticate(v.Name, req.Old); err != nil {
-		_ = ur.q.PasswordChangeFailed(r.Context(), v.Name)
+		_ = ur.limiter.PasswordChangeFailed(r.Context(), v.Name)
 		WriteError(w, http.StatusForbidden, CodeForbidden, "the old password is wrong")
 		return
 	}
@@ -80,8 +88,8 @@ func (ur *UsersResource) changePassword(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	// Other sessions of this user end; this one stays.
-	_ = ur.q.Sessions().DeleteUser(r.Context(), v.Name)
-	tok, sess, err := ur.q.Sessions().Create(r.Context(), v.Name, v.Role)
+	_ = ur.sessions.DeleteUser(r.Context(), v.Name)
+	tok, sess, err := ur.sessions.Create(r.Context(), v.Name, v.Role)
 	if err != nil {
 		WriteError(w, http.StatusInternalServerError, CodeInternal, "could not create a new session")
 		return

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // startBalancer runs nginx with the shipped deploy/nginx.conf, its upstream
@@ -38,7 +39,7 @@ func startBalancer(t *testing.T, nginx string, gws []*gateway) string {
 			t.Fatalf("deploy/nginx.conf names %s, the test runs %d replicas", m, len(gws))
 		}
 		n++
-		return sub[1] + "127.0.0.1:" + strconv.Itoa(gws[i-1].port)
+		return sub[1] + gws[i-1].proc.HTTP
 	})
 	if n != len(gws) {
 		t.Fatalf("deploy/nginx.conf has %d upstream servers, the test runs %d replicas", n, len(gws))
@@ -50,7 +51,7 @@ func startBalancer(t *testing.T, nginx string, gws []*gateway) string {
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log := &lockedBuffer{}
+	log := &testkit.Buffer{}
 	cmd := exec.Command(nginx, "-c", path, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-g", "daemon off;")
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {

@@ -41,7 +41,7 @@ func addUsers(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "users.yaml")
 	for i := range reviewers + 1 { // the last one is the chaos scenarios' own
-		cmd := exec.Command(modgateBinary(t), "user", "add", reviewerName(i), "--role", "reviewer", "--users", path)
+		cmd := exec.Command(modgateBinary(t), "user", "add", reviewerName(i), "--role", "reviewer", "--users", path, "--password-stdin")
 		cmd.Stdin = strings.NewReader(password + "\n")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("modgate user add: %v\n%s", err, out)

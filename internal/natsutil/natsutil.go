@@ -128,13 +128,6 @@ func (e *Embedded) ClientURL() string {
 	return "nats://" + net.JoinHostPort(e.cfg.Host, strconv.Itoa(e.cfg.Port))
 }
 
-// Server returns the running server (nil while stopped).
-func (e *Embedded) Server() *server.Server {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.srv
-}
-
 // Shutdown stops the server and waits for it to finish.
 func (e *Embedded) Shutdown() {
 	e.mu.Lock()

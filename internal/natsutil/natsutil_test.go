@@ -13,6 +13,7 @@ import (
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 func TestEnsureStreamsIdempotentAndDedupeSurvivesRestart(t *testing.T) {
@@ -45,10 +46,7 @@ func TestEnsureStreamsIdempotentAndDedupeSurvivesRestart(t *testing.T) {
 		t.Fatalf("restart: %v", err)
 	}
 	// The client reconnects on its own to the same URL.
-	deadline := time.Now().Add(10 * time.Second)
-	for !nc.IsConnected() && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, "the client to reconnect", 10*time.Second, nc.IsConnected)
 	ack, err := js.Publish(ctx, subj, []byte("a"), jetstream.WithMsgID("c-1"))
 	if err != nil {
 		t.Fatalf("publish after restart: %v", err)

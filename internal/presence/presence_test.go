@@ -2,6 +2,7 @@ package presence
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/modgate/modgate/internal/natsutil/natstest"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 func startJS(t *testing.T) jetstream.JetStream {
@@ -19,13 +21,7 @@ func startJS(t *testing.T) jetstream.JetStream {
 
 func waitCount(t *testing.T, got *atomic.Int32, want int32, what string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for got.Load() != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: replica count %d, want %d", what, got.Load(), want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.Eventually(t, fmt.Sprintf("%s: replica count %d", what, want), 10*time.Second, func() bool { return got.Load() == want })
 }
 
 // Two replicas see each other; when one stops the other counts one again.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -25,16 +26,9 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 	p := c.Prefix
 	if c.CreateEscalationStream {
 		if _, err := q.js.Stream(ctx, modgate.StreamEscalations); errors.Is(err, jetstream.ErrStreamNotFound) {
-			_, err = q.js.CreateStream(ctx, jetstream.StreamConfig{
-				Name:     modgate.StreamEscalations,
-				Subjects: []string{p + ".escalations.>"},
-				// Same shape as natsutil.EscalationsStreamConfig (limits).
-				Retention:  jetstream.LimitsPolicy,
-				Storage:    jetstream.FileStorage,
-				Replicas:   c.Replicas,
-				Duplicates: 2 * time.Minute,
-				MaxAge:     7 * 24 * time.Hour,
-			})
+			// The gateway's own constructor, so tests run on the stream
+			// production has.
+			_, err = q.js.CreateStream(ctx, natsutil.EscalationsStreamConfig(natsutil.StreamOptions{Prefix: p, Replicas: c.Replicas}))
 			if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 				return fmt.Errorf("review: create stream %s: %w", modgate.StreamEscalations, err)
 			}
@@ -80,30 +74,34 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 			return fmt.Errorf("review: stream %s: %w", sc.Name, err)
 		}
 	}
-	kvs := []struct {
-		dst *jetstream.KeyValue
-		cfg jetstream.KeyValueConfig
-	}{
-		{&q.cases, jetstream.KeyValueConfig{Bucket: BucketCases, Description: "modgate review cases"}},
-		{&q.reporters, jetstream.KeyValueConfig{Bucket: BucketReporters, Description: "reporter accuracy (upheld/total)"}},
-		{&q.dedup, jetstream.KeyValueConfig{Bucket: BucketReportDup, Description: "one report per reporter per case; outcome markers", TTL: c.EventsMaxAge}},
+	kvs := []jetstream.KeyValueConfig{
+		{Bucket: BucketCases, Description: "modgate review cases"},
+		{Bucket: BucketReporters, Description: "reporter accuracy (upheld/total)"},
+		{Bucket: BucketReportDup, Description: "one report per reporter per case; outcome markers", TTL: c.EventsMaxAge},
 		// Rate windows are short-lived: memory storage (a NATS restart resets them).
-		{&q.rate, jetstream.KeyValueConfig{Bucket: BucketRate, Description: "report rate-limit windows", TTL: 2 * c.ReportWindow, Storage: jetstream.MemoryStorage}},
-		{&q.strikes, jetstream.KeyValueConfig{Bucket: BucketStrikes, Description: "confirmed violations per member", TTL: c.StrikeTTL}},
-		{&q.sessions.kv, jetstream.KeyValueConfig{Bucket: BucketSessions, Description: "reviewer sessions", TTL: c.SessionTTL}},
+		{Bucket: BucketRate, Description: "report rate-limit windows", TTL: 2 * c.ReportWindow, Storage: jetstream.MemoryStorage},
+		{Bucket: BucketStrikes, Description: "confirmed violations per member", TTL: c.StrikeTTL},
+		{Bucket: BucketSessions, Description: "reviewer sessions", TTL: c.SessionTTL},
 	}
-	for _, k := range kvs {
-		k.cfg.Replicas = c.Replicas
-		if k.cfg.Storage != jetstream.MemoryStorage {
-			k.cfg.Storage = jetstream.FileStorage
+	buckets := map[string]jetstream.KeyValue{}
+	for _, kc := range kvs {
+		kc.Replicas = c.Replicas
+		if kc.Storage != jetstream.MemoryStorage {
+			kc.Storage = jetstream.FileStorage
 		}
-		kv, err := q.js.CreateOrUpdateKeyValue(ctx, k.cfg)
+		kv, err := q.js.CreateOrUpdateKeyValue(ctx, kc)
 		if err != nil {
-			return fmt.Errorf("review: bucket %s: %w", k.cfg.Bucket, err)
+			return fmt.Errorf("review: bucket %s: %w", kc.Bucket, err)
 		}
-		if assign {
-			*k.dst = kv
-		}
+		buckets[kc.Bucket] = kv
+	}
+	if assign {
+		q.cases = buckets[BucketCases]
+		q.dedup = NATSKV(buckets[BucketReportDup])
+		q.sessions = NewSessions(NATSKV(buckets[BucketSessions]), c.SessionTTL, c.SessionMaxAge, q.clock)
+		q.limiter = NewLimiter(NATSKV(buckets[BucketRate]), q.clock)
+		q.reporters = NewReporters(NATSKV(buckets[BucketReporters]), q.dedup, q.clock)
+		q.strikes = NewStrikes(NATSKV(buckets[BucketStrikes]), c.StrikeTTL, q.clock)
 	}
 	obs, err := q.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: BucketCaseBodies,
 		Description: "modgate review: text of cases too large for one KV value", Storage: jetstream.FileStorage, Replicas: c.Replicas})

@@ -16,7 +16,7 @@ func (q *Queue) auditMsg(ev *modgate.AuditEvent) (*nats.Msg, error) {
 		return nil, invalid("audit kind %q", ev.Kind)
 	}
 	if ev.At.IsZero() {
-		ev.At = time.Now().UTC()
+		ev.At = q.now().UTC()
 	}
 	// Audit text is masked by default: the trail outlives the cases.
 	ev.Text = MaskText(cleanText(ev.Text, 4096))
@@ -36,18 +36,6 @@ func (q *Queue) Audit(ctx context.Context, ev modgate.AuditEvent) error {
 		return err
 	}
 	if _, err := q.js.PublishMsg(ctx, m); err != nil {
-		return fmt.Errorf("review: audit %s: %w", ev.Kind, err)
-	}
-	return nil
-}
-
-// auditOnce is Audit with a message id, for steps a sweeper may retry.
-func (q *Queue) auditOnce(ctx context.Context, msgID string, ev modgate.AuditEvent) error {
-	m, err := q.auditMsg(&ev)
-	if err != nil {
-		return err
-	}
-	if _, err := q.js.PublishMsg(ctx, m, jetstream.WithMsgID(msgID)); err != nil {
 		return fmt.Errorf("review: audit %s: %w", ev.Kind, err)
 	}
 	return nil

@@ -37,6 +37,7 @@ type caseBody struct {
 	Text       string           `json:"text"`
 	Context    map[string]any   `json:"context,omitempty"`
 	MaskedText string           `json:"masked_text"`
+	Normalized string           `json:"normalized,omitempty"`
 	Verdict    *modgate.Verdict `json:"verdict,omitempty"`
 	Reports    []modgate.Report `json:"reports,omitempty"`
 }
@@ -67,7 +68,7 @@ func (q *Queue) encodeCase(ctx context.Context, c *modgate.Case) (full, value []
 	if len(full) <= q.maxCaseBytes() {
 		return full, full, "", nil
 	}
-	body := caseBody{Text: c.Message.Text, Context: c.Message.Context, MaskedText: c.MaskedText, Verdict: c.Verdict, Reports: c.Reports}
+	body := caseBody{Text: c.Message.Text, Context: c.Message.Context, MaskedText: c.MaskedText, Normalized: c.Normalized, Verdict: c.Verdict, Reports: c.Reports}
 	bb, err := fastjson.Marshal(body)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("review: encode case body %s: %w", c.ID, err)
@@ -78,7 +79,7 @@ func (q *Queue) encodeCase(ctx context.Context, c *modgate.Case) (full, value []
 		return nil, nil, "", err
 	}
 	stub := storedCase{Case: *c, BodyRef: ref}
-	stub.Message.Text, stub.Message.Context, stub.Verdict, stub.Reports = "", nil, nil, nil
+	stub.Message.Text, stub.Message.Context, stub.Normalized, stub.Verdict, stub.Reports = "", nil, "", nil, nil
 	stub.MaskedText = truncateRunes(c.MaskedText, previewRunes)
 	value, err = fastjson.Marshal(stub)
 	if err != nil {
@@ -124,7 +125,7 @@ func (q *Queue) decodeCase(ctx context.Context, id string, v []byte) (*modgate.C
 		return nil, "", fmt.Errorf("review: decode case body %s: %w", sc.BodyRef, err)
 	}
 	c := sc.Case
-	c.Message.Text, c.Message.Context, c.MaskedText, c.Verdict, c.Reports = body.Text, body.Context, body.MaskedText, body.Verdict, body.Reports
+	c.Message.Text, c.Message.Context, c.MaskedText, c.Normalized, c.Verdict, c.Reports = body.Text, body.Context, body.MaskedText, body.Normalized, body.Verdict, body.Reports
 	return &c, sc.BodyRef, nil
 }
 

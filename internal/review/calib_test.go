@@ -6,14 +6,25 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // BenchmarkKVPutCalibration is the floor: one KV put round trip per op
 // against the same embedded server, 16 concurrent callers.
 func BenchmarkKVPutCalibration(b *testing.B) {
 	s := startNATS(b, b.TempDir())
-	q := openQueue(b, connect(b, s), testConfig())
+	nc := connect(b, s)
+	openQueue(b, nc, testConfig())
 	ctx := context.Background()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kv, err := js.KeyValue(ctx, BucketReporters)
+	if err != nil {
+		b.Fatal(err)
+	}
 	val := make([]byte, 600)
 	b.SetParallelism(16)
 	b.ResetTimer()
@@ -22,7 +33,7 @@ func BenchmarkKVPutCalibration(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := seq.Add(1)
-			if _, err := q.reporters.Put(ctx, fmt.Sprintf("k.%d", i%5000), val); err != nil {
+			if _, err := kv.Put(ctx, fmt.Sprintf("k.%d", i%5000), val); err != nil {
 				b.Error(err)
 				return
 			}

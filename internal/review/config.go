@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/clock"
 )
 
 // Fixed asset names, so the `nats` CLI finds them.
@@ -87,7 +88,10 @@ type Config struct {
 	// CreateEscalationStream creates modgate.StreamEscalations when absent
 	// (the screening path normally does; tests and the first start rely on it).
 	CreateEscalationStream bool
-	Logger                 *slog.Logger
+	// Clock tells the time of leases, SLAs, sessions, strikes and rate
+	// windows (nil: the system clock; tests move a clock.Fake).
+	Clock  clock.Clock
+	Logger *slog.Logger
 }
 
 // SLA is the configured target age of the oldest case in lane.

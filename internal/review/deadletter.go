@@ -143,9 +143,7 @@ func (q *Queue) Reensure(ctx context.Context) error {
 	if err := q.ensureAssetsOnly(ctx); err != nil {
 		return err
 	}
-	q.rateMu.Lock()
-	clear(q.rateCache) // revisions of a lost bucket mean nothing now
-	q.rateMu.Unlock()
+	q.limiter.forget()
 	if err := q.consume(ctx, q.runCtx); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -187,7 +188,7 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 	if laneRank(lane) == len(modgate.Lanes) {
 		lane = modgate.LaneNormal
 	}
-	now := time.Now().UTC()
+	now := q.now().UTC()
 	at := esc.At.UTC()
 	if at.IsZero() || at.After(now) {
 		at = now
@@ -210,24 +211,20 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 	fresh := &modgate.Case{
 		ID: esc.CaseID, State: modgate.CaseOpen, Lane: lane, Source: source, Priority: float64(v.Severity),
 		Tenant: msg.Tenant, Message: msg, MaskedText: masked, Verdict: &v, Labels: labels,
-		Created: at, SLA: at.Add(q.cfg.SLA[lane]),
+		Normalized: cleanText(esc.Normalized, modgate.DefaultMaxTextBytes),
+		Created:    at, SLA: at.Add(q.cfg.SLA[lane]),
 	}
 	addHistory(fresh, "escalated", source, lane, now)
-	wrote := false
-	for try := 0; try < 16; try++ {
+	wrote, err := retryCAS(casTries, func(int) (bool, error) {
 		err := q.store(ctx, fresh)
-		if err == nil {
-			wrote = true
-			break
-		}
 		if !errors.Is(err, errConflict) {
-			return false, err
+			return err == nil, err
 		}
 		// The case exists: a redelivery (nothing to do) or a case a report
 		// opened before the gateway's escalation arrived (merge).
 		c, err := q.load(ctx, esc.CaseID)
 		if errors.Is(err, ErrNotFound) {
-			continue // deleted in between (subject-data request): create again
+			return false, errConflict // deleted in between (subject-data request): create again
 		}
 		if err != nil {
 			return false, err
@@ -241,8 +238,9 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 		}
 		c.Message.Sender, c.Message.Group, c.Message.Context = msg.Sender, msg.Group, msg.Context
 		c.MaskedText = masked
+		c.Normalized = fresh.Normalized
 		for _, l := range labels {
-			if !contains(c.Labels, l) {
+			if !slices.Contains(c.Labels, l) {
 				c.Labels = append(c.Labels, l)
 			}
 		}
@@ -251,17 +249,10 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 			c.SLA = c.Created.Add(q.cfg.SLA[lane])
 		}
 		addHistory(c, "escalated", source, lane, now)
-		err = q.store(ctx, c)
-		if err == nil {
-			wrote = true
-			break
-		}
-		if !errors.Is(err, errConflict) {
-			return false, err
-		}
-	}
-	if !wrote {
-		return false, ErrContended
+		return true, q.store(ctx, c)
+	})
+	if err != nil || !wrote {
+		return false, err
 	}
 	q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditEscalation, Actor: source, CaseID: esc.CaseID,
 		Tenant: msg.Tenant, SenderID: msg.Sender.ID, Action: v.Action, Labels: labels,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -32,7 +33,7 @@ func TestFaultOversizedCaseIsStoredWhole(t *testing.T) {
 		t.Fatalf("the escalation itself (%d bytes) is over max_payload; the test needs one that fits", len(b))
 	}
 	publishEscalations(t, nc, []modgate.Escalation{e, escalation(2, modgate.LaneNormal)})
-	waitFor(t, "both cases", 15*time.Second, func() bool { return countState(q, modgate.CaseOpen) == 2 })
+	testkit.Eventually(t, "both cases", 15*time.Second, func() bool { return countState(q, modgate.CaseOpen) == 2 })
 
 	c, err := q.Get(ctx, e.CaseID)
 	if err != nil {
@@ -109,7 +110,7 @@ func TestFaultPoisonEscalationsDeadLettered(t *testing.T) {
 		}
 	}
 	publishEscalations(t, nc, []modgate.Escalation{stuck, escalation(8, modgate.LaneNormal)})
-	waitFor(t, "three dead letters", 15*time.Second, func() bool {
+	testkit.Eventually(t, "three dead letters", 15*time.Second, func() bool {
 		dls, _, err := q.DeadLetters(ctx, 0, 10)
 		return err == nil && len(dls) == 3
 	})
@@ -137,7 +138,7 @@ func TestFaultPoisonEscalationsDeadLettered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "no pending acks", 5*time.Second, func() bool {
+	testkit.Eventually(t, "no pending acks", 5*time.Second, func() bool {
 		ci, err := cons.Info(ctx)
 		return err == nil && ci.NumAckPending == 0 && ci.NumPending == 0
 	})
@@ -149,7 +150,7 @@ func TestFaultPoisonEscalationsDeadLettered(t *testing.T) {
 	if _, err := q.ReplayDeadLetter(ctx, "admin", stuckDL.Seq); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "replayed case", 10*time.Second, func() bool {
+	testkit.Eventually(t, "replayed case", 10*time.Second, func() bool {
 		c, err := q.Get(ctx, stuck.CaseID)
 		return err == nil && c.Message.Text == stuck.Message.Text
 	})
@@ -171,28 +172,28 @@ func TestFaultReensureAfterNATSRestart(t *testing.T) {
 	nc := connect(t, s)
 	q := openQueue(t, nc, testConfig())
 	ctx := context.Background()
-	if ok, err := q.Allow(ctx, "login", "alice", 10, time.Minute); err != nil || !ok {
+	if ok, err := q.limiter.Allow(ctx, "login", "alice", 10, time.Minute); err != nil || !ok {
 		t.Fatalf("allow before restart: %v %v", ok, err)
 	}
 	port := s.Addr().(*net.TCPAddr).Port
 	s.Shutdown()
 	s.WaitForShutdown()
 	startNATSPort(t, dir, port)
-	waitFor(t, "reconnect", 10*time.Second, nc.IsConnected)
-	if _, err := q.Allow(ctx, "login", "alice", 10, time.Minute); err == nil {
+	testkit.Eventually(t, "reconnect", 10*time.Second, nc.IsConnected)
+	if _, err := q.limiter.Allow(ctx, "login", "alice", 10, time.Minute); err == nil {
 		t.Fatal("the memory-storage rate bucket survived a restart; this test cannot show the defect")
 	}
 	start := time.Now()
-	waitFor(t, "reensure", 15*time.Second, func() bool { return q.Reensure(ctx) == nil })
+	testkit.Eventually(t, "reensure", 15*time.Second, func() bool { return q.Reensure(ctx) == nil })
 	t.Logf("assets re-created %s after the reconnect", time.Since(start).Round(time.Millisecond))
-	if ok, err := q.Allow(ctx, "login", "alice", 10, time.Minute); err != nil || !ok {
+	if ok, err := q.limiter.Allow(ctx, "login", "alice", 10, time.Minute); err != nil || !ok {
 		t.Fatalf("allow after reensure: %v %v", ok, err)
 	}
 	if _, err := q.Report(ctx, modgate.Report{MessageID: "m-r", Tenant: "t1", ReporterID: "r1", Reason: "ads"}); err != nil {
 		t.Fatalf("report after reensure: %v", err)
 	}
 	publishEscalations(t, nc, []modgate.Escalation{escalation(40, modgate.LaneNormal)})
-	waitFor(t, "case after restart", 10*time.Second, func() bool {
+	testkit.Eventually(t, "case after restart", 10*time.Second, func() bool {
 		_, err := q.Get(ctx, escalation(40, "").CaseID)
 		return err == nil
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/clock"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -44,6 +45,9 @@ func connect(tb testing.TB, s *server.Server) *nats.Conn {
 	tb.Cleanup(nc.Close)
 	return nc
 }
+
+// testClock is a fake clock for leases, sessions and windows.
+func testClock() *clock.Fake { return clock.NewFake(time.Now().UTC().Truncate(time.Second)) }
 
 func testConfig() Config {
 	return Config{CreateEscalationStream: true, SweepInterval: 50 * time.Millisecond}
@@ -92,18 +96,6 @@ func publishEscalations(tb testing.TB, nc *nats.Conn, escs []modgate.Escalation)
 	case <-js.PublishAsyncComplete():
 	case <-time.After(30 * time.Second):
 		tb.Fatal("escalations not acknowledged")
-	}
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(tb testing.TB, what string, d time.Duration, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

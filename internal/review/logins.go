@@ -2,15 +2,10 @@ package review
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Login throttling, counted in NATS so every replica shares it. Only failed
@@ -54,9 +49,9 @@ func loginWindows(user, client string) []struct {
 }
 
 // LoginAllowed reports whether user may try a password from client now.
-func (q *Queue) LoginAllowed(ctx context.Context, user, client string) (bool, error) {
+func (l *Limiter) LoginAllowed(ctx context.Context, user, client string) (bool, error) {
 	for _, w := range loginWindows(user, client) {
-		n, err := q.RateCount(ctx, w.scope, w.id, w.window)
+		n, err := l.Count(ctx, w.scope, w.id, w.window)
 		if err != nil {
 			return false, err
 		}
@@ -68,9 +63,9 @@ func (q *Queue) LoginAllowed(ctx context.Context, user, client string) (bool, er
 }
 
 // LoginFailed counts a failed attempt.
-func (q *Queue) LoginFailed(ctx context.Context, user, client string) error {
+func (l *Limiter) LoginFailed(ctx context.Context, user, client string) error {
 	for _, w := range loginWindows(user, client) {
-		if _, err := q.Allow(ctx, w.scope, w.id, 1<<30, w.window); err != nil {
+		if _, err := l.Allow(ctx, w.scope, w.id, 1<<30, w.window); err != nil {
 			return err
 		}
 	}
@@ -80,31 +75,15 @@ func (q *Queue) LoginFailed(ctx context.Context, user, client string) error {
 // PasswordChangeAllowed and PasswordChangeFailed throttle wrong old
 // passwords on a password change (a stolen session must not become a
 // password oracle).
-func (q *Queue) PasswordChangeAllowed(ctx context.Context, user string) (bool, error) {
-	n, err := q.RateCount(ctx, "passwd", user, 10*time.Minute)
+func (l *Limiter) PasswordChangeAllowed(ctx context.Context, user string) (bool, error) {
+	n, err := l.Count(ctx, "passwd", user, 10*time.Minute)
 	return n < PasswordChangeLimit, err
 }
 
 // PasswordChangeFailed counts a wrong old password.
-func (q *Queue) PasswordChangeFailed(ctx context.Context, user string) error {
-	_, err := q.Allow(ctx, "passwd", user, 1<<30, 10*time.Minute)
+func (l *Limiter) PasswordChangeFailed(ctx context.Context, user string) error {
+	_, err := l.Allow(ctx, "passwd", user, 1<<30, 10*time.Minute)
 	return err
-}
-
-// RateCount reads the current fixed window of a limit Allow counts.
-func (q *Queue) RateCount(ctx context.Context, scope, id string, window time.Duration) (int, error) {
-	slot := time.Now().UnixNano() / int64(window)
-	e, err := q.rate.Get(ctx, "w."+scope+"."+hashKey(id)+"."+fmt.Sprint(slot))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("review: rate limit: %w", err)
-	}
-	if len(e.Value()) != 8 {
-		return 0, nil
-	}
-	return int(binary.BigEndian.Uint64(e.Value())), nil
 }
 
 type clientKey struct{}

@@ -4,12 +4,12 @@ import (
 	"container/heap"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +19,7 @@ import (
 
 	fastjson "github.com/goccy/go-json"
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/clock"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -32,9 +33,16 @@ type Queue struct {
 	js  jetstream.JetStream
 	log *slog.Logger
 
-	cases, reporters, dedup, rate, strikes jetstream.KeyValue
-	bodies                                 jetstream.ObjectStore
-	sessions                               Sessions
+	// The cases bucket is read through a watch (the index), so it stays a
+	// JetStream bucket; the small stores work on any KV.
+	cases     jetstream.KeyValue
+	bodies    jetstream.ObjectStore
+	dedup     KV // create-only markers: one report per reporter and case
+	sessions  *Sessions
+	limiter   *Limiter
+	reporters *Reporters
+	strikes   *Strikes
+	clock     clock.Clock
 
 	refMu sync.Mutex
 	refs  map[string]bodyRef // case id -> body object of the version last read or written
@@ -49,10 +57,6 @@ type Queue struct {
 	nextSub  int
 
 	lostClaims atomic.Int64 // claim-next candidates lost to another reviewer
-
-	rateMu        sync.Mutex
-	rateCache     map[string]rateEntry
-	reporterCache map[string]reporterCached
 
 	ready     chan struct{}
 	cancel    context.CancelFunc
@@ -88,20 +92,17 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 		return nil, fmt.Errorf("review: jetstream: %w", err)
 	}
 	q := &Queue{
-		cfg: cfg, nc: nc, js: js, log: cfg.Logger,
-		idx:           map[string]*modgate.CaseSummary{},
-		active:        map[string]*modgate.CaseSummary{},
-		inflight:      map[string]struct{}{},
-		written:       map[string]writtenCase{},
-		rateCache:     map[string]rateEntry{},
-		reporterCache: map[string]reporterCached{},
-		subs:          map[int]chan CaseChange{},
-		refs:          map[string]bodyRef{},
-		ready:         make(chan struct{}),
-		work:          make(chan jetstream.Msg, 256),
-		lanes:         lanes{h: make([]laneHeap, len(modgate.Lanes))},
+		cfg: cfg, nc: nc, js: js, log: cfg.Logger, clock: clock.Or(cfg.Clock),
+		idx:      map[string]*modgate.CaseSummary{},
+		active:   map[string]*modgate.CaseSummary{},
+		inflight: map[string]struct{}{},
+		written:  map[string]writtenCase{},
+		subs:     map[int]chan CaseChange{},
+		refs:     map[string]bodyRef{},
+		ready:    make(chan struct{}),
+		work:     make(chan jetstream.Msg, 256),
+		lanes:    lanes{h: make([]laneHeap, len(modgate.Lanes))},
 	}
-	q.sessions.ttl, q.sessions.maxAge = cfg.SessionTTL, cfg.SessionMaxAge
 	if err := q.ensureAssets(ctx); err != nil {
 		return nil, err
 	}
@@ -149,7 +150,19 @@ func (q *Queue) Close() {
 func (q *Queue) Config() Config { return q.cfg }
 
 // Sessions is the reviewer session store.
-func (q *Queue) Sessions() *Sessions { return &q.sessions }
+func (q *Queue) Sessions() *Sessions { return q.sessions }
+
+// Limiter holds the report, login and password-change limits.
+func (q *Queue) Limiter() *Limiter { return q.limiter }
+
+// Strikes is the member strike store (the 3-2-1 rule).
+func (q *Queue) Strikes() *Strikes { return q.strikes }
+
+// Reporters holds the reporters' track records.
+func (q *Queue) Reporters() *Reporters { return q.reporters }
+
+// now is the queue's clock (leases, SLAs, history).
+func (q *Queue) now() time.Time { return q.clock.Now() }
 
 // ---- index ----------------------------------------------------------------
 
@@ -281,7 +294,7 @@ func (q *Queue) remove(id string, rev uint64) {
 	}
 	delete(q.idx, id)
 	delete(q.active, id)
-	q.notifyLocked(CaseChange{ID: id, Kind: "deleted", Revision: rev, At: time.Now().UTC()})
+	q.notifyLocked(CaseChange{ID: id, Kind: "deleted", Revision: rev, At: q.now().UTC()})
 }
 
 func (q *Queue) notifyLocked(ch CaseChange) {
@@ -391,15 +404,17 @@ func (q *Queue) Get(ctx context.Context, id string) (*modgate.Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	q.effective(c, time.Now())
+	q.effective(c, q.now())
 	return c, nil
 }
 
-// Redact removes personal data a reviewer may not see: the original text
-// and reporters' free text. MaskedText keeps the same code-point length as
+// Redact removes personal data a reviewer may not see: the original text,
+// and digits and e-mail addresses in the normalised text and reporters'
+// free text. MaskedText keeps the same code-point length as
 // the original so match offsets still line up.
 func Redact(c *modgate.Case) {
 	c.Message.Text = ""
+	c.Normalized = MaskText(c.Normalized)
 	if c.Message.Context != nil {
 		c.Message.Context = nil
 	}
@@ -438,7 +453,7 @@ type Filter struct {
 // List returns the matching cases in claim order (lane priority, priority,
 // age) and the total number matching.
 func (q *Queue) List(f Filter) ([]modgate.CaseSummary, int) {
-	now := time.Now()
+	now := q.now()
 	q.mu.RLock()
 	var out []modgate.CaseSummary
 	for _, s := range q.idx {
@@ -448,7 +463,7 @@ func (q *Queue) List(f Filter) ([]modgate.CaseSummary, int) {
 			f.Sender != "" && v.SenderID != f.Sender {
 			continue
 		}
-		if f.Label != "" && !contains(v.Labels, f.Label) {
+		if f.Label != "" && !slices.Contains(v.Labels, f.Label) {
 			continue
 		}
 		if f.MinAge > 0 && now.Sub(v.Created) < f.MinAge {
@@ -491,15 +506,6 @@ func less(a, b *modgate.CaseSummary) bool {
 		return a.Created.Before(b.Created)
 	}
 	return a.ID < b.ID
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // ---- writing --------------------------------------------------------------
@@ -587,12 +593,10 @@ func (q *Queue) cachedCase(id string, allowed bool) (*modgate.Case, bool) {
 	return &c, true
 }
 
-var errConflict = errors.New("review: concurrent update")
-
 // mutate runs fn on the latest case and writes the result with CAS,
 // retrying on conflicts. fn returns errSkip to stop without writing.
 func (q *Queue) mutate(ctx context.Context, id string, fn func(c *modgate.Case, now time.Time) error) (*modgate.Case, error) {
-	for try := 0; try < 16; try++ {
+	return retryCAS(casTries, func(try int) (*modgate.Case, error) {
 		c, cached := q.cachedCase(id, try == 0)
 		if !cached {
 			var err error
@@ -601,10 +605,10 @@ func (q *Queue) mutate(ctx context.Context, id string, fn func(c *modgate.Case, 
 			}
 			q.apply(c) // a stale index learns the truth even when fn refuses
 		}
-		now := time.Now().UTC()
+		now := q.now().UTC()
 		if err := fn(c, now); err != nil {
 			if cached {
-				continue // refusals are checked against NATS, not a cached copy
+				return nil, errConflict // refusals are checked against NATS, not a cached copy
 			}
 			if errors.Is(err, errSkip) {
 				q.effective(c, now)
@@ -612,26 +616,15 @@ func (q *Queue) mutate(ctx context.Context, id string, fn func(c *modgate.Case, 
 			}
 			return c, err
 		}
-		err := q.store(ctx, c)
-		if errors.Is(err, errConflict) {
-			continue
-		}
-		if err != nil {
+		if err := q.store(ctx, c); err != nil {
 			return nil, err
 		}
 		q.effective(c, now)
 		return c, nil
-	}
-	return nil, ErrContended
+	})
 }
 
 var errSkip = errors.New("review: nothing to write")
-
-func newToken() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
 
 // leaseValid reports whether c is claimed with an unexpired lease.
 func leaseValid(c *modgate.Case, now time.Time) bool {
@@ -664,7 +657,7 @@ func (q *Queue) Claim(ctx context.Context, id, reviewer string) (*modgate.Case, 
 			addHistory(c, modgate.AuditExpiry, prev, "", now)
 		}
 		c.State = modgate.CaseClaimed
-		c.Lease = &modgate.Lease{Holder: reviewer, Token: newToken(), Claimed: now, Expires: now.Add(q.cfg.Lease)}
+		c.Lease = &modgate.Lease{Holder: reviewer, Token: rand.Text(), Claimed: now, Expires: now.Add(q.cfg.Lease)}
 		addHistory(c, modgate.AuditClaim, reviewer, "", now)
 		return nil
 	})
@@ -722,7 +715,7 @@ func (q *Queue) pick(only []string, spread bool) string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for r, lane := range modgate.Lanes {
-		if len(only) > 0 && !contains(only, lane) {
+		if len(only) > 0 && !slices.Contains(only, lane) {
 			continue
 		}
 		e, ok := q.popLocked(r)
@@ -898,15 +891,15 @@ func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgat
 		rec := &modgate.DecisionRecord{Action: d.Action, Labels: labels, Note: d.Note, Reviewer: reviewer,
 			At: now, HandlingMS: now.Sub(c.Lease.Claimed).Milliseconds(), Violation: isViolation(d.Action)}
 		if c.Message.Sender.ID != "" {
-			srec, srev, err := q.strikeRecord(ctx, strikeKey(c.Tenant, c.Message.Sender.ID))
+			srec, srev, err := q.strikes.record(ctx, strikeKey(c.Tenant, c.Message.Sender.ID))
 			if err != nil {
 				return err
 			}
 			pre = &strikeSnap{rec: srec, rev: srev}
-			v := countStrikes(q.live(srec.Strikes, now))
+			v := countStrikes(q.strikes.live(srec.Strikes, now))
 			if rec.Violation {
 				v.Count++
-				if contains(labels, modgate.LabelAds) {
+				if slices.Contains(labels, modgate.LabelAds) {
 					v.Ads++
 				}
 			}
@@ -955,7 +948,8 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 	var v modgate.Violations
 	if d.Violation && sender != "" {
 		var err error
-		if v, err = q.recordStrike(ctx, c.Tenant, sender, c.ID, contains(d.Labels, modgate.LabelAds), d.Labels, d.At, pre); err != nil {
+		st := Strike{CaseID: c.ID, Ads: slices.Contains(d.Labels, modgate.LabelAds), Labels: d.Labels, At: d.At}
+		if v, err = q.strikes.add(ctx, c.Tenant, sender, st, pre); err != nil {
 			return nil, err
 		}
 	}
@@ -980,7 +974,7 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 	}
 	if d.Enforcement != "" {
 		if !d.Violation && sender != "" {
-			v, _ = q.Violations(ctx, c.Tenant, sender)
+			v, _ = q.strikes.Violations(ctx, c.Tenant, sender)
 		}
 		reason := "reviewer decision " + d.Action
 		if d.Enforcement == modgate.DecisionRemoveMember && d.Action != modgate.DecisionRemoveMember {
@@ -994,7 +988,7 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 	}
 	upheld := d.Action != modgate.DecisionApprove
 	for _, r := range c.Reports {
-		if err := q.reporterOutcome(ctx, c.ID, r.ReporterID, upheld); err != nil {
+		if err := q.reporters.outcome(ctx, c.ID, r.ReporterID, upheld); err != nil {
 			return nil, err
 		}
 		oe := modgate.ReportOutcomeEvent{CaseID: c.ID, MessageID: c.Message.ID, Tenant: c.Tenant,
@@ -1027,7 +1021,7 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 	x := *c
 	x.Published = true
 	if err := q.store(ctx, &x); err == nil {
-		q.effective(&x, time.Now())
+		q.effective(&x, q.now())
 		return &x, nil
 	} else if !errors.Is(err, errConflict) {
 		return nil, err

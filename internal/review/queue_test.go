@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -22,7 +23,7 @@ func TestEscalationBecomesCaseIdempotently(t *testing.T) {
 	patrol := escalation(2, modgate.LaneNormal)
 	patrol.Source = "patrol"
 	publishEscalations(t, nc, []modgate.Escalation{esc, patrol})
-	waitFor(t, "2 cases", 10*time.Second, func() bool { return countState(q, modgate.CaseOpen) == 2 })
+	testkit.Eventually(t, "2 cases", 10*time.Second, func() bool { return countState(q, modgate.CaseOpen) == 2 })
 
 	ctx := context.Background()
 	c, err := q.Get(ctx, esc.CaseID)
@@ -104,7 +105,7 @@ func TestTwoReplicasNeverHandOutACaseTwice(t *testing.T) {
 		escs = append(escs, escalation(i, modgate.Lanes[i%3]))
 	}
 	publishEscalations(t, connect(t, s), escs)
-	waitFor(t, "both replicas see all cases", 15*time.Second, func() bool {
+	testkit.Eventually(t, "both replicas see all cases", 15*time.Second, func() bool {
 		return countState(q1, modgate.CaseOpen) == n && countState(q2, modgate.CaseOpen) == n
 	})
 	ctx := context.Background()
@@ -161,7 +162,8 @@ func TestTwoReplicasNeverHandOutACaseTwice(t *testing.T) {
 func TestLeaseExpiryReturnsCase(t *testing.T) {
 	s := startNATS(t, t.TempDir())
 	cfg := testConfig()
-	cfg.Lease = 300 * time.Millisecond
+	clk := testClock()
+	cfg.Clock, cfg.Lease = clk, 5*time.Minute
 	q := openQueue(t, connect(t, s), cfg)
 	ctx := context.Background()
 	e := escalation(1, modgate.LaneNormal)
@@ -178,8 +180,13 @@ func TestLeaseExpiryReturnsCase(t *testing.T) {
 	if _, err := q.ClaimNext(ctx, "bob", nil); !errors.Is(err, ErrEmpty) {
 		t.Fatalf("bob got a case while alice holds the only one: %v", err)
 	}
+	clk.Advance(cfg.Lease - time.Second)
+	if _, err := q.Claim(ctx, c.ID, "bob"); !errors.Is(err, ErrClaimed) {
+		t.Fatalf("bob claimed a case a second before its lease ends: %v", err)
+	}
+	clk.Advance(time.Second)
 	// The sweeper writes the expiry back as open.
-	waitFor(t, "lease expiry written back", 5*time.Second, func() bool {
+	testkit.Eventually(t, "lease expiry written back", 5*time.Second, func() bool {
 		x, err := q.load(ctx, c.ID)
 		return err == nil && x.State == modgate.CaseOpen
 	})
@@ -207,8 +214,8 @@ func TestLeaseExpiryReturnsCase(t *testing.T) {
 func TestExtendKeepsLease(t *testing.T) {
 	s := startNATS(t, t.TempDir())
 	cfg := testConfig()
-	cfg.Lease = 400 * time.Millisecond
-	cfg.MaxLease = 2 * time.Second
+	clk := testClock()
+	cfg.Clock, cfg.Lease, cfg.MaxLease = clk, 4*time.Minute, 20*time.Minute
 	q := openQueue(t, connect(t, s), cfg)
 	ctx := context.Background()
 	e := escalation(1, modgate.LaneNormal)
@@ -220,10 +227,10 @@ func TestExtendKeepsLease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := time.Until(x.Lease.Expires); got > 2*time.Second || got < time.Second {
-		t.Fatalf("extended lease ends in %v, want capped at MaxLease 2s", got)
+	if got := x.Lease.Expires.Sub(clk.Now()); got != 20*time.Minute {
+		t.Fatalf("extended lease ends in %v, want capped at MaxLease 20m", got)
 	}
-	time.Sleep(600 * time.Millisecond) // past the original lease
+	clk.Advance(10 * time.Minute) // past the original lease
 	if _, err := q.Claim(ctx, c.ID, "bob"); !errors.Is(err, ErrClaimed) {
 		t.Fatalf("extended lease lost: %v", err)
 	}
@@ -237,7 +244,8 @@ func TestExtendKeepsLease(t *testing.T) {
 func TestCrashedReplicaLeaseReturns(t *testing.T) {
 	s := startNATS(t, t.TempDir())
 	cfg := testConfig()
-	cfg.Lease = 300 * time.Millisecond
+	clk := testClock()
+	cfg.Clock, cfg.Lease = clk, 5*time.Minute // both replicas on one clock
 	ctx := context.Background()
 	ncA := connect(t, s)
 	qa, err := Open(ctx, ncA, cfg)
@@ -247,7 +255,7 @@ func TestCrashedReplicaLeaseReturns(t *testing.T) {
 	qb := openQueue(t, connect(t, s), cfg)
 	e := escalation(1, modgate.LaneNormal)
 	publishEscalations(t, connect(t, s), []modgate.Escalation{e})
-	waitFor(t, "case on A", 10*time.Second, func() bool { return countState(qa, modgate.CaseOpen) == 1 })
+	testkit.Eventually(t, "case on A", 10*time.Second, func() bool { return countState(qa, modgate.CaseOpen) == 1 })
 	c, err := qa.ClaimNext(ctx, "alice", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +266,8 @@ func TestCrashedReplicaLeaseReturns(t *testing.T) {
 	if _, err := qb.ClaimNext(ctx, "bob", nil); !errors.Is(err, ErrEmpty) {
 		t.Fatalf("case handed out while the dead replica's lease is valid: %v", err)
 	}
-	waitFor(t, "case returned to B's queue", 5*time.Second, func() bool {
+	clk.Advance(cfg.Lease + time.Second)
+	testkit.Eventually(t, "case returned to B's queue", 5*time.Second, func() bool {
 		got, err := qb.ClaimNext(ctx, "bob", nil)
 		return err == nil && got.ID == c.ID
 	})
@@ -363,7 +372,7 @@ func TestDecisionEventsAndThreeTwoOne(t *testing.T) {
 	if c.Decision.Enforcement != modgate.DecisionRemoveMember {
 		t.Fatalf("second violation enforcement %q, want remove_member", c.Decision.Enforcement)
 	}
-	v, err := q.Violations(ctx, "t1", "spammer")
+	v, err := q.Strikes().Violations(ctx, "t1", "spammer")
 	if err != nil || v.Count != 2 || v.Ads != 0 {
 		t.Fatalf("violations %+v %v, want 2/0", v, err)
 	}
@@ -409,7 +418,7 @@ func TestDecisionEventsAndThreeTwoOne(t *testing.T) {
 	if _, err := q.publishDecision(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := q.Violations(ctx, "t1", "adman"); v.Count != 1 || v.Ads != 1 {
+	if v, _ := q.Strikes().Violations(ctx, "t1", "adman"); v.Count != 1 || v.Ads != 1 {
 		t.Fatalf("adman violations after republish %+v, want 1/1", v)
 	}
 	info, err := q.js.Stream(ctx, StreamEvents)
@@ -449,7 +458,7 @@ func TestNATSRestartLosesNothing(t *testing.T) {
 		escs = append(escs, escalation(i, modgate.LaneNormal))
 	}
 	publishEscalations(t, nc, escs)
-	waitFor(t, "30 cases", 10*time.Second, func() bool { return countState(q, modgate.CaseOpen) == 30 })
+	testkit.Eventually(t, "30 cases", 10*time.Second, func() bool { return countState(q, modgate.CaseOpen) == 30 })
 	decided := map[string]uint64{}
 	for i := 0; i < 10; i++ {
 		c, err := q.ClaimNext(ctx, "alice", nil)
@@ -466,7 +475,7 @@ func TestNATSRestartLosesNothing(t *testing.T) {
 	s.Shutdown()
 	s.WaitForShutdown()
 	s2 := startNATSPort(t, dir, tcp.Port)
-	waitFor(t, "reconnect", 10*time.Second, func() bool { return nc.IsConnected() })
+	testkit.Eventually(t, "reconnect", 10*time.Second, func() bool { return nc.IsConnected() })
 	// A fresh replica rebuilds its index from the restarted server.
 	q2 := openQueue(t, connect(t, s2), testConfig())
 	if got := countState(q2, modgate.CaseDecided); got != 10 {
@@ -481,7 +490,7 @@ func TestNATSRestartLosesNothing(t *testing.T) {
 		}
 	}
 	// The old replica keeps working through the reconnect.
-	waitFor(t, "old replica usable", 10*time.Second, func() bool {
+	testkit.Eventually(t, "old replica usable", 10*time.Second, func() bool {
 		_, err := q.ClaimNext(ctx, "carol", nil)
 		return err == nil
 	})

@@ -3,17 +3,15 @@ package review
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/modgate/modgate"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // ReporterStats is a reporter's track record.
@@ -38,149 +36,6 @@ func hashKey(parts ...string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
-
-// Reporter returns a reporter's stats.
-func (q *Queue) Reporter(ctx context.Context, reporter string) (ReporterStats, uint64, error) {
-	s := ReporterStats{Reporter: reporter}
-	e, err := q.reporters.Get(ctx, "r."+keyPart(reporter))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return s, 0, nil
-	}
-	if err != nil {
-		return s, 0, fmt.Errorf("review: reporter stats: %w", err)
-	}
-	if err := json.Unmarshal(e.Value(), &s); err != nil {
-		return s, 0, fmt.Errorf("review: decode reporter stats: %w", err)
-	}
-	return s, e.Revision(), nil
-}
-
-// cachedReporter is Reporter with a short per-process cache: weights only
-// change when a reported case is decided, so a few seconds of staleness
-// cost nothing and save a round trip per report.
-func (q *Queue) cachedReporter(ctx context.Context, reporter string) (ReporterStats, error) {
-	now := time.Now()
-	q.rateMu.Lock()
-	e, ok := q.reporterCache[reporter]
-	q.rateMu.Unlock()
-	if ok && now.Sub(e.at) < reporterCacheTTL {
-		return e.s, nil
-	}
-	s, _, err := q.Reporter(ctx, reporter)
-	if err != nil {
-		return s, err
-	}
-	q.rateMu.Lock()
-	if len(q.reporterCache) > 50000 {
-		clear(q.reporterCache)
-	}
-	q.reporterCache[reporter] = reporterCached{s: s, at: now}
-	q.rateMu.Unlock()
-	return s, nil
-}
-
-const reporterCacheTTL = 5 * time.Second
-
-type reporterCached struct {
-	s  ReporterStats
-	at time.Time
-}
-
-// reporterOutcome counts one decided report towards the reporter's
-// accuracy, once per case and reporter (create-only marker).
-func (q *Queue) reporterOutcome(ctx context.Context, caseID, reporter string, upheld bool) error {
-	_, err := q.dedup.Create(ctx, "o."+caseID+"."+hashKey(reporter), []byte{'1'})
-	if errors.Is(err, jetstream.ErrKeyExists) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("review: outcome marker: %w", err)
-	}
-	for try := 0; try < 16; try++ {
-		s, rev, err := q.Reporter(ctx, reporter)
-		if err != nil {
-			return err
-		}
-		s.Total++
-		if upheld {
-			s.Upheld++
-		}
-		b, _ := json.Marshal(s)
-		key := "r." + keyPart(reporter)
-		if rev == 0 {
-			_, err = q.reporters.Create(ctx, key, b)
-		} else {
-			_, err = q.reporters.Update(ctx, key, b, rev)
-		}
-		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("review: reporter stats: %w", err)
-		}
-		return nil
-	}
-	return ErrContended
-}
-
-// Allow counts one event against a fixed-window limit held in NATS, so it
-// holds across replicas. It returns false (and counts nothing) once the
-// window's limit is reached. The last seen counter is cached so the common
-// case is one compare-and-set round trip.
-func (q *Queue) Allow(ctx context.Context, scope, id string, limit int, window time.Duration) (bool, error) {
-	now := time.Now()
-	slot := now.UnixNano() / int64(window)
-	key := "w." + scope + "." + hashKey(id) + "." + fmt.Sprint(slot)
-	q.rateMu.Lock()
-	cached, haveCache := q.rateCache[key]
-	q.rateMu.Unlock()
-	for try := 0; try < 32; try++ {
-		var n, rev uint64
-		if haveCache {
-			n, rev, haveCache = cached.n, cached.rev, false
-		} else {
-			e, err := q.rate.Get(ctx, key)
-			switch {
-			case errors.Is(err, jetstream.ErrKeyNotFound):
-			case err != nil:
-				return false, fmt.Errorf("review: rate limit: %w", err)
-			default:
-				if len(e.Value()) == 8 {
-					n = binary.BigEndian.Uint64(e.Value())
-				}
-				rev = e.Revision()
-			}
-		}
-		if n >= uint64(limit) {
-			return false, nil
-		}
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], n+1)
-		var err error
-		var newRev uint64
-		if rev == 0 {
-			newRev, err = q.rate.Create(ctx, key, b[:])
-		} else {
-			newRev, err = q.rate.Update(ctx, key, b[:], rev)
-		}
-		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			continue
-		}
-		if err != nil {
-			return false, fmt.Errorf("review: rate limit: %w", err)
-		}
-		q.rateMu.Lock()
-		if len(q.rateCache) > 50000 {
-			clear(q.rateCache)
-		}
-		q.rateCache[key] = rateEntry{n: n + 1, rev: newRev}
-		q.rateMu.Unlock()
-		return true, nil
-	}
-	return false, ErrContended
-}
-
-type rateEntry struct{ n, rev uint64 }
 
 func checkID(name, v string, required bool) error {
 	if v == "" {
@@ -222,7 +77,7 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 	if err := ValidateReport(r); err != nil {
 		return modgate.ReportResult{}, err
 	}
-	ok, err := q.Allow(ctx, "report", r.ReporterID, q.cfg.ReportLimit, q.cfg.ReportWindow)
+	ok, err := q.limiter.Allow(ctx, "report", r.ReporterID, q.cfg.ReportLimit, q.cfg.ReportWindow)
 	if err != nil {
 		return modgate.ReportResult{}, err
 	}
@@ -230,27 +85,28 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 		return modgate.ReportResult{}, ErrRateLimited
 	}
 	id := modgate.CaseIDFor(r.Tenant, r.MessageID, "")
-	stats, err := q.cachedReporter(ctx, r.ReporterID)
+	stats, err := q.reporters.cached(ctx, r.ReporterID)
 	if err != nil {
 		return modgate.ReportResult{}, err
 	}
-	now := time.Now().UTC()
+	now := q.now().UTC()
 	r.Weight, r.At = stats.Weight(), now
 	r.Text = cleanText(r.Text, modgate.DefaultMaxTextBytes)
 
-	var res modgate.ReportResult
+	var dupRes *modgate.ReportResult
 	hiddenNow, markerMine := false, false
 	q.mu.RLock()
 	_, known := q.idx[id]
 	q.mu.RUnlock()
-	for try := 0; try < 16; try++ {
+	c, err := retryCAS(casTries, func(try int) (*modgate.Case, error) {
 		var c *modgate.Case
+		var err error
 		isNew := !known && try == 0
 		if !isNew {
 			c, err = q.load(ctx, id)
 			isNew = errors.Is(err, ErrNotFound)
 			if err != nil && !isNew {
-				return res, err
+				return nil, err
 			}
 		}
 		if isNew {
@@ -273,18 +129,19 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 		if !dup && !markerMine && len(c.Reports) >= q.cfg.MaxStoredReports {
 			_, err := q.dedup.Create(ctx, "d."+id+"."+hashKey(r.ReporterID), []byte{'1'})
 			switch {
-			case errors.Is(err, jetstream.ErrKeyExists):
+			case errors.Is(err, errConflict):
 				dup = true
 			case err != nil:
-				return res, fmt.Errorf("review: report dedupe: %w", err)
+				return nil, fmt.Errorf("review: report dedupe: %w", err)
 			default:
 				markerMine = true // a CAS retry must not see our own marker as a duplicate
 			}
 		}
 		if dup {
 			q.effective(c, now)
-			return modgate.ReportResult{CaseID: id, Duplicate: true, Reporters: c.ReportCount, Score: c.Score,
-				Lane: c.Lane, State: c.State, Hidden: c.Hidden}, nil
+			dupRes = &modgate.ReportResult{CaseID: id, Duplicate: true, Reporters: c.ReportCount, Score: c.Score,
+				Lane: c.Lane, State: c.State, Hidden: c.Hidden}
+			return c, nil
 		}
 		rep := r
 		if rep.Text == c.Message.Text {
@@ -309,35 +166,37 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 		if c.Score >= q.cfg.HideScore && !c.Hidden && c.State != modgate.CaseDecided {
 			c.Hidden, hiddenNow = true, true
 		}
-		if label := strings.ToLower(r.Reason); modgate.IsLabel(label) && !contains(c.Labels, label) && c.Verdict == nil {
+		if label := strings.ToLower(r.Reason); modgate.IsLabel(label) && !slices.Contains(c.Labels, label) && c.Verdict == nil {
 			c.Labels = append(c.Labels, label)
 		}
 		addHistory(c, modgate.AuditReport, "", r.Reason, now)
 		if isNew {
 			c.Revision = 0
 		}
-		err = q.store(ctx, c)
-		if errors.Is(err, errConflict) {
-			continue
+		if err := q.store(ctx, c); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return res, err
-		}
-		q.effective(c, now)
-		res = modgate.ReportResult{CaseID: id, Reporters: c.ReportCount, Score: c.Score, Lane: c.Lane,
-			State: c.State, Hidden: c.Hidden}
-		q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditReport, Actor: "reporter:" + r.ReporterID, CaseID: id,
-			Tenant: r.Tenant, SenderID: c.Message.Sender.ID, Text: r.Reason,
-			Detail: map[string]string{"weight": fmt.Sprintf("%.3f", r.Weight), "score": fmt.Sprintf("%.3f", c.Score)}, At: now})
-		if hiddenNow {
-			if err := q.publishHidden(ctx, c); err != nil {
-				q.log.Warn("review: hidden event (the sweeper retries)", "case", id, "err", err)
-			}
-			q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditHidden, CaseID: id, Tenant: c.Tenant, At: now})
-		}
-		return res, nil
+		return c, nil
+	})
+	if err != nil {
+		return modgate.ReportResult{}, err
 	}
-	return res, ErrContended
+	if dupRes != nil {
+		return *dupRes, nil
+	}
+	q.effective(c, now)
+	res := modgate.ReportResult{CaseID: id, Reporters: c.ReportCount, Score: c.Score, Lane: c.Lane,
+		State: c.State, Hidden: c.Hidden}
+	q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditReport, Actor: "reporter:" + r.ReporterID, CaseID: id,
+		Tenant: r.Tenant, SenderID: c.Message.Sender.ID, Text: r.Reason,
+		Detail: map[string]string{"weight": fmt.Sprintf("%.3f", r.Weight), "score": fmt.Sprintf("%.3f", c.Score)}, At: now})
+	if hiddenNow {
+		if err := q.publishHidden(ctx, c); err != nil {
+			q.log.Warn("review: hidden event (the sweeper retries)", "case", id, "err", err)
+		}
+		q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditHidden, CaseID: id, Tenant: c.Tenant, At: now})
+	}
+	return res, nil
 }
 
 // publishHidden publishes hidden_pending_review once (message id) and marks

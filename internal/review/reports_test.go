@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 func TestReportOpensJoinsAndHides(t *testing.T) {
@@ -32,7 +34,7 @@ func TestReportOpensJoinsAndHides(t *testing.T) {
 		t.Fatalf("first report %+v", res)
 	}
 	c, _ := q.Get(ctx, res.CaseID)
-	if c.Source != "report" || c.Message.Sender.ID != "u-9" || c.MaskedText != "加我微信 138******78" || !contains(c.Labels, "ads") {
+	if c.Source != "report" || c.Message.Sender.ID != "u-9" || c.MaskedText != "加我微信 138******78" || !slices.Contains(c.Labels, "ads") {
 		t.Fatalf("case from report %+v", c)
 	}
 	// Same reporter again: counted once, state unchanged.
@@ -95,7 +97,7 @@ func TestReportOpensJoinsAndHides(t *testing.T) {
 			t.Fatalf("outcome %d missing", i)
 		}
 	}
-	st, _, err := q.Reporter(ctx, "r1")
+	st, _, err := q.reporters.Stats(ctx, "r1")
 	if err != nil || st.Total != 1 || st.Upheld != 1 || st.Weight() <= 0.5 {
 		t.Fatalf("reporter stats %+v %v", st, err)
 	}
@@ -109,7 +111,7 @@ func TestBadFaithReportersDoNotJumpTheQueue(t *testing.T) {
 	ctx := context.Background()
 	for _, rep := range []string{"b1", "b2", "b3"} {
 		for i := 0; i < 8; i++ {
-			if err := q.reporterOutcome(ctx, fmt.Sprintf("c-old%d", i), rep, false); err != nil {
+			if err := q.reporters.outcome(ctx, fmt.Sprintf("c-old%d", i), rep, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -190,7 +192,7 @@ func TestReportValidationAndFlood(t *testing.T) {
 	if ok != 5 || limited != 15 {
 		t.Fatalf("flood: %d accepted, %d limited; want 5 and 15", ok, limited)
 	}
-	waitFor(t, "both indexes", 5*time.Second, func() bool {
+	testkit.Eventually(t, "both indexes", 5*time.Second, func() bool {
 		_, n1 := q1.List(Filter{})
 		_, n2 := q2.List(Filter{})
 		return n1 == 5 && n2 == 5

@@ -4,14 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/modgate/modgate/internal/clock"
 )
 
 // Session is a logged-in reviewer. Bearer tokens and the UI's cookies share
@@ -32,8 +31,15 @@ var ErrNoSession = errors.New("review: no such session")
 // the idle timeout; keys are SHA-256 of the token, so the bucket never
 // holds a usable token.
 type Sessions struct {
-	kv          jetstream.KeyValue
+	kv          KV
 	ttl, maxAge time.Duration
+	clock       clock.Clock
+}
+
+// NewSessions keeps sessions in kv: idle for ttl or older than maxAge, a
+// session ends. clk is the clock (nil: the system clock).
+func NewSessions(kv KV, ttl, maxAge time.Duration, clk clock.Clock) *Sessions {
+	return &Sessions{kv: kv, ttl: ttl, maxAge: maxAge, clock: clock.Or(clk)}
 }
 
 func sessionKey(token string) string {
@@ -41,17 +47,11 @@ func sessionKey(token string) string {
 	return "s." + hex.EncodeToString(sum[:])
 }
 
-func randomString(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // Create starts a session and returns its token (shown once).
 func (s *Sessions) Create(ctx context.Context, user, role string) (string, Session, error) {
-	now := time.Now().UTC()
-	sess := Session{User: user, Role: role, CSRF: randomString(18), Created: now, Seen: now, Expires: now.Add(s.maxAge)}
-	token := randomString(32)
+	now := s.clock.Now().UTC()
+	sess := Session{User: user, Role: role, CSRF: rand.Text(), Created: now, Seen: now, Expires: now.Add(s.maxAge)}
+	token := rand.Text()
 	b, _ := json.Marshal(sess)
 	if _, err := s.kv.Create(ctx, sessionKey(token), b); err != nil {
 		return "", Session{}, fmt.Errorf("review: create session: %w", err)
@@ -65,18 +65,14 @@ func (s *Sessions) Lookup(ctx context.Context, token string) (Session, error) {
 		return Session{}, ErrNoSession
 	}
 	key := sessionKey(token)
-	e, err := s.kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return Session{}, ErrNoSession
-	}
+	sess, rev, err := getJSON[Session](ctx, s.kv, key)
 	if err != nil {
 		return Session{}, fmt.Errorf("review: session: %w", err)
 	}
-	var sess Session
-	if err := json.Unmarshal(e.Value(), &sess); err != nil {
-		return Session{}, fmt.Errorf("review: decode session: %w", err)
+	if rev == 0 {
+		return Session{}, ErrNoSession
 	}
-	now := time.Now().UTC()
+	now := s.clock.Now().UTC()
 	if !now.Before(sess.Expires) || now.Sub(sess.Seen) >= s.ttl {
 		_ = s.kv.Purge(ctx, key)
 		return Session{}, ErrNoSession
@@ -85,7 +81,7 @@ func (s *Sessions) Lookup(ctx context.Context, token string) (Session, error) {
 	if now.Sub(sess.Seen) > s.ttl/8 {
 		sess.Seen = now
 		b, _ := json.Marshal(sess)
-		_, _ = s.kv.Update(ctx, key, b, e.Revision())
+		_, _ = s.kv.Update(ctx, key, b, rev)
 	}
 	return sess, nil
 }
@@ -103,17 +99,12 @@ func (s *Sessions) Delete(ctx context.Context, token string) error {
 
 // DeleteUser ends every session of user (password change, removal).
 func (s *Sessions) DeleteUser(ctx context.Context, user string) error {
-	keys, err := s.kv.ListKeys(ctx)
+	keys, err := s.kv.Keys(ctx, ">")
 	if err != nil {
 		return fmt.Errorf("review: list sessions: %w", err)
 	}
-	for k := range keys.Keys() {
-		e, err := s.kv.Get(ctx, k)
-		if err != nil {
-			continue
-		}
-		var sess Session
-		if json.Unmarshal(e.Value(), &sess) == nil && sess.User == user {
+	for _, k := range keys {
+		if sess, rev, err := getJSON[Session](ctx, s.kv, k); err == nil && rev != 0 && sess.User == user {
 			_ = s.kv.Purge(ctx, k)
 		}
 	}

@@ -42,7 +42,7 @@ type Stats struct {
 // Stats computes the dashboard; decisions are counted from since (zero =
 // all cases still in the bucket).
 func (q *Queue) Stats(_ context.Context, since time.Time) Stats {
-	now := time.Now()
+	now := q.now()
 	st := Stats{At: now.UTC(), ByReviewer: map[string]int{}, ByAction: map[string]int{}, ByLabel: map[string]int{}}
 	lanes := map[string]*LaneStats{}
 	for _, l := range modgate.Lanes {

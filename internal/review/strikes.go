@@ -2,13 +2,12 @@ package review
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/modgate/modgate"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/modgate/modgate/internal/clock"
 )
 
 // Strike is one confirmed violation of a member.
@@ -28,18 +27,26 @@ type strikeRecord struct {
 // maxStrikes caps the strikes kept per member.
 const maxStrikes = 50
 
+// Strikes keeps members' confirmed violations (MODGATE_STRIKES), one record
+// per tenant and sender; a strike counts for ttl.
+type Strikes struct {
+	kv    KV
+	ttl   time.Duration
+	clock clock.Clock
+}
+
+// NewStrikes keeps records in kv; strikes count for ttl on clk (nil: the
+// system clock).
+func NewStrikes(kv KV, ttl time.Duration, clk clock.Clock) *Strikes {
+	return &Strikes{kv: kv, ttl: ttl, clock: clock.Or(clk)}
+}
+
 func strikeKey(tenant, sender string) string { return "m." + keyPart(tenant) + "." + keyPart(sender) }
 
 // live drops strikes older than the TTL. The bucket's MaxAge removes whole
 // records of members without a new strike for that long.
-func (q *Queue) live(ss []Strike, now time.Time) []Strike {
-	out := ss[:0:0]
-	for _, s := range ss {
-		if now.Sub(s.At) < q.cfg.StrikeTTL {
-			out = append(out, s)
-		}
-	}
-	return out
+func (s *Strikes) live(ss []Strike, now time.Time) []Strike {
+	return slices.DeleteFunc(slices.Clone(ss), func(x Strike) bool { return now.Sub(x.At) >= s.ttl })
 }
 
 // strikeSnap is a strike record with the revision it was read at.
@@ -48,38 +55,25 @@ type strikeSnap struct {
 	rev uint64
 }
 
-func (q *Queue) strikeRecord(ctx context.Context, key string) (strikeRecord, uint64, error) {
-	var rec strikeRecord
-	e, err := q.strikes.Get(ctx, key)
-	switch {
-	case errors.Is(err, jetstream.ErrKeyNotFound):
-		return rec, 0, nil
-	case err != nil:
+func (s *Strikes) record(ctx context.Context, key string) (strikeRecord, uint64, error) {
+	rec, rev, err := getJSON[strikeRecord](ctx, s.kv, key)
+	if err != nil {
 		return rec, 0, fmt.Errorf("review: strikes: %w", err)
 	}
-	if err := json.Unmarshal(e.Value(), &rec); err != nil {
-		return rec, 0, fmt.Errorf("review: decode strikes: %w", err)
-	}
-	return rec, e.Revision(), nil
+	return rec, rev, nil
 }
 
-// Strikes lists a member's unexpired confirmed violations ("how many and which").
-func (q *Queue) Strikes(ctx context.Context, tenant, sender string) ([]Strike, error) {
+// List returns a member's unexpired confirmed violations ("how many and
+// which").
+func (s *Strikes) List(ctx context.Context, tenant, sender string) ([]Strike, error) {
 	if sender == "" {
 		return nil, nil
 	}
-	e, err := q.strikes.Get(ctx, strikeKey(tenant, sender))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, nil
-	}
+	rec, _, err := s.record(ctx, strikeKey(tenant, sender))
 	if err != nil {
-		return nil, fmt.Errorf("review: strikes: %w", err)
+		return nil, err
 	}
-	var rec strikeRecord
-	if err := json.Unmarshal(e.Value(), &rec); err != nil {
-		return nil, fmt.Errorf("review: decode strikes: %w", err)
-	}
-	return q.live(rec.Strikes, time.Now()), nil
+	return s.live(rec.Strikes, s.clock.Now()), nil
 }
 
 func countStrikes(ss []Strike) modgate.Violations {
@@ -94,55 +88,65 @@ func countStrikes(ss []Strike) modgate.Violations {
 
 // Violations is the member's confirmed-violation count for the policy input
 // (the screening path calls it for every message with a sender).
-func (q *Queue) Violations(ctx context.Context, tenant, sender string) (modgate.Violations, error) {
-	ss, err := q.Strikes(ctx, tenant, sender)
+func (s *Strikes) Violations(ctx context.Context, tenant, sender string) (modgate.Violations, error) {
+	ss, err := s.List(ctx, tenant, sender)
 	if err != nil {
 		return modgate.Violations{}, err
 	}
 	return countStrikes(ss), nil
 }
 
-// recordStrike adds the strike of caseID once (idempotent) and returns the
-// member's violations afterwards.
-// pre, when not nil, is the record as read moments ago (Decide reads it
-// for the enforcement rule); a stale one just costs a CAS retry.
-func (q *Queue) recordStrike(ctx context.Context, tenant, sender, caseID string, ads bool, labels []string, at time.Time, pre *strikeSnap) (modgate.Violations, error) {
+// add records the strike of caseID once (idempotent) and returns the
+// member's violations afterwards. pre, when not nil, is the record as read
+// moments ago (Decide reads it for the enforcement rule); a stale one just
+// costs a compare-and-set retry.
+func (s *Strikes) add(ctx context.Context, tenant, sender string, st Strike, pre *strikeSnap) (modgate.Violations, error) {
 	key := strikeKey(tenant, sender)
-	for try := 0; try < 16; try++ {
-		var rec strikeRecord
-		var rev uint64
-		var err error
+	return retryCAS(casTries, func(try int) (modgate.Violations, error) {
+		rec, rev := strikeRecord{}, uint64(0)
 		if pre != nil && try == 0 {
 			rec, rev = pre.rec, pre.rev
-			rec.Strikes = append([]Strike(nil), rec.Strikes...)
-		} else if rec, rev, err = q.strikeRecord(ctx, key); err != nil {
-			return modgate.Violations{}, err
-		}
-		rec.Tenant, rec.Sender = tenant, sender
-		rec.Strikes = q.live(rec.Strikes, time.Now())
-		for _, s := range rec.Strikes {
-			if s.CaseID == caseID {
-				return countStrikes(rec.Strikes), nil
+		} else {
+			var err error
+			if rec, rev, err = s.record(ctx, key); err != nil {
+				return modgate.Violations{}, err
 			}
 		}
-		rec.Strikes = append(rec.Strikes, Strike{CaseID: caseID, Ads: ads, Labels: labels, At: at})
+		rec.Tenant, rec.Sender = tenant, sender
+		rec.Strikes = s.live(rec.Strikes, s.clock.Now())
+		if slices.ContainsFunc(rec.Strikes, func(x Strike) bool { return x.CaseID == st.CaseID }) {
+			return countStrikes(rec.Strikes), nil
+		}
+		rec.Strikes = append(rec.Strikes, st)
 		if len(rec.Strikes) > maxStrikes {
 			// The rule needs a handful; keep the newest so the record stays small.
 			rec.Strikes = rec.Strikes[len(rec.Strikes)-maxStrikes:]
 		}
-		b, _ := json.Marshal(rec)
-		if rev == 0 {
-			_, err = q.strikes.Create(ctx, key, b)
-		} else {
-			_, err = q.strikes.Update(ctx, key, b, rev)
-		}
-		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			continue
-		}
+		b, err := jsonMarshal(rec)
 		if err != nil {
-			return modgate.Violations{}, fmt.Errorf("review: write strikes: %w", err)
+			return modgate.Violations{}, err
+		}
+		if _, err := put(ctx, s.kv, key, b, rev); err != nil {
+			return modgate.Violations{}, err
 		}
 		return countStrikes(rec.Strikes), nil
-	}
-	return modgate.Violations{}, ErrContended
+	})
 }
+
+// records lists every tenant's record of sender (subject requests).
+func (s *Strikes) records(ctx context.Context, sender string) (map[string]strikeRecord, error) {
+	keys, err := s.kv.Keys(ctx, "m.*."+keyPart(sender))
+	if err != nil {
+		return nil, fmt.Errorf("review: list strikes: %w", err)
+	}
+	out := map[string]strikeRecord{}
+	for _, k := range keys {
+		if rec, rev, err := s.record(ctx, k); err == nil && rev != 0 {
+			out[k] = rec
+		}
+	}
+	return out, nil
+}
+
+// purge removes one record.
+func (s *Strikes) purge(ctx context.Context, key string) error { return s.kv.Purge(ctx, key) }

@@ -2,8 +2,9 @@ package review
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/modgate/modgate"
 )
@@ -35,18 +36,6 @@ func (q *Queue) subjectCaseIDs(sender string) []string {
 	return ids
 }
 
-func (q *Queue) subjectStrikeKeys(ctx context.Context, sender string) ([]string, error) {
-	l, err := q.strikes.ListKeysFiltered(ctx, "m.*."+keyPart(sender))
-	if err != nil {
-		return nil, fmt.Errorf("review: list strikes: %w", err)
-	}
-	var keys []string
-	for k := range l.Keys() {
-		keys = append(keys, k)
-	}
-	return keys, nil
-}
-
 // ExportSubject collects the cases about the sender's messages (with the
 // original text), their strike records in every tenant and, when they also
 // reported messages, their reporter record. The export is audited.
@@ -62,21 +51,14 @@ func (q *Queue) ExportSubject(ctx context.Context, actor, sender string) (*Subje
 		}
 		out.Cases = append(out.Cases, c)
 	}
-	keys, err := q.subjectStrikeKeys(ctx, sender)
+	recs, err := q.strikes.records(ctx, sender)
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range keys {
-		e, err := q.strikes.Get(ctx, k)
-		if err != nil {
-			continue
-		}
-		var rec strikeRecord
-		if json.Unmarshal(e.Value(), &rec) == nil {
-			out.Strikes = append(out.Strikes, SubjectStrike{Tenant: rec.Tenant, Strikes: rec.Strikes})
-		}
+	for _, k := range slices.Sorted(maps.Keys(recs)) {
+		out.Strikes = append(out.Strikes, SubjectStrike{Tenant: recs[k].Tenant, Strikes: recs[k].Strikes})
 	}
-	if rs, rev, err := q.Reporter(ctx, sender); err == nil && rev != 0 {
+	if rs, rev, err := q.reporters.Stats(ctx, sender); err == nil && rev != 0 {
 		out.Reporter = &rs
 	}
 	if err := q.Audit(ctx, modgate.AuditEvent{Kind: modgate.AuditSubjectExport, Actor: actor, SenderID: sender,
@@ -104,18 +86,18 @@ func (q *Queue) DeleteSubject(ctx context.Context, actor, sender string) (map[st
 		}
 		n["cases"]++
 	}
-	keys, err := q.subjectStrikeKeys(ctx, sender)
+	recs, err := q.strikes.records(ctx, sender)
 	if err != nil {
 		return n, err
 	}
-	for _, k := range keys {
-		if err := q.strikes.Purge(ctx, k); err != nil {
+	for k := range recs {
+		if err := q.strikes.purge(ctx, k); err != nil {
 			return n, fmt.Errorf("review: purge strikes: %w", err)
 		}
 		n["strike_records"]++
 	}
-	if _, rev, err := q.Reporter(ctx, sender); err == nil && rev != 0 {
-		if err := q.reporters.Purge(ctx, "r."+keyPart(sender)); err != nil {
+	if _, rev, err := q.reporters.Stats(ctx, sender); err == nil && rev != 0 {
+		if err := q.reporters.purge(ctx, sender); err != nil {
 			return n, fmt.Errorf("review: purge reporter: %w", err)
 		}
 		n["reporter_records"]++

@@ -33,7 +33,7 @@ func (q *Queue) sweep(ctx context.Context) {
 
 // SweepOnce runs one sweep pass.
 func (q *Queue) SweepOnce(ctx context.Context) {
-	now := time.Now()
+	now := q.now()
 	var expired, unpublished, hidden []string
 	q.mu.RLock()
 	for id, s := range q.active {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // A replica that stored a decision (or a hidden flag) but died before
@@ -55,12 +56,12 @@ func TestSweeperRepublishesInterruptedEvents(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("sweeper did not republish the hidden event")
 	}
-	waitFor(t, "published flags", 5*time.Second, func() bool {
+	testkit.Eventually(t, "published flags", 5*time.Second, func() bool {
 		a, _ := q.load(ctx, e.CaseID)
 		b, _ := q.load(ctx, h.CaseID)
 		return a.Published && b.HiddenPublished
 	})
-	if v, _ := q.Violations(ctx, "t1", e.Message.Sender.ID); v.Count != 1 {
+	if v, _ := q.Strikes().Violations(ctx, "t1", e.Message.Sender.ID); v.Count != 1 {
 		t.Fatalf("strike from republished decision: %+v", v)
 	}
 	// Nothing more arrives: every step was done once.

@@ -75,8 +75,8 @@ func TestUsersReloadOnChange(t *testing.T) {
 func TestSessions(t *testing.T) {
 	s := startNATS(t, t.TempDir())
 	cfg := testConfig()
-	cfg.SessionTTL = 400 * time.Millisecond
-	cfg.SessionMaxAge = time.Hour
+	clk := testClock()
+	cfg.Clock = clk
 	q1 := openQueue(t, connect(t, s), cfg)
 	q2 := openQueue(t, connect(t, s), cfg)
 	ctx := context.Background()
@@ -94,8 +94,12 @@ func TestSessions(t *testing.T) {
 			t.Fatalf("lookup %q: %v", bad, err)
 		}
 	}
-	// Idle expiry.
-	time.Sleep(600 * time.Millisecond)
+	// Idle expiry (30 minutes by default).
+	clk.Advance(29 * time.Minute)
+	if _, err := q2.Sessions().Lookup(ctx, tok); err != nil {
+		t.Fatalf("session idle for 29 minutes: %v", err)
+	}
+	clk.Advance(30 * time.Minute)
 	if _, err := q1.Sessions().Lookup(ctx, tok); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("idle session still valid: %v", err)
 	}

@@ -288,6 +288,9 @@ func (s *Screener) Reload(ctx context.Context) error {
 	if err != nil {
 		s.log.Error("screen: reload failed; previous engine keeps serving", "err", err, "revision", s.Revision())
 	}
+	if s.cfg.OnReload != nil {
+		s.cfg.OnReload(s.Revision(), err)
+	}
 	return err
 }
 

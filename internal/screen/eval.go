@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -380,7 +381,7 @@ func Score(out []Outcome) *Result {
 		}
 		for j := range stats {
 			st := &stats[j]
-			want := contains(o.Labels, st.Label)
+			want := slices.Contains(o.Labels, st.Label)
 			got := o.hasLabel(st.Label)
 			switch {
 			case want && got:
@@ -402,15 +403,6 @@ func Score(out []Outcome) *Result {
 	}
 	r.Labels = stats
 	return r
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // FalsePositives returns the negatives that were flagged, worst first

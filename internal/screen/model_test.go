@@ -3,10 +3,12 @@ package screen
 import (
 	"bytes"
 	"context"
+	"github.com/modgate/modgate/internal/testkit"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/models"
@@ -209,7 +211,7 @@ func TestWatchModelFolder(t *testing.T) {
 	if err := os.Rename(tmp, filepath.Join(dir, "abuse.mgm")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "model revision to change", func() bool { return s.Revision().Model != rev.Model })
+	testkit.Eventually(t, "model revision to change", 10*time.Second, func() bool { return s.Revision().Model != rev.Model })
 	if s.Revision().Policy != rev.Policy || s.Revision().Lexicon != rev.Lexicon {
 		t.Fatalf("only the model changed, revision %+v", s.Revision())
 	}
@@ -220,7 +222,7 @@ func TestWatchModelFolder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "abuse.mgm"), []byte("garbage garbage garbage garbage garbage garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the reload error", func() bool { return s.LastError() != nil })
+	testkit.Eventually(t, "the reload error", 10*time.Second, func() bool { return s.LastError() != nil })
 	if v := screenText(t, s, "你们这帮坏蛋"); v.Action != "review" {
 		t.Fatalf("after a broken write: %+v", v)
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // The quality gate: the team-written labelled sets in testdata/quality must
@@ -111,9 +113,7 @@ func TestSharedCorpora(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the public-corpus measurement")
 	}
-	if _, err := os.Stat(sharedData); err != nil {
-		t.Skipf("public corpora not present at %s", sharedData)
-	}
+	testkit.SharedData(t)
 	s := shippedScreener(t)
 	tests := []struct {
 		file, format string

@@ -76,6 +76,10 @@ type Config struct {
 	// built from the folders; if the folders do not build at start, that
 	// engine serves instead (see Fallback).
 	LastGoodDir string
+	// OnReload, when set, is called after every reload attempt with the
+	// revision then serving and the attempt's error (nil on success), so
+	// metrics and logs follow reloads without polling.
+	OnReload func(rev modgate.Revision, err error)
 }
 
 // Screener screens messages with the current engine. Safe for concurrent use.
@@ -249,39 +253,12 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 	if err != nil {
 		return modgate.Verdict{}, fmt.Errorf("screen: policy: %w", err)
 	}
-	vd := modgate.Verdict{
-		ID:          m.ID,
-		DecisionID:  NewDecisionID(),
-		Action:      d.Action,
-		Labels:      d.Labels,
-		Matches:     f.Matches,
-		Reasons:     d.Reasons,
-		Scores:      make(map[string]float64, len(in.Scores)),
-		MaskedText:  f.MaskedText,
-		Revision:    e.rev,
-		Severity:    d.Severity,
-		Enforcement: d.Enforcement,
-		Normalized:  f.Normalized,
-	}
+	vd := modgate.NewVerdict(m.ID, NewDecisionID(), d, f, e.rev)
+	vd.Scores = make(map[string]float64, len(in.Scores))
 	for i, l := range in.ScoreLabels {
 		// Four decimals: more is noise to a reader, and the policies
 		// saw two (policies.Band).
 		vd.Scores[l] = math.Round(in.Scores[i]*1e4) / 1e4
-	}
-	// The contract promises arrays, never null, to clients.
-	if vd.Labels == nil {
-		vd.Labels = []string{}
-	}
-	if vd.Matches == nil {
-		vd.Matches = []modgate.Match{}
-	}
-	if vd.Reasons == nil {
-		vd.Reasons = []modgate.Reason{}
-	}
-	for _, mt := range vd.Matches {
-		if mt.Severity > vd.Severity {
-			vd.Severity = mt.Severity
-		}
 	}
 	switch vd.Action {
 	case modgate.ActionAllow, modgate.ActionReview, modgate.ActionBlock:

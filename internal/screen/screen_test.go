@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 	"github.com/modgate/modgate/policies"
 )
 
@@ -123,19 +124,6 @@ func screenText(t *testing.T, s *Screener, text string) modgate.Verdict {
 		t.Fatalf("Screen(%q): %v", text, err)
 	}
 	return v
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 func TestScreenInputValidation(t *testing.T) {
@@ -338,8 +326,18 @@ func TestReloadFailureKeepsOldEngine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			s := newScreener(t, f)
+			type reload struct {
+				rev modgate.Revision
+				err error
+			}
+			var reloads []reload // OnReload reports every attempt
+			s := newScreener(t, f, func(c *Config) {
+				c.OnReload = func(rev modgate.Revision, err error) { reloads = append(reloads, reload{rev, err}) }
+			})
 			rev := s.Revision()
+			if len(reloads) != 1 || reloads[0].err != nil || reloads[0].rev != rev {
+				t.Fatalf("first build reported %+v", reloads)
+			}
 			dir := f.pol
 			if tc.dir == "lex" {
 				dir = f.lex
@@ -348,6 +346,9 @@ func TestReloadFailureKeepsOldEngine(t *testing.T) {
 			err := s.Reload(context.Background())
 			if err == nil {
 				t.Fatal("Reload succeeded, want an error")
+			}
+			if len(reloads) != 2 || reloads[1].err != err || reloads[1].rev != rev {
+				t.Fatalf("failed reload reported %+v, want the error with the old revision", reloads)
 			}
 			if s.LastError() == nil || s.LastError().Error() != err.Error() {
 				t.Fatalf("LastError = %v, want %v", s.LastError(), err)
@@ -471,7 +472,7 @@ func TestWatchInPlaceWrite(t *testing.T) {
 	startWatch(t, s)
 	rev := s.Revision()
 	writeFiles(t, f.pol, policyFiles("block"))
-	waitFor(t, "policy revision to change", func() bool { return s.Revision().Policy != rev.Policy })
+	testkit.Eventually(t, "policy revision to change", 10*time.Second, func() bool { return s.Revision().Policy != rev.Policy })
 	if v := screenText(t, s, "保本保息"); v.Action != "block" {
 		t.Fatalf("verdict after watch reload: %+v", v)
 	}
@@ -489,7 +490,7 @@ func TestWatchRenameWrite(t *testing.T) {
 	if err := os.Rename(tmp, filepath.Join(f.pol, "decision.rego")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "policy revision to change", func() bool { return s.Revision().Policy != rev.Policy })
+	testkit.Eventually(t, "policy revision to change", 10*time.Second, func() bool { return s.Revision().Policy != rev.Policy })
 	if v := screenText(t, s, "保本保息"); v.Action != "block" {
 		t.Fatalf("verdict after rename-write: %+v", v)
 	}
@@ -499,7 +500,7 @@ func TestWatchRenameWrite(t *testing.T) {
 	if err := os.Rename(filepath.Join(f.lex, "test.txt~"), filepath.Join(f.lex, "test.txt")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "lexicon revision to change", func() bool { return s.Revision().Lexicon != lrev })
+	testkit.Eventually(t, "lexicon revision to change", 10*time.Second, func() bool { return s.Revision().Lexicon != lrev })
 }
 
 // configMapDir lays out a folder the way the kubelet projects a ConfigMap:
@@ -546,7 +547,7 @@ func TestWatchConfigMapSymlinkSwap(t *testing.T) {
 	startWatch(t, s)
 	rev := s.Revision()
 	configMapSwap(t, f.pol, "..2026_11_25_10_00_00.1", "..2026_11_25_10_05_00.3", policyFiles("block"))
-	waitFor(t, "policy revision to change after ..data swap", func() bool { return s.Revision().Policy != rev.Policy })
+	testkit.Eventually(t, "policy revision to change after ..data swap", 10*time.Second, func() bool { return s.Revision().Policy != rev.Policy })
 	if v := screenText(t, s, "保本保息"); v.Action != "block" {
 		t.Fatalf("verdict after swap: %+v", v)
 	}
@@ -575,11 +576,11 @@ func TestWatchFolderSymlinkRepointed(t *testing.T) {
 	if err := os.Rename(filepath.Join(root, "policies.new"), link); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "policy revision to change after re-pointing the folder", func() bool { return s.Revision().Policy != rev.Policy })
+	testkit.Eventually(t, "policy revision to change after re-pointing the folder", 10*time.Second, func() bool { return s.Revision().Policy != rev.Policy })
 	// The watch now follows the new target.
 	rev = s.Revision()
 	writeFiles(t, filepath.Join(root, "rel2"), map[string]string{"decision.rego": fmt.Sprintf(policyTmpl, "review") + "\n# edited\n"})
-	waitFor(t, "policy revision to change after editing the new target", func() bool { return s.Revision().Policy != rev.Policy })
+	testkit.Eventually(t, "policy revision to change after editing the new target", 10*time.Second, func() bool { return s.Revision().Policy != rev.Policy })
 }
 
 func TestWatchBrokenEditKeepsServing(t *testing.T) {
@@ -588,7 +589,7 @@ func TestWatchBrokenEditKeepsServing(t *testing.T) {
 	startWatch(t, s)
 	rev := s.Revision()
 	writeFiles(t, f.pol, map[string]string{"decision.rego": "package modgate\n\ndecision := {\n"})
-	waitFor(t, "reload error", func() bool { return s.LastError() != nil })
+	testkit.Eventually(t, "reload error", 10*time.Second, func() bool { return s.LastError() != nil })
 	if !strings.Contains(s.LastError().Error(), "decision.rego:") || s.Revision() != rev {
 		t.Fatalf("LastError %v, revision %+v (was %+v)", s.LastError(), s.Revision(), rev)
 	}
@@ -596,7 +597,7 @@ func TestWatchBrokenEditKeepsServing(t *testing.T) {
 		t.Fatalf("old engine not serving: %+v", v)
 	}
 	writeFiles(t, f.pol, policyFiles("block"))
-	waitFor(t, "recovery", func() bool { return s.LastError() == nil && s.Revision().Policy != rev.Policy })
+	testkit.Eventually(t, "recovery", 10*time.Second, func() bool { return s.LastError() == nil && s.Revision().Policy != rev.Policy })
 }
 
 // Verdicts stay consistent while engines are swapped underneath: each one
@@ -685,12 +686,12 @@ func TestWatchSharedFolder(t *testing.T) {
 	startWatch(t, s)
 	rev := s.Revision()
 	writeFiles(t, dir, map[string]string{"test.txt": lexicon + "百家乐 | gambling.site | 2\n"})
-	waitFor(t, "lexicon revision to change", func() bool { return s.Revision().Lexicon != rev.Lexicon })
+	testkit.Eventually(t, "lexicon revision to change", 10*time.Second, func() bool { return s.Revision().Lexicon != rev.Lexicon })
 	if s.Revision().Policy != rev.Policy {
 		t.Fatalf("policy revision changed on a lexicon edit: %+v -> %+v", rev, s.Revision())
 	}
 	writeFiles(t, dir, policyFiles("block"))
-	waitFor(t, "policy revision to change", func() bool { return s.Revision().Policy != rev.Policy })
+	testkit.Eventually(t, "policy revision to change", 10*time.Second, func() bool { return s.Revision().Policy != rev.Policy })
 }
 
 // A change made after the engine was built but before Watch registered its
@@ -709,5 +710,5 @@ func TestWatchPicksUpChangesBeforeStart(t *testing.T) {
 			t.Errorf("Watch: %v", err)
 		}
 	}()
-	waitFor(t, "lexicon revision to change", func() bool { return s.Revision().Lexicon != rev.Lexicon })
+	testkit.Eventually(t, "lexicon revision to change", 10*time.Second, func() bool { return s.Revision().Lexicon != rev.Lexicon })
 }

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // The team-written family sets (testdata/quality/families, holdout_families
@@ -601,9 +603,7 @@ func TestFoldTeamText(t *testing.T) {
 // in one (compared after folding; containment for texts of at least
 // minContainRunes characters).
 func TestTeamSetsNotFromSharedCorpora(t *testing.T) {
-	if _, err := os.Stat(sharedData); err != nil {
-		t.Skipf("public corpora not present at %s: cannot check the team sets against them", sharedData)
-	}
+	testkit.SharedData(t)
 	var lines []teamLine
 	for _, set := range teamSets {
 		lines = append(lines, readTeamSet(t, set)...)

@@ -127,9 +127,6 @@ func OpenOptions(dir string, o Options) (*Spool, error) {
 	return s, nil
 }
 
-// Dir is the spool directory.
-func (s *Spool) Dir() string { return s.dir }
-
 func (s *Spool) path(seq uint64) string {
 	return filepath.Join(s.dir, fmt.Sprintf("spool-%016d.log", seq))
 }

@@ -1,4 +1,7 @@
-package api
+// Package escalate makes review verdicts durable: it publishes each
+// escalation to JetStream and falls back to the fsync'd local spool when
+// JetStream does not acknowledge, replaying the spool when NATS is back.
+package escalate
 
 import (
 	"context"
@@ -17,8 +20,15 @@ import (
 	"github.com/modgate/modgate/internal/spool"
 )
 
-// EscalatorConfig configures the escalation publisher.
-type EscalatorConfig struct {
+// Metrics receives the escalator's counts (api.Metrics in the gateway).
+type Metrics interface {
+	Escalation(lane, outcome string)
+	SetSpoolPending(n int)
+	SetSpoolDead(n int)
+}
+
+// Config configures the escalation publisher.
+type Config struct {
 	Conn   *nats.Conn
 	Prefix string
 	Spool  *spool.Spool
@@ -29,7 +39,7 @@ type EscalatorConfig struct {
 	AsyncWindow int
 	// ReplayInterval is how often the spool is checked (default 1s).
 	ReplayInterval time.Duration
-	Metrics        *Metrics
+	Metrics        Metrics
 	Logger         *slog.Logger
 }
 
@@ -39,11 +49,11 @@ type EscalatorConfig struct {
 // stream's duplicate window (natsutil.DefaultDuplicateWindow) makes a case
 // that was stored but whose ack was lost, then replayed, appear once.
 type Escalator struct {
-	cfg     EscalatorConfig
+	cfg     Config
 	jsSync  jetstream.JetStream // acked publishes (review verdicts, batches)
 	jsAsync jetstream.JetStream // fire-and-forget patrol samples
 	log     *slog.Logger
-	m       *Metrics
+	m       Metrics
 	kick    chan struct{}
 	closed  chan struct{}
 	once    sync.Once
@@ -57,10 +67,10 @@ type spoolRecord struct {
 	Data    json.RawMessage `json:"data"`
 }
 
-// NewEscalator builds the publisher. Conn, Spool and Metrics are required.
-func NewEscalator(cfg EscalatorConfig) (*Escalator, error) {
+// New builds the publisher. Conn, Spool and Metrics are required.
+func New(cfg Config) (*Escalator, error) {
 	if cfg.Conn == nil || cfg.Spool == nil || cfg.Metrics == nil {
-		return nil, errors.New("api: escalator needs a NATS connection, a spool and metrics")
+		return nil, errors.New("escalate: the escalator needs a NATS connection, a spool and metrics")
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = modgate.DefaultSubjectPrefix
@@ -83,7 +93,7 @@ func NewEscalator(cfg EscalatorConfig) (*Escalator, error) {
 	e.jsSync, err = jetstream.New(cfg.Conn, jetstream.WithPublishAsyncMaxPending(cfg.AsyncWindow),
 		jetstream.WithPublishAsyncTimeout(2*cfg.AckTimeout)) // futures we stopped waiting for get cleaned up
 	if err != nil {
-		return nil, fmt.Errorf("api: jetstream: %w", err)
+		return nil, fmt.Errorf("escalate: jetstream: %w", err)
 	}
 	e.jsAsync, err = jetstream.New(cfg.Conn,
 		jetstream.WithPublishAsyncMaxPending(cfg.AsyncWindow),
@@ -92,7 +102,7 @@ func NewEscalator(cfg EscalatorConfig) (*Escalator, error) {
 			e.spoolMsg(msg, "async publish: "+err.Error())
 		}))
 	if err != nil {
-		return nil, fmt.Errorf("api: jetstream: %w", err)
+		return nil, fmt.Errorf("escalate: jetstream: %w", err)
 	}
 	e.m.SetSpoolPending(cfg.Spool.Pending())
 	e.m.SetSpoolDead(cfg.Spool.DeadCount())
@@ -102,10 +112,32 @@ func NewEscalator(cfg EscalatorConfig) (*Escalator, error) {
 // Outcome of an escalation: published to JetStream or spooled locally.
 type Outcome string
 
+// Outcomes, also the outcome label of modgate_escalations_total.
+const (
+	Published Outcome = "published"
+	Spooled   Outcome = "spooled"
+	Failed    Outcome = "failed"
+	Replayed  Outcome = "replayed"
+	// Rejected: too large for NATS, refused with 413 (never acknowledged).
+	Rejected Outcome = "rejected"
+	// DeadLettered: a spooled record NATS can never take, moved to the
+	// spool's dead-letter log.
+	DeadLettered Outcome = "dead_lettered"
+)
+
+// count records one outcome.
+func (e *Escalator) count(lane string, o Outcome) { e.m.Escalation(lane, string(o)) }
+
+// SpoolCounts is how many escalations wait in the spool and how many it
+// keeps as dead letters.
+func (e *Escalator) SpoolCounts() (pending, dead int) {
+	return e.cfg.Spool.Pending(), e.cfg.Spool.DeadCount()
+}
+
 // ErrTooLarge means the encoded escalation cannot be carried by the
 // connected NATS server (its max_payload): no retry can ever deliver it, so
 // it is refused at the edge (413) instead of being acknowledged.
-var ErrTooLarge = errors.New("api: escalation too large for NATS")
+var ErrTooLarge = errors.New("escalate: escalation too large for NATS")
 
 // headerRoom is what a publish needs beside the data (the Nats-Msg-Id
 // header and framing), kept free under max_payload.
@@ -119,7 +151,7 @@ func (e *Escalator) MaxPayload() int64 {
 func (e *Escalator) msg(esc *modgate.Escalation) (*nats.Msg, error) {
 	data, err := json.Marshal(esc)
 	if err != nil {
-		return nil, fmt.Errorf("api: encode escalation: %w", err)
+		return nil, fmt.Errorf("escalate: encode escalation: %w", err)
 	}
 	if max := e.MaxPayload(); int64(len(data)) > max {
 		return nil, fmt.Errorf("%w: %d bytes encoded, the server takes %d", ErrTooLarge, len(data), max)
@@ -151,7 +183,7 @@ func (e *Escalator) Escalate(ctx context.Context, esc *modgate.Escalation) (Outc
 	m, err := e.msg(esc)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
-			e.m.Escalation(esc.Lane, OutcomeRejected)
+			e.count(esc.Lane, Rejected)
 		}
 		return "", err
 	}
@@ -160,12 +192,12 @@ func (e *Escalator) Escalate(ctx context.Context, esc *modgate.Escalation) (Outc
 		_, perr := e.jsSync.PublishMsg(pctx, m)
 		cancel()
 		if perr == nil {
-			e.m.Escalation(esc.Lane, OutcomePublished)
-			return OutcomePublished, nil
+			e.count(esc.Lane, Published)
+			return Published, nil
 		}
 		if permanentPublishError(perr) {
 			// Spooling it would only move the failure to the replay loop.
-			e.m.Escalation(esc.Lane, OutcomeRejected)
+			e.count(esc.Lane, Rejected)
 			return "", fmt.Errorf("%w: %v", ErrTooLarge, perr)
 		}
 		err = perr
@@ -184,14 +216,14 @@ func (e *Escalator) spoolOrFail(m *nats.Msg, lane string, cause error) (Outcome,
 		err = e.cfg.Spool.Append(rec)
 	}
 	if err != nil {
-		e.m.Escalation(lane, OutcomeFailed)
+		e.count(lane, Failed)
 		e.log.Error("escalation lost: publish and spool failed", "case_id", m.Header.Get(jetstream.MsgIDHeader), "publish_err", cause, "spool_err", err)
-		return "", fmt.Errorf("api: escalation: publish: %v; spool: %w", cause, err)
+		return "", fmt.Errorf("escalate: escalation: publish: %v; spool: %w", cause, err)
 	}
-	e.m.Escalation(lane, OutcomeSpooled)
+	e.count(lane, Spooled)
 	e.m.SetSpoolPending(e.cfg.Spool.Pending())
 	e.log.Warn("escalation spooled", "case_id", m.Header.Get(jetstream.MsgIDHeader), "lane", lane, "cause", cause)
-	return OutcomeSpooled, nil
+	return Spooled, nil
 }
 
 func (e *Escalator) spoolMsg(m *nats.Msg, cause string) {
@@ -222,7 +254,7 @@ func (e *Escalator) EscalateMany(ctx context.Context, escs []*modgate.Escalation
 		m, err := e.msg(esc)
 		if err != nil {
 			if errors.Is(err, ErrTooLarge) {
-				e.m.Escalation(esc.Lane, OutcomeRejected)
+				e.count(esc.Lane, Rejected)
 			}
 			errs[i] = err
 			continue
@@ -245,12 +277,12 @@ func (e *Escalator) EscalateMany(ctx context.Context, escs []*modgate.Escalation
 		if f != nil {
 			cause = waitAck(wctx, f)
 			if cause == nil {
-				out[i] = OutcomePublished
-				e.m.Escalation(escs[i].Lane, OutcomePublished)
+				out[i] = Published
+				e.count(escs[i].Lane, Published)
 				continue
 			}
 			if permanentPublishError(cause) {
-				e.m.Escalation(escs[i].Lane, OutcomeRejected)
+				e.count(escs[i].Lane, Rejected)
 				errs[i] = fmt.Errorf("%w: %v", ErrTooLarge, cause)
 				continue
 			}
@@ -288,7 +320,7 @@ func (e *Escalator) EscalateAsync(esc *modgate.Escalation) {
 		// A patrol sample is never acknowledged to the client: dropping
 		// one that cannot be carried loses no promise.
 		e.log.Warn("patrol sample dropped", "case_id", esc.CaseID, "err", err)
-		e.m.Escalation(esc.Lane, OutcomeRejected)
+		e.count(esc.Lane, Rejected)
 		return
 	}
 	if !e.cfg.Conn.IsConnected() {
@@ -299,7 +331,7 @@ func (e *Escalator) EscalateAsync(esc *modgate.Escalation) {
 		_, _ = e.spoolOrFail(m, esc.Lane, err)
 		return
 	}
-	e.m.Escalation(esc.Lane, OutcomePublished)
+	e.count(esc.Lane, Published)
 }
 
 // Kick asks the replay loop to try the spool now (e.g. on NATS reconnect).
@@ -345,13 +377,13 @@ func (e *Escalator) Replay(ctx context.Context) (int, error) {
 		var rec spoolRecord
 		if err := json.Unmarshal(b, &rec); err != nil || rec.Subject == "" {
 			e.log.Error("spool record unreadable; moved to the dead letters", "err", err)
-			e.m.Escalation("unknown", OutcomeDeadLettered)
-			return spool.Permanent(fmt.Errorf("api: unreadable spool record: %v", err))
+			e.count("unknown", DeadLettered)
+			return spool.Permanent(fmt.Errorf("escalate: unreadable spool record: %v", err))
 		}
 		if max := e.MaxPayload(); int64(len(rec.Data)) > max {
 			e.log.Error("spooled escalation over max_payload; moved to the dead letters", "case_id", rec.MsgID, "bytes", len(rec.Data), "max", max)
-			e.m.Escalation(rec.Lane, OutcomeDeadLettered)
-			return spool.Permanent(fmt.Errorf("api: case %s: %d bytes, the server takes %d", rec.MsgID, len(rec.Data), max))
+			e.count(rec.Lane, DeadLettered)
+			return spool.Permanent(fmt.Errorf("escalate: case %s: %d bytes, the server takes %d", rec.MsgID, len(rec.Data), max))
 		}
 		m := nats.NewMsg(rec.Subject)
 		m.Data = rec.Data
@@ -361,12 +393,12 @@ func (e *Escalator) Replay(ctx context.Context) (int, error) {
 		if _, err := e.jsSync.PublishMsg(pctx, m); err != nil {
 			if permanentPublishError(err) {
 				e.log.Error("spooled escalation refused by NATS; moved to the dead letters", "case_id", rec.MsgID, "err", err)
-				e.m.Escalation(rec.Lane, OutcomeDeadLettered)
-				return spool.Permanent(fmt.Errorf("api: case %s: %w", rec.MsgID, err))
+				e.count(rec.Lane, DeadLettered)
+				return spool.Permanent(fmt.Errorf("escalate: case %s: %w", rec.MsgID, err))
 			}
-			return fmt.Errorf("api: replay %s: %w", rec.MsgID, err)
+			return fmt.Errorf("escalate: replay %s: %w", rec.MsgID, err)
 		}
-		e.m.Escalation(rec.Lane, OutcomeReplayed)
+		e.count(rec.Lane, Replayed)
 		return nil
 	})
 	e.m.SetSpoolPending(e.cfg.Spool.Pending())
@@ -387,7 +419,7 @@ func (e *Escalator) Close(ctx context.Context) error {
 		select {
 		case <-js.PublishAsyncComplete():
 		case <-ctx.Done():
-			err = fmt.Errorf("api: flush escalations: %w", ctx.Err())
+			err = fmt.Errorf("escalate: flush escalations: %w", ctx.Err())
 		}
 	}
 	return err

@@ -1,11 +1,11 @@
-package api
+package escalate
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/natsutil/natstest"
 	"github.com/modgate/modgate/internal/spool"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 func testEscalation(id, lane string) *modgate.Escalation {
@@ -35,8 +36,8 @@ func TestEscalatorSpoolAndReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sp.Close()
-	m := NewMetrics()
-	esc, err := NewEscalator(EscalatorConfig{Conn: nc, Spool: sp, Metrics: m, AckTimeout: 300 * time.Millisecond})
+	m := newCounts()
+	esc, err := New(Config{Conn: nc, Spool: sp, Metrics: m, AckTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,28 +48,26 @@ func TestEscalatorSpoolAndReplay(t *testing.T) {
 	}{
 		{"published while up", func(t *testing.T) {
 			out, err := esc.Escalate(ctx, testEscalation("a", modgate.LaneNormal))
-			if err != nil || out != OutcomePublished {
+			if err != nil || out != Published {
 				t.Fatalf("%v %v", out, err)
 			}
 			outs, errs := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("b", modgate.LaneHigh), testEscalation("c", modgate.LaneNormal)})
-			if errs[0] != nil || errs[1] != nil || outs[0] != OutcomePublished || outs[1] != OutcomePublished {
+			if errs[0] != nil || errs[1] != nil || outs[0] != Published || outs[1] != Published {
 				t.Fatalf("%v %v", outs, errs)
 			}
 		}},
 		{"spooled while down", func(t *testing.T) {
 			e.Shutdown()
-			for nc.IsConnected() {
-				time.Sleep(10 * time.Millisecond)
-			}
+			testkit.Eventually(t, "the client to notice", 10*time.Second, func() bool { return !nc.IsConnected() })
 			// "a" again: it was stored before; the replay must not store it twice.
 			for _, id := range []string{"a", "d"} {
 				out, err := esc.Escalate(ctx, testEscalation(id, modgate.LaneNormal))
-				if err != nil || out != OutcomeSpooled {
+				if err != nil || out != Spooled {
 					t.Fatalf("%s: %v %v", id, out, err)
 				}
 			}
 			outs, errs := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("e", modgate.LaneNormal)})
-			if errs[0] != nil || outs[0] != OutcomeSpooled {
+			if errs[0] != nil || outs[0] != Spooled {
 				t.Fatalf("%v %v", outs, errs)
 			}
 			esc.EscalateAsync(testEscalation("f", modgate.LanePatrol))
@@ -86,9 +85,7 @@ func TestEscalatorSpoolAndReplay(t *testing.T) {
 			if err := e.Restart(); err != nil {
 				t.Fatal(err)
 			}
-			for !nc.IsConnected() {
-				time.Sleep(10 * time.Millisecond)
-			}
+			testkit.Eventually(t, "the client to reconnect", 10*time.Second, nc.IsConnected)
 			n, err := esc.Replay(ctx)
 			if err != nil || n != 4 || sp.Pending() != 0 {
 				t.Fatalf("replay = %d, %v (pending %d)", n, err, sp.Pending())
@@ -151,8 +148,8 @@ func TestReplayDeadLettersPoisonAndGoesOn(t *testing.T) {
 			t.Fatalf("append %d: %v", i, err)
 		}
 	}
-	m := NewMetrics()
-	esc, err := NewEscalator(EscalatorConfig{Conn: nc, Spool: sp, Metrics: m, AckTimeout: time.Second})
+	m := newCounts()
+	esc, err := New(Config{Conn: nc, Spool: sp, Metrics: m, AckTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,13 +175,8 @@ func TestReplayDeadLettersPoisonAndGoesOn(t *testing.T) {
 	if err != nil || len(dls) != 2 || !strings.Contains(dls[0].Reason, poison.CaseID) {
 		t.Fatalf("dead letters %v, %v", dls, err)
 	}
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	for _, want := range []string{"modgate_spool_dead_letters 2", "modgate_spool_pending 0",
-		`modgate_escalations_total{lane="normal",outcome="dead_lettered"} 1`} {
-		if !strings.Contains(rec.Body.String(), want) {
-			t.Errorf("metrics lack %s", want)
-		}
+	if got := m.snapshot(); got.dead != 2 || got.pending != 0 || got.outcomes["normal/dead_lettered"] != 1 {
+		t.Errorf("metrics: %+v", got)
 	}
 
 	// An escalation that cannot fit is refused before anything is stored.
@@ -195,7 +187,41 @@ func TestReplayDeadLettersPoisonAndGoesOn(t *testing.T) {
 		t.Fatalf("oversized escalation was spooled")
 	}
 	outs, errs := esc.EscalateMany(ctx, []*modgate.Escalation{testEscalation("p3", modgate.LaneNormal), poison})
-	if outs[0] != OutcomePublished || errs[0] != nil || outs[1] != "" || !errors.Is(errs[1], ErrTooLarge) {
+	if outs[0] != Published || errs[0] != nil || outs[1] != "" || !errors.Is(errs[1], ErrTooLarge) {
 		t.Fatalf("batch = %v %v", outs, errs)
 	}
+}
+
+// counts is a Metrics that remembers what it was told (the gateway's
+// Prometheus metrics are tested in internal/api).
+type counts struct {
+	mu sync.Mutex
+	countsView
+}
+
+type countsView struct {
+	outcomes map[string]int
+	pending  int
+	dead     int
+}
+
+func newCounts() *counts { return &counts{countsView: countsView{outcomes: map[string]int{}}} }
+
+func (c *counts) Escalation(lane, outcome string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.outcomes[lane+"/"+outcome]++
+}
+
+func (c *counts) SetSpoolPending(n int) { c.mu.Lock(); c.pending = n; c.mu.Unlock() }
+func (c *counts) SetSpoolDead(n int)    { c.mu.Lock(); c.dead = n; c.mu.Unlock() }
+
+func (c *counts) snapshot() countsView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := countsView{outcomes: map[string]int{}, pending: c.pending, dead: c.dead}
+	for k, v := range c.outcomes {
+		out.outcomes[k] = v
+	}
+	return out
 }
