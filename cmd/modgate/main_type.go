@@ -24,6 +24,7 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/convo"
 	"github.com/modgate/modgate/internal/datadir"
 	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil"
@@ -49,6 +50,7 @@ type Main struct {
 	Escalator *escalate.Escalator
 	API       *api.Server
 	Queue     *review.Queue // nil when review is off
+	Convo     *convo.Store  // nil when conversation screening is off
 	Users     *review.Users
 
 	listener net.Listener
@@ -111,6 +113,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	if err := m.startNATS(ctx); err != nil {
+		return err
+	}
+	if err := m.openConversation(ctx); err != nil {
 		return err
 	}
 	mount, err := m.openReview(ctx)
@@ -267,6 +272,41 @@ func (m *Main) startNATS(ctx context.Context) error {
 	return nil
 }
 
+// openConversation opens the conversation window (MODGATE_CONVO) and
+// hands it to the screener. Records name this replica so it skips its own
+// when they come back from the stream.
+func (m *Main) openConversation(ctx context.Context) error {
+	cfg, log := m.Config, m.Logger
+	if !cfg.Conversation {
+		return nil
+	}
+	storage := jetstream.MemoryStorage
+	switch cfg.ConversationStorage {
+	case "", "memory":
+	case "file":
+		storage = jetstream.FileStorage
+	default:
+		return fmt.Errorf("serve: conversation_storage %q: want memory or file", cfg.ConversationStorage)
+	}
+	if cfg.ConversationWindow < 0 || cfg.ConversationMaxGroups < 0 || cfg.ConversationMaxAge < 0 {
+		return errors.New("serve: conversation_window, conversation_max_age and conversation_max_groups must not be negative")
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	st, err := convo.Open(cctx, convo.Config{
+		Conn: m.Conn, Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas, Storage: storage,
+		WindowSize: cfg.ConversationWindow, WindowAge: time.Duration(cfg.ConversationMaxAge),
+		MaxGroups: cfg.ConversationMaxGroups, Origin: replicaID(), Logger: log.With("component", "convo"),
+	})
+	if err != nil {
+		return fmt.Errorf("serve: conversation window: %w", err)
+	}
+	m.Convo = st
+	m.closers.push(func(context.Context) error { m.Screener.SetConversation(nil); st.Close(); return nil })
+	m.Screener.SetConversation(st)
+	return nil
+}
+
 // openReview opens the review queue and the users file and returns what
 // mounts the reviewer API and web app (nil with review off).
 func (m *Main) openReview(ctx context.Context) (func(chi.Router, *api.Server), error) {
@@ -275,10 +315,14 @@ func (m *Main) openReview(ctx context.Context) (func(chi.Router, *api.Server), e
 		return nil, nil
 	}
 	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	q, err := review.Open(rctx, m.Conn, review.Config{
+	rcfg := review.Config{
 		Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas, Lease: time.Duration(cfg.ReviewLease),
 		Logger: log.With("component", "review"),
-	})
+	}
+	if m.Convo != nil {
+		rcfg.ForgetSender = m.Convo.Forget
+	}
+	q, err := review.Open(rctx, m.Conn, rcfg)
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("serve: review queue: %w", err)
@@ -348,12 +392,16 @@ func (m *Main) natsReady() error {
 }
 
 func (m *Main) degraded() []string {
+	var out []string
 	if q := m.Queue; q != nil {
 		if n := q.DeadLetterCount(); n > 0 {
-			return []string{fmt.Sprintf("%d escalations could not become cases and are kept in the %s stream (GET /v1/admin/dead-letters)", n, review.StreamDeadLetter)}
+			out = append(out, fmt.Sprintf("%d escalations could not become cases and are kept in the %s stream (GET /v1/admin/dead-letters)", n, review.StreamDeadLetter))
 		}
 	}
-	return nil
+	if c := m.Convo; c != nil && !c.Available() {
+		out = append(out, "the conversation window is unavailable: messages are screened one by one (verdicts say \"conversation\": \"unavailable\")")
+	}
+	return out
 }
 
 // startBackground runs the loops that live as long as the gateway: spool
@@ -534,6 +582,11 @@ func (m *Main) reensureOnce(ctx context.Context) error {
 			return err
 		}
 	}
+	if m.Convo != nil {
+		if err := m.Convo.Ensure(rctx); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -575,6 +628,8 @@ func (s *closeStack) close(ctx context.Context) error {
 	*s = nil
 	return errors.Join(errs...)
 }
+
+var _ screen.Conversation = (*convo.Store)(nil)
 
 // replicaID names this process among the replicas: host and pid, plus
 // randomness so a restarted process with a reused pid is a new replica.
