@@ -147,8 +147,8 @@ type Case struct {
 	// MaskedText), oldest first; messages that assembled a match with this
 	// one are marked. Empty for cases opened by reports alone.
 	Context []ContextMessage `json:"context,omitempty"`
-	Labels     []string `json:"labels"`
-	Reports    []Report `json:"reports,omitempty"`
+	Labels  []string         `json:"labels"`
+	Reports []Report         `json:"reports,omitempty"`
 	// ReportCount counts distinct reporters; Reports keeps the first ones.
 	ReportCount int             `json:"report_count"`
 	Score       float64         `json:"report_score,omitempty"`
