@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,6 +55,42 @@ func bucketList() string {
 type Conversation struct {
 	Parts int
 	Facts modgate.ConversationFacts
+}
+
+// velocitySteps are the values a velocity count reaches the policies as:
+// floored to the largest step at or below it, 0 below the first. They are
+// data.tunables.conversation.velocity.steps plus the velocity thresholds
+// of data.json, so every shipped rule compares exactly; a count below every
+// step (nearly every message) is 0, which keeps the decision memo's keys
+// few even in busy groups.
+func velocitySteps(data map[string]any) []int {
+	tun, _ := data["tunables"].(map[string]any)
+	conv, _ := tun["conversation"].(map[string]any)
+	vel, _ := conv["velocity"].(map[string]any)
+	var out []int
+	if st, ok := vel["steps"].([]any); ok {
+		for _, x := range st {
+			if f, ok := x.(float64); ok && f > 0 {
+				out = append(out, int(f))
+			}
+		}
+	}
+	for _, k := range []string{"sender_group_review", "sender_review"} {
+		if f, ok := vel[k].(float64); ok && f > 0 {
+			out = append(out, int(f))
+		}
+	}
+	sort.Ints(out)
+	return slices.Compact(out)
+}
+
+// floorStep floors n to the largest step at or below it (0 below all).
+func floorStep(n int, steps []int) int {
+	i := sort.SearchInts(steps, n+1)
+	if i == 0 {
+		return 0
+	}
+	return steps[i-1]
 }
 
 // conversationSettings reads the Go side of data.tunables.conversation

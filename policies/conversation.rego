@@ -13,9 +13,11 @@
 #   input.velocity.sender_group the sender's messages in the last minute here
 #   input.velocity.group        everybody's messages in the last minute here
 #
-# Counts are exact up to 10, then floored to 12, 15, 20, 25, 30, 40, 50, 60,
-# 80, 100, 150, 200, 300, 500, 1000; data.json refuses thresholds between
-# those. flood and velocity are {} when the window is off or unavailable
+# Flood counts are exact up to 10, then floored to 12, 15, 20, 25, 30, 40,
+# 50, 60, 80, 100, 150, 200, 300, 500, 1000 (data.json refuses flood
+# thresholds between those). Velocity counts are floored to velocity.steps
+# and the velocity thresholds (0 below the first step): compare them with
+# a step. flood and velocity are {} when the window is off or unavailable
 # (NATS away): every rule here is then silent.
 #
 # Numbers live in data.tunables.conversation; a threshold of 0 is off.
@@ -112,7 +114,7 @@ velocity_sender_flood if {
 
 conversation_hits contains hit(
 	"velocity.group_flood", conv_velocity.label, "review", 2,
-	sprintf("该发送者 1 分钟内在本群发了 %d 条消息（阈值 %d）", [input.velocity.sender_group, conv_velocity.sender_group_review]),
+	sprintf("该发送者 1 分钟内在本群发了至少 %d 条消息（阈值 %d）", [input.velocity.sender_group, conv_velocity.sender_group_review]),
 ) if {
 	velocity_group_flood
 	not velocity_exempt
@@ -120,7 +122,7 @@ conversation_hits contains hit(
 
 conversation_hits contains hit(
 	"velocity.sender", conv_velocity.label, "review", 2,
-	sprintf("该发送者 1 分钟内共发了 %d 条消息（阈值 %d）", [input.velocity.sender, conv_velocity.sender_review]),
+	sprintf("该发送者 1 分钟内共发了至少 %d 条消息（阈值 %d）", [input.velocity.sender, conv_velocity.sender_review]),
 ) if {
 	velocity_sender_flood
 	not velocity_exempt

@@ -64,6 +64,7 @@ type Engine struct {
 	needMatches    bool // a rule reads input.matches: build it per message
 	modelTun       map[string]ModelTunables
 	conv           modgate.ConversationSettings
+	velSteps       []int
 	memoStats      memoCounters
 }
 
@@ -120,6 +121,7 @@ type policySet struct {
 	data           map[string]any
 	newAccountDays int
 	conv           modgate.ConversationSettings
+	velSteps       []int
 	revision       string
 }
 
@@ -162,7 +164,7 @@ func readSet(fsys fs.FS, prefix string) (*policySet, error) {
 			}
 			set.data, set.newAccountDays = data, days
 			if data != nil {
-				set.conv = conversationSettings(data)
+				set.conv, set.velSteps = conversationSettings(data), velocitySteps(data)
 			}
 			continue
 		}
@@ -258,7 +260,7 @@ func load(ctx context.Context, fsys fs.FS, prefix string, opts Options) (*Engine
 		return nil, &LoadError{Problems: problemsFromAST(err)}
 	}
 	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays,
-		needMatches: readsPerMessage(compiler) != "", modelTun: modelTunables(set.data), conv: set.conv}
+		needMatches: readsPerMessage(compiler) != "", modelTun: modelTunables(set.data), conv: set.conv, velSteps: set.velSteps}
 	if reason := memoUnsafe(compiler); reason != "" {
 		e.memoReason = reason
 	} else if opts.NoMemo {

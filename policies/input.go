@@ -149,7 +149,8 @@ func (e *Engine) features(in *Input, f *features) {
 		fc := &c.Facts
 		f.conv, f.parts = true, max(Bucket(c.Parts), 1)
 		f.flood = [3]int{Bucket(fc.FloodGroups), Bucket(fc.FloodSenders), Bucket(fc.FloodSenderGroups)}
-		f.velocity = [3]int{Bucket(fc.SenderPerMinute), Bucket(fc.SenderGroupPerMinute), Bucket(fc.GroupPerMinute)}
+		f.velocity = [3]int{floorStep(fc.SenderPerMinute, e.velSteps), floorStep(fc.SenderGroupPerMinute, e.velSteps),
+			floorStep(fc.GroupPerMinute, e.velSteps)}
 	}
 	for i, l := range in.ScoreLabels {
 		if i < len(in.Scores) {

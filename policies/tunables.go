@@ -46,6 +46,8 @@ const (
 	// conversation count (Bucket): it must be a bucket boundary, or it
 	// would not mean what it says.
 	kBucket = "count threshold"
+	// kSteps is an ascending list of positive integers (velocity steps).
+	kSteps = "list of ascending positive integers"
 )
 
 // mapOf is an object whose keys are chosen by the operator (model labels)
@@ -116,8 +118,9 @@ var tunablesSchema = map[string]any{
 				"label":               kString,
 			},
 			"velocity": map[string]any{
-				"sender_group_review": kBucket,
-				"sender_review":       kBucket,
+				"sender_group_review": kInt,
+				"sender_review":       kInt,
+				"steps":               kSteps,
 				"exempt_verified_org": kBool,
 				"label":               kString,
 			},
@@ -348,6 +351,22 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 			if Bucket(int(i)) != int(i) {
 				bad("%s: %s is not a count the policies can see (counts above 10 reach them in steps: %s); use %d or %d",
 					name, n, bucketList(), Bucket(int(i)), nextBucket(int(i)))
+			}
+		case kSteps:
+			arr, ok := v.([]any)
+			if !ok {
+				bad("%s must be a list of integers, got %s", name, jsonKind(v))
+				return
+			}
+			prev := int64(0)
+			for i, e := range arr {
+				n, ok := e.(json.Number)
+				x, err := n.Int64()
+				if !ok || err != nil || x <= prev || x > 1_000_000 {
+					bad("%s[%d] must be an integer above the one before it (and above 0), got %v", name, i, e)
+					return
+				}
+				prev = x
 			}
 		case kString:
 			if _, ok := v.(string); !ok {

@@ -21,6 +21,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
@@ -201,6 +202,7 @@ func (m *Main) startEngine(ctx context.Context, policyDir, lexiconDir, modelDir 
 	if err != nil {
 		return fmt.Errorf("serve: engine: %w", err)
 	}
+	m.registerMemoMetrics()
 	rev := m.Screener.Revision()
 	if fb := m.Screener.Fallback(); fb != "" {
 		log.Error("DEGRADED: "+fb, "err", m.Screener.LastError())
@@ -280,11 +282,11 @@ func (m *Main) openConversation(ctx context.Context) error {
 	if !cfg.Conversation {
 		return nil
 	}
-	storage := jetstream.MemoryStorage
+	fileStorage := false
 	switch cfg.ConversationStorage {
 	case "", "memory":
 	case "file":
-		storage = jetstream.FileStorage
+		fileStorage = true
 	default:
 		return fmt.Errorf("serve: conversation_storage %q: want memory or file", cfg.ConversationStorage)
 	}
@@ -294,7 +296,7 @@ func (m *Main) openConversation(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	st, err := convo.Open(cctx, convo.Config{
-		Conn: m.Conn, Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas, Storage: storage,
+		URL: m.natsURL, Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas, FileStorage: fileStorage,
 		WindowSize: cfg.ConversationWindow, WindowAge: time.Duration(cfg.ConversationMaxAge),
 		MaxGroups: cfg.ConversationMaxGroups, Origin: replicaID(), Logger: log.With("component", "convo"),
 	})
@@ -304,7 +306,58 @@ func (m *Main) openConversation(ctx context.Context) error {
 	m.Convo = st
 	m.closers.push(func(context.Context) error { m.Screener.SetConversation(nil); st.Close(); return nil })
 	m.Screener.SetConversation(st)
+	m.registerConversationMetrics(st)
 	return nil
+}
+
+// registerConversationMetrics exposes the window's state and the decision
+// memo's hit rate (which the window's counts must not spoil) in /metrics.
+func (m *Main) registerConversationMetrics(st *convo.Store) {
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+	}
+	m.Metrics.Registry.MustRegister(
+		gauge("modgate_conversation_available", "1 when the conversation window is current (NATS connected, stream read), 0 when messages are screened one by one.",
+			func() float64 {
+				if st.Available() {
+					return 1
+				}
+				return 0
+			}),
+		gauge("modgate_conversation_groups", "Groups in this replica's window.", func() float64 { return float64(st.Stats().Groups) }),
+		gauge("modgate_conversation_records", "Messages in this replica's window.", func() float64 { return float64(st.Stats().Records) }),
+		gauge("modgate_conversation_clusters", "Near-duplicate clusters this replica counts floods in.", func() float64 { return float64(st.Stats().Clusters) }),
+		counter("modgate_conversation_published_total", "Window records this replica published.", func() float64 { return float64(st.Stats().Published) }),
+		counter("modgate_conversation_publish_errors_total", "Window records this replica could not publish (NATS away).", func() float64 { return float64(st.Stats().PublishErrors) }),
+		counter("modgate_conversation_applied_total", "Window records of other replicas this replica applied.", func() float64 { return float64(st.Stats().Applied) }),
+	)
+}
+
+// registerMemoMetrics exposes the decision memo's hits and misses (the
+// conversation counts enter its key: the hit rate shows what they cost).
+func (m *Main) registerMemoMetrics() {
+	memo := func(hits bool) func() float64 {
+		return func() float64 {
+			e := m.Screener.Engine()
+			if e == nil {
+				return 0
+			}
+			h, miss := e.Policy().MemoStats()
+			if hits {
+				return float64(h)
+			}
+			return float64(miss)
+		}
+	}
+	m.Metrics.Registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "modgate_policy_memo_hits_total",
+			Help: "Decisions answered from the decision memo (since the engine serving was built)."}, memo(true)),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "modgate_policy_memo_misses_total",
+			Help: "Decisions evaluated by OPA (since the engine serving was built)."}, memo(false)),
+	)
 }
 
 // openReview opens the review queue and the users file and returns what
@@ -579,11 +632,6 @@ func (m *Main) reensureOnce(ctx context.Context) error {
 	}
 	if m.Queue != nil {
 		if err := m.Queue.Reensure(rctx); err != nil {
-			return err
-		}
-	}
-	if m.Convo != nil {
-		if err := m.Convo.Ensure(rctx); err != nil {
 			return err
 		}
 	}

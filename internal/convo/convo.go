@@ -9,12 +9,14 @@
 //
 // Subjects (see docs/review.md):
 //
-//	<prefix>.convo.msg.<tenant>.<group>.<sender>   one record per screened message
-//	<prefix>.convo.forget.<sender>                 a subject-data deletion (PIPL)
+//	<prefix>.convo.batch.<replica>   batches of records (JSON lines), one per screened message
+//	<prefix>.convo.forget.<sender>   a subject-data deletion (PIPL)
 //
 // ids are base64url tokens ("=" for empty), so any id is a valid subject
-// token. The per-subject limit keeps at most N records of one sender in
-// one group; the stream's max age drops everything older than T.
+// token. A replica publishes its records in batches (at most 2 ms late):
+// one NATS message per record would cost the server more than screening
+// the message. The stream keeps T (max age) within MaxBytes; each
+// replica's view keeps the last N records of each group.
 package convo
 
 import (
@@ -44,30 +46,34 @@ const (
 	DefaultWindowAge    = 10 * time.Minute
 	DefaultMaxGroups    = 100_000
 	DefaultMaxSenders   = 200_000
-	DefaultMaxClusters  = 200_000
+	DefaultMaxClusters  = 100_000
 	DefaultMaxTextBytes = 1024
 	DefaultMaxBytes     = 512 << 20
 )
 
 // Config configures a Store.
 type Config struct {
-	// Conn is the NATS connection (required by Open; New runs without).
-	Conn *nats.Conn
+	// URL of the NATS server or cluster (Open dials a connection of its
+	// own; New runs without NATS).
+	URL string
 	// Prefix is the subject prefix (modgate.DefaultSubjectPrefix).
 	Prefix string
 	// Replicas of the stream (1 embedded, 3 in a cluster).
 	Replicas int
-	// Storage of the stream: memory (default; the window is short-lived)
-	// or file.
-	Storage jetstream.StorageType
+	// FileStorage keeps the stream on disk; by default it is in memory
+	// (the window is short-lived: a NATS restart empties it, and it
+	// refills within T).
+	FileStorage bool
 	// WindowSize (N) is how many recent messages of a group are kept.
 	WindowSize int
 	// WindowAge (T) is how long a record lives, in memory and in the
 	// stream (the stream's max age).
 	WindowAge time.Duration
 	// MaxGroups bounds the groups held in memory (least recently written
-	// go first); MaxSenders the tenant-wide sender counters; MaxClusters
-	// the near-duplicate clusters.
+	// go first; the state is sharded, so the bound holds within 1.25×);
+	// MaxSenders the tenant-wide sender counters (idle ones go after a
+	// minute; past the bound new senders are not counted); MaxClusters
+	// the near-duplicate clusters (least recently seen go first).
 	MaxGroups, MaxSenders, MaxClusters int
 	// MaxTextBytes caps the masked text a record keeps.
 	MaxTextBytes int
@@ -101,22 +107,30 @@ type Store struct {
 	floodWin   atomic.Int64
 	floodTheta atomic.Uint64 // math.Float64bits
 
+	nc       *nats.Conn // nil without NATS (New)
 	js       jetstream.JetStream
-	ready    atomic.Bool // the consumer has caught up with the stream
-	origin   []byte      // `{"o":"<origin>"` prefix of our own records
-	consMu   sync.Mutex
-	cons     jetstream.ConsumeContext
-	created  time.Time // the stream's creation time the consumer reads
+	sub      *nats.Subscription
+	ready    atomic.Bool  // the stream has been read up to its end
+	discAt   atomic.Int64 // unix nanos of the last disconnect
+	origin   []byte       // `{"o":"<origin>"` prefix of our own records
+	runCtx   context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	closed   atomic.Bool
 	stats    counters
 	pubErrMu sync.Mutex
 	pubErrAt time.Time
+
+	// the batch being filled (see publish)
+	batchMu    sync.Mutex
+	batch      []byte
+	batchN     int
+	batchSubj  string
+	flushTimer *time.Timer
 }
 
 type counters struct {
-	published, publishErrors, applied, skipped, decodeErrors, forgotten atomic.Int64
+	published, publishErrors, batches, applied, skipped, decodeErrors, forgotten atomic.Int64
 }
 
 // New builds a Store without NATS (tests, benchmarks): Commit applies
@@ -149,9 +163,6 @@ func New(cfg Config) *Store {
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1
 	}
-	if cfg.Storage != jetstream.FileStorage {
-		cfg.Storage = jetstream.MemoryStorage
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -164,18 +175,26 @@ func New(cfg Config) *Store {
 	}
 	s := &Store{cfg: cfg, log: log, seed: maphash.MakeSeed()}
 	for i := range s.groups {
-		s.groups[i] = groupShard{m: map[string]*group{}, cap: max(cfg.MaxGroups/groupShards, 1)}
+		s.groups[i] = groupShard{m: map[string]*group{}, cap: shardCap(cfg.MaxGroups, groupShards)}
 	}
 	for i := range s.sendrs {
-		s.sendrs[i] = senderShard{m: map[string]*minuteRate{}, cap: max(cfg.MaxSenders/senderShards, 1)}
+		s.sendrs[i] = senderShard{m: map[uint64]minuteRate{}, cap: shardCap(cfg.MaxSenders, senderShards)}
 	}
 	for i := range s.flood {
-		s.flood[i] = newFloodShard(max(cfg.MaxClusters/floodShards, 1))
+		s.flood[i] = newFloodShard(shardCap(cfg.MaxClusters, floodShards))
 	}
 	s.floodWin.Store(int64(cfg.WindowAge))
 	s.origin = fmt.Appendf(nil, `{"o":%q`, cfg.Origin)
 	s.ready.Store(true)
 	return s
+}
+
+// shardCap is one shard's share of a bound, with a quarter of slack for
+// uneven hashing: the total stays within 1.25× the bound, and no shard
+// evicts while the total is well under it.
+func shardCap(total, shards int) int {
+	per := (total + shards - 1) / shards
+	return per + per/4 + 1
 }
 
 // Config returns the effective configuration.
@@ -190,13 +209,26 @@ func (s *Store) Available() bool {
 	if !s.ready.Load() {
 		return false
 	}
-	return s.cfg.Conn == nil || s.cfg.Conn.IsConnected()
+	return s.nc == nil || s.nc.IsConnected()
 }
 
-func groupKey(tenant, group string) string { return tenant + "\x00" + group }
+// appendKey builds the map key tenant\x00id; lookups index maps with
+// string(key), which does not allocate.
+func appendKey(b []byte, tenant, id string) []byte {
+	b = append(b, tenant...)
+	b = append(b, 0)
+	return append(b, id...)
+}
 
-func (s *Store) groupShard(key string) *groupShard {
-	return &s.groups[maphash.String(s.seed, key)%groupShards]
+func (s *Store) groupShard(key []byte) *groupShard {
+	return &s.groups[maphash.Bytes(s.seed, key)%groupShards]
+}
+
+// senderShard picks the shard of a tenant-wide sender counter by the
+// hash of tenant\x00sender, which is also its key (no strings: the GC
+// never scans the counters).
+func (s *Store) senderShard(key uint64) *senderShard {
+	return &s.sendrs[key%senderShards]
 }
 
 func (s *Store) hash(parts ...string) uint64 {
@@ -234,14 +266,15 @@ func (s *Store) Observe(m *modgate.Message, normalized string, set modgate.Conve
 	since := now - int64(s.cfg.WindowAge)
 	var v modgate.ConversationView
 	f := &v.Facts
+	var kb [160]byte
 	if m.Group.ID != "" {
-		key := groupKey(m.Tenant, m.Group.ID)
+		key := appendKey(kb[:0], m.Tenant, m.Group.ID)
 		sh := s.groupShard(key)
 		sh.mu.RLock()
-		if g := sh.m[key]; g != nil {
+		if g := sh.m[string(key)]; g != nil {
 			f.GroupPerMinute = g.rate.count(now)
 			if m.Sender.ID != "" {
-				if r := g.senderRate(m.Sender.ID); r != nil {
+				if r := g.senderRate(s.hash(m.Sender.ID)); r != nil {
 					f.SenderGroupPerMinute = r.count(now)
 				}
 				v.Prior = g.prior(m.ID, m.Sender.ID, &set, now, since)
@@ -252,10 +285,10 @@ func (s *Store) Observe(m *modgate.Message, normalized string, set modgate.Conve
 		f.SenderGroupPerMinute++
 	}
 	if m.Sender.ID != "" {
-		key := groupKey(m.Tenant, m.Sender.ID)
-		sh := &s.sendrs[maphash.String(s.seed, key)%senderShards]
+		key := maphash.Bytes(s.seed, appendKey(kb[:0], m.Tenant, m.Sender.ID))
+		sh := s.senderShard(key)
 		sh.mu.Lock()
-		if r := sh.m[key]; r != nil {
+		if r, ok := sh.m[key]; ok {
 			f.SenderPerMinute = r.count(now)
 		}
 		sh.mu.Unlock()
@@ -275,19 +308,20 @@ func (s *Store) Window(m *modgate.Message) []modgate.ContextMessage {
 	if m.Group.ID == "" {
 		return nil
 	}
-	key := groupKey(m.Tenant, m.Group.ID)
+	var kb [160]byte
+	key := appendKey(kb[:0], m.Tenant, m.Group.ID)
 	sh := s.groupShard(key)
 	since := s.now() - int64(s.cfg.WindowAge)
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
-	g := sh.m[key]
+	g := sh.m[string(key)]
 	if g == nil {
 		return nil
 	}
 	out := make([]modgate.ContextMessage, 0, len(g.recs))
 	for i := range g.recs {
 		r := &g.recs[i]
-		if r.at < since || (m.ID != "" && r.id == m.ID && r.sender == m.Sender.ID) {
+		if r.at < since || (m.ID != "" && r.id() == m.ID && r.sender() == m.Sender.ID) {
 			continue
 		}
 		out = append(out, r.context())
@@ -298,13 +332,14 @@ func (s *Store) Window(m *modgate.Message) []modgate.ContextMessage {
 // Has reports whether this replica's view holds a message of the group
 // (tests and tools wait on it).
 func (s *Store) Has(tenant, groupID, id string) bool {
-	key := groupKey(tenant, groupID)
+	var kb [160]byte
+	key := appendKey(kb[:0], tenant, groupID)
 	sh := s.groupShard(key)
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
-	if g := sh.m[key]; g != nil {
+	if g := sh.m[string(key)]; g != nil {
 		for i := range g.recs {
-			if g.recs[i].id == id {
+			if g.recs[i].id() == id {
 				return true
 			}
 		}
@@ -341,31 +376,28 @@ func capText(s string, n int) (string, bool) {
 // stream).
 func (s *Store) apply(r *Record) {
 	at := r.At
+	var kb [160]byte
 	if r.Group != "" {
-		key := groupKey(r.Tenant, r.Group)
+		key := appendKey(kb[:0], r.Tenant, r.Group)
 		sh := s.groupShard(key)
 		sh.mu.Lock()
 		g := sh.get(key, true)
-		if g.insert(rec{id: r.ID, sender: r.Sender, text: r.Text, at: at, chars: int32(min(r.Chars, 1<<30)),
-			action: actionCode(r.Action), trunc: r.Truncated}, s.cfg.WindowSize) || r.ID == "" {
+		nr := newRec(r.ID, r.Sender, r.Text, at, r.Chars, actionCode(r.Action), r.Truncated)
+		if g.insert(nr, s.cfg.WindowSize) || r.ID == "" {
 			g.rate.add(at)
 			if r.Sender != "" {
-				g.countSender(r.Sender, at)
+				g.countSender(s.hash(r.Sender), at)
 			}
 		}
 		sh.mu.Unlock()
 	}
 	if r.Sender != "" {
-		key := groupKey(r.Tenant, r.Sender)
-		sh := &s.sendrs[maphash.String(s.seed, key)%senderShards]
+		key := maphash.Bytes(s.seed, appendKey(kb[:0], r.Tenant, r.Sender))
+		sh := s.senderShard(key)
 		sh.mu.Lock()
-		rt := sh.m[key]
-		if rt == nil && len(sh.m) < sh.cap {
-			rt = &minuteRate{}
-			sh.m[key] = rt
-		}
-		if rt != nil {
+		if rt, ok := sh.m[key]; ok || len(sh.m) < sh.cap {
 			rt.add(at)
+			sh.m[key] = rt
 		}
 		sh.mu.Unlock()
 	}
@@ -385,7 +417,7 @@ func (s *Store) forgetLocal(sender string) int {
 			before := len(g.recs)
 			k := 0
 			for _, r := range g.recs {
-				if r.sender != sender {
+				if r.sender() != sender {
 					g.recs[k] = r
 					k++
 				}
@@ -393,8 +425,9 @@ func (s *Store) forgetLocal(sender string) int {
 			clear(g.recs[k:])
 			g.recs = g.recs[:k]
 			n += before - k
+			hs := s.hash(sender)
 			for j := range g.senders {
-				if g.senders[j].sender == sender {
+				if g.senders[j].sender == hs {
 					g.senders = append(g.senders[:j], g.senders[j+1:]...)
 					break
 				}
@@ -402,30 +435,13 @@ func (s *Store) forgetLocal(sender string) int {
 		}
 		sh.mu.Unlock()
 	}
-	for i := range s.sendrs {
-		sh := &s.sendrs[i]
-		sh.mu.Lock()
-		for k := range sh.m {
-			if _, snd, ok := cutKey(k); ok && snd == sender {
-				delete(sh.m, k)
-			}
-		}
-		sh.mu.Unlock()
-	}
+	// The tenant-wide counters are keyed by a hash and hold counts only;
+	// they go within a minute of the sender's last message.
 	sh := s.hash(sender)
 	for _, f := range s.flood {
 		f.forget(sh)
 	}
 	return n
-}
-
-func cutKey(k string) (string, string, bool) {
-	for i := 0; i < len(k); i++ {
-		if k[i] == 0 {
-			return k[:i], k[i+1:], true
-		}
-	}
-	return "", "", false
 }
 
 // Sweep drops what has aged out: groups with nothing left in the window,
@@ -505,11 +521,6 @@ func token(id string) string {
 		return "="
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte(id))
-}
-
-// MsgSubject is <prefix>.convo.msg.<tenant>.<group>.<sender>.
-func MsgSubject(prefix, tenant, group, sender string) string {
-	return prefix + ".convo.msg." + token(tenant) + "." + token(group) + "." + token(sender)
 }
 
 // ForgetSubject is <prefix>.convo.forget.<sender>.

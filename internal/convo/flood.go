@@ -131,38 +131,68 @@ type floodEntry struct {
 	at            int64
 }
 
+// inlineEntries is how many (group, sender) pairs a cluster holds in
+// place; a cluster that grows past it (a real flood: rare) keeps them in
+// the shard's overflow map.
+const inlineEntries = 3
+
 // cluster is one set of near-duplicate texts of a tenant: the first
-// text's signature and who posted the set when.
+// text's signature and who posted the set when. It holds no pointers
+// (links are slab indices), so the garbage collector never scans the
+// flood index however large it is.
 type cluster struct {
 	sig        [sigLen]uint32
-	keys       []uint64 // band keys that point at it
-	entries    []floodEntry
+	keys       [sigBands]uint64 // band keys that point at it (nkeys used)
+	inline     [inlineEntries]floodEntry
 	last       int64
-	prev, next *cluster // LRU, most recent first
+	prev, next int32 // LRU, most recent first; -1 ends
+	nkeys      uint8
+	ninline    uint8
+	overflow   bool // entries live in floodShard.over
 }
+
+// slabPage is how many clusters one page of the slab holds: the slab
+// grows a page at a time, never copying what it holds.
+const slabPage = 1024
 
 // floodShard indexes the clusters of the tenants hashed to it.
 type floodShard struct {
 	mu         sync.Mutex
-	bands      map[uint64]*cluster
-	head, tail *cluster
+	bands      map[uint64]int32 // band key -> slab index
+	pages      []*[slabPage]cluster
+	used       int32 // slab indices handed out so far
+	free       []int32
+	over       map[int32][]floodEntry
+	head, tail int32
 	n, cap     int
 }
 
+// at is the cluster at slab index i.
+func (s *floodShard) at(i int32) *cluster { return &s.pages[i/slabPage][i%slabPage] }
+
 func newFloodShard(cap int) *floodShard {
-	return &floodShard{bands: map[uint64]*cluster{}, cap: max(cap, 1)}
+	return &floodShard{bands: map[uint64]int32{}, over: map[int32][]floodEntry{}, cap: max(cap, 1), head: -1, tail: -1}
+}
+
+// entries returns the cluster's (group, sender) pairs.
+func (s *floodShard) entries(i int32) []floodEntry {
+	c := s.at(i)
+	if c.overflow {
+		return s.over[i]
+	}
+	return c.inline[:c.ninline]
 }
 
 // candidates are the distinct clusters sharing a band with sig whose
-// estimated similarity reaches theta (most similar first).
-func (s *floodShard) candidates(keys *[sigBands]uint64, sig []uint32, theta float64, out []*cluster) []*cluster {
+// estimated similarity reaches theta.
+func (s *floodShard) candidates(keys *[sigBands]uint64, sig []uint32, theta float64, out []int32) []int32 {
 	for _, k := range keys {
-		c := s.bands[k]
-		if c == nil || slices.Contains(out, c) {
+		i, ok := s.bands[k]
+		if !ok || slices.Contains(out, i) {
 			continue
 		}
-		if similarity(c.sig[:], sig) >= theta {
-			out = append(out, c)
+		if similarity(s.at(i).sig[:], sig) >= theta {
+			out = append(out, i)
 		}
 	}
 	return out
@@ -170,35 +200,87 @@ func (s *floodShard) candidates(keys *[sigBands]uint64, sig []uint32, theta floa
 
 // count returns the distinct groups and senders that posted a near
 // duplicate of sig since `since`, and the groups sender posted it in, the
-// message under screening (group, sender) included.
+// message under screening (group, sender) included. Counts stop at
+// maxCount (past every bucket the policies see).
 func (s *floodShard) count(tenant uint64, sig []uint32, group, sender uint64, since int64, theta float64) (groups, senders, senderGroups int) {
 	keys := bandKeys(tenant, sig)
-	var cbuf [sigBands]*cluster
-	var gbuf, sbuf, sgbuf [64]uint64
-	gs, ss, sgs := append(gbuf[:0], group), append(sbuf[:0], sender), append(sgbuf[:0], group)
+	var cbuf [sigBands]int32
+	sets := setPool.Get().(*[3]u64set)
+	defer setPool.Put(sets)
+	gs, ss, sgs := &sets[0], &sets[1], &sets[2]
+	gs.reset()
+	ss.reset()
+	sgs.reset()
+	gs.add(group)
+	ss.add(sender)
+	sgs.add(group)
 	s.mu.Lock()
 	for _, c := range s.candidates(&keys, sig, theta, cbuf[:0]) {
-		for _, e := range c.entries {
+		for _, e := range s.entries(c) {
 			if e.at < since {
 				continue
 			}
-			gs = append(gs, e.group)
-			ss = append(ss, e.sender)
+			gs.add(e.group)
+			ss.add(e.sender)
 			if e.sender == sender {
-				sgs = append(sgs, e.group)
+				sgs.add(e.group)
 			}
 		}
 	}
 	s.mu.Unlock()
-	return distinct(gs), distinct(ss), distinct(sgs)
+	return gs.n, ss.n, sgs.n
 }
 
-func distinct(xs []uint64) int {
-	if len(xs) < 2 {
-		return len(xs)
+// maxCount is where flood counts saturate.
+const maxCount = 1000
+
+// u64set is a reusable open-addressing set of hashes that only counts
+// (no sorting, no allocation once pooled); 0 marks a free slot.
+type u64set struct {
+	table []uint64 // power-of-two size ≥ 2·maxCount
+	used  []uint32 // slots to clear on reset
+	zero  bool
+	n     int
+}
+
+var setPool = sync.Pool{New: func() any {
+	var s [3]u64set
+	for i := range s {
+		s[i].table = make([]uint64, 2048)
 	}
-	slices.Sort(xs)
-	return len(slices.Compact(xs))
+	return &s
+}}
+
+func (s *u64set) reset() {
+	for _, i := range s.used {
+		s.table[i] = 0
+	}
+	s.used, s.zero, s.n = s.used[:0], false, 0
+}
+
+func (s *u64set) add(x uint64) {
+	if s.n >= maxCount {
+		return
+	}
+	if x == 0 {
+		if !s.zero {
+			s.zero = true
+			s.n++
+		}
+		return
+	}
+	mask := uint64(len(s.table) - 1)
+	for i := mix64(x) & mask; ; i = (i + 1) & mask {
+		switch s.table[i] {
+		case x:
+			return
+		case 0:
+			s.table[i] = x
+			s.used = append(s.used, uint32(i))
+			s.n++
+			return
+		}
+	}
 }
 
 // add records that (group, sender) posted sig at `at`: it joins the most
@@ -206,60 +288,88 @@ func distinct(xs []uint64) int {
 // go least recently used first.
 func (s *floodShard) add(tenant uint64, sig []uint32, group, sender uint64, at, since int64, theta float64) {
 	keys := bandKeys(tenant, sig)
-	var cbuf [sigBands]*cluster
+	var cbuf [sigBands]int32
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cs := s.candidates(&keys, sig, theta, cbuf[:0])
-	var c *cluster
+	ci := int32(-1)
 	best := -1.0
-	for _, x := range cs {
-		if sim := similarity(x.sig[:], sig); sim > best {
-			c, best = x, sim
+	for _, x := range s.candidates(&keys, sig, theta, cbuf[:0]) {
+		if sim := similarity(s.at(x).sig[:], sig); sim > best {
+			ci, best = x, sim
 		}
 	}
-	if c == nil {
-		c = &cluster{}
+	if ci < 0 {
+		for s.n >= s.cap && s.tail >= 0 {
+			s.drop(s.tail)
+		}
+		ci = s.alloc()
+		c := s.at(ci)
 		copy(c.sig[:], sig)
+		for _, k := range keys {
+			if _, taken := s.bands[k]; !taken {
+				s.bands[k] = ci
+				c.keys[c.nkeys] = k
+				c.nkeys++
+			}
+		}
 		s.n++
 	} else {
-		s.unlink(c)
+		s.unlink(ci)
 	}
-	// Point free bands at the cluster, so its variants find it too.
-	for _, k := range keys {
-		if _, ok := s.bands[k]; !ok && len(c.keys) < 2*sigBands {
-			s.bands[k] = c
-			c.keys = append(c.keys, k)
-		}
-	}
-	c.addEntry(floodEntry{group: group, sender: sender, at: at}, since)
+	s.addEntry(ci, floodEntry{group: group, sender: sender, at: at}, since)
+	c := s.at(ci)
 	c.last = max(c.last, at)
-	s.pushFront(c)
-	for s.n > s.cap && s.tail != nil {
-		s.drop(s.tail)
-	}
+	s.pushFront(ci)
 }
 
-func (c *cluster) addEntry(e floodEntry, since int64) {
-	for i := range c.entries {
-		if c.entries[i].group == e.group && c.entries[i].sender == e.sender {
-			c.entries[i].at = max(c.entries[i].at, e.at)
+func (s *floodShard) alloc() int32 {
+	var i int32
+	if n := len(s.free); n > 0 {
+		i = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		if int(s.used) == len(s.pages)*slabPage {
+			s.pages = append(s.pages, new([slabPage]cluster))
+		}
+		i = s.used
+		s.used++
+	}
+	*s.at(i) = cluster{prev: -1, next: -1}
+	return i
+}
+
+func (s *floodShard) addEntry(ci int32, e floodEntry, since int64) {
+	c := s.at(ci)
+	es := s.entries(ci)
+	for i := range es {
+		if es[i].group == e.group && es[i].sender == e.sender {
+			es[i].at = max(es[i].at, e.at)
 			return
 		}
 	}
-	if len(c.entries) >= maxClusterEntries {
+	if !c.overflow && int(c.ninline) < inlineEntries {
+		c.inline[c.ninline] = e
+		c.ninline++
+		return
+	}
+	if !c.overflow {
+		es = append(make([]floodEntry, 0, 2*inlineEntries), es...)
+		c.overflow, c.ninline = true, 0
+	}
+	if len(es) >= maxClusterEntries {
 		// Expired entries first, then the oldest.
-		c.entries = slices.DeleteFunc(c.entries, func(x floodEntry) bool { return x.at < since })
-		if len(c.entries) >= maxClusterEntries {
+		es = slices.DeleteFunc(es, func(x floodEntry) bool { return x.at < since })
+		if len(es) >= maxClusterEntries {
 			oldest := 0
-			for i := range c.entries {
-				if c.entries[i].at < c.entries[oldest].at {
+			for i := range es {
+				if es[i].at < es[oldest].at {
 					oldest = i
 				}
 			}
-			c.entries = slices.Delete(c.entries, oldest, oldest+1)
+			es = slices.Delete(es, oldest, oldest+1)
 		}
 	}
-	c.entries = append(c.entries, e)
+	s.over[ci] = append(es, e)
 }
 
 // forget drops the entries of a sender.
@@ -267,10 +377,24 @@ func (s *floodShard) forget(sender uint64) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for c := s.head; c != nil; c = c.next {
-		before := len(c.entries)
-		c.entries = slices.DeleteFunc(c.entries, func(e floodEntry) bool { return e.sender == sender })
-		n += before - len(c.entries)
+	for i := s.head; i >= 0; i = s.at(i).next {
+		c := s.at(i)
+		if c.overflow {
+			es := s.over[i]
+			before := len(es)
+			s.over[i] = slices.DeleteFunc(es, func(e floodEntry) bool { return e.sender == sender })
+			n += before - len(s.over[i])
+			continue
+		}
+		k := uint8(0)
+		for _, e := range c.inline[:c.ninline] {
+			if e.sender != sender {
+				c.inline[k] = e
+				k++
+			}
+		}
+		n += int(c.ninline - k)
+		c.ninline = k
 	}
 	return n
 }
@@ -279,43 +403,51 @@ func (s *floodShard) forget(sender uint64) int {
 func (s *floodShard) expire(since int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for s.tail != nil && s.tail.last < since {
+	for s.tail >= 0 && s.at(s.tail).last < since {
 		s.drop(s.tail)
 	}
 }
 
-func (s *floodShard) drop(c *cluster) {
-	for _, k := range c.keys {
-		if s.bands[k] == c {
+func (s *floodShard) drop(i int32) {
+	c := s.at(i)
+	for _, k := range c.keys[:c.nkeys] {
+		if s.bands[k] == i {
 			delete(s.bands, k)
 		}
 	}
-	s.unlink(c)
+	if c.overflow {
+		delete(s.over, i)
+	}
+	s.unlink(i)
+	*c = cluster{prev: -1, next: -1}
+	s.free = append(s.free, i)
 	s.n--
 }
 
-func (s *floodShard) unlink(c *cluster) {
-	if c.prev != nil {
-		c.prev.next = c.next
-	} else if s.head == c {
+func (s *floodShard) unlink(i int32) {
+	c := s.at(i)
+	if c.prev >= 0 {
+		s.at(c.prev).next = c.next
+	} else if s.head == i {
 		s.head = c.next
 	}
-	if c.next != nil {
-		c.next.prev = c.prev
-	} else if s.tail == c {
+	if c.next >= 0 {
+		s.at(c.next).prev = c.prev
+	} else if s.tail == i {
 		s.tail = c.prev
 	}
-	c.prev, c.next = nil, nil
+	c.prev, c.next = -1, -1
 }
 
-func (s *floodShard) pushFront(c *cluster) {
-	c.prev, c.next = nil, s.head
-	if s.head != nil {
-		s.head.prev = c
+func (s *floodShard) pushFront(i int32) {
+	c := s.at(i)
+	c.prev, c.next = -1, s.head
+	if s.head >= 0 {
+		s.at(s.head).prev = i
 	}
-	s.head = c
-	if s.tail == nil {
-		s.tail = c
+	s.head = i
+	if s.tail < 0 {
+		s.tail = i
 	}
 }
 

@@ -9,9 +9,9 @@ const rateSlot = int64(10 * time.Second)
 const rateSlots = 6
 
 // minuteRate counts events over the last minute in six 10-second buckets
-// (the count covers 50 to 60 seconds). 20 bytes, no pointers.
+// (the count covers 50 to 60 seconds). 16 bytes, no pointers.
 type minuteRate struct {
-	slot int64 // index (at / rateSlot) of the newest bucket
+	slot uint32 // index (at / rateSlot) of the newest bucket (10 s since 1970)
 	c    [rateSlots]uint16
 }
 
@@ -19,18 +19,18 @@ type minuteRate struct {
 // dropped; a later event moves the window and clears the buckets it
 // passes.
 func (r *minuteRate) add(at int64) {
-	s := at / rateSlot
+	s, cur := at/rateSlot, int64(r.slot)
 	switch {
-	case s > r.slot:
-		if s-r.slot >= rateSlots {
+	case s > cur:
+		if s-cur >= rateSlots {
 			r.c = [rateSlots]uint16{}
 		} else {
-			for x := r.slot + 1; x <= s; x++ {
+			for x := cur + 1; x <= s; x++ {
 				r.c[x%rateSlots] = 0
 			}
 		}
-		r.slot = s
-	case s <= r.slot-rateSlots:
+		r.slot = uint32(s)
+	case s <= cur-rateSlots:
 		return
 	}
 	if i := s % rateSlots; r.c[i] < 0xffff {
@@ -40,13 +40,13 @@ func (r *minuteRate) add(at int64) {
 
 // count is the number of events in the minute up to now.
 func (r *minuteRate) count(now int64) int {
-	s := now / rateSlot
+	s, cur := now/rateSlot, int64(r.slot)
 	n := 0
-	for x := max(r.slot-rateSlots+1, s-rateSlots+1, 0); x <= min(r.slot, s); x++ {
+	for x := max(cur-rateSlots+1, s-rateSlots+1, 0); x <= min(cur, s); x++ {
 		n += int(r.c[x%rateSlots])
 	}
 	return n
 }
 
 // idle reports whether the counter holds nothing for the minute up to now.
-func (r *minuteRate) idle(now int64) bool { return r.slot <= now/rateSlot-rateSlots }
+func (r *minuteRate) idle(now int64) bool { return int64(r.slot) <= now/rateSlot-rateSlots }

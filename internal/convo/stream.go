@@ -3,13 +3,20 @@ package convo
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
+	fastjson "github.com/goccy/go-json"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/modgate/modgate/internal/natsutil"
 )
 
 func floatBits(f float64) uint64     { return math.Float64bits(f) }
@@ -29,7 +36,107 @@ type Record struct {
 	Truncated bool     `json:"tr,omitempty"`
 	Chars     int      `json:"n"`
 	Action    string   `json:"a"`
-	Sig       []uint32 `json:"f,omitempty"`
+	Sig       sigJSON  `json:"f,omitempty"`
+}
+
+// sigJSON is a signature on the wire: its 32 hashes as 128 bytes,
+// base64 (shorter and cheaper than 32 numbers).
+type sigJSON []uint32
+
+// UnmarshalJSON decodes the base64 form; anything else is no signature.
+func (s *sigJSON) UnmarshalJSON(b []byte) error {
+	*s = nil
+	if len(b) < 2 || b[0] != '"' {
+		return nil
+	}
+	raw, err := base64.StdEncoding.AppendDecode(make([]byte, 0, 4*sigLen), b[1:len(b)-1])
+	if err != nil || len(raw) != 4*sigLen {
+		return nil
+	}
+	out := make([]uint32, sigLen)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(raw[4*i:])
+	}
+	*s = out
+	return nil
+}
+
+// MarshalJSON is the base64 form.
+func (s sigJSON) MarshalJSON() ([]byte, error) { return appendSig(nil, s), nil }
+
+func appendSig(b []byte, sig []uint32) []byte {
+	var raw [4 * sigLen]byte
+	for i := range sig[:min(len(sig), sigLen)] {
+		binary.LittleEndian.PutUint32(raw[4*i:], sig[i])
+	}
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, raw[:4*min(len(sig), sigLen)])
+	return append(b, '"')
+}
+
+// appendJSON encodes r as JSON (the fields in declaration order, origin
+// first: a replica recognises its own records by that prefix). Hand
+// written: every screened message is encoded once.
+func (r *Record) appendJSON(b []byte) []byte {
+	b = append(b, `{"o":`...)
+	b = appendJSONString(b, r.Origin)
+	for _, f := range [...]struct{ k, v string }{{"id", r.ID}, {"t", r.Tenant}, {"g", r.Group}, {"s", r.Sender}} {
+		if f.v != "" {
+			b = append(b, ',', '"')
+			b = append(b, f.k...)
+			b = append(b, '"', ':')
+			b = appendJSONString(b, f.v)
+		}
+	}
+	b = append(b, `,"at":`...)
+	b = strconv.AppendInt(b, r.At, 10)
+	b = append(b, `,"x":`...)
+	b = appendJSONString(b, r.Text)
+	if r.Truncated {
+		b = append(b, `,"tr":true`...)
+	}
+	b = append(b, `,"n":`...)
+	b = strconv.AppendInt(b, int64(r.Chars), 10)
+	b = append(b, `,"a":`...)
+	b = appendJSONString(b, r.Action)
+	if len(r.Sig) > 0 {
+		b = append(b, `,"f":`...)
+		b = appendSig(b, r.Sig)
+	}
+	return append(b, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string (invalid UTF-8 replaced).
+func appendJSONString(b []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		s = string(bytes.ToValidUTF8([]byte(s), []byte("\uFFFD")))
+	}
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // forgetMsg is the body of a <prefix>.convo.forget.<sender> message.
@@ -37,122 +144,191 @@ type forgetMsg struct {
 	Sender string `json:"sender"`
 }
 
-// StreamConfig is the MODGATE_CONVO stream for cfg.
+// StreamConfig is the MODGATE_CONVO stream for cfg: batches of records
+// and forget markers, kept for the window's age (T) within MaxBytes.
 func StreamConfig(cfg Config) jetstream.StreamConfig {
+	storage := jetstream.MemoryStorage
+	if cfg.FileStorage {
+		storage = jetstream.FileStorage
+	}
 	return jetstream.StreamConfig{
-		Name:              Stream,
-		Description:       "modgate: recent messages of every group (masked), for conversation-level screening",
-		Subjects:          []string{cfg.Prefix + ".convo.>"},
-		Retention:         jetstream.LimitsPolicy,
-		Storage:           cfg.Storage,
-		Replicas:          cfg.Replicas,
-		MaxAge:            cfg.WindowAge,
-		MaxMsgsPerSubject: int64(cfg.WindowSize),
-		MaxBytes:          cfg.MaxBytes,
-		Discard:           jetstream.DiscardOld,
-		Duplicates:        min(cfg.WindowAge, 2*time.Minute),
+		Name:        Stream,
+		Description: "modgate: recent messages of every group (masked), for conversation-level screening",
+		Subjects:    []string{cfg.Prefix + ".convo.>"},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     storage,
+		Replicas:    cfg.Replicas,
+		MaxAge:      cfg.WindowAge,
+		MaxBytes:    cfg.MaxBytes,
+		Discard:     jetstream.DiscardOld,
+		Duplicates:  min(cfg.WindowAge, 2*time.Minute),
 	}
 }
 
-// Open builds a Store on cfg.Conn: it ensures the stream, starts the
-// consumer that reads the records of every replica (from the start of the
-// window), and the sweeper. The window is unavailable until the consumer
-// has caught up with the stream.
+// BatchSubject is <prefix>.convo.batch.<origin>: the record batches of
+// one replica.
+func BatchSubject(prefix, origin string) string { return prefix + ".convo.batch." + token(origin) }
+
+// Open builds a Store on its own NATS connection to cfg.URL (made with
+// NoEcho: the server does not deliver this replica's records back to it).
+// It ensures the stream, subscribes to every replica's records as they
+// are published, reads the window kept in the stream, and starts the
+// sweeper. The window is unavailable until that read has caught up, and
+// while the connection is down; after a reconnect the records published
+// meanwhile are read from the stream.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	if cfg.Conn == nil {
+	if cfg.URL == "" {
 		return nil, ErrNoNATS
 	}
 	s := New(cfg)
 	s.ready.Store(false)
-	js, err := jetstream.New(cfg.Conn)
+	nc, err := natsutil.Connect(cfg.URL, natsutil.ConnectOptions{Name: "modgate-convo", Logger: s.log, NoEcho: true,
+		OnDisconnect: func() { s.discAt.Store(s.now()) }, OnReconnect: s.reconnected})
 	if err != nil {
+		return nil, fmt.Errorf("convo: %w", err)
+	}
+	s.nc = nc
+	s.batchSubj = BatchSubject(s.cfg.Prefix, s.cfg.Origin)
+	s.flushTimer = time.AfterFunc(time.Hour, s.flush)
+	s.flushTimer.Stop()
+	if s.js, err = jetstream.New(nc); err != nil {
+		nc.Close()
 		return nil, fmt.Errorf("convo: jetstream: %w", err)
 	}
-	s.js = js
 	if err := s.Ensure(ctx); err != nil {
+		nc.Close()
 		return nil, err
 	}
+	// Live records first, then the stream: nothing falls in between
+	// (a record seen twice is applied once).
+	if s.sub, err = nc.Subscribe(s.cfg.Prefix+".convo.>", func(m *nats.Msg) { s.handle(m.Data) }); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("convo: subscribe: %w", err)
+	}
+	_ = s.sub.SetPendingLimits(1<<20, 256<<20)
+	if err := nc.FlushTimeout(10 * time.Second); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("convo: subscribe: %w", err)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
+	s.cancel, s.runCtx = cancel, runCtx
+	s.wg.Go(func() {
+		if err := s.replay(runCtx, time.Time{}); err != nil && runCtx.Err() == nil {
+			s.log.Warn("convo: reading the window from the stream failed; it fills from live records", "err", err)
+		}
+		s.ready.Store(true)
+	})
 	s.wg.Go(func() { s.sweepLoop(runCtx) })
 	return s, nil
 }
 
-// Ensure creates or updates the stream and (re)starts the consumer when
-// it is not reading the stream as it now exists (first call, or a NATS
-// server that came back without it). Safe to call after every reconnect.
+// Ensure creates or updates the stream (safe to call at any time).
 func (s *Store) Ensure(ctx context.Context) error {
 	if s.js == nil {
 		return nil
 	}
-	sc := StreamConfig(s.cfg)
-	st, err := s.js.CreateOrUpdateStream(ctx, sc)
-	if err != nil {
+	if _, err := s.js.CreateOrUpdateStream(ctx, StreamConfig(s.cfg)); err != nil {
 		return fmt.Errorf("convo: stream %s: %w", Stream, err)
 	}
-	info := st.CachedInfo()
-	s.consMu.Lock()
-	defer s.consMu.Unlock()
-	if s.closed.Load() {
-		return nil
-	}
-	if s.cons != nil && info.Created.Equal(s.created) {
-		select {
-		case <-s.cons.Closed():
-		default:
-			return nil // reading this stream already
-		}
-	}
-	if s.cons != nil {
-		s.cons.Stop()
-		s.cons = nil
-	}
-	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: sc.Subjects,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
-	if err != nil {
-		return fmt.Errorf("convo: consumer on %s: %w", Stream, err)
-	}
-	if info.State.Msgs == 0 {
-		s.ready.Store(true)
-	} else {
-		s.ready.Store(false)
-	}
-	cc, err := cons.Consume(s.handle, jetstream.PullMaxMessages(1024),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			if !errors.Is(err, jetstream.ErrNoHeartbeat) {
-				s.log.Debug("convo: consumer", "err", err)
-			}
-		}))
-	if err != nil {
-		return fmt.Errorf("convo: consume %s: %w", Stream, err)
-	}
-	s.cons, s.created = cc, info.Created
 	return nil
 }
 
-// handle applies one record of the stream (or a forget marker).
-func (s *Store) handle(m jetstream.Msg) {
-	if !s.ready.Load() {
-		if md, err := m.Metadata(); err == nil && md.NumPending == 0 {
-			defer s.ready.Store(true)
-		}
-	}
-	data := m.Data()
-	if bytes.HasPrefix(data, s.origin) && len(data) > len(s.origin) && data[len(s.origin)] == ',' {
-		s.stats.skipped.Add(1) // our own record: applied at Commit
+// reconnected re-ensures the stream (a restarted server may have lost a
+// memory stream) and reads what other replicas published while this one
+// was cut off.
+func (s *Store) reconnected() {
+	if s.closed.Load() || s.runCtx == nil {
 		return
 	}
+	since := time.Unix(0, s.discAt.Load()).Add(-5 * time.Second)
+	s.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(s.runCtx, 30*time.Second)
+		defer cancel()
+		if err := s.Ensure(ctx); err != nil {
+			s.log.Warn("convo: re-ensuring the stream after a reconnect failed", "err", err)
+			return
+		}
+		if err := s.replay(ctx, since); err != nil && ctx.Err() == nil {
+			s.log.Warn("convo: catching up after a reconnect failed", "err", err)
+		}
+	})
+}
+
+// replay applies the stream's records from `since` (zero: all of them)
+// up to its end as it was when the replay started.
+func (s *Store) replay(ctx context.Context, since time.Time) error {
+	st, err := s.js.Stream(ctx, Stream)
+	if err != nil {
+		return err
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return err
+	}
+	if info.State.Msgs == 0 {
+		return nil
+	}
+	last := info.State.LastSeq
+	cc := jetstream.OrderedConsumerConfig{FilterSubjects: []string{s.cfg.Prefix + ".convo.>"}, DeliverPolicy: jetstream.DeliverAllPolicy}
+	if !since.IsZero() {
+		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
+	}
+	cons, err := st.OrderedConsumer(ctx, cc)
+	if err != nil {
+		return err
+	}
+	for {
+		batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			return err
+		}
+		got, done := 0, false
+		for m := range batch.Messages() {
+			got++
+			s.handle(m.Data())
+			if md, err := m.Metadata(); err == nil && (md.Sequence.Stream >= last || md.NumPending == 0) {
+				done = true
+			}
+		}
+		if done || got == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// handle applies a batch of records (JSON lines) or a forget marker,
+// from the live subscription or the stream.
+func (s *Store) handle(data []byte) {
 	if bytes.HasPrefix(data, []byte(`{"sender":`)) {
 		var f forgetMsg
-		if json.Unmarshal(data, &f) == nil && f.Sender != "" {
+		if fastjson.Unmarshal(data, &f) == nil && f.Sender != "" {
 			s.forgetLocal(f.Sender)
 		}
 		return
 	}
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(line) > 0 {
+			s.handleRecord(line)
+		}
+	}
+}
+
+func (s *Store) handleRecord(data []byte) {
+	if bytes.HasPrefix(data, s.origin) && len(data) > len(s.origin) && data[len(s.origin)] == ',' {
+		s.stats.skipped.Add(1) // our own record (replayed): applied at Commit
+		return
+	}
 	var r Record
-	if err := json.Unmarshal(data, &r); err != nil {
+	if err := fastjson.Unmarshal(data, &r); err != nil {
 		s.stats.decodeErrors.Add(1)
 		return
 	}
@@ -166,19 +342,53 @@ func (s *Store) handle(m jetstream.Msg) {
 	s.stats.applied.Add(1)
 }
 
-// publish sends a record to the stream without waiting (core NATS
-// publish: the stream stores it, nothing acknowledges). While NATS is
-// away the record stays in this replica's view only.
+// Batching: records are published in batches (JSON lines) at most
+// batchDelay after the first one, or when a batch reaches batchBytes. One
+// NATS message per batch instead of per record is what keeps the window's
+// cost small: the server parses, stores and delivers each message, and on
+// one machine it shares the cores with the gateway.
+const (
+	batchDelay = 2 * time.Millisecond
+	batchBytes = 32 << 10
+)
+
+// publish queues a record for the next batch; screening never waits on
+// NATS. While NATS is away the batches are dropped (the records stay in
+// this replica's view).
 func (s *Store) publish(r *Record) {
-	if s.cfg.Conn == nil {
+	if s.nc == nil {
 		return
 	}
-	b, err := json.Marshal(r)
-	if err == nil {
-		err = s.cfg.Conn.Publish(MsgSubject(s.cfg.Prefix, r.Tenant, r.Group, r.Sender), b)
+	s.batchMu.Lock()
+	first := len(s.batch) == 0
+	s.batch = r.appendJSON(s.batch)
+	s.batch = append(s.batch, '\n')
+	s.batchN++
+	if len(s.batch) >= batchBytes {
+		s.flushLocked()
+	} else if first {
+		s.flushTimer.Reset(batchDelay)
 	}
+	s.batchMu.Unlock()
+}
+
+// flush publishes the pending batch.
+func (s *Store) flush() {
+	s.batchMu.Lock()
+	s.flushLocked()
+	s.batchMu.Unlock()
+}
+
+func (s *Store) flushLocked() {
+	if len(s.batch) == 0 {
+		return
+	}
+	// Publish copies the batch into the connection's buffer.
+	err := s.nc.Publish(s.batchSubj, s.batch)
+	n := s.batchN
+	s.batch, s.batchN = s.batch[:0], 0
 	if err != nil {
-		s.stats.publishErrors.Add(1)
+		s.stats.publishErrors.Add(int64(n))
 		s.pubErrMu.Lock()
 		if time.Since(s.pubErrAt) > 10*time.Second {
 			s.pubErrAt = time.Now()
@@ -187,12 +397,15 @@ func (s *Store) publish(r *Record) {
 		s.pubErrMu.Unlock()
 		return
 	}
-	s.stats.published.Add(1)
+	s.stats.published.Add(int64(n))
+	s.stats.batches.Add(1)
 }
 
-// Forget purges a sender's records from the stream (every tenant and
+// Forget removes a sender's records from the stream (every tenant and
 // group) and tells every replica to drop them from its view (PIPL
-// deletion). It returns how many records the stream held.
+// deletion). The stream is keyed by group, so this reads it through once
+// (at most T of every group's window; records of the sender are deleted
+// by sequence as they are found). It returns how many it deleted.
 func (s *Store) Forget(ctx context.Context, sender string) (int, error) {
 	if s.js == nil {
 		return s.forgetLocal(sender), nil
@@ -201,23 +414,99 @@ func (s *Store) Forget(ctx context.Context, sender string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("convo: forget: %w", err)
 	}
-	subj := s.cfg.Prefix + ".convo.msg.*.*." + token(sender)
-	n := 0
-	if info, err := st.Info(ctx, jetstream.WithSubjectFilter(subj)); err == nil {
-		for _, c := range info.State.Subjects {
-			n += int(c)
-		}
+	n, err := s.deleteSender(ctx, st, sender)
+	if err != nil {
+		return n, err
 	}
-	if err := st.Purge(ctx, jetstream.WithPurgeSubject(subj)); err != nil {
-		return 0, fmt.Errorf("convo: forget: purge: %w", err)
-	}
-	b, _ := json.Marshal(forgetMsg{Sender: sender})
+	b, _ := fastjson.Marshal(forgetMsg{Sender: sender})
 	if _, err := s.js.Publish(ctx, ForgetSubject(s.cfg.Prefix, sender), b); err != nil {
 		return n, fmt.Errorf("convo: forget: tell the replicas: %w", err)
 	}
 	s.forgetLocal(sender)
 	s.stats.forgotten.Add(1)
 	return n, nil
+}
+
+// deleteSender reads the stream up to its last sequence at the start;
+// every batch holding records of the sender is replaced by a copy without
+// them (published first, so no other record is ever missing), then
+// deleted. It returns how many records it removed.
+func (s *Store) deleteSender(ctx context.Context, st jetstream.Stream, sender string) (int, error) {
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("convo: forget: %w", err)
+	}
+	last := info.State.LastSeq
+	if info.State.Msgs == 0 {
+		return 0, nil
+	}
+	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{s.cfg.Prefix + ".convo.batch.>"}, DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return 0, fmt.Errorf("convo: forget: scan: %w", err)
+	}
+	// A batch can hold the sender's records only if it holds the sender
+	// id as a JSON string.
+	needle := appendJSONString([]byte(`"s":`), sender)
+	var probe struct {
+		Sender string `json:"s"`
+	}
+	n := 0
+	for {
+		batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			return n, fmt.Errorf("convo: forget: scan: %w", err)
+		}
+		got, done := 0, false
+		for m := range batch.Messages() {
+			got++
+			md, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			if md.Sequence.Stream >= last || md.NumPending == 0 {
+				done = true
+			}
+			data := m.Data()
+			if !bytes.Contains(data, needle) {
+				continue
+			}
+			var kept []byte
+			removed := 0
+			for _, line := range bytes.Split(data, []byte{'\n'}) {
+				if len(line) == 0 {
+					continue
+				}
+				probe.Sender = ""
+				if fastjson.Unmarshal(line, &probe) == nil && probe.Sender == sender {
+					removed++
+					continue
+				}
+				kept = append(append(kept, line...), '\n')
+			}
+			if removed == 0 {
+				continue
+			}
+			if len(kept) > 0 {
+				if _, err := s.js.Publish(ctx, m.Subject(), kept); err != nil {
+					return n, fmt.Errorf("convo: forget: rewrite batch %d: %w", md.Sequence.Stream, err)
+				}
+			}
+			if err := st.SecureDeleteMsg(ctx, md.Sequence.Stream); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+				return n, fmt.Errorf("convo: forget: delete batch %d: %w", md.Sequence.Stream, err)
+			}
+			n += removed
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return n, fmt.Errorf("convo: forget: scan: %w", err)
+		}
+		if done || got == 0 {
+			return n, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return n, fmt.Errorf("convo: forget: %w", err)
+		}
+	}
 }
 
 func (s *Store) sweepLoop(ctx context.Context) {
@@ -233,7 +522,8 @@ func (s *Store) sweepLoop(ctx context.Context) {
 	}
 }
 
-// Close stops the consumer and the sweeper.
+// Close stops the subscription, the sweeper and any catch-up, flushes
+// the records not yet sent and closes the connection.
 func (s *Store) Close() {
 	if s.closed.Swap(true) {
 		return
@@ -241,11 +531,14 @@ func (s *Store) Close() {
 	if s.cancel != nil {
 		s.cancel()
 	}
-	s.consMu.Lock()
-	if s.cons != nil {
-		s.cons.Stop()
-		s.cons = nil
+	if s.sub != nil {
+		_ = s.sub.Unsubscribe()
 	}
-	s.consMu.Unlock()
 	s.wg.Wait()
+	if s.nc != nil {
+		s.flushTimer.Stop()
+		s.flush()
+		_ = s.nc.FlushTimeout(2 * time.Second)
+		s.nc.Close()
+	}
 }

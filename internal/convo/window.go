@@ -39,20 +39,39 @@ func actionName(c uint8) string {
 	return ""
 }
 
-// rec is one message of a group's window, as held in memory.
+// rec is one message of a group's window, as held in memory: its id,
+// sender and masked text packed in one string (one allocation, one
+// header: the window of 100k groups is mostly these).
 type rec struct {
-	id, sender, text string
-	at               int64 // unix nanos
-	chars            int32 // content characters of the normalised text
-	action           uint8
-	trunc            bool
+	s       string
+	idn, sn uint16
+	chars   int32 // content characters of the normalised text
+	at      int64 // unix nanos
+	action  uint8
+	trunc   bool
 }
+
+// maxIDBytes caps an id or sender kept in a record (the API allows 256).
+const maxIDBytes = 1024
+
+func newRec(id, sender, text string, at int64, chars int, action uint8, trunc bool) rec {
+	id, _ = capText(id, maxIDBytes)
+	sender, _ = capText(sender, maxIDBytes)
+	return rec{s: id + sender + text, idn: uint16(len(id)), sn: uint16(len(sender)), at: at,
+		chars: int32(min(max(chars, 0), 1<<30)), action: action, trunc: trunc}
+}
+
+func (r *rec) id() string     { return r.s[:r.idn] }
+func (r *rec) sender() string { return r.s[r.idn : int(r.idn)+int(r.sn)] }
+func (r *rec) text() string   { return r.s[int(r.idn)+int(r.sn):] }
 
 // maxGroupSenders bounds the per-sender counters a group keeps.
 const maxGroupSenders = 64
 
+// senderRate is one sender's counter in a group, the sender known by its
+// hash (24 bytes; a group keeps one per recent sender).
 type senderRate struct {
-	sender string
+	sender uint64
 	r      minuteRate
 }
 
@@ -71,9 +90,9 @@ type group struct {
 // already there (a retry, or our own record coming back) is not added
 // again; insert reports whether it added.
 func (g *group) insert(r rec, n int) bool {
-	if r.id != "" {
+	if r.idn > 0 {
 		for i := range g.recs {
-			if g.recs[i].id == r.id && g.recs[i].sender == r.sender {
+			if g.recs[i].id() == r.id() && g.recs[i].sender() == r.sender() {
 				return false
 			}
 		}
@@ -89,13 +108,19 @@ func (g *group) insert(r rec, n int) bool {
 	for i > 0 && g.recs[i-1].at > r.at {
 		i--
 	}
+	if len(g.recs) == cap(g.recs) {
+		// Grow by doubling but never past n: a full window wastes nothing.
+		grown := make([]rec, len(g.recs), min(max(2*cap(g.recs), 2), n))
+		copy(grown, g.recs)
+		g.recs = grown
+	}
 	g.recs = append(g.recs, rec{})
 	copy(g.recs[i+1:], g.recs[i:])
 	g.recs[i] = r
 	return true
 }
 
-func (g *group) senderRate(sender string) *minuteRate {
+func (g *group) senderRate(sender uint64) *minuteRate {
 	for i := range g.senders {
 		if g.senders[i].sender == sender {
 			return &g.senders[i].r
@@ -104,25 +129,34 @@ func (g *group) senderRate(sender string) *minuteRate {
 	return nil
 }
 
-func (g *group) countSender(sender string, at int64) {
+func (g *group) countSender(sender uint64, at int64) {
 	if r := g.senderRate(sender); r != nil {
 		r.add(at)
 		return
 	}
-	if len(g.senders) >= maxGroupSenders {
-		// Replace the least recently active sender.
-		old := 0
+	// Reuse the slot of a sender idle for a minute, else of the least
+	// recently active one once the group has maxGroupSenders.
+	old := -1
+	for i := range g.senders {
+		if g.senders[i].r.idle(at) {
+			old = i
+			break
+		}
+	}
+	if old < 0 && len(g.senders) >= maxGroupSenders {
+		old = 0
 		for i := range g.senders {
 			if g.senders[i].r.slot < g.senders[old].r.slot {
 				old = i
 			}
 		}
-		g.senders[old] = senderRate{sender: sender}
-		g.senders[old].r.add(at)
-		return
 	}
-	g.senders = append(g.senders, senderRate{sender: sender})
-	g.senders[len(g.senders)-1].r.add(at)
+	if old < 0 {
+		g.senders = append(g.senders, senderRate{})
+		old = len(g.senders) - 1
+	}
+	g.senders[old] = senderRate{sender: sender}
+	g.senders[old].r.add(at)
 }
 
 // prior collects the sender's preceding messages that screening may join
@@ -137,7 +171,7 @@ func (g *group) prior(id, sender string, s *modgate.ConversationSettings, now, s
 	gap := int64(s.SplitMaxGap)
 	for i := len(g.recs) - 1; i >= 0 && len(out) < s.SplitMaxMessages-1; i-- {
 		r := &g.recs[i]
-		if r.sender != sender || (id != "" && r.id == id) || r.at > now {
+		if r.sender() != sender || (id != "" && r.id() == id) || r.at > now {
 			continue
 		}
 		if r.at < since || next-r.at > gap || r.action != actAllow || int(r.chars) > s.SplitMaxChars || r.trunc {
@@ -153,7 +187,7 @@ func (g *group) prior(id, sender string, s *modgate.ConversationSettings, now, s
 }
 
 func (r *rec) context() modgate.ContextMessage {
-	return modgate.ContextMessage{ID: r.id, SenderID: r.sender, At: time.Unix(0, r.at).UTC(), Text: r.text,
+	return modgate.ContextMessage{ID: r.id(), SenderID: r.sender(), At: time.Unix(0, r.at).UTC(), Text: r.text(),
 		Action: actionName(r.action), Truncated: r.trunc}
 }
 
@@ -165,8 +199,8 @@ type groupShard struct {
 	cap        int
 }
 
-func (s *groupShard) get(key string, create bool) *group {
-	g := s.m[key]
+func (s *groupShard) get(key []byte, create bool) *group {
+	g := s.m[string(key)]
 	if g != nil {
 		if s.head != g {
 			s.unlink(g)
@@ -177,8 +211,8 @@ func (s *groupShard) get(key string, create bool) *group {
 	if !create {
 		return nil
 	}
-	g = &group{key: key}
-	s.m[key] = g
+	g = &group{key: string(key)}
+	s.m[g.key] = g
 	s.pushFront(g)
 	for len(s.m) > s.cap && s.tail != nil {
 		s.drop(s.tail)
@@ -219,6 +253,6 @@ func (s *groupShard) pushFront(g *group) {
 // senderShard holds tenant-wide sender counters.
 type senderShard struct {
 	mu  sync.Mutex
-	m   map[string]*minuteRate
+	m   map[uint64]minuteRate
 	cap int
 }
