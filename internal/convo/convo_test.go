@@ -3,8 +3,8 @@ package convo
 import (
 	"context"
 	"encoding/json"
-	"reflect"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"

@@ -26,17 +26,17 @@ func floatFromBits(b uint64) float64 { return math.Float64frombits(b) }
 // verdict's masked text, never the original. Field names are short: every
 // replica decodes every record.
 type Record struct {
-	Origin    string   `json:"o"`
-	ID        string   `json:"id,omitempty"`
-	Tenant    string   `json:"t,omitempty"`
-	Group     string   `json:"g,omitempty"`
-	Sender    string   `json:"s,omitempty"`
-	At        int64    `json:"at"` // unix nanoseconds
-	Text      string   `json:"x"`
-	Truncated bool     `json:"tr,omitempty"`
-	Chars     int      `json:"n"`
-	Action    string   `json:"a"`
-	Sig       sigJSON  `json:"f,omitempty"`
+	Origin    string  `json:"o"`
+	ID        string  `json:"id,omitempty"`
+	Tenant    string  `json:"t,omitempty"`
+	Group     string  `json:"g,omitempty"`
+	Sender    string  `json:"s,omitempty"`
+	At        int64   `json:"at"` // unix nanoseconds
+	Text      string  `json:"x"`
+	Truncated bool    `json:"tr,omitempty"`
+	Chars     int     `json:"n"`
+	Action    string  `json:"a"`
+	Sig       sigJSON `json:"f,omitempty"`
 }
 
 // sigJSON is a signature on the wire: its 32 hashes as 128 bytes,
