@@ -131,6 +131,16 @@ effective contains h if {
 	not h.label in data.tunables.disabled_labels
 	not h.rule in exempt_rules
 	not h.label in reported_labels
+	not h.label in notice_labels
+}
+
+# A real service notice (尾号, 余额, 账单, 取件码) under a 【bank】 header is not
+# an ad; without a link its ads hits are dropped.
+notice_labels contains l if {
+	input.subs["context.notice"]
+	not input.detectors.url
+	not input.subs["ads.offer"]
+	some l in data.tunables.notice.labels
 }
 
 # Reporting and warnings (news, police, "don't believe it") use the risky

@@ -100,3 +100,12 @@ test_model_and_lexicon_reasons_combine if {
 	d.labels == ["abuse"]
 	{r.rule | some r in d.reasons} == {"abuse.insult", "model.abuse.review"}
 }
+
+# A spam score with a scam term carries the scam's label, not ads.
+test_spam_with_fraud_signal_is_fraud if {
+	d := decide(scored(msg([["fraud.lure", 1]]), {"spam": 0.9}))
+	d.action == "review"
+	d.labels == ["fraud"]
+	d2 := decide(scored(msg([["ads.promo", 1]]), {"spam": 0.9}))
+	d2.labels == ["ads"]
+}
