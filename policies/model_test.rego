@@ -6,17 +6,17 @@ import data.modgate
 scored(i, scores) := object.union(i, {"scores": scores})
 
 test_abuse_score_alone_reviews_at_threshold if {
-	d := decide(scored(base, {"abuse": 0.88, "spam": 0.01}))
+	d := decide(scored(base, {"abuse": 0.8, "spam": 0.01}))
 	d.action == "review"
 	d.labels == ["abuse"]
 	d.severity == 2
 	d.reasons[0].rule == "model.abuse.review"
 	contains(d.reasons[0].message, "abuse")
-	contains(d.reasons[0].message, "0.88")
+	contains(d.reasons[0].message, "0.8")
 }
 
 test_abuse_score_below_threshold_allowed if {
-	d := decide(scored(base, {"abuse": 0.87, "spam": 0.5}))
+	d := decide(scored(base, {"abuse": 0.79, "spam": 0.5}))
 	d.action == "allow"
 	d.reasons == []
 }
