@@ -132,6 +132,16 @@ effective contains h if {
 	not h.rule in exempt_rules
 	not h.label in reported_labels
 	not h.label in notice_labels
+	not notice_model_hit(h)
+}
+
+# Under a service notice with no number, id or link to act on, a model
+# score alone does not make a case (an airline's rebooking notice reads like
+# the scam that imitates it).
+notice_model_hit(h) if {
+	startswith(h.rule, "model.")
+	input.subs["context.notice"]
+	contact_detected == 0
 }
 
 # A real service notice (尾号, 余额, 账单, 取件码) under a 【bank】 header is not
