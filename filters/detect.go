@@ -154,6 +154,16 @@ var dotWords = []string{"点", "。", " . ", " .", ". ", " dot ", "(.)", "[.]", 
 // (jf-shop . vip, abc-kj点vip). Only a known TLD right after the dot
 // counts, so "三点com" or "a . b" stay text.
 func detectSpelledDomains(t string, hits []span) []span {
+	letters := false
+	for i := 0; i < len(t); i++ {
+		if isLower(t[i]) {
+			letters = true
+			break
+		}
+	}
+	if !letters {
+		return hits // no TLD without letters
+	}
 	for _, d := range dotWords {
 		for off := 0; off < len(t); {
 			k := strings.Index(t[off:], d)
@@ -706,36 +716,49 @@ func detectCommerce(n *Normalized, hits []span) []span {
 		}
 	}
 	// The original text: a currency sign before digits, a 【header】 at the
-	// start, an address line.
-	orig, cp := n.orig, 0
-	lead := true
-	for b, r := range orig {
-		switch {
-		case r == '¥' || r == '￥':
-			if rest := strings.TrimLeft(orig[b+utf8.RuneLen(r):], " "); rest != "" && (isDigit(rest[0]) || strings.HasPrefix(rest, "０")) {
-				a := n.NormPos(cp + 1)
+	// start, an address line. Most messages have none of them: look for
+	// each with one fast substring search before decoding anything.
+	orig := n.orig
+	for _, sign := range []string{"¥", "￥"} {
+		for off := 0; ; {
+			k := strings.Index(orig[off:], sign)
+			if k < 0 {
+				break
+			}
+			b := off + k + len(sign)
+			off = b
+			if rest := strings.TrimLeft(orig[b:], " "); rest != "" && (isDigit(rest[0]) || strings.HasPrefix(rest, "０")) {
+				a := n.NormPos(utf8.RuneCountInString(orig[:b]))
 				e := a
 				for e < len(t) && (isDigit(t[e]) || t[e] == '.') {
 					e++
 				}
 				add(a, e, KindPrice)
 			}
-		case lead && (r == '【' || r == '['):
-			if k := strings.IndexAny(orig[b:], "】]"); k > 0 {
-				inner := utf8.RuneCountInString(orig[b+utf8.RuneLen(r) : b+k])
-				if inner >= 2 && inner <= 16 {
-					a, e := n.NormPos(cp+1), n.NormPos(cp+1+inner)
-					add(a, e, KindHeader)
-				}
+		}
+	}
+	if lead := strings.TrimLeft(orig, " \t"); strings.HasPrefix(lead, "【") || strings.HasPrefix(lead, "[") {
+		_, size := utf8.DecodeRuneInString(lead)
+		if k := strings.IndexAny(lead, "】]"); k > size {
+			inner := utf8.RuneCountInString(lead[size:k])
+			if inner >= 2 && inner <= 16 {
+				cp := utf8.RuneCountInString(orig[:len(orig)-len(lead)]) + 1
+				add(n.NormPos(cp), n.NormPos(cp+inner), KindHeader)
 			}
-		case r == '地' && (strings.HasPrefix(orig[b:], "地址：") || strings.HasPrefix(orig[b:], "地址:")):
-			a := n.NormPos(cp)
+		}
+	}
+	for off := 0; ; {
+		k := strings.Index(orig[off:], "地址")
+		if k < 0 {
+			break
+		}
+		b := off + k
+		off = b + len("地址")
+		if rest := orig[off:]; strings.HasPrefix(rest, "：") || strings.HasPrefix(rest, ":") {
+			a := n.NormPos(utf8.RuneCountInString(orig[:b]))
 			add(a, min(a+len("地址"), len(t)), KindAddress)
+			break
 		}
-		if r != ' ' && r != '\t' {
-			lead = false
-		}
-		cp++
 	}
 	return hits
 }
