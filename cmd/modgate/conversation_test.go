@@ -127,6 +127,33 @@ func TestConversationOverHTTP(t *testing.T) {
 		}
 	})
 
+	t.Run("phone number split across messages stays masked", func(t *testing.T) {
+		parts := []convMsg{{"p-1", "u-phone", "g-2", "加我"}, {"p-2", "u-phone", "g-2", "1380013"}, {"p-3", "u-phone", "g-2", "8000"}}
+		var v convVerdict
+		for _, p := range parts {
+			v = screenConv(t, m, p, nil)
+		}
+		if v.Action == modgate.ActionAllow || !slices.Contains(v.earlierIDs(), "p-2") {
+			t.Fatalf("assembled phone: %s %v %+v", v.Action, v.rules(), v.Matches)
+		}
+		for _, mt := range v.Matches {
+			if mt.Subcategory == "phone" && strings.ContainsAny(mt.Text, "0123456789") {
+				t.Fatalf("a piece of the phone number is not masked: %+v", mt)
+			}
+		}
+		var c *modgate.Case
+		testkit.Eventually(t, "the case", 10*time.Second, func() bool {
+			var err error
+			c, err = m.Queue.Get(context.Background(), v.CaseID)
+			return err == nil
+		})
+		for _, x := range c.Context {
+			if x.ID == "p-2" && (x.Text != "*******" || !x.Assembling) {
+				t.Fatalf("the case shows the phone fragment as %+v", x)
+			}
+		}
+	})
+
 	t.Run("benign sequences and replies stay allowed", func(t *testing.T) {
 		seqs := [][]string{
 			{"好", "的", "明天见"},
