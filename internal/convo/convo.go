@@ -122,11 +122,11 @@ type Store struct {
 	pubErrAt time.Time
 
 	// the batch being filled (see publish)
-	batchMu    sync.Mutex
-	batch      []byte
-	batchN     int
-	batchSubj  string
-	flushTimer *time.Timer
+	batchMu   sync.Mutex
+	batch     []byte
+	batchN    int
+	batchSubj string
+	kick      chan bool // wakes the flusher (true: a batch is full)
 }
 
 type counters struct {
@@ -173,7 +173,7 @@ func New(cfg Config) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{cfg: cfg, log: log, seed: maphash.MakeSeed()}
+	s := &Store{cfg: cfg, log: log, seed: maphash.MakeSeed(), kick: make(chan bool, 1)}
 	for i := range s.groups {
 		s.groups[i] = groupShard{m: map[string]*group{}, cap: shardCap(cfg.MaxGroups, groupShards)}
 	}

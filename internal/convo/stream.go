@@ -189,8 +189,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s.nc = nc
 	s.batchSubj = BatchSubject(s.cfg.Prefix, s.cfg.Origin)
-	s.flushTimer = time.AfterFunc(time.Hour, s.flush)
-	s.flushTimer.Stop()
 	if s.js, err = jetstream.New(nc); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("convo: jetstream: %w", err)
@@ -219,6 +217,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.ready.Store(true)
 	})
 	s.wg.Go(func() { s.sweepLoop(runCtx) })
+	s.wg.Go(func() { s.flushLoop(runCtx) })
 	return s, nil
 }
 
@@ -343,62 +342,99 @@ func (s *Store) handleRecord(data []byte) {
 }
 
 // Batching: records are published in batches (JSON lines) at most
-// batchDelay after the first one, or when a batch reaches batchBytes. One
-// NATS message per batch instead of per record is what keeps the window's
-// cost small: the server parses, stores and delivers each message, and on
-// one machine it shares the cores with the gateway.
+// batchDelay after the first one, or as soon as a batch reaches
+// batchBytes. One NATS message per batch instead of per record is what
+// keeps the window's cost small: the server parses, stores and delivers
+// each message, and on one machine it shares the cores with the gateway.
+// A flusher goroutine publishes, so screening only ever appends to a
+// buffer; if NATS falls behind by maxPending, new records are dropped
+// (counted) rather than held or waited for.
 const (
 	batchDelay = 2 * time.Millisecond
 	batchBytes = 32 << 10
+	maxPending = 512 << 10 // stays under NATS's default max_payload (1 MiB)
 )
 
-// publish queues a record for the next batch; screening never waits on
-// NATS. While NATS is away the batches are dropped (the records stay in
-// this replica's view).
+// publish queues a record for the next batch; it never waits on NATS.
 func (s *Store) publish(r *Record) {
 	if s.nc == nil {
 		return
 	}
 	s.batchMu.Lock()
+	if len(s.batch) >= maxPending {
+		s.batchMu.Unlock()
+		s.publishFailed(1, errors.New("convo: publishing is behind; record dropped"))
+		return
+	}
 	first := len(s.batch) == 0
 	s.batch = r.appendJSON(s.batch)
 	s.batch = append(s.batch, '\n')
 	s.batchN++
-	if len(s.batch) >= batchBytes {
-		s.flushLocked()
-	} else if first {
-		s.flushTimer.Reset(batchDelay)
+	full := len(s.batch) >= batchBytes
+	s.batchMu.Unlock()
+	if first || full {
+		select {
+		case s.kick <- full:
+		default:
+		}
 	}
-	s.batchMu.Unlock()
 }
 
-// flush publishes the pending batch.
-func (s *Store) flush() {
+// flushLoop publishes the batches: batchDelay after the first record of a
+// batch, at once when one is full, and what is left when the Store closes.
+func (s *Store) flushLoop(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	var out []byte
+	for {
+		select {
+		case <-ctx.Done():
+			s.flush(&out)
+			return
+		case full := <-s.kick:
+			if !full {
+				t.Reset(batchDelay)
+				select {
+				case <-t.C:
+				case <-s.kick: // filled up meanwhile
+					t.Stop()
+				case <-ctx.Done():
+					t.Stop()
+				}
+			}
+			s.flush(&out)
+		}
+	}
+}
+
+// flush swaps the pending batch out and publishes it (out is the spare
+// buffer, reused).
+func (s *Store) flush(out *[]byte) {
 	s.batchMu.Lock()
-	s.flushLocked()
+	b, n := s.batch, s.batchN
+	s.batch, s.batchN = (*out)[:0], 0
 	s.batchMu.Unlock()
-}
-
-func (s *Store) flushLocked() {
-	if len(s.batch) == 0 {
+	*out = b
+	if len(b) == 0 {
 		return
 	}
 	// Publish copies the batch into the connection's buffer.
-	err := s.nc.Publish(s.batchSubj, s.batch)
-	n := s.batchN
-	s.batch, s.batchN = s.batch[:0], 0
-	if err != nil {
-		s.stats.publishErrors.Add(int64(n))
-		s.pubErrMu.Lock()
-		if time.Since(s.pubErrAt) > 10*time.Second {
-			s.pubErrAt = time.Now()
-			s.log.Warn("convo: publishing window records failed; other replicas miss this one's messages meanwhile", "err", err)
-		}
-		s.pubErrMu.Unlock()
+	if err := s.nc.Publish(s.batchSubj, b); err != nil {
+		s.publishFailed(n, err)
 		return
 	}
 	s.stats.published.Add(int64(n))
 	s.stats.batches.Add(1)
+}
+
+func (s *Store) publishFailed(n int, err error) {
+	s.stats.publishErrors.Add(int64(n))
+	s.pubErrMu.Lock()
+	defer s.pubErrMu.Unlock()
+	if time.Since(s.pubErrAt) > 10*time.Second {
+		s.pubErrAt = time.Now()
+		s.log.Warn("convo: publishing window records failed; other replicas miss this one's messages meanwhile", "err", err)
+	}
 }
 
 // Forget removes a sender's records from the stream (every tenant and
@@ -534,10 +570,8 @@ func (s *Store) Close() {
 	if s.sub != nil {
 		_ = s.sub.Unsubscribe()
 	}
-	s.wg.Wait()
+	s.wg.Wait() // the flusher publishes what is pending as it stops
 	if s.nc != nil {
-		s.flushTimer.Stop()
-		s.flush()
 		_ = s.nc.FlushTimeout(2 * time.Second)
 		s.nc.Close()
 	}
