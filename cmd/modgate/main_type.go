@@ -290,15 +290,15 @@ func (m *Main) openConversation(ctx context.Context) error {
 	default:
 		return fmt.Errorf("serve: conversation_storage %q: want memory or file", cfg.ConversationStorage)
 	}
-	if cfg.ConversationWindow < 0 || cfg.ConversationMaxGroups < 0 || cfg.ConversationMaxAge < 0 {
-		return errors.New("serve: conversation_window, conversation_max_age and conversation_max_groups must not be negative")
+	if cfg.ConversationWindow < 0 || cfg.ConversationMaxGroups < 0 || cfg.ConversationMaxAge < 0 || cfg.ConversationStreamBytes < 0 {
+		return errors.New("serve: conversation_window, conversation_max_age, conversation_max_groups and conversation_stream_bytes must not be negative")
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	st, err := convo.Open(cctx, convo.Config{
 		URL: m.natsURL, Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas, FileStorage: fileStorage,
 		WindowSize: cfg.ConversationWindow, WindowAge: time.Duration(cfg.ConversationMaxAge),
-		MaxGroups: cfg.ConversationMaxGroups, Origin: replicaID(), Logger: log.With("component", "convo"),
+		MaxGroups: cfg.ConversationMaxGroups, MaxBytes: cfg.ConversationStreamBytes, Origin: replicaID(), Logger: log.With("component", "convo"),
 	})
 	if err != nil {
 		return fmt.Errorf("serve: conversation window: %w", err)

@@ -48,7 +48,7 @@ const (
 	DefaultMaxSenders   = 200_000
 	DefaultMaxClusters  = 100_000
 	DefaultMaxTextBytes = 1024
-	DefaultMaxBytes     = 512 << 20
+	DefaultMaxBytes     = 64 << 20
 )
 
 // Config configures a Store.
@@ -77,7 +77,10 @@ type Config struct {
 	MaxGroups, MaxSenders, MaxClusters int
 	// MaxTextBytes caps the masked text a record keeps.
 	MaxTextBytes int
-	// MaxBytes caps the stream's size (oldest records go first).
+	// MaxBytes caps the stream's size (oldest batches go first; default
+	// 64 MiB). The stream only serves replicas that start or reconnect:
+	// each keeps its own view in memory, so a smaller stream only means a
+	// fresh replica's window starts shorter than T.
 	MaxBytes int64
 	// Origin names this replica in its records, so it skips its own
 	// records when they come back from the stream.

@@ -406,3 +406,34 @@ func TestCountSet(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenWithoutItsStream: when JetStream will not create the stream
+// (here another stream holds its subjects; on a cluster, no room), the
+// Store still opens, says the window is unavailable, and takes the stream
+// once it can.
+func TestOpenWithoutItsStream(t *testing.T) {
+	srv := natstest.Start(t)
+	_, js := natstest.Connect(t, srv)
+	ctx := context.Background()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "SQUATTER", Subjects: []string{"modgate.convo.>"}}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, Config{URL: srv.ClientURL(), Origin: "a"})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(s.Close)
+	if s.Available() {
+		t.Fatal("available without its stream")
+	}
+	if _, ok := s.Observe(msg("m", "t1", "g", "u", "好"), "好", settings(t)); ok {
+		t.Fatal("Observe answered without the window")
+	}
+	if err := js.DeleteStream(ctx, "SQUATTER"); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "the window to become available", 10*time.Second, s.Available)
+	if _, err := js.Stream(ctx, Stream); err != nil {
+		t.Fatalf("stream not created: %v", err)
+	}
+}

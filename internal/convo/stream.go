@@ -193,10 +193,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		nc.Close()
 		return nil, fmt.Errorf("convo: jetstream: %w", err)
 	}
-	if err := s.Ensure(ctx); err != nil {
-		nc.Close()
-		return nil, err
-	}
 	// Live records first, then the stream: nothing falls in between
 	// (a record seen twice is applied once).
 	if s.sub, err = nc.Subscribe(s.cfg.Prefix+".convo.>", func(m *nats.Msg) { s.handle(m.Data) }); err != nil {
@@ -210,7 +206,25 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel, s.runCtx = cancel, runCtx
+	first := s.Ensure(ctx)
+	if first != nil {
+		// The window is optional: the gateway serves without it (messages
+		// screened one by one) and keeps trying.
+		s.log.Error("convo: the conversation window's stream cannot be created; screening message by message until it can", "err", first)
+	}
 	s.wg.Go(func() {
+		for delay, err := time.Second, first; err != nil; delay = min(2*delay, 30*time.Second) {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-time.After(delay):
+			}
+			ectx, ecancel := context.WithTimeout(runCtx, 10*time.Second)
+			if err = s.Ensure(ectx); err != nil && runCtx.Err() == nil {
+				s.log.Warn("convo: creating the stream failed; retrying", "err", err, "retry_in", min(2*delay, 30*time.Second))
+			}
+			ecancel()
+		}
 		if err := s.replay(runCtx, time.Time{}); err != nil && runCtx.Err() == nil {
 			s.log.Warn("convo: reading the window from the stream failed; it fills from live records", "err", err)
 		}
