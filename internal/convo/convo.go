@@ -354,7 +354,7 @@ func (s *Store) Has(tenant, groupID, id string) bool {
 // this replica's view and publishes the record without waiting.
 func (s *Store) Commit(m *modgate.Message, v *modgate.Verdict, view *modgate.ConversationView) {
 	r := Record{Origin: s.cfg.Origin, ID: m.ID, Tenant: m.Tenant, Group: m.Group.ID, Sender: m.Sender.ID,
-		At: s.now(), Action: v.Action, Chars: contentChars(v.Normalized)}
+		At: s.now(), Action: v.Action, Chars: ContentChars(v.Normalized)}
 	r.Text, r.Truncated = capText(v.MaskedText, s.cfg.MaxTextBytes)
 	if view != nil && len(view.Sig) == sigLen {
 		r.Sig = view.Sig

@@ -1,7 +1,6 @@
 package convo
 
 import (
-	"encoding/binary"
 	"slices"
 	"sync"
 	"unicode"
@@ -35,28 +34,43 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-// contentRunes appends the runes of norm that carry content: letters
-// (CJK included) and digits folded to '0'.
+// isContent reports runes that carry content: letters (CJK included, by
+// a fast range test before the Unicode tables) and digits.
+func isContent(r rune) bool {
+	switch {
+	case r < 0x80:
+		return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+	case r >= 0x4E00 && r <= 0x9FFF, r >= 0x3400 && r <= 0x4DBF:
+		return true
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// contentRunes appends the runes of norm that carry content, ASCII
+// letters lower-cased and digits folded to '0'.
 func contentRunes(norm string, buf []rune) []rune {
 	for _, r := range norm {
+		if !isContent(r) {
+			continue
+		}
 		switch {
-		case r >= '0' && r <= '9' || unicode.IsDigit(r):
+		case r >= '0' && r <= '9' || r >= 0x80 && unicode.IsDigit(r):
 			buf = append(buf, '0')
-		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'):
+		case r < 0x80:
 			buf = append(buf, r|0x20)
-		case r >= 0x80 && unicode.IsLetter(r):
+		default:
 			buf = append(buf, r)
 		}
 	}
 	return buf
 }
 
-// contentChars counts the content runes of norm (what min_chars and
-// split.max_chars compare with).
-func contentChars(norm string) int {
+// ContentChars counts the content runes of a normalised text (what
+// flood.min_chars and split.max_chars compare with).
+func ContentChars(norm string) int {
 	n := 0
 	for _, r := range norm {
-		if r >= '0' && r <= '9' || r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') || r >= 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+		if isContent(r) {
 			n++
 		}
 	}
@@ -110,18 +124,11 @@ func similarity(a, b []uint32) float64 {
 // bandKeys are the LSH bucket keys of sig within a tenant.
 func bandKeys(tenant uint64, sig []uint32) [sigBands]uint64 {
 	var out [sigBands]uint64
-	var b [8 + 4*sigRows]byte
 	for band := range out {
-		binary.LittleEndian.PutUint64(b[:8], tenant+uint64(band)*0x9e3779b97f4a7c15)
-		for r := 0; r < sigRows; r++ {
-			binary.LittleEndian.PutUint32(b[8+4*r:], sig[band*sigRows+r])
-		}
-		h := uint64(14695981039346656037)
-		for _, c := range b {
-			h ^= uint64(c)
-			h *= 1099511628211
-		}
-		out[band] = mix64(h)
+		r := sig[band*sigRows : band*sigRows+sigRows]
+		a := uint64(r[0])<<32 | uint64(r[1])
+		b := uint64(r[2])<<32 | uint64(r[3])
+		out[band] = mix64(tenant^uint64(band+1)*0x9e3779b97f4a7c15^a) ^ mix64(b+0x632be59bd9b4e019)
 	}
 	return out
 }
