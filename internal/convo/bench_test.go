@@ -1,9 +1,13 @@
 package convo
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -28,40 +32,79 @@ func benchMsg(i int) *modgate.Message {
 
 // BenchmarkObserveCommit is the window's inline cost per message (Observe
 // before the policies, Commit after): "local" without NATS, "nats" with
-// the records published to an embedded server and read back by the
-// consumer (the server's CPU is in the same process).
+// the records published to an embedded server (whose CPU is in this
+// process). mix=builtin repeats 14 texts over 10,000 groups (every long
+// text is a flood: the worst case for the flood index); mix=nus_sms is
+// real chat lines, two per message so texts rarely repeat, over 100,000
+// groups and 1,000,000 senders (skipped without ../shared/data).
 //
 //	go test ./internal/convo -run XXX -bench BenchmarkObserveCommit -benchmem -count 3
 func BenchmarkObserveCommit(b *testing.B) {
 	set := modgate.ConversationSettings{SplitMaxChars: 8, SplitMaxGap: 30 * time.Second, SplitMaxMessages: 5,
 		FloodMinChars: 10, FloodWindow: 10 * time.Minute, FloodSimilarity: 0.6}
-	for _, mode := range []string{"local", "nats"} {
-		b.Run(mode, func(b *testing.B) {
-			s := New(Config{})
-			if mode == "nats" {
-				srv := natstest.Start(b)
-				var err error
-				if s, err = Open(context.Background(), Config{URL: srv.ClientURL()}); err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(s.Close)
-				testkit.Eventually(b, "caught up", 5*time.Second, s.Available)
-			}
-			msgs := make([]*modgate.Message, 4096)
-			for i := range msgs {
-				msgs[i] = benchMsg(i)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu0 := cpuTime()
-			for i := 0; i < b.N; i++ {
-				m := msgs[i%len(msgs)]
-				view, _ := s.Observe(m, m.Text, set)
-				s.Commit(m, &modgate.Verdict{Action: modgate.ActionAllow, MaskedText: m.Text, Normalized: m.Text}, &view)
-			}
-			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
-		})
+	builtin := make([]*modgate.Message, 4096)
+	for i := range builtin {
+		builtin[i] = benchMsg(i)
 	}
+	mixes := []struct {
+		name string
+		msgs func(b *testing.B) []*modgate.Message
+	}{
+		{"builtin", func(*testing.B) []*modgate.Message { return builtin }},
+		{"nus_sms", func(b *testing.B) []*modgate.Message {
+			texts := nusTexts(b)
+			out := make([]*modgate.Message, 1<<16)
+			for i := range out {
+				text := texts[i%len(texts)] + "，" + texts[(i/len(texts)*7+i*7919+13)%len(texts)]
+				out[i] = msg(fmt.Sprint("m-", i), "t1", fmt.Sprint("g-", (i*104729)%100000), fmt.Sprint("u-", (i*7919)%1000000), text)
+			}
+			return out
+		}},
+	}
+	for _, mix := range mixes {
+		for _, mode := range []string{"local", "nats"} {
+			b.Run("mix="+mix.name+"/"+mode, func(b *testing.B) {
+				msgs := mix.msgs(b)
+				s := New(Config{})
+				if mode == "nats" {
+					srv := natstest.Start(b)
+					var err error
+					if s, err = Open(context.Background(), Config{URL: srv.ClientURL()}); err != nil {
+						b.Fatal(err)
+					}
+					b.Cleanup(s.Close)
+					testkit.Eventually(b, "caught up", 5*time.Second, s.Available)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				cpu0 := cpuTime()
+				for i := 0; i < b.N; i++ {
+					m := msgs[i%len(msgs)]
+					view, _ := s.Observe(m, m.Text, set)
+					s.Commit(m, &modgate.Verdict{Action: modgate.ActionAllow, MaskedText: m.Text, Normalized: m.Text}, &view)
+				}
+				b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			})
+		}
+	}
+}
+
+// nusTexts are the chat lines of the NUS SMS corpus (Chinese part).
+func nusTexts(b *testing.B) []string {
+	b.Helper()
+	f, err := os.Open(filepath.Join(testkit.SharedData(b), "benign_nus_sms_zh.tsv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var texts []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if cols := strings.Split(sc.Text(), "\t"); len(cols) == 3 && cols[0] != "id" && strings.TrimSpace(cols[2]) != "" {
+			texts = append(texts, cols[2])
+		}
+	}
+	return texts
 }
 
 // BenchmarkMemoryGroups fills the window of G groups with P messages each

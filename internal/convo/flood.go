@@ -42,6 +42,8 @@ func isContent(r rune) bool {
 		return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
 	case r >= 0x4E00 && r <= 0x9FFF, r >= 0x3400 && r <= 0x4DBF:
 		return true
+	case r >= 0x2000 && r <= 0x206F, r >= 0x3000 && r <= 0x303F, r >= 0xFE30 && r <= 0xFE4F:
+		return false // general and CJK punctuation, without the table walk
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
@@ -80,7 +82,13 @@ func ContentChars(norm string) int {
 var runePool = sync.Pool{New: func() any { b := make([]rune, 0, 256); return &b }}
 
 // signature is the MinHash signature of norm, nil when it has fewer than
-// minChars content characters (or fewer than three).
+// minChars content characters (or fewer than three). It is one-permutation
+// MinHash: each shingle is hashed once and lands in one of the 32 bins
+// (top bits) where the minimum is kept; an empty bin (short texts) takes
+// the value of the next non-empty one, shifted by the distance ("rotation"
+// densification), so equal texts get equal signatures and the share of
+// equal bins still estimates the Jaccard similarity. One hash per shingle
+// instead of 32.
 func signature(norm string, minChars int) []uint32 {
 	bp := runePool.Get().(*[]rune)
 	defer runePool.Put(bp)
@@ -89,22 +97,28 @@ func signature(norm string, minChars int) []uint32 {
 	if len(rs) < max(minChars, 3) {
 		return nil
 	}
+	const empty = ^uint32(0)
 	var sig [sigLen]uint32
 	for i := range sig {
-		sig[i] = ^uint32(0)
+		sig[i] = empty
 	}
 	for i := 0; i+2 < len(rs); i++ {
-		h := uint64(rs[i])*0x9e3779b97f4a7c15 ^ uint64(rs[i+1])*0xbf58476d1ce4e5b9 ^ uint64(rs[i+2])*0x94d049bb133111eb
-		// Double hashing: h1 + k·h2 gives the 32 hash functions with
-		// two mixes per shingle.
-		h1, h2 := mix64(h), mix64(h^0x5851f42d4c957f2d)|1
-		for k := range sig {
-			if v := uint32((h1 + uint64(k)*h2) >> 32); v < sig[k] {
-				sig[k] = v
-			}
+		h := mix64(uint64(rs[i])*0x9e3779b97f4a7c15 ^ uint64(rs[i+1])*0xbf58476d1ce4e5b9 ^ uint64(rs[i+2])*0x94d049bb133111eb)
+		bin, v := h>>59, uint32(h)>>1 // 31 bits: empty stays above every value
+		if v < sig[bin] {
+			sig[bin] = v
 		}
 	}
-	return sig[:]
+	out := make([]uint32, sigLen)
+	for i := range sig {
+		v, d := sig[i], 0
+		for v == empty && d < sigLen {
+			d++
+			v = sig[(i+d)%sigLen]
+		}
+		out[i] = v + uint32(d)*0x9e3779b1
+	}
+	return out
 }
 
 // similarity estimates the Jaccard similarity of two signatures.
@@ -191,10 +205,14 @@ func (s *floodShard) entries(i int32) []floodEntry {
 }
 
 // candidates are the distinct clusters sharing a band with sig whose
-// estimated similarity reaches theta.
-func (s *floodShard) candidates(keys *[sigBands]uint64, sig []uint32, theta float64, out []int32) []int32 {
-	for _, k := range keys {
+// estimated similarity reaches theta; free (when not nil) records which
+// band keys no cluster holds.
+func (s *floodShard) candidates(keys *[sigBands]uint64, sig []uint32, theta float64, out []int32, free *[sigBands]bool) []int32 {
+	for b, k := range keys {
 		i, ok := s.bands[k]
+		if free != nil {
+			free[b] = !ok
+		}
 		if !ok || slices.Contains(out, i) {
 			continue
 		}
@@ -222,7 +240,7 @@ func (s *floodShard) count(tenant uint64, sig []uint32, group, sender uint64, si
 	ss.add(sender)
 	sgs.add(group)
 	s.mu.Lock()
-	for _, c := range s.candidates(&keys, sig, theta, cbuf[:0]) {
+	for _, c := range s.candidates(&keys, sig, theta, cbuf[:0], nil) {
 		for _, e := range s.entries(c) {
 			if e.at < since {
 				continue
@@ -300,7 +318,8 @@ func (s *floodShard) add(tenant uint64, sig []uint32, group, sender uint64, at, 
 	defer s.mu.Unlock()
 	ci := int32(-1)
 	best := -1.0
-	for _, x := range s.candidates(&keys, sig, theta, cbuf[:0]) {
+	var free [sigBands]bool
+	for _, x := range s.candidates(&keys, sig, theta, cbuf[:0], &free) {
 		if sim := similarity(s.at(x).sig[:], sig); sim > best {
 			ci, best = x, sim
 		}
@@ -309,15 +328,19 @@ func (s *floodShard) add(tenant uint64, sig []uint32, group, sender uint64, at, 
 		for s.n >= s.cap && s.tail >= 0 {
 			s.drop(s.tail)
 		}
+		// Evicting can free band keys the lookup above saw taken.
 		ci = s.alloc()
 		c := s.at(ci)
 		copy(c.sig[:], sig)
-		for _, k := range keys {
-			if _, taken := s.bands[k]; !taken {
-				s.bands[k] = ci
-				c.keys[c.nkeys] = k
-				c.nkeys++
+		for b, k := range keys {
+			if !free[b] {
+				if _, taken := s.bands[k]; taken {
+					continue
+				}
 			}
+			s.bands[k] = ci
+			c.keys[c.nkeys] = k
+			c.nkeys++
 		}
 		s.n++
 	} else {
