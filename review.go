@@ -143,8 +143,12 @@ type Case struct {
 	// in it for roles that may not see the original.
 	Normalized string   `json:"normalized,omitempty"`
 	Verdict    *Verdict `json:"verdict,omitempty"`
-	Labels     []string `json:"labels"`
-	Reports    []Report `json:"reports,omitempty"`
+	// Context is the group's recent window at screening time (masked like
+	// MaskedText), oldest first; messages that assembled a match with this
+	// one are marked. Empty for cases opened by reports alone.
+	Context []ContextMessage `json:"context,omitempty"`
+	Labels  []string         `json:"labels"`
+	Reports []Report         `json:"reports,omitempty"`
 	// ReportCount counts distinct reporters; Reports keeps the first ones.
 	ReportCount int             `json:"report_count"`
 	Score       float64         `json:"report_score,omitempty"`
