@@ -63,6 +63,9 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 	hits = detectLinks(t, hits)
 	hits = detectSpelledDomains(t, hits)
 	hits = detectNumbers(t, hits)
+	if strings.Contains(t, "xxxxxxx") { // the normaliser keeps only such runs whole
+		hits = detectMaskedNumbers(t, hits)
+	}
 	hits = detectCued(t, hits)
 	hits = detectLexiconCued(n, dst, hits)
 	hits = detectCommerce(n, hits)
@@ -365,6 +368,81 @@ func detectNumbers(t string, hits []span) []span {
 		i = j
 	}
 	return hits
+}
+
+// detectMaskedNumbers finds numbers whose digits were masked as x before
+// the text reached the gateway (operators and exported corpora do this:
+// "电话：xxxxxxxxxxx", "TEL：xxx xxx xxxxx"): the shape still says what they
+// were. Eleven x is a mobile number; 7-8 or 10-12 x after a telephone cue a
+// landline; 16-19 x next to a bank's name a bank card. A run that touches
+// another Latin letter (wxid, box) is a word, not a number.
+func detectMaskedNumbers(t string, hits []span) []span {
+	for i := 0; i < len(t); i++ {
+		if t[i] != 'x' {
+			continue
+		}
+		a, j, n := i, i, 0
+		for {
+			k := j
+			for k < len(t) && t[k] == 'x' {
+				k++
+			}
+			n += k - j
+			j = k
+			if j+1 < len(t) && (t[j] == ' ' || t[j] == '-') && t[j+1] == 'x' {
+				j++
+				continue
+			}
+			break
+		}
+		i = j
+		if a > 0 && isLower(t[a-1]) || j < len(t) && isLower(t[j]) {
+			continue
+		}
+		kind := ""
+		switch {
+		case n == 11:
+			kind = KindPhone
+		case n >= 7 && n <= 12 && phoneCueBefore(t, a):
+			kind = KindLandline
+		case n >= 16 && n <= 19 && bankNear(t, a, j):
+			kind = KindBankCard
+		}
+		if kind != "" && !overlaps(hits, a, j) {
+			hits = append(hits, span{a, j, kind})
+		}
+	}
+	return hits
+}
+
+// phoneCues say that the number after them is a telephone number.
+var phoneCues = []string{"电话", "热线", "手机", "tel", "联系", "咨询", "预约", "预定", "订购", "致电", "拨打", "座机", "号码"}
+
+// phoneCueBefore reports a telephone cue within a few characters before
+// byte a of t.
+func phoneCueBefore(t string, a int) bool {
+	w := t[max(0, a-15):a]
+	for _, c := range phoneCues {
+		if strings.Contains(w, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// bankWords name a bank or an account next to a card number.
+var bankWords = []string{"银行", "工行", "建行", "农行", "中行", "交行", "招行", "邮政", "信用社", "农商", "卡号", "账号", "帐号", "户名"}
+
+// bankNear reports a bank's name or an account word within a few
+// characters around t[a:b].
+func bankNear(t string, a, b int) bool {
+	w := t[max(0, a-24):min(len(t), b+24)]
+	for _, c := range bankWords {
+		if strings.Contains(w, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // thousands reports digit groups written as an amount with thousands

@@ -29,6 +29,13 @@ var detectCases = []detCase{
 	{"line id", "Line ID: tina0901，联系我", []wantHit{{KindAccount, "tina0901"}}},
 	{"momo number", "加我陌陌号 38772910", []wantHit{{KindAccount, "38772910"}}},
 	{"deadline is not line", "deadline: tomorrow", nil},
+	// numbers masked as x before they reached the gateway
+	{"masked mobile", "订房电话xxxxxxxxxxx", []wantHit{{KindPhone, "xxx****xxxx"}}},
+	{"masked landline after a cue", "咨询电话：xxxxxxx 联系我们", []wantHit{{KindLandline, "xxxxxxx"}}},
+	{"masked digits without a cue", "编号xxxxxxx", nil},
+	{"masked bank card", "建行李丽萍xxxxxxxxxxxxxxxx", []wantHit{{KindBankCard, "************xxxx"}}},
+	{"masked run without a bank", "订单xxxxxxxxxxxxxxxx", nil},
+	{"x inside a word", "wxidxxxxxxxxxxx", nil},
 	// mobile numbers
 	{"mobile plain", "电话13800138000", []wantHit{{KindPhone, "138****8000"}}},
 	{"mobile dashes", "call 138-0013-8000 now", []wantHit{{KindPhone, "138-****-8000"}}},

@@ -350,7 +350,8 @@ func (z *Normalizer) collapseRuns(toks []token) ([]token, bool) {
 			j++
 		}
 		n := j - k
-		if n >= 3 && !(t.r >= '0' && t.r <= '9') && !(t.r == 'w' && n == 3 && j < len(toks) && toks[j].r == '.') ||
+		if n >= 3 && !(t.r >= '0' && t.r <= '9') && !(t.r == 'w' && n == 3 && j < len(toks) && toks[j].r == '.') &&
+			!maskedDigitRun(toks, k, j) ||
 			n == 2 && z.styledPair(toks[k], toks[k+1]) {
 			t.e = toks[j-1].e
 			toks[w] = t
@@ -363,6 +364,18 @@ func (z *Normalizer) collapseRuns(toks []token) ([]token, bool) {
 		k = j
 	}
 	return toks[:w], changed
+}
+
+// maskedDigitRun reports toks[k:j] as seven or more x standing alone
+// (touching no other Latin letter): digits masked before the text reached
+// the gateway ("电话xxxxxxxxxxx"). Kept whole, the detectors still read the
+// number's shape.
+func maskedDigitRun(toks []token, k, j int) bool {
+	if j-k < 7 || toks[k].r != 'x' {
+		return false
+	}
+	letter := func(i int) bool { return i >= 0 && i < len(toks) && toks[i].r >= 'a' && toks[i].r <= 'z' }
+	return !letter(k-1) && !letter(j)
 }
 
 // styledPair reports two tokens that fold to the same ASCII letter from
