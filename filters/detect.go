@@ -63,7 +63,7 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 	hits = detectLinks(t, hits)
 	hits = detectSpelledDomains(t, hits)
 	hits = detectNumbers(t, hits)
-	if strings.Contains(t, "xxxxxxx") { // the normaliser keeps only such runs whole
+	if strings.Contains(t, "xxx") { // the normaliser folds other runs to one x
 		hits = detectMaskedNumbers(t, hits)
 	}
 	hits = detectCued(t, hits)
@@ -389,7 +389,7 @@ func detectMaskedNumbers(t string, hits []span) []span {
 			}
 			n += k - j
 			j = k
-			if j+1 < len(t) && (t[j] == ' ' || t[j] == '-') && t[j+1] == 'x' {
+			if j+1 < len(t) && (t[j] == ' ' || t[j] == '-' || t[j] == '.' || t[j] == '*') && t[j+1] == 'x' {
 				j++
 				continue
 			}

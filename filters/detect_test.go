@@ -34,6 +34,8 @@ var detectCases = []detCase{
 	{"masked landline after a cue", "咨询电话：xxxxxxx 联系我们", []wantHit{{KindLandline, "xxxxxxx"}}},
 	{"masked digits without a cue", "编号xxxxxxx", nil},
 	{"masked bank card", "建行李丽萍xxxxxxxxxxxxxxxx", []wantHit{{KindBankCard, "************xxxx"}}},
+	{"masked bank card in groups", "建行：xxxx xxxx xxxx xxxx xxx杨丽娟", []wantHit{{KindBankCard, "**** **** **** ***x xxx"}}},
+	{"short masked runs fold", "xxx元起，xxx号店", nil},
 	{"masked run without a bank", "订单xxxxxxxxxxxxxxxx", nil},
 	{"x inside a word", "wxidxxxxxxxxxxx", nil},
 	// mobile numbers

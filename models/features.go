@@ -20,7 +20,7 @@ import (
 // 加". With FoldDigits, every ASCII digit counts as 0: numbers generalise by
 // shape (an 11-digit run, a price) instead of by value, and corpora that
 // mask digits as x can be restored to any digits without the model seeing
-// the difference; a run of seven or more x that touches no other Latin
+// the difference; a run of four or more x that touches no other Latin
 // letter counts as masked digits too, so a model trained on restored digits
 // reads a masked number the same way.
 //
@@ -234,8 +234,9 @@ func (w *walker) masked(text string, i int, end *int) rune {
 }
 
 // maskedDigits returns the end of the run of x starting at i when the run
-// stands for masked digits: seven or more x touching no other Latin letter
-// (the normaliser keeps such runs whole; shorter ones it folds to one x).
+// stands for masked digits: four or more x touching no other Latin letter
+// (the normaliser keeps the runs of a masked number whole, "xxxx xxxx …",
+// and folds other runs of three or more to one x).
 // Operators and public corpora mask digits this way before text reaches a
 // filter.
 func maskedDigits(text string, i int) int {
@@ -250,7 +251,7 @@ func maskedDigits(text string, i int) int {
 		c := text[k] | 0x20
 		return c >= 'a' && c <= 'z'
 	}
-	if j-i < 7 || letter(i-1) || letter(j) {
+	if j-i < 4 || letter(i-1) || letter(j) {
 		return i
 	}
 	return j
