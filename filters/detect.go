@@ -28,6 +28,11 @@ const (
 	KindPrice   = "price"
 	KindHeader  = "header"
 	KindAddress = "address"
+	// KindLotteryTip is a 六合彩-style betting tip (category gambling): a
+	// list of zodiac animals with a draw number or tip jargon ("xxx期：狗
+	// 鸡羊虎（防）", "主…防…或包龙猴鼠狗"). Each word of it is ordinary; the
+	// shape is not.
+	KindLotteryTip = "lottery_tip"
 )
 
 // kindInfo gives the category and severity of a detector kind. A mobile
@@ -40,6 +45,8 @@ func kindInfo(kind string) (category string, severity int) {
 		return modgate.LabelPII, modgate.SeveritySignal
 	case KindIDCard, KindBankCard:
 		return modgate.LabelPII, modgate.SeverityReview
+	case KindLotteryTip:
+		return modgate.LabelGambling, modgate.SeverityReview
 	}
 	return modgate.LabelContact, modgate.SeveritySignal
 }
@@ -69,6 +76,7 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 	hits = detectCued(t, hits)
 	hits = detectLexiconCued(n, dst, hits)
 	hits = detectCommerce(n, hits)
+	hits = detectLotteryTip(t, hits)
 	base := len(dst)
 	for _, h := range hits {
 		s, e := n.Orig(h.a, h.b)
@@ -443,6 +451,77 @@ func bankNear(t string, a, b int) bool {
 		}
 	}
 	return false
+}
+
+// zodiac are the twelve animals of the Chinese zodiac, which 六合彩 tips
+// bet on.
+const zodiac = "鼠牛虎兔龙蛇马羊猴鸡狗猪"
+
+// Tip cues: strong ones (a draw number, 肖, 波色, 特码…) make three animals
+// a tip; weak ones (主/防 "main/hedge", 包 "cover") need four.
+var (
+	tipStrong = []string{"肖", "波色", "特码", "特马", "平特", "必出", "必中", "本期", "今期", "下期", "开奖"}
+	tipWeak   = []string{"主", "防", "包", "挂牌", "横批"}
+)
+
+// detectLotteryTip finds a betting tip: several distinct zodiac animals
+// with a draw number (digits or x before 期) or tip jargon. The hit spans
+// the first to the last animal. "十二生肖" lists (children's songs, the
+// calendar) are not tips.
+func detectLotteryTip(t string, hits []span) []span {
+	var seen uint16
+	first, last, n := -1, -1, 0
+	for i, r := range t {
+		k := strings.IndexRune(zodiac, r)
+		if k < 0 {
+			continue
+		}
+		bit := uint16(1) << (k / 3)
+		if seen&bit == 0 {
+			seen |= bit
+			n++
+		}
+		if first < 0 {
+			first = i
+		}
+		last = i + utf8.RuneLen(r)
+	}
+	if n < 3 || strings.Contains(t, "十二生肖") {
+		return hits
+	}
+	strong := drawNumber(t)
+	for _, c := range tipStrong {
+		if strong {
+			break
+		}
+		strong = strings.Contains(t, c)
+	}
+	weak := false
+	for _, c := range tipWeak {
+		if weak {
+			break
+		}
+		weak = strings.Contains(t, c)
+	}
+	if (strong || weak && n >= 4) && !overlaps(hits, first, last) {
+		hits = append(hits, span{first, last, KindLotteryTip})
+	}
+	return hits
+}
+
+// drawNumber reports "<digits>期" or "第…期": a lottery draw's number.
+func drawNumber(t string) bool {
+	for off := 0; ; {
+		k := strings.Index(t[off:], "期")
+		if k < 0 {
+			return false
+		}
+		at := off + k
+		if at > 0 && (isDigit(t[at-1]) || t[at-1] == 'x') {
+			return true
+		}
+		off = at + len("期")
+	}
 }
 
 // thousands reports digit groups written as an amount with thousands

@@ -72,6 +72,12 @@ hits contains h if {
 }
 
 hits contains h if {
+	input.detectors.lottery_tip
+	not input.labels.gambling
+	some h in gambling_hits
+}
+
+hits contains h if {
 	input.labels.porn
 	some h in porn_hits
 }
