@@ -453,9 +453,37 @@ func bankNear(t string, a, b int) bool {
 	return false
 }
 
-// zodiac are the twelve animals of the Chinese zodiac, which 六合彩 tips
-// bet on.
-const zodiac = "鼠牛虎兔龙蛇马羊猴鸡狗猪"
+// zodiacIndex numbers the twelve animals of the Chinese zodiac, which
+// 六合彩 tips bet on (-1 for any other character).
+func zodiacIndex(r rune) int {
+	switch r {
+	case '鼠':
+		return 0
+	case '牛':
+		return 1
+	case '虎':
+		return 2
+	case '兔':
+		return 3
+	case '龙':
+		return 4
+	case '蛇':
+		return 5
+	case '马':
+		return 6
+	case '羊':
+		return 7
+	case '猴':
+		return 8
+	case '鸡':
+		return 9
+	case '狗':
+		return 10
+	case '猪':
+		return 11
+	}
+	return -1
+}
 
 // Tip cues: strong ones (a draw number, 肖, 波色, 特码…) make three animals
 // a tip; weak ones (主/防 "main/hedge", 包 "cover") need four.
@@ -471,12 +499,19 @@ var (
 func detectLotteryTip(t string, hits []span) []span {
 	var seen uint16
 	first, last, n := -1, -1, 0
-	for i, r := range t {
-		k := strings.IndexRune(zodiac, r)
-		if k < 0 {
+	for i := 0; i < len(t); i++ {
+		// Every animal is a 3-byte character led by 0xE5, 0xE7, 0xE8 or
+		// 0xE9: other bytes are skipped without decoding.
+		if c := t[i]; c < 0xE5 || c > 0xE9 {
 			continue
 		}
-		bit := uint16(1) << (k / 3)
+		r, size := utf8.DecodeRuneInString(t[i:])
+		k := zodiacIndex(r)
+		if k < 0 {
+			i += size - 1
+			continue
+		}
+		bit := uint16(1) << k
 		if seen&bit == 0 {
 			seen |= bit
 			n++
@@ -484,7 +519,8 @@ func detectLotteryTip(t string, hits []span) []span {
 		if first < 0 {
 			first = i
 		}
-		last = i + utf8.RuneLen(r)
+		last = i + size
+		i += size - 1
 	}
 	if n < 3 || strings.Contains(t, "十二生肖") {
 		return hits
