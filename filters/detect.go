@@ -47,6 +47,8 @@ func kindInfo(kind string) (category string, severity int) {
 		return modgate.LabelPII, modgate.SeverityReview
 	case KindLotteryTip:
 		return modgate.LabelGambling, modgate.SeverityReview
+	case KindGroupAttack:
+		return modgate.LabelAbuse, modgate.SeverityReview
 	}
 	return modgate.LabelContact, modgate.SeveritySignal
 }
@@ -77,6 +79,7 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 	hits = detectLexiconCued(n, dst, hits)
 	hits = detectCommerce(n, hits)
 	hits = detectLotteryTip(t, hits)
+	hits = detectGroupAttack(n, dst, hits)
 	base := len(dst)
 	for _, h := range hits {
 		s, e := n.Orig(h.a, h.b)

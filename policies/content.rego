@@ -107,6 +107,17 @@ abuse_hits contains {"rule": "abuse.mild", "label": "abuse", "action": "review",
 	input.subs["abuse.mild"].n >= data.tunables.abuse.mild_review_count
 }
 
+# A whole group (region, nationality, ethnicity, religion, gender, class,
+# disability, occupation) generalised with contempt, without a slur:
+# 河南人都是骗子, 女的就是不行, X人滚出去. The detector (filters/groupattack.go)
+# finds group + generaliser + negative predicate in one sentence; counter-
+# speech that names the stereotype to reject it (地域黑, 刻板印象, 别说…,
+# context.counter) passes.
+abuse_hits contains {"rule": "abuse.group_attack", "label": "abuse", "action": "review", "severity": 2, "message": "针对地域、民族、性别等群体的概括性贬损"} if {
+	input.detectors.group_attack
+	not input.subs["context.counter"]
+}
+
 # --- illegal goods and services ---------------------------------------------
 
 illegal_hits contains {"rule": "illegal.goods", "label": "illegal", "action": "block", "severity": 3, "message": "枪支、毒品、假证、银行卡买卖等违法内容"} if {

@@ -71,6 +71,28 @@ test_abuse_by_severity if {
 	action(msg([["abuse.severe", 3]])) == "block"
 }
 
+# 河南人都是骗子: group + generaliser + contempt in one sentence (the
+# group_attack detector) goes to review under its own rule.
+test_group_attack_reviewed if {
+	i := with_det(msg([["abuse.group", 1], ["abuse.generalise", 1], ["abuse.contempt", 1]]), {"group_attack": 1})
+	action(i) == "review"
+	"abuse.group_attack" in {r.rule | some r in decide(i).reasons}
+}
+
+# The words alone, without the detector's shape, are signals only:
+# 河南人都很热情, 医生都说垃圾食品要少吃.
+test_group_words_alone_allowed if {
+	action(msg([["abuse.group", 1]])) == "allow"
+	action(msg([["abuse.group", 1], ["abuse.generalise", 1], ["abuse.contempt", 1]])) == "allow"
+	action(msg([["abuse.group", 1], ["abuse.exclude", 1]])) == "allow"
+}
+
+# 别说河南人都是骗子，这是地域黑: counter-speech quotes the stereotype.
+test_group_attack_counter_speech_allowed if {
+	i := with_det(msg([["abuse.group", 1], ["abuse.generalise", 1], ["abuse.contempt", 1], ["context.counter", 1]]), {"group_attack": 1})
+	action(i) == "allow"
+}
+
 # --- illegal ---
 
 # 禁毒宣传：远离毒品

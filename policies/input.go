@@ -54,6 +54,7 @@ var detectorKinds = map[string]bool{
 	"phone": true, "landline": true, "qq": true, "wechat": true, "url": true,
 	"email": true, "id_card": true, "bank_card": true, "account": true,
 	"price": true, "header": true, "address": true, "lottery_tip": true,
+	"group_attack": true,
 }
 
 // Account buckets (input.sender.account).
@@ -90,7 +91,7 @@ func isDetector(m *modgate.Match) bool {
 	if m.Source != "" {
 		return m.Source == modgate.SourceDetector
 	}
-	return detectorKinds[m.Subcategory] && (m.Category == modgate.LabelContact || m.Category == modgate.LabelPII || m.Category == modgate.LabelAds || m.Category == modgate.LabelGambling)
+	return detectorKinds[m.Subcategory] && (m.Category == modgate.LabelContact || m.Category == modgate.LabelPII || m.Category == modgate.LabelAds || m.Category == modgate.LabelGambling || m.Category == modgate.LabelAbuse)
 }
 
 // contained reports whether match i lies strictly inside another match of

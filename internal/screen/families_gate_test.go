@@ -25,6 +25,7 @@ var familyBounds = []familyBound{
 	{"families/escort.tsv", 0.95, 0},
 	{"families/fraud_phishing.tsv", 0.95, 0},
 	{"families/gambling.tsv", 0.94, 0},
+	{"families/group_attack.tsv", 0.93, 0},
 	{"families/invoices.tsv", 0.95, 0},
 	{"families/job_scam.tsv", 0.92, 0},
 	{"families/other_scams.tsv", 0.95, 0},
@@ -51,6 +52,12 @@ var familyBounds = []familyBound{
 	{"benign_nearmiss2.tsv", 0, 0.02},
 	{"holdout_families/benign_nearmiss.tsv", 0, 0.02},
 	{"identity_benign.tsv", 0, 0.02},
+	// Counter-speech and identity talk written for abuse.group_attack: the
+	// rule flags none of it; the 9 of 92 flagged (9.8 %) are the abuse
+	// model's score alone on sentences that quote a stereotype to reject
+	// it. Gated at that level to catch regressions until the model learns
+	// counter-speech (QUALITY.md, "Group attacks without slurs").
+	{"benign_identity_talk.tsv", 0, 0.11},
 }
 
 // TestFamilyGate screens the team-written family sets through the shipped

@@ -55,6 +55,7 @@ var teamSets = []teamSet{
 	{"families/job_scam.tsv", "fraud", 40, false, true},
 	{"families/other_scams.tsv", "fraud", 40, false, true},
 	{"families/politics.tsv", "politics", 40, false, true},
+	{"families/group_attack.tsv", "abuse", 60, false, true},
 	{"families/drainage.tsv", "contact", 40, false, true},
 	{"benign_nearmiss.tsv", "ok", 180, false, false},
 
@@ -84,6 +85,7 @@ var teamSets = []teamSet{
 	{"holdout_families/benign_nearmiss.tsv", "ok", 80, true, false},
 	{"identity_benign.tsv", "ok", 120, true, false},
 	{"identity_abuse.tsv", "abuse", 60, true, false},
+	{"benign_identity_talk.tsv", "ok", 80, false, false},
 }
 
 // The older team sets: their lines take part in the duplicate and template
