@@ -24,6 +24,10 @@ var memoFeature = map[string]bool{
 	"group": true, "tenant": true, "violations": true, "max_severity": true,
 	"variants": true,
 	"scores":   true,
+	// review is the input of data.modgate.consequence (the review side's
+	// 3-2-1 question, see discipline.rego). Screening inputs never carry
+	// it, so it cannot make two memoised screening decisions differ.
+	"review": true,
 }
 
 // ScoreBands is how finely model scores reach the policies: a score is

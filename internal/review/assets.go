@@ -40,7 +40,7 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 		{
 			Name: StreamEvents,
 			Subjects: []string{p + ".decisions.>", p + ".enforcement.>",
-				p + ".reports.>"},
+				p + ".reports.>", p + ".appeals.>"},
 			Retention:  jetstream.LimitsPolicy,
 			Storage:    jetstream.FileStorage,
 			Replicas:   c.Replicas,
@@ -82,6 +82,7 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 		{Bucket: BucketRate, Description: "report rate-limit windows", TTL: 2 * c.ReportWindow, Storage: jetstream.MemoryStorage},
 		{Bucket: BucketStrikes, Description: "confirmed violations per member", TTL: c.StrikeTTL},
 		{Bucket: BucketSessions, Description: "reviewer sessions", TTL: c.SessionTTL},
+		{Bucket: BucketSearch, Description: "search index: <field>.<value>.<case> postings of cases"},
 	}
 	buckets := map[string]jetstream.KeyValue{}
 	for _, kc := range kvs {
@@ -97,6 +98,7 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 	}
 	if assign {
 		q.cases = buckets[BucketCases]
+		q.search = buckets[BucketSearch]
 		q.dedup = NATSKV(buckets[BucketReportDup])
 		q.sessions = NewSessions(NATSKV(buckets[BucketSessions]), c.SessionTTL, c.SessionMaxAge, q.clock)
 		q.limiter = NewLimiter(NATSKV(buckets[BucketRate]), q.clock)
