@@ -56,7 +56,7 @@ func (q *Queue) Appeal(ctx context.Context, tenant string, a AppealRequest) (App
 		return AppealResult{}, err
 	}
 	if !ok {
-		return AppealResult{}, ErrRateLimited
+		return AppealResult{}, ErrAppealsRateLimited
 	}
 	c, err := q.mutate(ctx, a.CaseID, func(c *modgate.Case, now time.Time) error {
 		switch {

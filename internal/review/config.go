@@ -239,6 +239,8 @@ var (
 	ErrRateLimited    = errors.New("review: report rate limit exceeded")
 	ErrInvalid        = errors.New("review: invalid input")
 	ErrContended      = errors.New("review: too much contention, retry")
+	// ErrAppealsRateLimited: too many appeals by one appellant.
+	ErrAppealsRateLimited = fmt.Errorf("%w: too many appeals from this appellant", ErrRateLimited)
 	// ErrLeadsOnly: the case waits in a lane only leads may claim.
 	ErrLeadsOnly = errors.New("review: only leads may claim escalated cases")
 	// ErrSameReviewer: the reviewer who decided a case may not review its

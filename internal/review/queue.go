@@ -574,6 +574,11 @@ func (q *Queue) store(ctx context.Context, c *modgate.Case) error {
 		return err
 	}
 	old := q.replacedRef(c.ID, c.Revision)
+	// What the index holds of the case before this write (read before it:
+	// the watch may apply the write's echo before store returns).
+	q.mu.RLock()
+	prev := q.idx[c.ID]
+	q.mu.RUnlock()
 	var rev uint64
 	if c.Revision == 0 {
 		rev, err = q.cases.Create(ctx, c.ID, value)
@@ -594,9 +599,6 @@ func (q *Queue) store(ctx context.Context, c *modgate.Case) error {
 	}
 	q.noteRef(c.ID, rev, ref)
 	c.Revision = rev
-	q.mu.RLock()
-	prev := q.idx[c.ID]
-	q.mu.RUnlock()
 	if prev == nil || prev.IndexSig != indexSig(c) {
 		q.indexCase(c, prev)
 	}

@@ -273,7 +273,7 @@ func (q *Queue) unindex(ctx context.Context, id string) error {
 	if q.search == nil {
 		return nil
 	}
-	l, err := q.search.ListKeysFiltered(ctx, "*.*."+id, "*.*.*."+id, "sg."+id)
+	l, err := q.search.ListKeysFiltered(ctx, "*.*."+id, "*.*.*."+id, "sg."+id) // (literals: rewritten in place is harmless)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrNoKeysFound) {
 			return nil
@@ -301,7 +301,8 @@ func (q *Queue) postings(ctx context.Context, withValues bool, filters ...string
 	if !withValues {
 		opts = append(opts, jetstream.MetaOnly())
 	}
-	w, err := q.search.WatchFiltered(ctx, filters, opts...)
+	// WatchFiltered rewrites its filters in place (the KV subject prefix).
+	w, err := q.search.WatchFiltered(ctx, slices.Clone(filters), opts...)
 	if err != nil {
 		return nil, false, fmt.Errorf("review: search: %w", err)
 	}
