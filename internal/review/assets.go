@@ -59,6 +59,16 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 			DenyPurge:  true,
 		},
 		{
+			Name:        StreamSearch,
+			Description: "modgate review: search index, one subject per indexed value of a case",
+			Subjects:    []string{p + ".search.>"},
+			Retention:   jetstream.LimitsPolicy,
+			Storage:     jetstream.FileStorage,
+			Replicas:    c.Replicas,
+			// A posting is there or not: one message per subject.
+			MaxMsgsPerSubject: 1,
+		},
+		{
 			Name:        StreamDeadLetter,
 			Description: "modgate review: escalations that could not become cases",
 			Subjects:    []string{p + ".deadletter.>"},
@@ -70,8 +80,12 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 		},
 	}
 	for _, sc := range streams {
-		if _, err := q.js.CreateOrUpdateStream(ctx, sc); err != nil {
+		st, err := q.js.CreateOrUpdateStream(ctx, sc)
+		if err != nil {
 			return fmt.Errorf("review: stream %s: %w", sc.Name, err)
+		}
+		if sc.Name == StreamSearch && assign {
+			q.search = st
 		}
 	}
 	kvs := []jetstream.KeyValueConfig{
@@ -82,7 +96,6 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 		{Bucket: BucketRate, Description: "report rate-limit windows", TTL: 2 * c.ReportWindow, Storage: jetstream.MemoryStorage},
 		{Bucket: BucketStrikes, Description: "confirmed violations per member", TTL: c.StrikeTTL},
 		{Bucket: BucketSessions, Description: "reviewer sessions", TTL: c.SessionTTL},
-		{Bucket: BucketSearch, Description: "search index: <field>.<value>.<case> postings of cases"},
 	}
 	buckets := map[string]jetstream.KeyValue{}
 	for _, kc := range kvs {
@@ -98,7 +111,6 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 	}
 	if assign {
 		q.cases = buckets[BucketCases]
-		q.search = buckets[BucketSearch]
 		q.dedup = NATSKV(buckets[BucketReportDup])
 		q.sessions = NewSessions(NATSKV(buckets[BucketSessions]), c.SessionTTL, c.SessionMaxAge, q.clock)
 		q.limiter = NewLimiter(NATSKV(buckets[BucketRate]), q.clock)

@@ -23,11 +23,11 @@ const (
 	BucketRate      = "MODGATE_RATE"
 	BucketStrikes   = "MODGATE_STRIKES"
 	BucketSessions  = "MODGATE_SESSIONS"
-	// BucketSearch is the search index: one empty key per indexed field
-	// value of a case ("<field>.<token>.<case>"), so NATS answers
-	// "which cases have this sender / label / text bigram" with a subject
-	// filter (see search.go).
-	BucketSearch = "MODGATE_SEARCH"
+	// StreamSearch is the search index: one empty message per indexed
+	// value of a case on <prefix>.search.<field>.<token>.<case>, at most one
+	// per subject, so NATS answers "which cases have this sender / label /
+	// text bigram" with a subject filter (see search.go).
+	StreamSearch = "MODGATE_SEARCH"
 	StreamEvents = "MODGATE_EVENTS"
 	StreamAudit  = "MODGATE_AUDIT"
 	// StreamDeadLetter keeps escalations that could not become cases

@@ -31,12 +31,15 @@ type Queue struct {
 	cfg Config
 	nc  *nats.Conn
 	js  jetstream.JetStream
-	log *slog.Logger
+	// jsIndex publishes the search postings with its own async window, so
+	// a burst of new cases never holds up decision events.
+	jsIndex jetstream.JetStream
+	log     *slog.Logger
 
 	// The cases bucket is read through a watch (the index), so it stays a
 	// JetStream bucket; the small stores work on any KV.
 	cases     jetstream.KeyValue
-	search    jetstream.KeyValue // the search index (search.go)
+	search    jetstream.Stream // the search index (search.go)
 	bodies    jetstream.ObjectStore
 	dedup     KV // create-only markers: one report per reporter and case
 	sessions  *Sessions
@@ -92,8 +95,12 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("review: jetstream: %w", err)
 	}
+	jsIndex, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(16384))
+	if err != nil {
+		return nil, fmt.Errorf("review: jetstream: %w", err)
+	}
 	q := &Queue{
-		cfg: cfg, nc: nc, js: js, log: cfg.Logger, clock: clock.Or(cfg.Clock),
+		cfg: cfg, nc: nc, js: js, jsIndex: jsIndex, log: cfg.Logger, clock: clock.Or(cfg.Clock),
 		idx:      map[string]*modgate.CaseSummary{},
 		active:   map[string]*modgate.CaseSummary{},
 		inflight: map[string]struct{}{},
@@ -143,9 +150,11 @@ func (q *Queue) Close() {
 	q.consumMu.Unlock()
 	q.cancel()
 	q.wg.Wait()
-	select {
-	case <-q.js.PublishAsyncComplete():
-	case <-time.After(2 * time.Second):
+	for _, js := range []jetstream.JetStream{q.js, q.jsIndex} {
+		select {
+		case <-js.PublishAsyncComplete():
+		case <-time.After(2 * time.Second):
+		}
 	}
 }
 

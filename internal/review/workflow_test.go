@@ -501,6 +501,7 @@ func TestSearch(t *testing.T) {
 		{"tag", SearchQuery{Tag: "团伙A"}, 1},
 		{"no criteria: the last 30 days", SearchQuery{}, 13},
 		{"label and sender", SearchQuery{Label: "finance", Sender: "u-2"}, 3},
+		{"text and sender (text read, few candidates)", SearchQuery{Text: "保本保息", Sender: "u-1"}, 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -510,9 +511,9 @@ func TestSearch(t *testing.T) {
 		})
 	}
 	// Only masked text is searchable: the phone number is not.
-	for _, txt := range []string{"13812345678", "不存在的词"} {
-		if r, err := q.Search(ctx, SearchQuery{Text: txt}); err != nil || r.Total != 0 {
-			t.Errorf("search %q: %d hits (%v), want none", txt, r.Total, err)
+	for _, sq := range []SearchQuery{{Text: "13812345678"}, {Text: "不存在的词"}, {Text: "13812345678", Sender: "u-1"}} {
+		if r, err := q.Search(ctx, sq); err != nil || r.Total != 0 {
+			t.Errorf("search %+v: %d hits (%v), want none", sq, r.Total, err)
 		}
 	}
 	if _, err := q.Search(ctx, SearchQuery{Text: "加"}); !errors.Is(err, ErrInvalid) {
@@ -528,15 +529,31 @@ func TestSearch(t *testing.T) {
 		t.Errorf("undecided finance cases: %d, want 11", r.Total)
 	}
 
-	// The postings are lost (a bucket created by an upgrade): a replica
-	// that starts indexes every case again.
-	if err := q.js.DeleteKeyValue(ctx, BucketSearch); err != nil {
+	// The subject-data deletion purges a case's postings (they hold its
+	// sender and text).
+	if _, err := q.DeleteSubject(ctx, "root", "u-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"sd.*." + keyPart("u-1") + ".*", "tx.*.*.*"} {
+		ps, _, err := q.postings(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id := range ps {
+			if c, err := q.load(ctx, id); errors.Is(err, ErrNotFound) || err == nil && c.Message.Sender.ID == "u-1" {
+				t.Fatalf("a posting of a deleted case is left: %s", id)
+			}
+		}
+	}
+	// The postings are lost (an upgrade): a replica that starts indexes
+	// every case again.
+	if err := q.js.DeleteStream(ctx, StreamSearch); err != nil {
 		t.Fatal(err)
 	}
 	q.Close()
 	q2 := openQueue(t, nc, testConfig())
 	testkit.Eventually(t, "the index repaired", 10*time.Second, func() bool {
-		r, err := q2.Search(ctx, SearchQuery{Sender: "u-1"})
+		r, err := q2.Search(ctx, SearchQuery{Sender: "u-2"})
 		return err == nil && r.Total == 4
 	})
 }
