@@ -459,17 +459,61 @@ func (q *Queue) Get(ctx context.Context, id string) (*modgate.Case, error) {
 }
 
 // Redact removes personal data a reviewer may not see: the original text,
-// and digits and e-mail addresses in the normalised text and reporters'
-// free text. MaskedText keeps the same code-point length as
-// the original so match offsets still line up.
+// and masks (MaskText) the normalised text, the masked text (completing
+// what the verdict masked, for cases stored before), match texts, and
+// every free text people typed (reports, notes, appeals, escalations).
+// MaskedText keeps the same code-point length as the original so match
+// offsets still line up; a match's text is the masked text at its offsets.
 func Redact(c *modgate.Case) {
 	c.Message.Text = ""
 	c.Normalized = MaskText(c.Normalized)
+	c.MaskedText = MaskText(c.MaskedText)
 	if c.Message.Context != nil {
 		c.Message.Context = nil
 	}
 	for i := range c.Reports {
 		c.Reports[i].Text = MaskText(c.Reports[i].Text)
+	}
+	if c.Verdict != nil {
+		v := *c.Verdict
+		v.MaskedText = c.MaskedText
+		v.Matches = slices.Clone(v.Matches)
+		shown := []rune(c.MaskedText)
+		for i, m := range v.Matches {
+			if m.Start >= 0 && m.End <= len(shown) && m.Start < m.End {
+				v.Matches[i].Text = string(shown[m.Start:m.End])
+			} else {
+				v.Matches[i].Text = MaskText(m.Text)
+			}
+		}
+		c.Verdict = &v
+	}
+	c.Notes = slices.Clone(c.Notes)
+	for i := range c.Notes {
+		c.Notes[i].Text = MaskText(c.Notes[i].Text)
+	}
+	if c.Decision != nil {
+		d := *c.Decision
+		d.Note = MaskText(d.Note)
+		c.Decision = &d
+	}
+	if c.Appeal != nil {
+		a := *c.Appeal
+		a.Reason, a.Note = MaskText(a.Reason), MaskText(a.Note)
+		c.Appeal = &a
+	}
+	if c.Escalation != nil {
+		e := *c.Escalation
+		e.Note = MaskText(e.Note)
+		c.Escalation = &e
+	}
+	c.History = slices.Clone(c.History)
+	for i := range c.History {
+		c.History[i].Note = MaskText(c.History[i].Note)
+	}
+	c.Reversals = slices.Clone(c.Reversals)
+	for i := range c.Reversals {
+		c.Reversals[i].Reason = MaskText(c.Reversals[i].Reason)
 	}
 }
 
