@@ -2,6 +2,7 @@ package filters
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/modgate/modgate"
 )
@@ -20,12 +21,21 @@ const (
 	// @handle, Line ID, 陌陌号, WhatsApp, a QQ/钉钉 group number is KindQQ):
 	// somewhere a message moves people to, off the group.
 	KindAccount = "account"
+	// Commerce signals (category ads): a price or discount (99元, 8折,
+	// ¥199, 满59), a 【brand】 header opening the message, an address line
+	// (地址：…). Customers mention prices too, so policies count them only
+	// next to a seller's other signals.
+	KindPrice   = "price"
+	KindHeader  = "header"
+	KindAddress = "address"
 )
 
 // kindInfo gives the category and severity of a detector kind. A mobile
 // number is personal data (masked) and also a contact; policies know both.
 func kindInfo(kind string) (category string, severity int) {
 	switch kind {
+	case KindPrice, KindHeader, KindAddress:
+		return modgate.LabelAds, modgate.SeveritySignal
 	case KindPhone:
 		return modgate.LabelPII, modgate.SeveritySignal
 	case KindIDCard, KindBankCard:
@@ -55,6 +65,7 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 	hits = detectNumbers(t, hits)
 	hits = detectCued(t, hits)
 	hits = detectLexiconCued(n, dst, hits)
+	hits = detectCommerce(n, hits)
 	base := len(dst)
 	for _, h := range hits {
 		s, e := n.Orig(h.a, h.b)
@@ -143,6 +154,16 @@ var dotWords = []string{"点", "。", " . ", " .", ". ", " dot ", "(.)", "[.]", 
 // (jf-shop . vip, abc-kj点vip). Only a known TLD right after the dot
 // counts, so "三点com" or "a . b" stay text.
 func detectSpelledDomains(t string, hits []span) []span {
+	letters := false
+	for i := 0; i < len(t); i++ {
+		if isLower(t[i]) {
+			letters = true
+			break
+		}
+	}
+	if !letters {
+		return hits // no TLD without letters
+	}
 	for _, d := range dotWords {
 		for off := 0; off < len(t); {
 			k := strings.Index(t[off:], d)
@@ -377,6 +398,11 @@ func classifyDigits(d []byte, x bool) string {
 		return KindPhone
 	}
 	if d[0] == '0' && n >= 10 && n <= 12 && isLandline(d) {
+		return KindLandline
+	}
+	// National service hotlines (400/800 + 7 digits) are what fake customer
+	// service leaves to call; they count as a landline contact.
+	if n == 10 && (string(d[:3]) == "400" || string(d[:3]) == "800") {
 		return KindLandline
 	}
 	if n >= 16 && n <= 19 && (d[0] == '4' || d[0] == '5' || d[0] == '6' && d[1] == '2') && luhn(d) {
@@ -640,6 +666,98 @@ func detectCued(t string, hits []span) []span {
 		if h, ok := idAfterCue(t, i+len(c.s), c.kind); ok && !overlaps(hits, h.a, h.b) {
 			hits = append(hits, h)
 			i = h.b - 1
+		}
+	}
+	return hits
+}
+
+// priceUnits may follow a number to make it a price or a discount.
+var priceUnits = []string{"元", "块", "折", "起", "/位", "/人", "/斤", "/月", "/年", "/盒", "/m2", "/平", "/份", "/张", "包邮"}
+
+// detectCommerce finds price and discount patterns in the normalised text
+// and the 【header】 and 地址： signals in the original (the normaliser drops
+// the brackets, the currency sign and the colon).
+func detectCommerce(n *Normalized, hits []span) []span {
+	t := n.Text
+	add := func(a, b int, kind string) {
+		if a < b && !overlaps(hits, a, b) {
+			hits = append(hits, span{a, b, kind})
+		}
+	}
+	found := false
+	for i := 0; i < len(t) && !found; i++ {
+		c := t[i]
+		switch {
+		case isDigit(c) && (i == 0 || !isDigit(t[i-1]) && t[i-1] != '.' && t[i-1] != ','):
+			j := i
+			for j < len(t) && (isDigit(t[j]) || (t[j] == '.' || t[j] == ',') && j+1 < len(t) && isDigit(t[j+1])) {
+				j++
+			}
+			for _, u := range priceUnits {
+				if strings.HasPrefix(t[j:], u) {
+					if u == "元" && strings.HasPrefix(t[j:], "元旦") {
+						break
+					}
+					add(i, j+len(u), KindPrice)
+					found = true
+					break
+				}
+			}
+			if i >= len("满") && strings.HasSuffix(t[:i], "满") {
+				add(i-len("满"), j, KindPrice)
+				found = true
+			}
+			i = j - 1
+		case strings.HasPrefix(t[i:], "折") && i >= 3:
+			if r, _ := utf8.DecodeLastRuneInString(t[:i]); strings.ContainsRune("一二两三四五六七八九", r) {
+				add(i-utf8.RuneLen(r), i+len("折"), KindPrice)
+				found = true
+			}
+		}
+	}
+	// The original text: a currency sign before digits, a 【header】 at the
+	// start, an address line. Most messages have none of them: look for
+	// each with one fast substring search before decoding anything.
+	orig := n.orig
+	for _, sign := range []string{"¥", "￥"} {
+		for off := 0; ; {
+			k := strings.Index(orig[off:], sign)
+			if k < 0 {
+				break
+			}
+			b := off + k + len(sign)
+			off = b
+			if rest := strings.TrimLeft(orig[b:], " "); rest != "" && (isDigit(rest[0]) || strings.HasPrefix(rest, "０")) {
+				a := n.NormPos(utf8.RuneCountInString(orig[:b]))
+				e := a
+				for e < len(t) && (isDigit(t[e]) || t[e] == '.') {
+					e++
+				}
+				add(a, e, KindPrice)
+			}
+		}
+	}
+	if lead := strings.TrimLeft(orig, " \t"); strings.HasPrefix(lead, "【") || strings.HasPrefix(lead, "[") {
+		_, size := utf8.DecodeRuneInString(lead)
+		if k := strings.IndexAny(lead, "】]"); k > size {
+			inner := utf8.RuneCountInString(lead[size:k])
+			if inner >= 2 && inner <= 16 {
+				cp := utf8.RuneCountInString(orig[:len(orig)-len(lead)]) + 1
+				add(n.NormPos(cp), n.NormPos(cp+inner), KindHeader)
+			}
+		}
+	}
+	for off := 0; ; {
+		k := strings.Index(orig[off:], "地址")
+		if k < 0 {
+			break
+		}
+		b := off + k
+		off = b + len("地址")
+		if rest := orig[off:]; strings.HasPrefix(rest, "：") || strings.HasPrefix(rest, ":") {
+			a := n.NormPos(utf8.RuneCountInString(orig[:b]))
+			add(a, min(a+len("地址"), len(t)), KindAddress)
+			break
 		}
 	}
 	return hits

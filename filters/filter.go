@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/modgate/modgate"
@@ -558,6 +559,9 @@ func weakVariant(m *modgate.Match) bool {
 		return false
 	}
 	for _, r := range m.Text {
+		if unicode.IsSpace(r) || unicode.IsPunct(r) {
+			continue // 元 较 reads as 援交: a gap is no disguise
+		}
 		if !commonChar(r) {
 			return false
 		}

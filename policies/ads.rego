@@ -18,7 +18,22 @@ promo_score := sum([
 	object.get(input.subs, ["contact.business", "n"], 0),
 	realty_signal,
 	product_signal,
+	commerce_signal,
 ])
+
+# Commerce detectors (filters): a 【brand】 header opening the message and an
+# address line are a seller's; a price counts once and only next to a
+# seller's signal (customers and property news quote prices too).
+default commerce_signal := 0
+
+commerce_signal := count({k | some k in ["header", "address"]; input.detectors[k]}) + price_signal
+
+default price_signal := 0
+
+price_signal := 1 if {
+	input.detectors.price
+	seller_signal
+}
 
 default realty_signal := 0
 
@@ -39,6 +54,10 @@ seller_signal if input.subs["ads.promo"]
 seller_signal if input.subs["ads.offer"]
 
 seller_signal if input.subs["contact.business"]
+
+seller_signal if input.detectors.header
+
+seller_signal if input.detectors.address
 
 
 ads_hits contains {"rule": "ads.spam", "label": "ads", "action": "block", "severity": 3, "message": "刷单、返佣等广告诈骗用语"} if input.subs["ads.spam"].max >= 3

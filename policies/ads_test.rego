@@ -142,3 +142,15 @@ test_drainage_move_off_group_reviewed if {
 test_channel_alone_allowed if {
 	action(msg([["contact.channel", 1], ["contact.cue", 1]])) == "allow"
 }
+
+# 【美味多披萨】第二份半价，满59元免配送 (a shop's header and a price)
+test_header_and_price_make_an_ad if {
+	d := decide(with_det(msg([]), {"header": 1, "price": 1}))
+	d.action == "review"
+	d.labels == ["ads"]
+}
+
+# 才99元，很划算，质量也好 (a customer quoting a price)
+test_price_in_a_review_allowed if {
+	action(with_det(msg([["ads.product", 1]]), {"price": 1})) == "allow"
+}

@@ -131,6 +131,26 @@ effective contains h if {
 	not h.label in data.tunables.disabled_labels
 	not h.rule in exempt_rules
 	not h.label in reported_labels
+	not h.label in notice_labels
+	not notice_model_hit(h)
+}
+
+# Under a service notice with no number, id or link to act on, a model
+# score alone does not make a case (an airline's rebooking notice reads like
+# the scam that imitates it).
+notice_model_hit(h) if {
+	startswith(h.rule, "model.")
+	input.subs["context.notice"]
+	contact_detected == 0
+}
+
+# A real service notice (尾号, 余额, 账单, 取件码) under a 【bank】 header is not
+# an ad; without a link its ads hits are dropped.
+notice_labels contains l if {
+	input.subs["context.notice"]
+	not input.detectors.url
+	not input.subs["ads.offer"]
+	some l in data.tunables.notice.labels
 }
 
 # Reporting and warnings (news, police, "don't believe it") use the risky

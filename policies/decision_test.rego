@@ -139,3 +139,15 @@ test_reporting_labels_tunable if {
 # with_variant marks terms of a label as found only through a variant
 # (homophone or look-alike): with_variant(msg(...), "contact").
 with_variant(i, label) := object.union(i, {"variants": {label: {"n": 1, "max": 1}}})
+
+# 【工商银行】您尾号9901卡工资收入8,650.00元，余额9,102.37元 (a real notice)
+test_notice_is_not_an_ad if {
+	i := with_det(msg([["context.notice", 1], ["ads.promo", 1]]), {"header": 1, "price": 1})
+	action(i) == "allow"
+	"ads.promo" in rules(with_det(msg([["ads.promo", 1]]), {"header": 1, "price": 1}))
+}
+
+# The same with a link is not excused (phishing imitates notices).
+test_notice_with_link_still_counts if {
+	action(with_det(msg([["context.notice", 1], ["ads.promo", 1]]), {"header": 1, "price": 1, "url": 1})) == "review"
+}

@@ -59,3 +59,20 @@ finance_hits contains {"rule": "finance.product_promo", "label": "finance", "act
 	input.labels.finance.n >= 2
 	promo_score >= 1
 }
+
+# Loan and credit offers: two offer phrases (包下款, 日息, 黑户, 停息挂账), or
+# one with a credit word and a contact.
+finance_hits contains {"rule": "finance.loan_offer", "label": "finance", "action": "review", "severity": 2, "message": "放贷、套现、债务协商等金融招揽，需持牌"} if {
+	input.subs["finance.loan_offer"].n >= 2
+}
+
+finance_hits contains {"rule": "finance.loan_offer", "label": "finance", "action": "review", "severity": 2, "message": "放贷、套现、债务协商等金融招揽，需持牌"} if {
+	input.subs["finance.loan_offer"]
+	input.subs["finance.credit"]
+}
+
+finance_hits contains {"rule": "finance.loan_contact", "label": "finance", "action": "block", "severity": 3, "message": "放贷、套现招揽并留有联系方式"} if {
+	input.subs["finance.loan_offer"]
+	input.subs["finance.credit"]
+	contact_detected > 0
+}

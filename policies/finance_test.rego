@@ -77,3 +77,16 @@ test_product_promotion_reviewed if {
 	action(msg([["finance.topic", 1], ["finance.topic", 1], ["ads.promo", 1]])) == "review"
 	action(msg([["finance.topic", 1], ["ads.promo", 1]])) == "allow"
 }
+
+# 黑户专享，征信花了也能借，包下款
+test_loan_offer_reviewed if {
+	d := decide(msg([["finance.loan_offer", 1], ["finance.loan_offer", 1]]))
+	d.action == "review"
+	d.labels == ["finance"]
+	action(msg([["finance.loan_offer", 1], ["finance.credit", 1]])) == "review"
+}
+
+# 央行下调贷款利率 (news: a credit word, no offer)
+test_loan_news_allowed if {
+	action(msg([["finance.credit", 1], ["finance.credit", 1]])) == "allow"
+}

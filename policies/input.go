@@ -56,6 +56,7 @@ func Band(p float64) int {
 var detectorKinds = map[string]bool{
 	"phone": true, "landline": true, "qq": true, "wechat": true, "url": true,
 	"email": true, "id_card": true, "bank_card": true, "account": true,
+	"price": true, "header": true, "address": true,
 }
 
 // Account buckets (input.sender.account).
@@ -86,7 +87,7 @@ func isDetector(m *modgate.Match) bool {
 	if m.Source != "" {
 		return m.Source == modgate.SourceDetector
 	}
-	return detectorKinds[m.Subcategory] && (m.Category == modgate.LabelContact || m.Category == modgate.LabelPII)
+	return detectorKinds[m.Subcategory] && (m.Category == modgate.LabelContact || m.Category == modgate.LabelPII || m.Category == modgate.LabelAds)
 }
 
 // contained reports whether match i lies strictly inside another match of

@@ -44,14 +44,28 @@ model_hits contains hit(
 	input.scores[name] >= t.review
 }
 
+# With a signal, the hit carries the label of the signal's own kind when it
+# is a taxonomy label (a spam score with a fraud.lure term is fraud, with a
+# gambling term gambling), else the model's label.
 model_hits contains hit(
-	sprintf("model.%s.review_with_signal", [name]), t.label, "review", 2,
+	sprintf("model.%s.review_with_signal", [name]), label, "review", 2,
 	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且有 %s 信号", [name, input.scores[name], t.review_with_signal, concat(", ", sort(model_signals_present(t)))]),
 ) if {
 	some name, t in data.tunables.model
 	input.scores[name] >= t.review_with_signal
-	count(model_signals_present(t)) > 0
+	some label in model_signal_labels(t)
 }
+
+model_signal_labels(t) := {l |
+	some s in model_signals_present(t)
+	l := signal_label(s, t)
+}
+
+signal_label(s, t) := l if {
+	l := split(s, ".")[0]
+	l in shipped_labels
+	l != "ads"
+} else := t.label
 
 # The configured signals present in this message: lexicon labels ("ads"),
 # label.subcategory keys ("fraud.prize": only that kind of term), or

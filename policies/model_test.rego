@@ -6,17 +6,17 @@ import data.modgate
 scored(i, scores) := object.union(i, {"scores": scores})
 
 test_abuse_score_alone_reviews_at_threshold if {
-	d := decide(scored(base, {"abuse": 0.88, "spam": 0.01}))
+	d := decide(scored(base, {"abuse": 0.8, "spam": 0.01}))
 	d.action == "review"
 	d.labels == ["abuse"]
 	d.severity == 2
 	d.reasons[0].rule == "model.abuse.review"
 	contains(d.reasons[0].message, "abuse")
-	contains(d.reasons[0].message, "0.88")
+	contains(d.reasons[0].message, "0.8")
 }
 
 test_abuse_score_below_threshold_allowed if {
-	d := decide(scored(base, {"abuse": 0.87, "spam": 0.5}))
+	d := decide(scored(base, {"abuse": 0.79, "spam": 0.5}))
 	d.action == "allow"
 	d.reasons == []
 }
@@ -27,7 +27,7 @@ test_no_scores_no_model_rules if {
 }
 
 test_spam_alone_needs_the_high_threshold if {
-	action(scored(base, {"spam": 0.98})) == "allow"
+	action(scored(base, {"spam": 0.96})) == "allow"
 	d := decide(scored(base, {"spam": 0.99}))
 	d.action == "review"
 	d.labels == ["ads"]
@@ -45,7 +45,7 @@ test_spam_with_a_lexicon_signal_reviews_lower if {
 test_spam_with_a_contact_alone_stays_with_the_contact_rules if {
 	# contacts are the ads policy's to judge (friends swap WeChat ids):
 	# a detector or contact cue is not a spam signal
-	action(scored(with_det(msg([["contact.cue", 1]]), {"wechat": 1}), {"spam": 0.98})) == "allow"
+	action(scored(with_det(msg([["contact.cue", 1]]), {"wechat": 1}), {"spam": 0.96})) == "allow"
 }
 
 test_spam_with_unlisted_signal_allowed if {
@@ -99,4 +99,13 @@ test_model_and_lexicon_reasons_combine if {
 	d.action == "review"
 	d.labels == ["abuse"]
 	{r.rule | some r in d.reasons} == {"abuse.insult", "model.abuse.review"}
+}
+
+# A spam score with a scam term carries the scam's label, not ads.
+test_spam_with_fraud_signal_is_fraud if {
+	d := decide(scored(msg([["fraud.lure", 1]]), {"spam": 0.9}))
+	d.action == "review"
+	d.labels == ["fraud"]
+	d2 := decide(scored(msg([["ads.promo", 1]]), {"spam": 0.9}))
+	d2.labels == ["ads"]
 }

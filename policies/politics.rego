@@ -20,3 +20,7 @@ politics_hits contains hit("politics.topic_contact", "politics", "review", 2, "�
 politics_hits contains hit("politics.topics", "politics", "review", 2, "多个涉政敏感词") if {
 	input.subs["politics.topic"].n >= data.tunables.politics.topic_review_count
 }
+
+politics_hits contains hit("politics.mobilize", "politics", "review", 2, "号召上街、集会或反抗") if {
+	input.subs["politics.mobilize"].n >= 2
+}

@@ -32,3 +32,9 @@ test_politics_operator_blocks if {
 		with data.tunables.block_labels as ["politics"]
 	d.action == "block"
 }
+
+# 周日下午两点各地广场集合，一起上街
+test_politics_mobilisation_reviewed if {
+	action(msg([["politics.mobilize", 1], ["politics.mobilize", 1]])) == "review"
+	action(msg([["politics.mobilize", 1]])) == "allow"
+}

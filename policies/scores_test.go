@@ -32,9 +32,9 @@ func TestScoresThroughMemo(t *testing.T) {
 		rule        string
 	}{
 		{0.02, 0.01, "allow", ""},
-		{0.8799, 0.01, "allow", ""}, // band 0.87: below 0.88
-		{0.88, 0.01, "review", "model.abuse.review"},
-		{0.8871, 0.01, "review", "model.abuse.review"}, // same band: from the memo
+		{0.7999, 0.01, "allow", ""}, // band 0.79: below 0.80
+		{0.80, 0.01, "review", "model.abuse.review"},
+		{0.8071, 0.01, "review", "model.abuse.review"}, // same band: from the memo
 		{0.01, 0.995, "review", "model.spam.review"},
 		{0.01, 0.93, "allow", ""}, // no signal
 	}

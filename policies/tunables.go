@@ -80,6 +80,9 @@ var tunablesSchema = map[string]any{
 		"reporting": map[string]any{
 			"labels": kStrings,
 		},
+		"notice": map[string]any{
+			"labels": kStrings,
+		},
 		"pii": map[string]any{
 			"review_kinds":       kStrings,
 			"exempt_group_kinds": kStrings,

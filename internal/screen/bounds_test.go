@@ -11,5 +11,5 @@ const (
 	sharedNUSMaxFP     = 0.01
 	sharedTHUCMaxFP    = 0.02
 	sharedSMSMaxFP     = 0.01
-	sharedSMSMinRecall = 0.68
+	sharedSMSMinRecall = 0.78
 )

@@ -70,7 +70,7 @@ func TestModelScoresReachVerdictAndPolicy(t *testing.T) {
 	// the normalised text, the explanation points at the ORIGINAL span.
 	text := "你們這幫騙子！！還錢"
 	v := screenText(t, s, text)
-	if v.Action != "review" || v.Scores["abuse"] < 0.88 || v.Revision != rev {
+	if v.Action != "review" || v.Scores["abuse"] < 0.8 || v.Revision != rev {
 		t.Fatalf("abusive message: %+v", v)
 	}
 	var reason *modgate.Reason
@@ -79,7 +79,7 @@ func TestModelScoresReachVerdictAndPolicy(t *testing.T) {
 			reason = &v.Reasons[i]
 		}
 	}
-	if reason == nil || reason.Label != "abuse" || !strings.Contains(reason.Message, "abuse") || !strings.Contains(reason.Message, "0.88") {
+	if reason == nil || reason.Label != "abuse" || !strings.Contains(reason.Message, "abuse") || !strings.Contains(reason.Message, "≥ 阈值 0.8") {
 		t.Fatalf("reasons %+v lack model.abuse.review naming the model and threshold", v.Reasons)
 	}
 	var got []modgate.Match
