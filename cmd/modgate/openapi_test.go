@@ -213,6 +213,10 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	// Admin.
 	check(t, nil, "GET", "/v1/admin/revision", "ak", "", nil, 200)
 	check(t, nil, "GET", "/v1/admin/revision", "tk", "", nil, 403)
+	check(t, nil, "GET", "/v1/admin/files", "ak", "", nil, 200)
+	check(t, nil, "GET", "/v1/admin/files/policy/discipline.rego", "ak", "", nil, 200)
+	check(t, nil, "GET", "/v1/admin/files/policy/nope.rego", "ak", "", nil, 404)
+	check(t, nil, "GET", "/v1/admin/files/model/x", "ak", "", nil, 400)
 	check(t, nil, "PUT", "/v1/admin/lexicons/extra.txt", "ak", "text/plain", []byte("开放接口测试词 | illegal | 3\n"), 200)
 	check(t, nil, "PUT", "/v1/admin/lexicons/bad.txt", "ak", "text/plain", []byte("坏词 | nosuchlabel | 2\n"), 422)
 	check(t, nil, "PUT", "/v1/admin/policies/extra_test.rego", "ak", "text/plain", []byte("package modgate_test\n\ntest_ok if { true }\n"), 200)

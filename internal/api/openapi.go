@@ -74,6 +74,10 @@ var docRoutes = []docRoute{
 	// ---- admin ----
 	{method: "GET", path: "/v1/admin/revision", tag: "admin", auth: "admin", summary: "The policy and lexicon revision serving, and the last reload error",
 		ok: 200, okBody: RevisionResponse{}, errs: []int{401, 403}},
+	{method: "GET", path: "/v1/admin/files", tag: "admin", auth: "admin", summary: "The policy and lexicon files the serving engine was built from, and whether uploads are possible",
+		ok: 200, okBody: FilesResponse{}, errs: []int{401, 403}},
+	{method: "GET", path: "/v1/admin/files/{kind}/{file}", tag: "admin", auth: "admin", summary: "One serving file's text (kind: policy or lexicon)",
+		ok: 200, okBody: "", okType: "text/plain", errs: []int{400, 401, 403, 404}},
 	{method: "PUT", path: "/v1/admin/policies/{file}", tag: "admin", auth: "admin", summary: "Upload a policy file (*.rego or data.json); tested before it goes live",
 		body: "", bodyType: "text/plain", ok: 200, okBody: UploadResponse{}, errs: []int{400, 401, 403, 409, 413, 422, 500}},
 	{method: "PUT", path: "/v1/admin/lexicons/{file}", tag: "admin", auth: "admin", summary: "Upload a lexicon file (*.txt); tested before it goes live",
@@ -570,5 +574,5 @@ var neverNull = map[string]bool{
 	"CaseList.cases": true, "BatchResponse.results": true, "AuditPage.events": true, "UsersResponse.users": true,
 	"DeadLettersResponse.dead_letters": true, "StrikesResponse.strikes": true, "ReviewMeta.labels": true,
 	"ReviewMeta.lanes": true, "ReviewMeta.actions": true, "SearchResult.cases": true, "BulkResponse.results": true,
-	"SenderPage.strikes": true, "ConsequencesResponse.consequences": true, "SenderPage.cases": true, "MyDecisions.cases": true,
+	"SenderPage.strikes": true, "FilesResponse.files": true, "ConsequencesResponse.consequences": true, "SenderPage.cases": true, "MyDecisions.cases": true,
 }
