@@ -471,10 +471,13 @@ type CaseSummary struct {
 	Appeal      string `json:"appeal,omitempty"`
 	Reversed    int    `json:"reversed,omitempty"`
 	TextMissing bool   `json:"text_missing,omitempty"`
-	Revision    uint64 `json:"revision"`
-	Published   bool   `json:"-"`
-	HiddenPub   bool   `json:"-"`
-	FollowUp    string `json:"-"`
+	// TextRequested is when a reviewer asked the platform for the missing
+	// text (claim-next leaves the case alone for a while after).
+	TextRequested *time.Time `json:"text_requested,omitempty"`
+	Revision      uint64     `json:"revision"`
+	Published     bool       `json:"-"`
+	HiddenPub     bool       `json:"-"`
+	FollowUp      string     `json:"-"`
 	// IndexSig fingerprints what the search index holds for the case;
 	// TextSig its indexed text.
 	IndexSig uint64 `json:"-"`

@@ -194,6 +194,7 @@ const actionTimeout = 60 * time.Second
 type browser struct {
 	ctx     context.Context
 	dialogs *atomic.Int32
+	user    string // who logged in
 }
 
 func newBrowser(t *testing.T, exe string) *browser {
@@ -256,12 +257,16 @@ func (b *browser) waitJS(t *testing.T, what, expr string) {
 	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+		sctx, scancel := context.WithTimeout(b.ctx, 5*time.Second)
+		defer scancel()
+		state, _ := chromedp.Run(sctx, chromedp.Evaluate[string](`window.__mgState ? JSON.stringify(window.__mgState()) : location.hash`))
+		t.Fatalf("waiting for %s (%s): %v\npage: %s", what, expr, err, state)
 	}
 }
 
 func (b *browser) login(t *testing.T, g *gateway, user string) {
 	t.Helper()
+	b.user = user
 	b.do(t, "login as "+user,
 		chromedp.Navigate(g.URL+"/review/login"),
 		chromedp.WaitVisible(chromedp.ID("user")),

@@ -131,6 +131,37 @@ func (b *browser) open(t *testing.T, id string) {
 	b.waitJS(t, "claimed "+id, `document.querySelector('.lease:not(.none)') !== null && document.getElementById('reclaim') === null`)
 }
 
+// settle waits until b's app has moved on from case id after a decision
+// (it draws the next case by itself, or the queue when none waits) and
+// gives back a case it drew, so the next subtest's cases stay free.
+func (b *browser) settle(t *testing.T, id string) {
+	t.Helper()
+	b.waitJS(t, "moved on from "+id, fmt.Sprintf(`(() => {
+		const h = location.hash, st = window.__mgState();
+		if (h === '#/case/%s' || st.pending) return false;
+		if (h === '#/queue') return document.getElementById('next-case') !== null;
+		return h.startsWith('#/case/') && st.current !== null && h === '#/case/' + st.current.id && st.current.holder === %q &&
+			document.querySelector('.lease:not(.none)') !== null;
+	})()`, id, b.user))
+	if eval[bool](t, b, `location.hash.startsWith('#/case/')`) {
+		b.key(t, "x")
+		b.waitJS(t, "released", `location.hash === '#/queue'`)
+	}
+}
+
+// remove presses r on the case in view once its consequence is drawn, and
+// confirms when that consequence removes the member (3-2-1 asks first).
+func (b *browser) remove(t *testing.T) {
+	t.Helper()
+	b.waitJS(t, "consequence drawn", `!window.__mgState().consPending && document.getElementById('cq-remove') !== null && document.getElementById('cq-remove').textContent !== ''`)
+	removes := eval[bool](t, b, `document.getElementById('act-remove').classList.contains('removes')`)
+	b.key(t, "r")
+	if removes {
+		b.waitJS(t, "confirmation", `document.getElementById('confirm-yes') !== null`)
+		b.key(t, "y")
+	}
+}
+
 // goto navigates b to hash and waits for cond.
 func (b *browser) goTo(t *testing.T, hash, cond string) {
 	t.Helper()
@@ -207,6 +238,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		if !strings.Contains(fmt.Sprint(e["reason"]), "3-2-1") {
 			t.Errorf("enforcement reason %v", e["reason"])
 		}
+		alice.settle(t, id)
 	})
 
 	// Defect 2: a report opens a screened case; without text the case
@@ -222,6 +254,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		}
 		alice.key(t, ACTIONKEY(modgate.DecisionApprove))
 		ev.wait(t, "modgate.decisions.approve", func(v map[string]any) bool { return v["case_id"] == id })
+		alice.settle(t, id)
 
 		nt := g.reportAs(t, "wf-notext", "u-scr", "abuse", "")
 		g.waitCase(t, tok, nt)
@@ -232,6 +265,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		}
 		alice.key(t, "g")
 		e := ev.wait(t, "modgate.reports.text_requested", func(v map[string]any) bool { return v["case_id"] == nt })
+		alice.settle(t, nt)
 		if e["message_id"] != "wf-notext" || e["reviewer"] != "alice" {
 			t.Errorf("text request %v", e)
 		}
@@ -246,6 +280,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		alice.waitJS(t, "text now", `document.querySelectorAll('#msg-text mark.hl').length > 0`)
 		alice.key(t, ACTIONKEY(modgate.DecisionCannotJudge))
 		ev.wait(t, "modgate.decisions.cannot_judge", func(v map[string]any) bool { return v["case_id"] == nt })
+		alice.settle(t, nt)
 	})
 
 	// Defect 4: a decision the server refuses says so, and stays said. The
@@ -279,6 +314,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		alice.waitJS(t, "confirmation", `document.getElementById('confirm-yes') !== null`)
 		alice.key(t, "y")
 		ev.wait(t, "modgate.enforcement.remove_member", func(v map[string]any) bool { return v["case_id"] == id })
+		alice.settle(t, id)
 	})
 
 	// Defect 5: the blur holds while the text has focus, is called what it
@@ -301,6 +337,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		alice.key(t, "b")
 		alice.key(t, ACTIONKEY(modgate.DecisionApprove))
 		ev.wait(t, "modgate.decisions.approve", func(v map[string]any) bool { return v["case_id"] == id })
+		alice.settle(t, id)
 	})
 
 	// Defect 6: cards in any grouping, landlines, names and addresses are
@@ -357,6 +394,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		screenshot(t, lena, "review-unmasked.png")
 		lena.key(t, ACTIONKEY(modgate.DecisionApprove))
 		ev.wait(t, "modgate.decisions.approve", func(v map[string]any) bool { return v["case_id"] == id })
+		lena.settle(t, id)
 	})
 
 	// Defect 7 (the deployment's undo window 0): the decision goes at once.
@@ -381,6 +419,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		if eval[bool](t, alice, `document.getElementById('undo') !== null`) {
 			t.Error("an undo toast with undo 0")
 		}
+		alice.settle(t, id)
 	})
 
 	// Defect 9: at 1366×768 the reports and the sender's record are on
@@ -454,6 +493,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		alice.open(t, ids[0])
 		alice.key(t, ACTIONKEY(modgate.DecisionApprove))
 		ev.wait(t, "modgate.decisions.approve", func(v map[string]any) bool { return v["case_id"] == ids[0] })
+		alice.settle(t, ids[0])
 		at := g.apiToken(t, "alice")
 		testkit.Eventually(t, "in my decisions", 30*time.Second, func() bool {
 			var r review.SearchResult
@@ -499,6 +539,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		alice.open(t, id)
 		alice.key(t, "r")
 		ev.wait(t, "modgate.decisions.remove", func(v map[string]any) bool { return v["case_id"] == id })
+		alice.settle(t, id)
 		var sr StrikesLike
 		g.getJSON(t, "/v1/review/members/strikes?tenant=t1&sender=u-appeal", tok, &sr)
 		if sr.Violations.Count != 1 {
@@ -526,6 +567,7 @@ func TestBrowserWorkflow(t *testing.T) {
 			t.Errorf("reversal %v", e)
 		}
 		ev.wait(t, "modgate.appeals.overturned", func(v map[string]any) bool { return v["case_id"] == id })
+		bob.settle(t, id)
 		g.getJSON(t, "/v1/review/members/strikes?tenant=t1&sender=u-appeal", tok, &sr)
 		if sr.Violations.Count != 0 {
 			t.Errorf("strikes after the overturn: %+v", sr)
@@ -569,12 +611,9 @@ func TestBrowserWorkflow(t *testing.T) {
 			t.Fatalf("lena opened %s", got)
 		}
 		lena.waitJS(t, "escalation note", `document.getElementById('escalation-panel') !== null && document.getElementById('escalation-panel').textContent.includes('非法集资')`)
-		lena.key(t, "r")
-		time.Sleep(300 * time.Millisecond) // a removal that removes the member asks first
-		if eval[bool](t, lena, `document.getElementById('confirm-yes') !== null`) {
-			lena.key(t, "y")
-		}
+		lena.remove(t)
 		ev.wait(t, "modgate.decisions.remove", func(v map[string]any) bool { return v["case_id"] == id && v["reviewer"] == "lena" })
+		lena.settle(t, id)
 	})
 
 	// Bulk: a lead picks search results, sees what the decision would do
@@ -650,14 +689,12 @@ func TestBrowserWorkflow(t *testing.T) {
 		bob.waitJS(t, "note seen", `document.getElementById('team-notes') !== null && document.getElementById('team-notes').textContent.includes('alice') && document.getElementById('history').textContent.includes('团队备注')`)
 		bob.key(t, "c")
 		bob.waitJS(t, "claimed", `document.querySelector('.lease:not(.none)') !== null`)
-		bob.key(t, "r")
-		if eval[bool](t, bob, `document.getElementById('confirm-yes') !== null`) {
-			bob.key(t, "y")
-		}
+		bob.remove(t)
 		e := ev.wait(t, "modgate.decisions.remove", func(v map[string]any) bool { return v["case_id"] == id })
 		if b, _ := json.Marshal(e); strings.Contains(string(b), "回收号团伙") {
 			t.Errorf("a team note or tag reached the platform: %s", b)
 		}
+		bob.settle(t, id)
 	})
 
 	// Defect 12: every decision button's text has at least 4.5:1 contrast.
@@ -674,6 +711,7 @@ func TestBrowserWorkflow(t *testing.T) {
 			return l.Total >= n
 		})
 		alice.goTo(t, "#/queue", `document.getElementById('next-case') !== null`)
+		eval[any](t, alice, `performance.clearMeasures('mg-decide-to-next')`)
 		alice.key(t, "n")
 		first := caseInView(t, alice)
 		type contrast struct {
@@ -708,6 +746,7 @@ func TestBrowserWorkflow(t *testing.T) {
 		sort.Float64s(ms)
 		t.Logf("decide key → next case drawn, undo 0, %d decisions: median %.0f ms, min %.0f, max %.0f", len(ms), ms[len(ms)/2], ms[0], ms[len(ms)-1])
 		alice.key(t, ACTIONKEY(modgate.DecisionApprove))
+		alice.settle(t, cur)
 	})
 }
 

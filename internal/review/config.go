@@ -108,6 +108,11 @@ type Config struct {
 	// AppealLimit appeals per appellant per AppealWindow (default 5 a day).
 	AppealLimit  int
 	AppealWindow time.Duration
+	// TextWait is how long a case whose text was asked of the platform
+	// stays out of claim-next (default 15 minutes): the reviewer who asked
+	// must not be handed it straight back; the text, when it comes, makes
+	// it drawable at once, and after TextWait it comes back regardless.
+	TextWait time.Duration
 	// CreateEscalationStream creates modgate.StreamEscalations when absent
 	// (the screening path normally does; tests and the first start rely on it).
 	CreateEscalationStream bool
@@ -206,6 +211,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AppealWindow <= 0 {
 		c.AppealWindow = 24 * time.Hour
+	}
+	if c.TextWait <= 0 {
+		c.TextWait = 15 * time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

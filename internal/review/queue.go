@@ -244,6 +244,7 @@ type caseHead struct {
 	Published   bool                    `json:"published"`
 	HiddenPub   bool                    `json:"hidden_published"`
 	TextMissing bool                    `json:"text_missing"`
+	TextReq     *time.Time              `json:"text_requested"`
 	Appeal      *modgate.Appeal         `json:"appeal"`
 	Tags        []string                `json:"tags"`
 	Notes       []struct{}              `json:"notes"`
@@ -256,7 +257,7 @@ func (h *caseHead) toCase() *modgate.Case {
 		Tenant: h.Tenant, Message: modgate.Message{ID: h.Message.ID, Sender: h.Message.Sender, Group: h.Message.Group},
 		MaskedText: h.MaskedText, Labels: h.Labels, ReportCount: h.ReportCount, Hidden: h.Hidden, Lease: h.Lease,
 		Decision: h.Decision, LastEvent: h.LastEvent, Created: h.Created, Updated: h.Updated, SLA: h.SLA, Published: h.Published, HiddenPublished: h.HiddenPub,
-		TextMissing: h.TextMissing, Appeal: h.Appeal, Tags: h.Tags, Notes: make([]modgate.TeamNote, len(h.Notes)), Reversals: h.Reversals, FollowUp: h.FollowUp}
+		TextMissing: h.TextMissing, TextRequested: h.TextReq, Appeal: h.Appeal, Tags: h.Tags, Notes: make([]modgate.TeamNote, len(h.Notes)), Reversals: h.Reversals, FollowUp: h.FollowUp}
 }
 
 func summarize(c *modgate.Case) *modgate.CaseSummary {
@@ -274,6 +275,9 @@ func summarize(c *modgate.Case) *modgate.CaseSummary {
 		if c.Appeal.Outcome != "" {
 			s.Appeal = c.Appeal.Outcome
 		}
+	}
+	if c.TextMissing {
+		s.TextRequested = c.TextRequested
 	}
 	if c.Lease != nil && c.State == modgate.CaseClaimed {
 		s.Holder = c.Lease.Holder
@@ -838,6 +842,7 @@ func (q *Queue) ClaimNextAs(ctx context.Context, reviewer, role string, lanes []
 // (spread) it picks at random among the best few of the lane, so replicas
 // stop colliding on the head of the queue.
 func (q *Queue) pick(only []string, spread bool, reviewer string, lead bool) string {
+	now := q.clock.Now()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for r, lane := range modgate.Lanes {
@@ -856,6 +861,12 @@ func (q *Queue) pick(only []string, spread bool, reviewer string, lead bool) str
 			}
 			// The decider never reviews the appeal of their own decision.
 			if s := q.active[x.id]; s != nil && s.Appeal == "pending" && s.Decision != nil && s.Decision.Reviewer == reviewer {
+				skipped = append(skipped, x)
+				continue
+			}
+			// A case waiting for its text from the platform sits out
+			// claim-next for TextWait.
+			if s := q.active[x.id]; s != nil && s.TextMissing && s.TextRequested != nil && now.Before(s.TextRequested.Add(q.cfg.TextWait)) {
 				skipped = append(skipped, x)
 				continue
 			}

@@ -377,6 +377,23 @@ func TestReportsScreenedAndTextRequested(t *testing.T) {
 	if err := json.Unmarshal(next(t, requests, "text request").Data, &ev); err != nil || ev.MessageID != "rm-2" || ev.Reviewer != "alice" {
 		t.Fatalf("text request event %+v %v", ev, err)
 	}
+	// While the platform is asked, n does not hand the case straight back.
+	var drawn []*modgate.Case
+	for {
+		got, err := q.ClaimNext(ctx, "bob", nil)
+		if errors.Is(err, ErrEmpty) {
+			break
+		}
+		if err != nil || got.ID == c.ID {
+			t.Fatalf("claim-next while the text is asked: %v %v", got.ID, err)
+		}
+		drawn = append(drawn, got)
+	}
+	for _, x := range drawn {
+		if _, err := q.Release(ctx, x.ID, "bob", x.Lease.Token, false); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The platform answers with the report again, now with the text: the
 	// duplicate counts nothing but completes and screens the case.
 	dup, err := q.Report(ctx, modgate.Report{MessageID: "rm-2", ReporterID: "r-1", Reason: "abuse", Tenant: "t1", Sender: "u-r", Text: "转发集赞送红包，加我微信"})
@@ -389,7 +406,10 @@ func TestReportsScreenedAndTextRequested(t *testing.T) {
 	}
 	// cannot_judge closes a case without a strike and without touching the
 	// reporters' record.
-	held, _ = q.Claim(ctx, c.ID, "alice")
+	held, err = q.ClaimNext(ctx, "alice", nil)
+	if err != nil || held.ID != c.ID {
+		t.Fatalf("claim-next once the text came: %+v %v", held, err)
+	}
 	d, err := q.Decide(ctx, c.ID, "alice", held.Lease.Token, modgate.Decision{Action: modgate.DecisionCannotJudge, Labels: []string{}})
 	if err != nil || d.Decision.Violation {
 		t.Fatalf("cannot judge: %+v %v", d, err)

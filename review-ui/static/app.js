@@ -518,9 +518,14 @@
     S.view = 'case'; renderTop();
     if (fresh) { S.showNorm = false; S.matchIdx = -1; S.reveal = false; main.classList.remove('revealed'); }
     if (S.current && S.current.id === id) renderCase(); // the claim answer: draw it at once
-    try { take((await api('GET', '/cases/' + enc(id))).data); }
-    catch (e) { clear(main); main.appendChild(h('p', { class: 'error' }, t('err.generic', errText(e)))); return; }
-    if (S.view !== 'case' || !S.current || S.current.id !== id) return;
+    let r;
+    try { r = (await api('GET', '/cases/' + enc(id))).data; }
+    catch (e) { if (location.hash === '#/case/' + id) { clear(main); main.appendChild(h('p', { class: 'error' }, t('err.generic', errText(e)))); } return; }
+    // The reviewer may have moved on (released, decided, another case)
+    // while this answer was on its way: an old answer must not come back.
+    if (S.view !== 'case' || location.hash !== '#/case/' + id || (S.current && S.current.id !== id)) return;
+    take(r);
+    if (!S.current || S.current.id !== id) return;
     renderCase();
     every(1000, tickLease);
     if (!CFG.events) every(CFG.poll, refreshCase);
@@ -1854,6 +1859,15 @@
     S.current = null; S.leaving = true;
     nextCase();
   }
+
+  // What a failing browser test prints about the page (no data beyond ids).
+  window.__mgState = function () {
+    const c = S.current;
+    return { view: S.view, pending: !!S.pending, overlay: overlayKind, consPending: !!S.consPromise,
+      active: document.activeElement ? document.activeElement.tagName + '#' + document.activeElement.id : '',
+      current: c ? { id: c.id, state: c.state, holder: c.lease ? c.lease.holder : '', expires: c.lease ? c.lease.expires : '' } : null,
+      banner: S.banner ? S.banner.text : '', toast: toastEl.hidden ? '' : toastEl.textContent, now: new Date().toISOString() };
+  };
 
   // ---------- start ----------
   (async function start() {
