@@ -391,8 +391,8 @@
     main.appendChild(lanesBox);
     main.appendChild(form);
     main.appendChild(list);
+    nextBtn.focus(); // before the list comes, so it never takes the cursor from a filter being typed in
     await loadQueue();
-    nextBtn.focus();
     if (!CFG.events) every(CFG.poll, loadQueue);
   }
 
@@ -1187,6 +1187,9 @@
     main.appendChild(form);
     const results = h('section', { id: 'search-results', 'aria-live': 'polite' }, h('p', { class: 'muted' }, '…'));
     main.appendChild(results);
+    // Focus before the answer comes: moving it after would pull the cursor
+    // out of a field the reviewer is already typing in.
+    if (!Object.keys(params).length) document.getElementById('s-q').focus();
     const q = Object.assign({}, params, { offset: offset, limit: PAGE });
     try {
       const r = (await api('GET', '/search' + qs(q))).data;
@@ -1196,7 +1199,6 @@
     } catch (e) {
       clear(results).appendChild(h('p', { class: 'error', id: 'search-error' }, t('err.generic', errText(e))));
     }
-    if (!params.q && !Object.keys(params).length) document.getElementById('s-q').focus();
   }
 
   function summaryTable(rows, opts) {
