@@ -248,7 +248,7 @@
     toastUntil = dur ? Date.now() + dur : Infinity;
     if (dur) toastTimer = setTimeout(function () { toastEl.hidden = true; toastKind = ''; }, dur);
   }
-  function hideToast() { toastEl.hidden = true; toastKind = ''; clearTimeout(toastTimer); }
+  function hideToast() { toastEl.hidden = true; clear(toastEl); toastKind = ''; clearTimeout(toastTimer); }
 
   // A banner stays in the case view until the reviewer acts: what went
   // wrong with a decision is never a toast that disappears.
@@ -540,15 +540,26 @@
       const r = (await api('GET', '/cases/' + enc(c.id))).data;
       const n = r && r.case;
       if (!n || !S.current || S.current.id !== n.id) return;
-      const heldBefore = !!(S.current.lease && S.current.lease.holder === CFG.user && S.current.state === 'claimed');
+      const before = S.current;
+      const heldBefore = !!(before.lease && before.lease.holder === CFG.user && before.state === 'claimed');
+      // Lost to the clock, or taken away (a lead's release) before it ran out.
+      const ranOut = heldBefore && Date.parse(before.lease.expires) <= Date.now() + 1000;
       take(r);
+      const other = n.state === 'claimed' && n.lease && n.lease.holder && n.lease.holder !== CFG.user ? n.lease.holder : '';
+      const lostBanner = S.banner && S.banner.caseId === n.id && S.banner.lost;
       if (heldBefore && !C.mine(n) && n.state !== 'decided') {
-        if (S.pending && S.pending.caseId === n.id) {
+        if (S.pending && S.pending.caseId === n.id && !S.pending.sent) {
           cancelPending(true);
-          setBanner('error', n.lease && n.lease.holder !== CFG.user ? t('decide.notSentTaken', n.lease.holder) : t('decide.notSentExpired'));
+          setBanner('error', other ? t('decide.notSentTaken', other) : ranOut ? t('decide.notSentExpired') : t('decide.notSentLost'));
+          S.banner.lost = true;
         } else if (!S.banner || S.banner.caseId !== n.id) {
-          setBanner('warn', n.lease && n.lease.holder && n.lease.holder !== CFG.user && n.state === 'claimed' ? t('toast.caseTaken', n.lease.holder) : t('case.leaseGone'));
+          setBanner('warn', other ? t('toast.caseTaken', other) : t('case.leaseGone'));
+          S.banner.lost = true;
         }
+      } else if (lostBanner && other) {
+        // It went on to someone else after the reviewer lost it: say who.
+        setBanner(S.banner.kind, S.banner.kind === 'error' ? t('decide.notSentTaken', other) : t('toast.caseTaken', other));
+        S.banner.lost = true;
       }
       renderCase();
     } catch (e) { /* transient; the next update retries */ }
@@ -1706,9 +1717,13 @@
       // view — someone took it, the lease ran out, it was decided — is
       // shown at once, also while a decision waits in the undo window.
       if (ev.holder === CFG.user && ev.state === 'claimed' && ev.revision <= (S.current.revision || 0)) return;
+      // A decision already on its way comes back as "decided": not a loss.
+      if (S.pending && S.pending.sent && S.pending.caseId === ev.id) return;
       if (S.pending && S.pending.caseId === ev.id && (ev.holder !== CFG.user || ev.state !== 'claimed')) {
         cancelPending(true);
-        setBanner('error', ev.holder && ev.holder !== CFG.user ? t('decide.notSentTaken', ev.holder) : ev.state === 'decided' ? t('decide.notSentDecided') : t('decide.notSentExpired'));
+        const l = S.current.lease, ranOut = !!(l && Date.parse(l.expires) <= Date.now() + 1000);
+        setBanner('error', ev.holder && ev.holder !== CFG.user ? t('decide.notSentTaken', ev.holder) : ev.state === 'decided' ? t('decide.notSentDecided') : ranOut ? t('decide.notSentExpired') : t('decide.notSentLost'));
+        S.banner.lost = ev.state !== 'decided';
       }
       if (ev.holder !== CFG.user || ev.state !== 'claimed') refreshCase();
     }
