@@ -913,6 +913,8 @@ func TestBrowserPolicyView(t *testing.T) {
 // claims it again (when nobody else took it); another reviewer gets a case
 // that went back to the queue.
 func TestBrowserLeaseExpiry(t *testing.T) {
+	// Mostly waiting for leases to run out: it runs beside the workflow.
+	t.Parallel()
 	exe := needChromium(t)
 	g := startGateway(t, "--review-lease", "8s")
 	tok := g.apiToken(t, "lena")

@@ -176,6 +176,7 @@ func (b *browser) text(t *testing.T, sel string) string {
 }
 
 func TestBrowserWorkflow(t *testing.T) {
+	t.Parallel()
 	exe := needChromium(t)
 	g := startGateway(t, "--review-undo", "0")
 	ev := subscribeEvents(t, g)

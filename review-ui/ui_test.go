@@ -311,6 +311,7 @@ func TestLoginLogout(t *testing.T) {
 }
 
 func TestLoginRejects(t *testing.T) {
+	t.Parallel() // login delays: mostly waiting
 	e := newEnv(t, nil)
 	tests := []struct {
 		name      string
