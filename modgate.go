@@ -134,6 +134,12 @@ type Match struct {
 	// "pinyin" (same sound: 菜金 for 彩金, jia wei xin for 加微信) or
 	// "shape" (look-alike character: 氷 for 水). Empty for a literal match.
 	Variant string `json:"variant,omitempty"`
+	// MessageID is set when the span lies in an EARLIER message of the
+	// same sender (conversation-level screening assembled a term or
+	// contact across messages): Start/End and Text then refer to that
+	// message's masked text, not to this message. Empty for spans of the
+	// screened message itself.
+	MessageID string `json:"message_id,omitempty"`
 }
 
 // Match variants.
@@ -195,6 +201,13 @@ type Verdict struct {
 	Enforcement string `json:"enforcement,omitempty"`
 	// Degraded is set when the engine was unavailable and fail_mode decided.
 	Degraded bool `json:"degraded,omitempty"`
+	// Conversation is ConversationUnavailable when the group's recent
+	// window could not be consulted (NATS away): the message was screened
+	// on its own. Empty when the window was used or is switched off.
+	Conversation string `json:"conversation,omitempty"`
+	// Context is the group's recent window around a review verdict
+	// (masked), kept for the case; not sent to platforms.
+	Context []ContextMessage `json:"-"`
 	// Normalized is the normalised text; not sent to platforms, kept for
 	// reviewers.
 	Normalized string `json:"-"`
@@ -363,8 +376,11 @@ type Escalation struct {
 	// Normalized is the normalised text the verdict was decided on: it goes
 	// to reviewers with the case, never to the platform (Verdict keeps it
 	// out of the /v1/screen answer).
-	Normalized string    `json:"normalized,omitempty"`
-	At         time.Time `json:"at"`
+	Normalized string `json:"normalized,omitempty"`
+	// Context is the group's recent window at screening time (masked),
+	// oldest first, with the messages that assembled a match marked.
+	Context []ContextMessage `json:"context,omitempty"`
+	At      time.Time        `json:"at"`
 }
 
 // CaseIDFor derives the case id of a message deterministically, so every

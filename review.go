@@ -255,8 +255,12 @@ type Case struct {
 	// in it for roles that may not see the original.
 	Normalized string   `json:"normalized,omitempty"`
 	Verdict    *Verdict `json:"verdict,omitempty"`
-	Labels     []string `json:"labels"`
-	Reports    []Report `json:"reports,omitempty"`
+	// Context is the group's recent window at screening time (masked like
+	// MaskedText), oldest first; messages that assembled a match with this
+	// one are marked. Empty for cases opened by reports alone.
+	Context []ContextMessage `json:"context,omitempty"`
+	Labels  []string         `json:"labels"`
+	Reports []Report         `json:"reports,omitempty"`
 	// TextMissing: the case was opened by reports without the message
 	// text; TextRequested is when a reviewer asked the platform for it.
 	TextMissing   bool       `json:"text_missing,omitempty"`

@@ -158,7 +158,7 @@ var (
 
 // commonCharCount is how many characters count as common: about what a
 // reader knows without thinking (GB2312 level 1 has 3,755).
-const commonCharCount = 2500
+const commonCharCount = 3500
 
 // commonChar reports whether r is one of the commonCharCount most frequent
 // Han characters. A homophone spelled with rarer characters (铳植) is a

@@ -26,10 +26,7 @@ import (
 // differs are listed in conformanceDiffs with the reason; every other row
 // must agree.
 func TestConformance(t *testing.T) {
-	path := sharedDataFile("testcases_variant_evasion.tsv")
-	if path == "" {
-		t.Skip("../shared/data/testcases_variant_evasion.tsv not present")
-	}
+	path := sharedData(t, "testcases_variant_evasion.tsv")
 	rows := readConformanceRows(t, path)
 	if len(rows) != 145 {
 		t.Logf("expected 145 rows, file has %d", len(rows))

@@ -28,6 +28,11 @@ const (
 	KindPrice   = "price"
 	KindHeader  = "header"
 	KindAddress = "address"
+	// KindLotteryTip is a 六合彩-style betting tip (category gambling): a
+	// list of zodiac animals with a draw number or tip jargon ("xxx期：狗
+	// 鸡羊虎（防）", "主…防…或包龙猴鼠狗"). Each word of it is ordinary; the
+	// shape is not.
+	KindLotteryTip = "lottery_tip"
 )
 
 // kindInfo gives the category and severity of a detector kind. A mobile
@@ -40,6 +45,8 @@ func kindInfo(kind string) (category string, severity int) {
 		return modgate.LabelPII, modgate.SeveritySignal
 	case KindIDCard, KindBankCard:
 		return modgate.LabelPII, modgate.SeverityReview
+	case KindLotteryTip:
+		return modgate.LabelGambling, modgate.SeverityReview
 	}
 	return modgate.LabelContact, modgate.SeveritySignal
 }
@@ -63,9 +70,13 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 	hits = detectLinks(t, hits)
 	hits = detectSpelledDomains(t, hits)
 	hits = detectNumbers(t, hits)
+	if strings.Contains(t, "xxx") { // the normaliser folds other runs to one x
+		hits = detectMaskedNumbers(t, hits)
+	}
 	hits = detectCued(t, hits)
 	hits = detectLexiconCued(n, dst, hits)
 	hits = detectCommerce(n, hits)
+	hits = detectLotteryTip(t, hits)
 	base := len(dst)
 	for _, h := range hits {
 		s, e := n.Orig(h.a, h.b)
@@ -365,6 +376,188 @@ func detectNumbers(t string, hits []span) []span {
 		i = j
 	}
 	return hits
+}
+
+// detectMaskedNumbers finds numbers whose digits were masked as x before
+// the text reached the gateway (operators and exported corpora do this:
+// "电话：xxxxxxxxxxx", "TEL：xxx xxx xxxxx"): the shape still says what they
+// were. Eleven x is a mobile number; 7-8 or 10-12 x after a telephone cue a
+// landline; 16-19 x next to a bank's name a bank card. A run that touches
+// another Latin letter (wxid, box) is a word, not a number.
+func detectMaskedNumbers(t string, hits []span) []span {
+	for i := 0; i < len(t); i++ {
+		if t[i] != 'x' {
+			continue
+		}
+		a, j, n := i, i, 0
+		for {
+			k := j
+			for k < len(t) && t[k] == 'x' {
+				k++
+			}
+			n += k - j
+			j = k
+			if j+1 < len(t) && (t[j] == ' ' || t[j] == '-' || t[j] == '.' || t[j] == '*') && t[j+1] == 'x' {
+				j++
+				continue
+			}
+			break
+		}
+		i = j
+		if a > 0 && isLower(t[a-1]) || j < len(t) && isLower(t[j]) {
+			continue
+		}
+		kind := ""
+		switch {
+		case n == 11:
+			kind = KindPhone
+		case n >= 7 && n <= 12 && phoneCueBefore(t, a):
+			kind = KindLandline
+		case n >= 16 && n <= 19 && bankNear(t, a, j):
+			kind = KindBankCard
+		}
+		if kind != "" && !overlaps(hits, a, j) {
+			hits = append(hits, span{a, j, kind})
+		}
+	}
+	return hits
+}
+
+// phoneCues say that the number after them is a telephone number.
+var phoneCues = []string{"电话", "热线", "手机", "tel", "联系", "咨询", "预约", "预定", "订购", "致电", "拨打", "座机", "号码"}
+
+// phoneCueBefore reports a telephone cue within a few characters before
+// byte a of t.
+func phoneCueBefore(t string, a int) bool {
+	w := t[max(0, a-15):a]
+	for _, c := range phoneCues {
+		if strings.Contains(w, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// bankWords name a bank or an account next to a card number.
+var bankWords = []string{"银行", "工行", "建行", "农行", "中行", "交行", "招行", "邮政", "信用社", "农商", "卡号", "账号", "帐号", "户名"}
+
+// bankNear reports a bank's name or an account word within a few
+// characters around t[a:b].
+func bankNear(t string, a, b int) bool {
+	w := t[max(0, a-24):min(len(t), b+24)]
+	for _, c := range bankWords {
+		if strings.Contains(w, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// zodiacIndex numbers the twelve animals of the Chinese zodiac, which
+// 六合彩 tips bet on (-1 for any other character).
+func zodiacIndex(r rune) int {
+	switch r {
+	case '鼠':
+		return 0
+	case '牛':
+		return 1
+	case '虎':
+		return 2
+	case '兔':
+		return 3
+	case '龙':
+		return 4
+	case '蛇':
+		return 5
+	case '马':
+		return 6
+	case '羊':
+		return 7
+	case '猴':
+		return 8
+	case '鸡':
+		return 9
+	case '狗':
+		return 10
+	case '猪':
+		return 11
+	}
+	return -1
+}
+
+// Tip cues: strong ones (a draw number, 肖, 波色, 特码…) make three animals
+// a tip; weak ones (主/防 "main/hedge", 包 "cover") need four.
+var (
+	tipStrong = []string{"肖", "波色", "特码", "特马", "平特", "必出", "必中", "本期", "今期", "下期", "开奖"}
+	tipWeak   = []string{"主", "防", "包", "挂牌", "横批"}
+)
+
+// detectLotteryTip finds a betting tip: several distinct zodiac animals
+// with a draw number (digits or x before 期) or tip jargon. The hit spans
+// the first to the last animal. "十二生肖" lists (children's songs, the
+// calendar) are not tips.
+func detectLotteryTip(t string, hits []span) []span {
+	var seen uint16
+	first, last, n := -1, -1, 0
+	for i := 0; i < len(t); i++ {
+		// Every animal is a 3-byte character led by 0xE5, 0xE7, 0xE8 or
+		// 0xE9: other bytes are skipped without decoding.
+		if c := t[i]; c < 0xE5 || c > 0xE9 {
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(t[i:])
+		k := zodiacIndex(r)
+		if k < 0 {
+			i += size - 1
+			continue
+		}
+		bit := uint16(1) << k
+		if seen&bit == 0 {
+			seen |= bit
+			n++
+		}
+		if first < 0 {
+			first = i
+		}
+		last = i + size
+		i += size - 1
+	}
+	if n < 3 || strings.Contains(t, "十二生肖") {
+		return hits
+	}
+	strong := drawNumber(t)
+	for _, c := range tipStrong {
+		if strong {
+			break
+		}
+		strong = strings.Contains(t, c)
+	}
+	weak := false
+	for _, c := range tipWeak {
+		if weak {
+			break
+		}
+		weak = strings.Contains(t, c)
+	}
+	if (strong || weak && n >= 4) && !overlaps(hits, first, last) {
+		hits = append(hits, span{first, last, KindLotteryTip})
+	}
+	return hits
+}
+
+// drawNumber reports "<digits>期" or "第…期": a lottery draw's number.
+func drawNumber(t string) bool {
+	for off := 0; ; {
+		k := strings.Index(t[off:], "期")
+		if k < 0 {
+			return false
+		}
+		at := off + k
+		if at > 0 && (isDigit(t[at-1]) || t[at-1] == 'x') {
+			return true
+		}
+		off = at + len("期")
+	}
 }
 
 // thousands reports digit groups written as an amount with thousands

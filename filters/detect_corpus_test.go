@@ -4,17 +4,18 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/modgate/modgate/internal/testkit"
 )
 
-// sharedData returns ../shared/data relative to the repository root, or
-// skips the test when it is absent (it is test data, never shipped).
+// sharedData returns a file of ../shared/data, or skips the test (saying
+// so on the terminal) when the folder is absent: it is test data, never
+// shipped.
 func sharedData(t *testing.T, name string) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(file), "..", "..", "shared", "data", name)
+	p := filepath.Join(testkit.SharedData(t), name)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("%s not present", p)
 	}

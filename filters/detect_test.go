@@ -29,6 +29,20 @@ var detectCases = []detCase{
 	{"line id", "Line ID: tina0901，联系我", []wantHit{{KindAccount, "tina0901"}}},
 	{"momo number", "加我陌陌号 38772910", []wantHit{{KindAccount, "38772910"}}},
 	{"deadline is not line", "deadline: tomorrow", nil},
+	// numbers masked as x before they reached the gateway
+	{"masked mobile", "订房电话xxxxxxxxxxx", []wantHit{{KindPhone, "xxx****xxxx"}}},
+	{"masked landline after a cue", "咨询电话：xxxxxxx 联系我们", []wantHit{{KindLandline, "xxxxxxx"}}},
+	{"masked digits without a cue", "编号xxxxxxx", nil},
+	{"masked bank card", "建行李丽萍xxxxxxxxxxxxxxxx", []wantHit{{KindBankCard, "************xxxx"}}},
+	{"masked bank card in groups", "建行：xxxx xxxx xxxx xxxx xxx杨丽娟", []wantHit{{KindBankCard, "**** **** **** ***x xxx"}}},
+	{"short masked runs fold", "xxx元起，xxx号店", nil},
+	{"masked run without a bank", "订单xxxxxxxxxxxxxxxx", nil},
+	{"x inside a word", "wxidxxxxxxxxxxx", nil},
+	// betting tips: zodiac animals with a draw number or tip jargon
+	{"tip with a draw number", "128期：07狗（主）；19鸡，22羊，31虎（防）", []wantHit{{KindLotteryTip, "狗（主）；19鸡，22羊，31虎"}}},
+	{"tip main and hedge", "最后确定了，主12.24.防08.33.或包龙猴鼠狗", []wantHit{{KindLotteryTip, "龙猴鼠狗"}}},
+	{"zodiac song", "十二生肖歌：鼠牛虎兔龙蛇马羊", nil},
+	{"new year wishes", "祝您羊年大吉，龙马精神，猴年更好", nil},
 	// mobile numbers
 	{"mobile plain", "电话13800138000", []wantHit{{KindPhone, "138****8000"}}},
 	{"mobile dashes", "call 138-0013-8000 now", []wantHit{{KindPhone, "138-****-8000"}}},

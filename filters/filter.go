@@ -574,6 +574,9 @@ func weakVariant(m *modgate.Match) bool {
 // it (another term, literal or a variant of its own).
 func supported(ms []modgate.Match, i int) bool {
 	m := &ms[i]
+	// A short homophone read across punctuation (姐，我 as 借我) is text
+	// running on; only a contact or link makes it a disguise.
+	gap := strings.ContainsFunc(m.Text, unicode.IsPunct)
 	for j := range ms {
 		o := &ms[j]
 		if j == i {
@@ -586,7 +589,7 @@ func supported(ms []modgate.Match, i int) bool {
 			}
 			continue
 		}
-		if o.Category == m.Category && (o.End <= m.Start || m.End <= o.Start) && o.Term != m.Term && !weakVariant(o) {
+		if !gap && o.Category == m.Category && (o.End <= m.Start || m.End <= o.Start) && o.Term != m.Term && !weakVariant(o) {
 			return true
 		}
 	}

@@ -350,7 +350,8 @@ func (z *Normalizer) collapseRuns(toks []token) ([]token, bool) {
 			j++
 		}
 		n := j - k
-		if n >= 3 && !(t.r >= '0' && t.r <= '9') && !(t.r == 'w' && n == 3 && j < len(toks) && toks[j].r == '.') ||
+		if n >= 3 && !(t.r >= '0' && t.r <= '9') && !(t.r == 'w' && n == 3 && j < len(toks) && toks[j].r == '.') &&
+			!maskedDigitRun(toks, k, j) ||
 			n == 2 && z.styledPair(toks[k], toks[k+1]) {
 			t.e = toks[j-1].e
 			toks[w] = t
@@ -363,6 +364,56 @@ func (z *Normalizer) collapseRuns(toks []token) ([]token, bool) {
 		k = j
 	}
 	return toks[:w], changed
+}
+
+// maskedDigitRun reports toks[k:j], a run of x, as part of a number whose
+// digits were masked before the text reached the gateway ("电话xxxxxxxxxxx",
+// "xxxx xxxx xxxx xxxx 招行"): runs of x joined by single separators, seven
+// x or more in all, touching no other Latin letter. Kept whole, the
+// detectors still read the number's shape.
+func maskedDigitRun(toks []token, k, j int) bool {
+	if toks[k].r != 'x' {
+		return false
+	}
+	sep := func(i int) bool {
+		if i < 0 || i >= len(toks) {
+			return false
+		}
+		r := toks[i].r
+		return r == ' ' || r == '-' || r == '.' || r == '*'
+	}
+	isX := func(i int) bool { return i >= 0 && i < len(toks) && toks[i].r == 'x' }
+	a, b := k, j
+	for {
+		switch {
+		case isX(a - 1):
+			a--
+		case sep(a-1) && isX(a-2):
+			a -= 2
+		default:
+			goto right
+		}
+	}
+right:
+	for {
+		switch {
+		case isX(b):
+			b++
+		case sep(b) && isX(b+1):
+			b += 2
+		default:
+			goto done
+		}
+	}
+done:
+	n := 0
+	for i := a; i < b; i++ {
+		if toks[i].r == 'x' {
+			n++
+		}
+	}
+	letter := func(i int) bool { return i >= 0 && i < len(toks) && toks[i].r >= 'a' && toks[i].r <= 'z' }
+	return n >= 7 && !letter(a-1) && !letter(b)
 }
 
 // styledPair reports two tokens that fold to the same ASCII letter from

@@ -3,11 +3,13 @@ package filters
 import (
 	"bufio"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/internal/testkit"
 )
 
 // readFixtureLexicon reads a filters/testdata lexicon fixture: "@category
@@ -135,10 +137,7 @@ func TestVariantFalsePositives(t *testing.T) {
 // a variant hit with the same fixture (the benefit side of
 // TestVariantFalsePositives). It fails only when nothing is gained.
 func TestVariantSpamGain(t *testing.T) {
-	p := sharedDataFile("sms_spam_80w_sample.tsv")
-	if p == "" {
-		t.Skip("../shared/data/sms_spam_80w_sample.tsv not present")
-	}
+	p := sharedData(t, "sms_spam_80w_sample.tsv")
 	lex := readFixtureLexicon(t, "testdata/variants_fixture.txt")
 	f, err := New(lex, Options{})
 	if err != nil {
@@ -189,10 +188,7 @@ func TestVariantSpamGain(t *testing.T) {
 // text, ...; label 0 only).
 func readBenign(t testing.TB, name string) []string {
 	t.Helper()
-	p := sharedDataFile(name)
-	if p == "" {
-		t.Skipf("../shared/data/%s not present", name)
-	}
+	p := filepath.Join(testkit.SharedData(t), name)
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)

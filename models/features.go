@@ -20,7 +20,9 @@ import (
 // 加". With FoldDigits, every ASCII digit counts as 0: numbers generalise by
 // shape (an 11-digit run, a price) instead of by value, and corpora that
 // mask digits as x can be restored to any digits without the model seeing
-// the difference.
+// the difference; a run of four or more x that touches no other Latin
+// letter counts as masked digits too, so a model trained on restored digits
+// reads a masked number the same way.
 //
 // Each n-gram occurrence has the value 1/sqrt(number of n-grams), so long
 // and short messages score on the same scale. Extras are caller-computed
@@ -200,6 +202,7 @@ func (w *walker) walk(text string, fn func(g gram)) {
 	if w.bound {
 		emit(w.next(markStart, 0, 0, &buf))
 	}
+	maskEnd := -1 // end of the current run of x that stands for digits
 	for i, r := range text {
 		// Invalid bytes never come from the filter; one that did would
 		// count as U+FFFD over its single byte.
@@ -207,11 +210,51 @@ func (w *walker) walk(text string, fn func(g gram)) {
 		if r == utf8.RuneError {
 			_, l = utf8.DecodeRuneInString(text[i:])
 		}
+		if w.fold && r == 'x' {
+			r = w.masked(text, i, &maskEnd)
+		}
 		emit(w.next(r, int32(i), int32(i+l), &buf))
 	}
 	if w.bound {
 		emit(w.next(markEnd, int32(len(text)), int32(len(text)), &buf))
 	}
+}
+
+// masked is what the x at byte i of text counts as under FoldDigits: '0'
+// inside a run of masked digits, else itself. *end carries the end of the
+// current run from one x to the next.
+func (w *walker) masked(text string, i int, end *int) rune {
+	if i >= *end {
+		*end = maskedDigits(text, i)
+	}
+	if i < *end {
+		return '0'
+	}
+	return 'x'
+}
+
+// maskedDigits returns the end of the run of x starting at i when the run
+// stands for masked digits: four or more x touching no other Latin letter
+// (the normaliser keeps the runs of a masked number whole, "xxxx xxxx …",
+// and folds other runs of three or more to one x).
+// Operators and public corpora mask digits this way before text reaches a
+// filter.
+func maskedDigits(text string, i int) int {
+	j := i
+	for j < len(text) && text[j] == 'x' {
+		j++
+	}
+	letter := func(k int) bool {
+		if k < 0 || k >= len(text) {
+			return false
+		}
+		c := text[k] | 0x20
+		return c >= 'a' && c <= 'z'
+	}
+	if j-i < 4 || letter(i-1) || letter(j) {
+		return i
+	}
+	return j
 }
 
 // Count returns how many n-grams text has under f (the normaliser of the

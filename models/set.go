@@ -264,7 +264,11 @@ func (g *group) accumulate(text string, acc *[maxGroup]float32) {
 	if w.bound {
 		push(w.next(markStart, 0, 0, &grams))
 	}
-	for _, r := range text {
+	maskEnd := -1
+	for i, r := range text {
+		if w.fold && r == 'x' {
+			r = w.masked(text, i, &maskEnd)
+		}
 		push(w.next(r, 1, 2, &grams)) // spans unused here
 	}
 	if w.bound {

@@ -41,6 +41,15 @@ gambling_hits contains {"rule": "gambling.topics", "label": "gambling", "action"
 	input.subs["gambling.topic"].n >= 3
 }
 
+# A 六合彩-style tip (filters: zodiac animals with a draw number or tip
+# jargon); with a contact it is solicitation.
+gambling_hits contains {"rule": "gambling.lottery_tip", "label": "gambling", "action": "review", "severity": 2, "message": "彩票预测（生肖、期数、波色）"} if input.detectors.lottery_tip
+
+gambling_hits contains {"rule": "gambling.lottery_tip_contact", "label": "gambling", "action": "block", "severity": 3, "message": "彩票预测并留有联系方式"} if {
+	input.detectors.lottery_tip
+	contact_detected > 0
+}
+
 gambling_lure if input.subs["gambling.brand"]
 
 gambling_lure if input.subs["gambling.bonus"]

@@ -27,6 +27,17 @@ test_gambling_topic_with_number_reviewed if {
 	action(with_det(msg([["gambling.topic", 1]]), {"qq": 1})) == "review"
 }
 
+# 128期：狗（主）；鸡羊虎（防）: a betting tip is gambling without a gambling word
+test_lottery_tip_reviewed if {
+	d := decide(with_det(msg([]), {"lottery_tip": 1}))
+	d.action == "review"
+	d.labels == ["gambling"]
+}
+
+test_lottery_tip_with_number_blocked if {
+	action(with_det(msg([]), {"lottery_tip": 1, "phone": 1})) == "block"
+}
+
 # --- porn ---
 
 # 警方打击色情

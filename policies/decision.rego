@@ -72,6 +72,12 @@ hits contains h if {
 }
 
 hits contains h if {
+	input.detectors.lottery_tip
+	not input.labels.gambling
+	some h in gambling_hits
+}
+
+hits contains h if {
 	input.labels.porn
 	some h in porn_hits
 }
@@ -142,12 +148,20 @@ notice_model_hit(h) if {
 	startswith(h.rule, "model.")
 	input.subs["context.notice"]
 	contact_detected == 0
+	not notice_solicits
 }
 
-# A real service notice (尾号, 余额, 账单, 取件码) under a 【bank】 header is not
-# an ad; without a link its ads hits are dropped.
+# A notice informs; one that also solicits (无须抵押, 招代理) is the ad that
+# imitates it, and keeps its hits.
+notice_solicits if input.subs["finance.solicit"]
+
+notice_solicits if input.subs["ads.spam"].max >= 2
+
+# A real service notice (尾号, 余额, 账单, 取件码, 有效期) is not an ad: without
+# a link, an offer or a solicitation its ads/finance/medical hits are dropped.
 notice_labels contains l if {
 	input.subs["context.notice"]
+	not notice_solicits
 	not input.detectors.url
 	not input.subs["ads.offer"]
 	some l in data.tunables.notice.labels

@@ -147,6 +147,15 @@ test_notice_is_not_an_ad if {
 	"ads.promo" in rules(with_det(msg([["ads.promo", 1]]), {"header": 1, "price": 1}))
 }
 
+# 无须抵押，快来申请…邀请码有效期至…: a solicitation dressed as a notice
+# keeps its hits, the model's too.
+test_notice_that_solicits_still_counts if {
+	action(msg([["context.notice", 1], ["finance.solicit", 2]])) == "review"
+	i := object.union(msg([["context.notice", 1], ["finance.solicit", 2]]), {"scores": {"spam": 0.99}})
+	"model.spam.review" in rules(i)
+	not "model.spam.review" in rules(object.union(msg([["context.notice", 1], ["ads.promo", 1]]), {"scores": {"spam": 0.99}}))
+}
+
 # The same with a link is not excused (phishing imitates notices).
 test_notice_with_link_still_counts if {
 	action(with_det(msg([["context.notice", 1], ["ads.promo", 1]]), {"header": 1, "price": 1, "url": 1})) == "review"

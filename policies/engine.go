@@ -43,6 +43,10 @@ type Input struct {
 	// 0.01 (see Band).
 	ScoreLabels []string
 	Scores      []float64
+	// Conversation is what the group's recent window adds (nil: the
+	// window is off or unavailable; the policies then see window.parts 1
+	// and empty flood and velocity).
+	Conversation *Conversation
 }
 
 // Decision is the policy's answer for one message; modgate.NewVerdict
@@ -59,6 +63,8 @@ type Engine struct {
 	memoReason     string
 	needMatches    bool // a rule reads input.matches: build it per message
 	modelTun       map[string]ModelTunables
+	conv           modgate.ConversationSettings
+	velSteps       []int
 	memoStats      memoCounters
 	// consequence is data.modgate.consequence prepared (nil when the set
 	// does not define it): what a reviewer's decision triggers.
@@ -117,6 +123,8 @@ type policySet struct {
 	tests          map[string]*ast.Module // *_test.rego
 	data           map[string]any
 	newAccountDays int
+	conv           modgate.ConversationSettings
+	velSteps       []int
 	revision       string
 }
 
@@ -158,6 +166,9 @@ func readSet(fsys fs.FS, prefix string) (*policySet, error) {
 				data[TaxonomyKey] = taxonomyDoc()
 			}
 			set.data, set.newAccountDays = data, days
+			if data != nil {
+				set.conv, set.velSteps = conversationSettings(data), velocitySteps(data)
+			}
 			continue
 		}
 		mod, err := ast.ParseModuleWithOpts(file, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
@@ -252,7 +263,7 @@ func load(ctx context.Context, fsys fs.FS, prefix string, opts Options) (*Engine
 		return nil, &LoadError{Problems: problemsFromAST(err)}
 	}
 	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays,
-		needMatches: readsPerMessage(compiler) != "", modelTun: modelTunables(set.data)}
+		needMatches: readsPerMessage(compiler) != "", modelTun: modelTunables(set.data), conv: set.conv, velSteps: set.velSteps}
 	if e.consequence, err = prepareConsequence(ctx, compiler, set); err != nil {
 		return nil, err
 	}

@@ -134,6 +134,22 @@ fraud_hits contains hit("fraud.investment", "fraud", "review", 2, "以导师带�
 	input.subs["fraud.invest"].n >= 2
 }
 
+fraud_hits contains hit("fraud.investment", "fraud", "review", 2, "以导师带单、高额返利诱导投资") if {
+	input.subs["fraud.invest"]
+	input.labels.gambling
+}
+
+# Overseas job trafficking: a destination of the scam with a job word.
+fraud_hits contains hit("fraud.job_overseas", "fraud", "review", 2, "境外高薪招聘（涉嫌诱骗出境）") if {
+	input.subs["fraud.job_overseas"]
+	job_any
+}
+
+fraud_hits contains hit("fraud.job_overseas", "fraud", "review", 2, "境外高薪招聘（涉嫌诱骗出境）") if {
+	input.subs["fraud.job_overseas"]
+	input.subs["fraud.job_hire"]
+}
+
 # --- album and photo lures: a photo "with you in it" and a link -------------
 
 fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以照片、相册为由诱导点击链接") if {

@@ -123,3 +123,9 @@ test_fraud_prize_talk_allowed if {
 test_fraud_prize_with_fee_reviewed if {
 	"fraud.prize" in rules(msg([["fraud.prize", 1], ["fraud.prize_fee", 1]]))
 }
+
+# 柬埔寨西港高薪招聘，包机票 / 下个月去泰国玩
+test_fraud_overseas_job_reviewed if {
+	"fraud.job_overseas" in rules(msg([["fraud.job_overseas", 1], ["fraud.job_pay", 1]]))
+	action(msg([["fraud.job_overseas", 1]])) == "allow"
+}

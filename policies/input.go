@@ -24,6 +24,7 @@ var memoFeature = map[string]bool{
 	"group": true, "tenant": true, "violations": true, "max_severity": true,
 	"variants": true,
 	"scores":   true,
+	"window":   true, "flood": true, "velocity": true,
 	// review is the input of data.modgate.consequence (the review side's
 	// 3-2-1 question, see discipline.rego). Screening inputs never carry
 	// it, so it cannot make two memoised screening decisions differ.
@@ -56,7 +57,7 @@ func Band(p float64) int {
 var detectorKinds = map[string]bool{
 	"phone": true, "landline": true, "qq": true, "wechat": true, "url": true,
 	"email": true, "id_card": true, "bank_card": true, "account": true,
-	"price": true, "header": true, "address": true,
+	"price": true, "header": true, "address": true, "lottery_tip": true,
 }
 
 // Account buckets (input.sender.account).
@@ -81,13 +82,19 @@ type features struct {
 	groupKind, tenant  string
 	vCount, vAds       int
 	maxSev             int
+	// conversation (bucketed): conv says whether the window was used;
+	// parts is how many messages the text was assembled from.
+	conv     bool
+	parts    int
+	flood    [3]int // groups, senders, sender_groups
+	velocity [3]int // sender, sender_group, group
 }
 
 func isDetector(m *modgate.Match) bool {
 	if m.Source != "" {
 		return m.Source == modgate.SourceDetector
 	}
-	return detectorKinds[m.Subcategory] && (m.Category == modgate.LabelContact || m.Category == modgate.LabelPII || m.Category == modgate.LabelAds)
+	return detectorKinds[m.Subcategory] && (m.Category == modgate.LabelContact || m.Category == modgate.LabelPII || m.Category == modgate.LabelAds || m.Category == modgate.LabelGambling)
 }
 
 // contained reports whether match i lies strictly inside another match of
@@ -142,6 +149,14 @@ func (e *Engine) features(in *Input, f *features) {
 		f.tenant = msg.Tenant
 	}
 	f.vCount, f.vAds = in.Violations.Count, in.Violations.Ads
+	f.parts = 1
+	if c := in.Conversation; c != nil {
+		fc := &c.Facts
+		f.conv, f.parts = true, max(Bucket(c.Parts), 1)
+		f.flood = [3]int{Bucket(fc.FloodGroups), Bucket(fc.FloodSenders), Bucket(fc.FloodSenderGroups)}
+		f.velocity = [3]int{floorStep(fc.SenderPerMinute, e.velSteps), floorStep(fc.SenderGroupPerMinute, e.velSteps),
+			floorStep(fc.GroupPerMinute, e.velSteps)}
+	}
 	for i, l := range in.ScoreLabels {
 		if i < len(in.Scores) {
 			f.scores = append(f.scores, feat{key: l, n: Band(in.Scores[i])})
@@ -220,6 +235,13 @@ func (f *features) appendKey(b []byte) []byte {
 	b = strconv.AppendInt(b, int64(f.vAds), 10)
 	b = append(b, 0)
 	b = strconv.AppendInt(b, int64(f.maxSev), 10)
+	if f.conv {
+		b = append(b, 3)
+		for _, n := range [...]int{f.parts, f.flood[0], f.flood[1], f.flood[2], f.velocity[0], f.velocity[1], f.velocity[2]} {
+			b = strconv.AppendInt(b, int64(n), 10)
+			b = append(b, 0)
+		}
+	}
 	return b
 }
 
@@ -250,6 +272,17 @@ var (
 	kStart       = ast.StringTerm("start")
 	kEnd         = ast.StringTerm("end")
 	kSource      = ast.StringTerm("source")
+	kWindow      = ast.StringTerm("window")
+	kParts       = ast.StringTerm("parts")
+	kFlood       = ast.StringTerm("flood")
+	kVelocity    = ast.StringTerm("velocity")
+	kGroups      = ast.StringTerm("groups")
+	kSenders     = ast.StringTerm("senders")
+	kSenderGrps  = ast.StringTerm("sender_groups")
+	kSenderRate  = ast.StringTerm("sender")
+	kSenderGroup = ast.StringTerm("sender_group")
+	kGroupRate   = ast.StringTerm("group")
+	emptyObject  = ast.ObjectTerm()
 
 	kAction      = ast.StringTerm("action")
 	kReasons     = ast.StringTerm("reasons")
@@ -323,6 +356,16 @@ func (e *Engine) inputValue(f *features, in *Input) ast.Value {
 		{kMaxSeverity, intTerm(f.maxSev)},
 		{kScores, scoreObject(f.scores)},
 		{kVariants, featObject(f.vars)},
+		{kWindow, ast.ObjectTerm(ast.Item(kParts, intTerm(f.parts)))},
+	}
+	if f.conv {
+		items = append(items,
+			[2]*ast.Term{kFlood, ast.ObjectTerm(ast.Item(kGroups, intTerm(f.flood[0])), ast.Item(kSenders, intTerm(f.flood[1])),
+				ast.Item(kSenderGrps, intTerm(f.flood[2])))},
+			[2]*ast.Term{kVelocity, ast.ObjectTerm(ast.Item(kSenderRate, intTerm(f.velocity[0])), ast.Item(kSenderGroup, intTerm(f.velocity[1])),
+				ast.Item(kGroupRate, intTerm(f.velocity[2])))})
+	} else {
+		items = append(items, [2]*ast.Term{kFlood, emptyObject}, [2]*ast.Term{kVelocity, emptyObject})
 	}
 	if e.needMatches && in.Findings != nil {
 		ms := in.Findings.Matches

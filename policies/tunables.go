@@ -42,6 +42,12 @@ const (
 	kObject  = "object" // free-form object (operator extensions)
 	kProb    = "probability"
 	kString  = "string"
+	// kBucket is a count threshold the policies compare with a bucketed
+	// conversation count (Bucket): it must be a bucket boundary, or it
+	// would not mean what it says.
+	kBucket = "count threshold"
+	// kSteps is an ascending list of positive integers (velocity steps).
+	kSteps = "list of ascending positive integers"
 )
 
 // mapOf is an object whose keys are chosen by the operator (model labels)
@@ -94,6 +100,34 @@ var tunablesSchema = map[string]any{
 			"warn_after_violations":   kInt,
 		},
 		"custom": kObject,
+		// conversation: split-message joining, cross-group floods and
+		// sender velocity (conversation.rego; Go reads split and the
+		// flood fingerprint settings, see ConversationSettings).
+		"conversation": map[string]any{
+			"split": map[string]any{
+				"max_chars":       kInt,
+				"max_gap_seconds": kInt,
+				"max_messages":    kInt,
+			},
+			"flood": map[string]any{
+				"min_chars":           kInt,
+				"window_seconds":      kInt,
+				"similarity":          kProb,
+				"review_groups":       kBucket,
+				"block_groups":        kBucket,
+				"same_sender_groups":  kBucket,
+				"model_score":         kProb,
+				"exempt_verified_org": kBool,
+				"label":               kString,
+			},
+			"velocity": map[string]any{
+				"sender_group_review": kInt,
+				"sender_review":       kInt,
+				"steps":               kSteps,
+				"exempt_verified_org": kBool,
+				"label":               kString,
+			},
+		},
 		// model: per model label (models/<label>.mgm), what its score
 		// does. Thresholds are probabilities; a missing one is off.
 		"model": mapOf{map[string]any{
@@ -305,6 +339,37 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 			// finer threshold would not mean what it says.
 			if math.Abs(f*100-math.Round(f*100)) > 1e-9 {
 				bad("%s: %s has more than two decimals (scores reach the policies in steps of 0.01)", name, n)
+			}
+		case kBucket:
+			n, ok := v.(json.Number)
+			if !ok {
+				bad("%s must be an integer, got %s", name, jsonKind(v))
+				return
+			}
+			i, err := n.Int64()
+			if err != nil || i < 0 || i > int64(bucketBounds[len(bucketBounds)-1]) {
+				bad("%s must be an integer from 0 to %d, got %s", name, bucketBounds[len(bucketBounds)-1], n)
+				return
+			}
+			if Bucket(int(i)) != int(i) {
+				bad("%s: %s is not a count the policies can see (counts above 10 reach them in steps: %s); use %d or %d",
+					name, n, bucketList(), Bucket(int(i)), nextBucket(int(i)))
+			}
+		case kSteps:
+			arr, ok := v.([]any)
+			if !ok {
+				bad("%s must be a list of integers, got %s", name, jsonKind(v))
+				return
+			}
+			prev := int64(0)
+			for i, e := range arr {
+				n, ok := e.(json.Number)
+				x, err := n.Int64()
+				if !ok || err != nil || x <= prev || x > 1_000_000 {
+					bad("%s[%d] must be an integer above the one before it (and above 0), got %v", name, i, e)
+					return
+				}
+				prev = x
 			}
 		case kString:
 			if _, ok := v.(string); !ok {

@@ -18,6 +18,14 @@
 // echo and gateway; fixed rate (open loop, latency measured from the
 // scheduled send time so queueing is not hidden) on the gateway; max
 // throughput of /v1/screen/batch in messages per second.
+//
+// The conversation window's cost, side by side in one run: two spawned
+// gateways, one with --conversation=false, loaded in alternation (max
+// throughput, then the same fixed rate on both), messages spread over
+// --groups groups and --senders senders:
+//
+//	/tmp/modgate-load --spawn-gateway /tmp/modgate --compare-window --rounds 3 \
+//	    --groups 10000 --senders 50000 --pair-texts --corpus ../shared/data/benign_nus_sms_zh.tsv
 package main
 
 import (
@@ -65,6 +73,9 @@ type options struct {
 	flaggedShare         float64
 	spawnGateway         string
 	spawnEcho            bool
+	compareWindow        bool
+	groups, senders      int
+	pairTexts            bool
 	rounds               int
 	gwPID, echoPID       int // spawned servers, for CPU accounting
 }
@@ -89,6 +100,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.spawnGateway, "spawn-gateway", "", "start this modgate `BINARY` (serve, temp data dir, random ports, embedded policies) and load it instead of --gateway")
 	fs.IntVar(&o.rounds, "rounds", 1, "alternate the echo and gateway max steps this many times and report the median ratio (evens out other load on the machine)")
 	fs.BoolVar(&o.spawnEcho, "spawn-echo", false, "start the echo server as a separate process (this binary with --echo-server) instead of --echo")
+	fs.BoolVar(&o.compareWindow, "compare-window", false, "with --spawn-gateway: spawn a second gateway with --conversation=false and measure both side by side (max and fixed rate), reporting the window's throughput ratio and added p50 latency")
+	fs.IntVar(&o.groups, "groups", 50, "spread messages over this many group ids")
+	fs.IntVar(&o.senders, "senders", 500, "spread messages over this many sender ids")
+	fs.BoolVar(&o.pairTexts, "pair-texts", false, "make each message two texts of the mix joined, picked so the pairs rarely repeat: a corpus replayed line by line is a flood of identical messages, which the conversation window flags")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -97,6 +112,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.echoServer != "" {
 		return serveEcho(o.echoServer, stderr)
+	}
+	if o.groups <= 0 || o.senders <= 0 {
+		fmt.Fprintln(stderr, "modgate-load: --groups and --senders must be positive")
+		return 2
+	}
+	if o.compareWindow && o.spawnGateway == "" {
+		fmt.Fprintln(stderr, "modgate-load: --compare-window needs --spawn-gateway")
+		return 2
 	}
 	texts, err := loadTexts(o)
 	if err != nil {
@@ -117,6 +140,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer cleanup()
 		o.gateway, o.gwPID = url, pid
+	}
+	if o.compareWindow {
+		return compareWindow(ctx, o, texts, stdout, stderr)
 	}
 	if o.spawnEcho {
 		url, pid, cleanup, err := spawnEcho(stderr)
@@ -303,13 +329,26 @@ type bodyGen struct {
 	seq   atomic.Uint64
 	run   string
 	batch int
+	// groups and senders spread the messages (--groups, --senders).
+	groups, senders uint64
+	pair            bool // --pair-texts
+}
+
+// text is message n's text.
+func (g *bodyGen) text(n uint64) string {
+	l := uint64(len(g.texts))
+	t := g.texts[n%l]
+	if g.pair {
+		t += "，" + g.texts[(n/l*7+n*7919+13)%l]
+	}
+	return t
 }
 
 func (g *bodyGen) next(buf *bytes.Buffer) {
 	buf.Reset()
 	n := g.seq.Add(1)
 	if g.batch <= 1 {
-		writeMsg(buf, g.run, n, g.texts[n%uint64(len(g.texts))])
+		writeMsg(buf, g, n, g.text(n))
 		return
 	}
 	buf.WriteString(`{"messages":[`)
@@ -318,15 +357,17 @@ func (g *bodyGen) next(buf *bytes.Buffer) {
 			buf.WriteByte(',')
 		}
 		k := n*uint64(g.batch) + uint64(i)
-		writeMsg(buf, g.run, k, g.texts[k%uint64(len(g.texts))])
+		writeMsg(buf, g, k, g.text(k))
 	}
 	buf.WriteString(`]}`)
 }
 
-func writeMsg(buf *bytes.Buffer, run string, n uint64, text string) {
+func writeMsg(buf *bytes.Buffer, g *bodyGen, n uint64, text string) {
 	t, _ := json.Marshal(text)
+	groups, senders := max(g.groups, 1), max(g.senders, 1)
+	// Multiplicative spreads, so a sender is not pinned to one group.
 	fmt.Fprintf(buf, `{"id":"%s-%d","text":%s,"tenant":"load","sender":{"id":"u-%d","account_age_days":%d},"group":{"id":"g-%d","kind":"personal"}}`,
-		run, n, t, n%500, n%400, n%50)
+		g.run, n, t, (n*7919)%senders, n%400, (n*104729)%groups)
 }
 
 // ---- measurement ----
@@ -455,7 +496,7 @@ func do(ctx context.Context, c *http.Client, url, token string, body []byte) (bo
 // maxThroughput runs closed-loop workers for warmup+duration.
 func maxThroughput(ctx context.Context, o options, url string, texts []string, batch int, pid int) (*result, error) {
 	c := client(o.conns)
-	gen := &bodyGen{texts: texts, run: fmt.Sprintf("r%d", time.Now().UnixNano()), batch: batch}
+	gen := &bodyGen{texts: texts, run: fmt.Sprintf("r%d", time.Now().UnixNano()), batch: batch, groups: uint64(o.groups), senders: uint64(o.senders), pair: o.pairTexts}
 	var (
 		measuring atomic.Bool
 		stop      atomic.Bool
@@ -528,7 +569,7 @@ func maxThroughput(ctx context.Context, o options, url string, texts []string, b
 func fixedRate(ctx context.Context, o options, url string, texts []string, rate float64, pid int) (*result, error) {
 	workers := max(o.conns*8, 256)
 	c := client(workers)
-	gen := &bodyGen{texts: texts, run: fmt.Sprintf("f%d", time.Now().UnixNano()), batch: 1}
+	gen := &bodyGen{texts: texts, run: fmt.Sprintf("f%d", time.Now().UnixNano()), batch: 1, groups: uint64(o.groups), senders: uint64(o.senders), pair: o.pairTexts}
 	interval := time.Duration(float64(time.Second) / rate)
 	total := int64(float64(o.warmup+o.duration) / float64(interval))
 	warm := int64(float64(o.warmup) / float64(interval))
@@ -656,7 +697,7 @@ func serveEcho(addr string, stderr io.Writer) int {
 
 // ---- spawning the servers as separate processes ----
 
-func spawnGateway(bin string, stderr io.Writer) (string, int, func(), error) {
+func spawnGateway(bin string, stderr io.Writer, extra ...string) (string, int, func(), error) {
 	dir, err := os.MkdirTemp("", "modgate-load-")
 	if err != nil {
 		return "", 0, nil, err
@@ -665,6 +706,7 @@ func spawnGateway(bin string, stderr io.Writer) (string, int, func(), error) {
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1",
 		"--data-dir", filepath.Join(dir, "data"), "--ready-file", ready, "--log-level", "error",
 		"--policy-dir", "embedded", "--lexicon-dir", "embedded", "--users", filepath.Join(dir, "users.yaml"))
+	cmd.Args = append(cmd.Args, extra...)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
@@ -720,4 +762,112 @@ func spawnEcho(stderr io.Writer) (string, int, func(), error) {
 	}
 	cleanup()
 	return "", 0, nil, fmt.Errorf("spawn echo: not listening on %s", addr)
+}
+
+// compareWindow measures the gateway with the conversation window (the
+// one --spawn-gateway started) against a second one without it, in
+// alternation so both see the same load on the machine: max throughput
+// per round, then the same fixed rate (half the slower max) on both.
+func compareWindow(ctx context.Context, o options, texts []string, stdout, stderr io.Writer) int {
+	offURL, offPID, cleanup, err := spawnGateway(o.spawnGateway, stderr, "--conversation=false")
+	if err != nil {
+		fmt.Fprintln(stderr, "modgate-load:", err)
+		return 1
+	}
+	defer cleanup()
+	on, off := o, o
+	off.gateway, off.gwPID = offURL, offPID
+	fmt.Fprintf(stdout, "modgate-load: conversation window on vs off; %d CPUs, %d conns, %s per step, %d texts, %d groups, %d senders\n",
+		runtime.NumCPU(), o.conns, o.duration, len(texts), o.groups, o.senders)
+	type pair struct{ on, off *result }
+	var rounds []pair
+	for i := 0; i < max(o.rounds, 1); i++ {
+		var p pair
+		for _, side := range []struct {
+			name string
+			o    options
+			res  **result
+		}{{"window on ", on, &p.on}, {"window off", off, &p.off}} {
+			r, err := maxThroughput(ctx, side.o, side.o.gateway+"/v1/screen", texts, 1, side.o.gwPID)
+			if err != nil {
+				fmt.Fprintln(stderr, "modgate-load:", side.name, err)
+				return 1
+			}
+			r.print(stdout, fmt.Sprintf("[%d] %s /v1/screen (max)", i+1, side.name))
+			*side.res = r
+		}
+		fmt.Fprintf(stdout, "[%d] on/off throughput %.2f\n", i+1, p.on.rps()/p.off.rps())
+		rounds = append(rounds, p)
+	}
+	slices.SortFunc(rounds, func(a, b pair) int {
+		x, y := a.on.rps()/a.off.rps(), b.on.rps()/b.off.rps()
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	})
+	mid := rounds[len(rounds)/2]
+	rate := o.rate
+	if rate <= 0 {
+		rate = min(mid.on.rps(), mid.off.rps()) * o.rateShare
+	}
+	// Fixed rate, alternating too; the round with the median p50
+	// difference is reported.
+	type fpair struct{ on, off *result }
+	var frounds []fpair
+	for i := 0; i < max(o.rounds, 1); i++ {
+		var p fpair
+		for _, side := range []struct {
+			name string
+			o    options
+			res  **result
+		}{{"window on ", on, &p.on}, {"window off", off, &p.off}} {
+			r, err := fixedRate(ctx, side.o, side.o.gateway+"/v1/screen", texts, rate, side.o.gwPID)
+			if err != nil {
+				fmt.Fprintln(stderr, "modgate-load: fixed rate:", err)
+				return 1
+			}
+			r.print(stdout, fmt.Sprintf("[%d] %s /v1/screen (fixed %.0f req/s)", i+1, side.name, rate))
+			*side.res = r
+		}
+		frounds = append(frounds, p)
+	}
+	slices.SortFunc(frounds, func(a, b fpair) int {
+		return cmpDur(a.on.pct(50)-a.off.pct(50), b.on.pct(50)-b.off.pct(50))
+	})
+	fmid := frounds[len(frounds)/2]
+	fixed := [2]*result{fmid.on, fmid.off}
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "| step | requests/s | p50 | p99 | p99.9 | errors | server cpu-µs/req |")
+	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|")
+	for _, row := range []struct {
+		name string
+		r    *result
+	}{{"window on (max)", mid.on}, {"window off (max)", mid.off},
+		{fmt.Sprintf("window on (fixed %.0f/s)", rate), fixed[0]}, {fmt.Sprintf("window off (fixed %.0f/s)", rate), fixed[1]}} {
+		srv, _ := row.r.cpuPerReq()
+		fmt.Fprintf(stdout, "| %s | %.0f | %s | %s | %s | %d | %.1f |\n", row.name, row.r.rps(), ms(row.r.pct(50)), ms(row.r.pct(99)),
+			ms(row.r.pct(99.9)), row.r.errors, srv)
+	}
+	sOn, _ := mid.on.cpuPerReq()
+	sOff, _ := mid.off.cpuPerReq()
+	fmt.Fprintf(stdout, "\nthroughput with the window / without: %.2f (median of %d rounds)\n", mid.on.rps()/mid.off.rps(), len(rounds))
+	if sOn > 0 && sOff > 0 {
+		fmt.Fprintf(stdout, "server CPU per request: %.1f µs with, %.1f µs without (+%.1f µs; ratio from CPU %.2f)\n", sOn, sOff, sOn-sOff, sOff/sOn)
+	}
+	fmt.Fprintf(stdout, "added p50 latency at %.0f req/s: %.0f µs (median of %d rounds)\n", rate, float64(fixed[0].pct(50)-fixed[1].pct(50))/1e3, len(frounds))
+	return 0
+}
+
+func cmpDur(a, b time.Duration) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/convo"
 	"github.com/modgate/modgate/internal/natsutil"
 )
 
@@ -54,46 +55,52 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // < flags. The `flag` tag names the flag (and, upper-cased with a MODGATE_
 // prefix, the environment variable); `flag:"-"` marks env/file-only secrets.
 type Config struct {
-	Addr              string   `yaml:"addr" json:"addr" flag:"addr" help:"HTTP listen address; without API keys it must be a loopback address"`
-	DataDir           string   `yaml:"data_dir" json:"data_dir" flag:"data-dir" help:"data directory (embedded JetStream store under jetstream/, escalation spool under spool/)"`
-	NATSURL           string   `yaml:"nats_url" json:"nats_url" flag:"nats-url" help:"external NATS server or cluster (comma-separated URLs); empty runs an embedded server"`
-	NATSListen        string   `yaml:"nats_listen" json:"nats_listen" flag:"nats-listen" help:"embedded NATS listen address (port -1 = random); keep it on loopback, it has no auth"`
-	NATSSyncAlways    bool     `yaml:"nats_sync_always" json:"nats_sync_always" flag:"nats-sync-always" help:"embedded JetStream fsyncs every write (survives power loss, slower)"`
-	SubjectPrefix     string   `yaml:"subject_prefix" json:"subject_prefix" flag:"subject-prefix" help:"NATS subject prefix (<prefix>.escalations.<lane>)"`
-	StreamReplicas    int      `yaml:"stream_replicas" json:"stream_replicas" flag:"stream-replicas" help:"JetStream replicas for modgate streams (1 embedded, 3 in a cluster)"`
-	DedupeWindow      Duration `yaml:"dedupe_window" json:"dedupe_window" flag:"dedupe-window" help:"JetStream duplicate window: spooled cases replayed within it are stored once"`
-	EscalationMaxAge  Duration `yaml:"escalation_max_age" json:"escalation_max_age" flag:"escalation-max-age" help:"how long escalations stay in the MODGATE_ESCALATIONS stream"`
-	PolicyDir         string   `yaml:"policy_dir" json:"policy_dir" flag:"policy-dir" help:"watched Rego policy directory; empty = ./policies when it has *.rego files, else the embedded defaults; \"embedded\" forces the defaults"`
-	LexiconDir        string   `yaml:"lexicon_dir" json:"lexicon_dir" flag:"lexicon-dir" help:"watched lexicon directory; empty = ./lexicons when it has *.txt files, else the embedded defaults; \"embedded\" forces the defaults"`
-	ModelDir          string   `yaml:"model_dir" json:"model_dir" flag:"model-dir" help:"watched classifier model directory (*.mgm); empty = ./models when it has *.mgm files, else the embedded models; \"embedded\" forces them, \"none\" runs without models"`
-	Matcher           string   `yaml:"matcher" json:"matcher" flag:"matcher" help:"lexicon matcher engine (compact or cloudflare)"`
-	Watch             bool     `yaml:"watch" json:"watch" flag:"watch" help:"hot-reload policies and lexicons when their files change"`
-	KeysFile          string   `yaml:"keys_file" json:"keys_file" flag:"keys-file" help:"API keys file (YAML/JSON: tenants[{tenant,sha256|key}], admin[{sha256|key}])"`
-	APIKeys           string   `yaml:"api_keys" json:"api_keys" flag:"-" help:"tenant keys as tenant=key,tenant2=key2 (env/file only)"`
-	AdminKey          string   `yaml:"admin_key" json:"admin_key" flag:"-" help:"admin key(s), comma-separated (env/file only)"`
-	LogFormat         string   `yaml:"log_format" json:"log_format" flag:"log-format" help:"log format: text or json"`
-	LogLevel          string   `yaml:"log_level" json:"log_level" flag:"log-level" help:"log level: debug, info, warn, error"`
-	MaxBodyBytes      int64    `yaml:"max_body_bytes" json:"max_body_bytes" flag:"max-body-bytes" help:"max /v1/screen body size (413 above)"`
-	MaxTextBytes      int      `yaml:"max_text_bytes" json:"max_text_bytes" flag:"max-text-bytes" help:"max message text size in bytes (413 above)"`
-	MaxBatch          int      `yaml:"max_batch" json:"max_batch" flag:"max-batch" help:"max messages per /v1/screen/batch call"`
-	MaxBatchBytes     int64    `yaml:"max_batch_bytes" json:"max_batch_bytes" flag:"max-batch-bytes" help:"max /v1/screen/batch body size"`
-	PatrolRate        float64  `yaml:"patrol_rate" json:"patrol_rate" flag:"patrol-rate" help:"share of allow verdicts sampled into the patrol lane (0..1)"`
-	FailMode          string   `yaml:"fail_mode" json:"fail_mode" flag:"fail-mode" help:"answer when the engine cannot decide: closed (review, escalated) or open (allow); both set degraded=true"`
-	RateLimit         float64  `yaml:"rate_limit" json:"rate_limit" flag:"rate-limit" help:"messages per second per tenant (token bucket); 0 = unlimited"`
-	RateBurst         int      `yaml:"rate_burst" json:"rate_burst" flag:"rate-burst" help:"token bucket size (default 2x rate limit)"`
-	EscalationTimeout Duration `yaml:"escalation_timeout" json:"escalation_timeout" flag:"escalation-timeout" help:"how long a review verdict waits for the JetStream ack before the case is spooled"`
-	SpoolMaxBytes     int64    `yaml:"spool_max_bytes" json:"spool_max_bytes" flag:"spool-max-bytes" help:"cap on the escalation spool on disk; past it a review verdict whose case NATS cannot take is answered 503 (not stored) instead of filling the disk; 0 = no cap"`
-	ShutdownTimeout   Duration `yaml:"shutdown_timeout" json:"shutdown_timeout" flag:"shutdown-timeout" help:"grace period to drain requests and flush publishes on SIGINT/SIGTERM"`
-	Review            bool     `yaml:"review" json:"review" flag:"review" help:"run the review queue (cases, reports, /v1/review, /v1/reports) in this process"`
-	Users             string   `yaml:"users" json:"users" flag:"users" help:"reviewer users file (managed with modgate user ...)"`
-	ReviewLease       Duration `yaml:"review_lease" json:"review_lease" flag:"review-lease" help:"how long a reviewer's claim holds a case"`
-	ReviewUndo        Duration `yaml:"review_undo" json:"review_undo" flag:"review-undo" help:"how long the reviewer app holds a decision with an Undo before sending it (0 = send at once; at most 1m); not counted as handling time"`
-	ReviewReversal    Duration `yaml:"review_reversal" json:"review_reversal" flag:"review-reversal" help:"how long the reviewer who decided (or a lead) may take a decision back from My decisions"`
-	AppealLimit       int      `yaml:"appeal_limit" json:"appeal_limit" flag:"appeal-limit" help:"appeals per appellant per day (POST /v1/appeals)"`
-	ReplicaHeartbeat  Duration `yaml:"replica_heartbeat" json:"replica_heartbeat" flag:"replica-heartbeat" help:"how often a replica announces itself in NATS; per-tenant rate limits are divided among the live replicas"`
-	StrikesCacheTTL   Duration `yaml:"strikes_cache_ttl" json:"strikes_cache_ttl" flag:"strikes-cache-ttl" help:"cache a sender's confirmed-violation count this long (0 = look it up in NATS for every message)"`
-	PprofAddr         string   `yaml:"pprof_addr" json:"pprof_addr" flag:"pprof-addr" help:"serve net/http/pprof on this loopback address (empty = off)"`
-	ReadyFile         string   `yaml:"ready_file" json:"ready_file" flag:"ready-file" help:"when set, write {\"http\":ADDR,\"nats\":URL} here once serving (for scripts and tests)"`
+	Addr                    string   `yaml:"addr" json:"addr" flag:"addr" help:"HTTP listen address; without API keys it must be a loopback address"`
+	DataDir                 string   `yaml:"data_dir" json:"data_dir" flag:"data-dir" help:"data directory (embedded JetStream store under jetstream/, escalation spool under spool/)"`
+	NATSURL                 string   `yaml:"nats_url" json:"nats_url" flag:"nats-url" help:"external NATS server or cluster (comma-separated URLs); empty runs an embedded server"`
+	NATSListen              string   `yaml:"nats_listen" json:"nats_listen" flag:"nats-listen" help:"embedded NATS listen address (port -1 = random); keep it on loopback, it has no auth"`
+	NATSSyncAlways          bool     `yaml:"nats_sync_always" json:"nats_sync_always" flag:"nats-sync-always" help:"embedded JetStream fsyncs every write (survives power loss, slower)"`
+	SubjectPrefix           string   `yaml:"subject_prefix" json:"subject_prefix" flag:"subject-prefix" help:"NATS subject prefix (<prefix>.escalations.<lane>)"`
+	StreamReplicas          int      `yaml:"stream_replicas" json:"stream_replicas" flag:"stream-replicas" help:"JetStream replicas for modgate streams (1 embedded, 3 in a cluster)"`
+	DedupeWindow            Duration `yaml:"dedupe_window" json:"dedupe_window" flag:"dedupe-window" help:"JetStream duplicate window: spooled cases replayed within it are stored once"`
+	EscalationMaxAge        Duration `yaml:"escalation_max_age" json:"escalation_max_age" flag:"escalation-max-age" help:"how long escalations stay in the MODGATE_ESCALATIONS stream"`
+	PolicyDir               string   `yaml:"policy_dir" json:"policy_dir" flag:"policy-dir" help:"watched Rego policy directory; empty = ./policies when it has *.rego files, else the embedded defaults; \"embedded\" forces the defaults"`
+	LexiconDir              string   `yaml:"lexicon_dir" json:"lexicon_dir" flag:"lexicon-dir" help:"watched lexicon directory; empty = ./lexicons when it has *.txt files, else the embedded defaults; \"embedded\" forces the defaults"`
+	ModelDir                string   `yaml:"model_dir" json:"model_dir" flag:"model-dir" help:"watched classifier model directory (*.mgm); empty = ./models when it has *.mgm files, else the embedded models; \"embedded\" forces them, \"none\" runs without models"`
+	Matcher                 string   `yaml:"matcher" json:"matcher" flag:"matcher" help:"lexicon matcher engine (compact or cloudflare)"`
+	Watch                   bool     `yaml:"watch" json:"watch" flag:"watch" help:"hot-reload policies and lexicons when their files change"`
+	KeysFile                string   `yaml:"keys_file" json:"keys_file" flag:"keys-file" help:"API keys file (YAML/JSON: tenants[{tenant,sha256|key}], admin[{sha256|key}])"`
+	APIKeys                 string   `yaml:"api_keys" json:"api_keys" flag:"-" help:"tenant keys as tenant=key,tenant2=key2 (env/file only)"`
+	AdminKey                string   `yaml:"admin_key" json:"admin_key" flag:"-" help:"admin key(s), comma-separated (env/file only)"`
+	LogFormat               string   `yaml:"log_format" json:"log_format" flag:"log-format" help:"log format: text or json"`
+	LogLevel                string   `yaml:"log_level" json:"log_level" flag:"log-level" help:"log level: debug, info, warn, error"`
+	MaxBodyBytes            int64    `yaml:"max_body_bytes" json:"max_body_bytes" flag:"max-body-bytes" help:"max /v1/screen body size (413 above)"`
+	MaxTextBytes            int      `yaml:"max_text_bytes" json:"max_text_bytes" flag:"max-text-bytes" help:"max message text size in bytes (413 above)"`
+	MaxBatch                int      `yaml:"max_batch" json:"max_batch" flag:"max-batch" help:"max messages per /v1/screen/batch call"`
+	MaxBatchBytes           int64    `yaml:"max_batch_bytes" json:"max_batch_bytes" flag:"max-batch-bytes" help:"max /v1/screen/batch body size"`
+	PatrolRate              float64  `yaml:"patrol_rate" json:"patrol_rate" flag:"patrol-rate" help:"share of allow verdicts sampled into the patrol lane (0..1)"`
+	FailMode                string   `yaml:"fail_mode" json:"fail_mode" flag:"fail-mode" help:"answer when the engine cannot decide: closed (review, escalated) or open (allow); both set degraded=true"`
+	RateLimit               float64  `yaml:"rate_limit" json:"rate_limit" flag:"rate-limit" help:"messages per second per tenant (token bucket); 0 = unlimited"`
+	RateBurst               int      `yaml:"rate_burst" json:"rate_burst" flag:"rate-burst" help:"token bucket size (default 2x rate limit)"`
+	EscalationTimeout       Duration `yaml:"escalation_timeout" json:"escalation_timeout" flag:"escalation-timeout" help:"how long a review verdict waits for the JetStream ack before the case is spooled"`
+	SpoolMaxBytes           int64    `yaml:"spool_max_bytes" json:"spool_max_bytes" flag:"spool-max-bytes" help:"cap on the escalation spool on disk; past it a review verdict whose case NATS cannot take is answered 503 (not stored) instead of filling the disk; 0 = no cap"`
+	ShutdownTimeout         Duration `yaml:"shutdown_timeout" json:"shutdown_timeout" flag:"shutdown-timeout" help:"grace period to drain requests and flush publishes on SIGINT/SIGTERM"`
+	Review                  bool     `yaml:"review" json:"review" flag:"review" help:"run the review queue (cases, reports, /v1/review, /v1/reports) in this process"`
+	Users                   string   `yaml:"users" json:"users" flag:"users" help:"reviewer users file (managed with modgate user ...)"`
+	ReviewLease             Duration `yaml:"review_lease" json:"review_lease" flag:"review-lease" help:"how long a reviewer's claim holds a case"`
+	ReviewUndo              Duration `yaml:"review_undo" json:"review_undo" flag:"review-undo" help:"how long the reviewer app holds a decision with an Undo before sending it (0 = send at once; at most 1m); not counted as handling time"`
+	ReviewReversal          Duration `yaml:"review_reversal" json:"review_reversal" flag:"review-reversal" help:"how long the reviewer who decided (or a lead) may take a decision back from My decisions"`
+	AppealLimit             int      `yaml:"appeal_limit" json:"appeal_limit" flag:"appeal-limit" help:"appeals per appellant per day (POST /v1/appeals)"`
+	ReplicaHeartbeat        Duration `yaml:"replica_heartbeat" json:"replica_heartbeat" flag:"replica-heartbeat" help:"how often a replica announces itself in NATS; per-tenant rate limits are divided among the live replicas"`
+	StrikesCacheTTL         Duration `yaml:"strikes_cache_ttl" json:"strikes_cache_ttl" flag:"strikes-cache-ttl" help:"cache a sender's confirmed-violation count this long (0 = look it up in NATS for every message)"`
+	Conversation            bool     `yaml:"conversation" json:"conversation" flag:"conversation" help:"conversation-level screening: keep each group's recent messages (masked) in NATS to catch contacts split across messages, the same text flooding many groups and senders flooding a group"`
+	ConversationWindow      int      `yaml:"conversation_window" json:"conversation_window" flag:"conversation-window" help:"messages kept per group in the window (N)"`
+	ConversationMaxAge      Duration `yaml:"conversation_max_age" json:"conversation_max_age" flag:"conversation-max-age" help:"how long a message stays in the window (T; also the MODGATE_CONVO stream's max age)"`
+	ConversationMaxGroups   int      `yaml:"conversation_max_groups" json:"conversation_max_groups" flag:"conversation-max-groups" help:"groups each replica keeps in memory (least recently active go first); bounds its memory"`
+	ConversationStorage     string   `yaml:"conversation_storage" json:"conversation_storage" flag:"conversation-storage" help:"storage of the MODGATE_CONVO stream: memory (a NATS restart empties the window) or file"`
+	ConversationStreamBytes int64    `yaml:"conversation_stream_bytes" json:"conversation_stream_bytes" flag:"conversation-stream-bytes" help:"size cap of the MODGATE_CONVO stream (oldest batches go first; it only serves replicas that start or reconnect); count it against JetStream's max_memory_store with memory storage"`
+	PprofAddr               string   `yaml:"pprof_addr" json:"pprof_addr" flag:"pprof-addr" help:"serve net/http/pprof on this loopback address (empty = off)"`
+	ReadyFile               string   `yaml:"ready_file" json:"ready_file" flag:"ready-file" help:"when set, write {\"http\":ADDR,\"nats\":URL} here once serving (for scripts and tests)"`
 }
 
 // DefaultConfig is what `modgate serve` runs with no configuration.
@@ -127,6 +134,13 @@ func DefaultConfig() Config {
 		AppealLimit:       5,
 		ReplicaHeartbeat:  Duration(2 * time.Second),
 		StrikesCacheTTL:   Duration(10 * time.Second),
+
+		Conversation:            true,
+		ConversationWindow:      convo.DefaultWindowSize,
+		ConversationMaxAge:      Duration(convo.DefaultWindowAge),
+		ConversationMaxGroups:   convo.DefaultMaxGroups,
+		ConversationStorage:     "memory",
+		ConversationStreamBytes: convo.DefaultMaxBytes,
 	}
 }
 

@@ -21,9 +21,11 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/api"
+	"github.com/modgate/modgate/internal/convo"
 	"github.com/modgate/modgate/internal/datadir"
 	"github.com/modgate/modgate/internal/escalate"
 	"github.com/modgate/modgate/internal/natsutil"
@@ -49,6 +51,7 @@ type Main struct {
 	Escalator *escalate.Escalator
 	API       *api.Server
 	Queue     *review.Queue // nil when review is off
+	Convo     *convo.Store  // nil when conversation screening is off
 	Users     *review.Users
 
 	listener net.Listener
@@ -111,6 +114,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	if err := m.startNATS(ctx); err != nil {
+		return err
+	}
+	if err := m.openConversation(ctx); err != nil {
 		return err
 	}
 	mount, err := m.openReview(ctx)
@@ -196,6 +202,7 @@ func (m *Main) startEngine(ctx context.Context, policyDir, lexiconDir, modelDir 
 	if err != nil {
 		return fmt.Errorf("serve: engine: %w", err)
 	}
+	m.registerMemoMetrics()
 	rev := m.Screener.Revision()
 	if fb := m.Screener.Fallback(); fb != "" {
 		log.Error("DEGRADED: "+fb, "err", m.Screener.LastError())
@@ -267,6 +274,92 @@ func (m *Main) startNATS(ctx context.Context) error {
 	return nil
 }
 
+// openConversation opens the conversation window (MODGATE_CONVO) and
+// hands it to the screener. Records name this replica so it skips its own
+// when they come back from the stream.
+func (m *Main) openConversation(ctx context.Context) error {
+	cfg, log := m.Config, m.Logger
+	if !cfg.Conversation {
+		return nil
+	}
+	fileStorage := false
+	switch cfg.ConversationStorage {
+	case "", "memory":
+	case "file":
+		fileStorage = true
+	default:
+		return fmt.Errorf("serve: conversation_storage %q: want memory or file", cfg.ConversationStorage)
+	}
+	if cfg.ConversationWindow < 0 || cfg.ConversationMaxGroups < 0 || cfg.ConversationMaxAge < 0 || cfg.ConversationStreamBytes < 0 {
+		return errors.New("serve: conversation_window, conversation_max_age, conversation_max_groups and conversation_stream_bytes must not be negative")
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	st, err := convo.Open(cctx, convo.Config{
+		URL: m.natsURL, Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas, FileStorage: fileStorage,
+		WindowSize: cfg.ConversationWindow, WindowAge: time.Duration(cfg.ConversationMaxAge),
+		MaxGroups: cfg.ConversationMaxGroups, MaxBytes: cfg.ConversationStreamBytes, Origin: replicaID(), Logger: log.With("component", "convo"),
+	})
+	if err != nil {
+		return fmt.Errorf("serve: conversation window: %w", err)
+	}
+	m.Convo = st
+	m.closers.push(func(context.Context) error { m.Screener.SetConversation(nil); st.Close(); return nil })
+	m.Screener.SetConversation(st)
+	m.registerConversationMetrics(st)
+	return nil
+}
+
+// registerConversationMetrics exposes the window's state and the decision
+// memo's hit rate (which the window's counts must not spoil) in /metrics.
+func (m *Main) registerConversationMetrics(st *convo.Store) {
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+	}
+	m.Metrics.Registry.MustRegister(
+		gauge("modgate_conversation_available", "1 when the conversation window is current (NATS connected, stream read), 0 when messages are screened one by one.",
+			func() float64 {
+				if st.Available() {
+					return 1
+				}
+				return 0
+			}),
+		gauge("modgate_conversation_groups", "Groups in this replica's window.", func() float64 { return float64(st.Stats().Groups) }),
+		gauge("modgate_conversation_records", "Messages in this replica's window.", func() float64 { return float64(st.Stats().Records) }),
+		gauge("modgate_conversation_clusters", "Near-duplicate clusters this replica counts floods in.", func() float64 { return float64(st.Stats().Clusters) }),
+		counter("modgate_conversation_published_total", "Window records this replica published.", func() float64 { return float64(st.Stats().Published) }),
+		counter("modgate_conversation_publish_errors_total", "Window records this replica could not publish (NATS away).", func() float64 { return float64(st.Stats().PublishErrors) }),
+		counter("modgate_conversation_applied_total", "Window records of other replicas this replica applied.", func() float64 { return float64(st.Stats().Applied) }),
+	)
+}
+
+// registerMemoMetrics exposes the decision memo's hits and misses (the
+// conversation counts enter its key: the hit rate shows what they cost).
+func (m *Main) registerMemoMetrics() {
+	memo := func(hits bool) func() float64 {
+		return func() float64 {
+			e := m.Screener.Engine()
+			if e == nil {
+				return 0
+			}
+			h, miss := e.Policy().MemoStats()
+			if hits {
+				return float64(h)
+			}
+			return float64(miss)
+		}
+	}
+	m.Metrics.Registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "modgate_policy_memo_hits_total",
+			Help: "Decisions answered from the decision memo (since the engine serving was built)."}, memo(true)),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "modgate_policy_memo_misses_total",
+			Help: "Decisions evaluated by OPA (since the engine serving was built)."}, memo(false)),
+	)
+}
+
 // openReview opens the review queue and the users file and returns what
 // mounts the reviewer API and web app (nil with review off).
 func (m *Main) openReview(ctx context.Context) (func(chi.Router, *api.Server), error) {
@@ -275,7 +368,7 @@ func (m *Main) openReview(ctx context.Context) (func(chi.Router, *api.Server), e
 		return nil, nil
 	}
 	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	q, err := review.Open(rctx, m.Conn, review.Config{
+	rcfg := review.Config{
 		Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas, Lease: time.Duration(cfg.ReviewLease),
 		// The 3-2-1 rule and report screening come from the serving
 		// engine, hot reloads included.
@@ -283,7 +376,11 @@ func (m *Main) openReview(ctx context.Context) (func(chi.Router, *api.Server), e
 		UndoWindow: time.Duration(cfg.ReviewUndo), ReversalWindow: time.Duration(cfg.ReviewReversal),
 		AppealLimit: cfg.AppealLimit,
 		Logger:      log.With("component", "review"),
-	})
+	}
+	if m.Convo != nil {
+		rcfg.ForgetSender = m.Convo.Forget
+	}
+	q, err := review.Open(rctx, m.Conn, rcfg)
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("serve: review queue: %w", err)
@@ -353,12 +450,16 @@ func (m *Main) natsReady() error {
 }
 
 func (m *Main) degraded() []string {
+	var out []string
 	if q := m.Queue; q != nil {
 		if n := q.DeadLetterCount(); n > 0 {
-			return []string{fmt.Sprintf("%d escalations could not become cases and are kept in the %s stream (GET /v1/admin/dead-letters)", n, review.StreamDeadLetter)}
+			out = append(out, fmt.Sprintf("%d escalations could not become cases and are kept in the %s stream (GET /v1/admin/dead-letters)", n, review.StreamDeadLetter))
 		}
 	}
-	return nil
+	if c := m.Convo; c != nil && !c.Available() {
+		out = append(out, "the conversation window is unavailable: messages are screened one by one (verdicts say \"conversation\": \"unavailable\")")
+	}
+	return out
 }
 
 // startBackground runs the loops that live as long as the gateway: spool
@@ -580,6 +681,8 @@ func (s *closeStack) close(ctx context.Context) error {
 	*s = nil
 	return errors.Join(errs...)
 }
+
+var _ screen.Conversation = (*convo.Store)(nil)
 
 // replicaID names this process among the replicas: host and pid, plus
 // randomness so a restarted process with a reused pid is a new replica.

@@ -232,7 +232,7 @@ func escalation(m *modgate.Message, v *modgate.Verdict, source string) *modgate.
 	}
 	v.CaseID = modgate.CaseIDFor(m.Tenant, m.ID, v.DecisionID)
 	return &modgate.Escalation{CaseID: v.CaseID, Lane: lane, Source: source, Message: *m, Verdict: *v,
-		Normalized: v.Normalized, At: time.Now().UTC()}
+		Normalized: v.Normalized, Context: v.Context, At: time.Now().UTC()}
 }
 
 func (s *Server) patrol() bool {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -153,13 +154,45 @@ func (e *Escalator) msg(esc *modgate.Escalation) (*nats.Msg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("escalate: encode escalation: %w", err)
 	}
-	if max := e.MaxPayload(); int64(len(data)) > max {
+	max := e.MaxPayload()
+	for int64(len(data)) > max && len(esc.Context) > 0 {
+		// The conversation context is a courtesy to the reviewer: a message
+		// that fits on its own is never refused because of its neighbours.
+		esc.Context = shedContext(esc.Context)
+		if data, err = json.Marshal(esc); err != nil {
+			return nil, fmt.Errorf("escalate: encode escalation: %w", err)
+		}
+	}
+	if int64(len(data)) > max {
 		return nil, fmt.Errorf("%w: %d bytes encoded, the server takes %d", ErrTooLarge, len(data), max)
 	}
 	m := nats.NewMsg(natsutil.EscalationSubject(e.cfg.Prefix, esc.Lane))
 	m.Data = data
 	m.Header.Set(jetstream.MsgIDHeader, esc.CaseID)
 	return m, nil
+}
+
+// shedContext drops one message from a case's conversation context: the
+// oldest one that took no part in a match, else the oldest; nil when only
+// the case's own message is left.
+func shedContext(in []modgate.ContextMessage) []modgate.ContextMessage {
+	drop := -1
+	for i, c := range in {
+		if c.Current {
+			continue
+		}
+		if drop < 0 {
+			drop = i
+		}
+		if !c.Assembling {
+			drop = i
+			break
+		}
+	}
+	if drop < 0 {
+		return nil
+	}
+	return slices.Delete(slices.Clone(in), drop, drop+1)
 }
 
 // permanentPublishError reports publish errors no retry can cure: the

@@ -225,3 +225,29 @@ func (c *counts) snapshot() countsView {
 	}
 	return out
 }
+
+func TestShedContext(t *testing.T) {
+	ids := func(cs []modgate.ContextMessage) string {
+		var s []string
+		for _, c := range cs {
+			s = append(s, c.ID)
+		}
+		return strings.Join(s, ",")
+	}
+	tests := []struct {
+		name string
+		in   []modgate.ContextMessage
+		want string
+	}{
+		{"oldest bystander first", []modgate.ContextMessage{{ID: "a", Assembling: true}, {ID: "b"}, {ID: "c"}, {ID: "me", Current: true}}, "a,c,me"},
+		{"assembling ones last", []modgate.ContextMessage{{ID: "a", Assembling: true}, {ID: "b", Assembling: true}, {ID: "me", Current: true}}, "b,me"},
+		{"own message alone goes", []modgate.ContextMessage{{ID: "me", Current: true}}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ids(shedContext(tc.in)); got != tc.want {
+				t.Errorf("shedContext = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

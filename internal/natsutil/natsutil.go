@@ -157,6 +157,11 @@ type ConnectOptions struct {
 	Logger *slog.Logger
 	// OnReconnect is called after the connection is re-established.
 	OnReconnect func()
+	// OnDisconnect is called when the connection drops (not on Close).
+	OnDisconnect func()
+	// NoEcho keeps the server from delivering this connection's own
+	// publishes to its own subscriptions.
+	NoEcho bool
 }
 
 // Connect dials url (a comma-separated list for a cluster) and keeps
@@ -172,18 +177,21 @@ func Connect(url string, o ConnectOptions) (*nats.Conn, error) {
 	if name == "" {
 		name = "modgate"
 	}
-	nc, err := nats.Connect(url,
+	opts := []nats.Option{
 		nats.Name(name),
 		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250*time.Millisecond),
+		nats.ReconnectWait(250 * time.Millisecond),
 		nats.ReconnectJitter(100*time.Millisecond, time.Second),
 		nats.RetryOnFailedConnect(false),
 		nats.ReconnectBufSize(-1),
-		nats.PingInterval(5*time.Second),
+		nats.PingInterval(5 * time.Second),
 		nats.MaxPingsOutstanding(2),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil { // nil: our own Close
 				log.Warn("nats disconnected", "err", err)
+				if o.OnDisconnect != nil {
+					o.OnDisconnect()
+				}
 			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
@@ -193,7 +201,11 @@ func Connect(url string, o ConnectOptions) (*nats.Conn, error) {
 			}
 		}),
 		nats.ClosedHandler(func(*nats.Conn) { log.Info("nats connection closed") }),
-	)
+	}
+	if o.NoEcho {
+		opts = append(opts, nats.NoEcho())
+	}
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("natsutil: connect %s: %w", redact(url), err)
 	}

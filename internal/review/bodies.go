@@ -40,6 +40,8 @@ type caseBody struct {
 	Normalized string           `json:"normalized,omitempty"`
 	Verdict    *modgate.Verdict `json:"verdict,omitempty"`
 	Reports    []modgate.Report `json:"reports,omitempty"`
+	// Window is the case's conversation context (Case.Context).
+	Window []modgate.ContextMessage `json:"window,omitempty"`
 }
 
 // storedCase is the KV value: a case, and for a split one the name of its
@@ -68,7 +70,7 @@ func (q *Queue) encodeCase(ctx context.Context, c *modgate.Case) (full, value []
 	if len(full) <= q.maxCaseBytes() {
 		return full, full, "", nil
 	}
-	body := caseBody{Text: c.Message.Text, Context: c.Message.Context, MaskedText: c.MaskedText, Normalized: c.Normalized, Verdict: c.Verdict, Reports: c.Reports}
+	body := caseBody{Text: c.Message.Text, Context: c.Message.Context, MaskedText: c.MaskedText, Normalized: c.Normalized, Verdict: c.Verdict, Reports: c.Reports, Window: c.Context}
 	bb, err := fastjson.Marshal(body)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("review: encode case body %s: %w", c.ID, err)
@@ -79,7 +81,7 @@ func (q *Queue) encodeCase(ctx context.Context, c *modgate.Case) (full, value []
 		return nil, nil, "", err
 	}
 	stub := storedCase{Case: *c, BodyRef: ref}
-	stub.Message.Text, stub.Message.Context, stub.Normalized, stub.Verdict, stub.Reports = "", nil, "", nil, nil
+	stub.Message.Text, stub.Message.Context, stub.Normalized, stub.Verdict, stub.Reports, stub.Context = "", nil, "", nil, nil, nil
 	stub.MaskedText = truncateRunes(c.MaskedText, previewRunes)
 	value, err = fastjson.Marshal(stub)
 	if err != nil {
@@ -126,6 +128,7 @@ func (q *Queue) decodeCase(ctx context.Context, id string, v []byte) (*modgate.C
 	}
 	c := sc.Case
 	c.Message.Text, c.Message.Context, c.MaskedText, c.Normalized, c.Verdict, c.Reports = body.Text, body.Context, body.MaskedText, body.Normalized, body.Verdict, body.Reports
+	c.Context = body.Window
 	return &c, sc.BodyRef, nil
 }
 

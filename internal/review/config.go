@@ -6,6 +6,7 @@
 package review
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -120,6 +121,11 @@ type Config struct {
 	// windows (nil: the system clock; tests move a clock.Fake).
 	Clock  clock.Clock
 	Logger *slog.Logger
+	// ForgetSender, when set, purges a sender's records from the
+	// conversation window (the gateway wires internal/convo); a
+	// subject-data deletion calls it and reports the count as
+	// "window_records".
+	ForgetSender func(ctx context.Context, sender string) (int, error)
 }
 
 // SLA is the configured target age of the oldest case in lane.

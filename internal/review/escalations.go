@@ -171,6 +171,38 @@ func cleanText(s string, max int) string {
 	return s
 }
 
+// Bounds of a case's conversation context: the gateway sends the group's
+// window (20 messages of at most 1 KiB by default); anything beyond these
+// is cut, never refused.
+const (
+	maxContextMessages = 50
+	maxContextText     = 4 << 10
+)
+
+// cleanContext bounds a case's conversation context and makes its text
+// storable; the newest messages are kept.
+func cleanContext(in []modgate.ContextMessage) []modgate.ContextMessage {
+	if len(in) == 0 {
+		return nil
+	}
+	if len(in) > maxContextMessages {
+		in = in[len(in)-maxContextMessages:]
+	}
+	out := make([]modgate.ContextMessage, len(in))
+	for i, c := range in {
+		c.ID = cleanText(c.ID, 256)
+		c.SenderID = cleanText(c.SenderID, 256)
+		c.Action = cleanText(c.Action, 16)
+		if t := cleanText(c.Text, maxContextText); len(t) < len(c.Text) {
+			c.Text, c.Truncated = t, true
+		} else {
+			c.Text = t
+		}
+		out[i] = c
+	}
+	return out
+}
+
 // Enqueue materialises an escalation as a case (what the consumer does with
 // every message; exported for tools and tests). It is idempotent: a
 // redelivered escalation changes nothing. It reports whether it wrote.
@@ -215,6 +247,7 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 		ID: esc.CaseID, State: modgate.CaseOpen, Lane: lane, Source: source, Priority: float64(v.Severity),
 		Tenant: msg.Tenant, Message: msg, MaskedText: masked, Verdict: &v, Labels: labels,
 		Normalized: cleanText(esc.Normalized, modgate.DefaultMaxTextBytes),
+		Context:    cleanContext(esc.Context),
 		Created:    at, SLA: at.Add(q.cfg.SLA[lane]),
 	}
 	addHistory(fresh, "escalated", source, lane, now)
@@ -243,6 +276,7 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 		c.Message.Sender, c.Message.Group, c.Message.Context = msg.Sender, msg.Group, msg.Context
 		c.MaskedText = masked
 		c.Normalized = fresh.Normalized
+		c.Context = fresh.Context
 		for _, l := range labels {
 			if !slices.Contains(c.Labels, l) {
 				c.Labels = append(c.Labels, l)

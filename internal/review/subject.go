@@ -68,8 +68,9 @@ func (q *Queue) ExportSubject(ctx context.Context, actor, sender string) (*Subje
 	return out, nil
 }
 
-// DeleteSubject purges the sender's cases, strike records and reporter
-// record (KV purge removes every revision). The audit trail keeps its
+// DeleteSubject purges the sender's cases, strike records, reporter
+// record (KV purge removes every revision) and, through
+// Config.ForgetSender, the records of the conversation window. The audit trail keeps its
 // masked entries: the Cybersecurity Law's log retention overrides erasure
 // there; the deletion itself is audited. It returns what it removed.
 func (q *Queue) DeleteSubject(ctx context.Context, actor, sender string) (map[string]int, error) {
@@ -77,6 +78,15 @@ func (q *Queue) DeleteSubject(ctx context.Context, actor, sender string) (map[st
 		return nil, err
 	}
 	n := map[string]int{"cases": 0, "strike_records": 0, "reporter_records": 0}
+	if q.cfg.ForgetSender != nil {
+		// The conversation window first: it holds the sender's recent
+		// messages (masked) for every replica.
+		w, err := q.cfg.ForgetSender(ctx, sender)
+		if err != nil {
+			return n, fmt.Errorf("review: purge window records: %w", err)
+		}
+		n["window_records"] = w
+	}
 	for _, id := range q.subjectCaseIDs(sender) {
 		if err := q.cases.Purge(ctx, id); err != nil {
 			return n, fmt.Errorf("review: purge case %s: %w", id, err)
@@ -107,7 +117,7 @@ func (q *Queue) DeleteSubject(ctx context.Context, actor, sender string) (map[st
 	}
 	if err := q.Audit(ctx, modgate.AuditEvent{Kind: modgate.AuditSubjectDelete, Actor: actor, SenderID: sender,
 		Detail: map[string]string{"cases": fmt.Sprint(n["cases"]), "strike_records": fmt.Sprint(n["strike_records"]),
-			"reporter_records": fmt.Sprint(n["reporter_records"])}}); err != nil {
+			"reporter_records": fmt.Sprint(n["reporter_records"]), "window_records": fmt.Sprint(n["window_records"])}}); err != nil {
 		return n, err
 	}
 	return n, nil

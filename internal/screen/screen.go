@@ -80,6 +80,10 @@ type Config struct {
 	// revision then serving and the attempt's error (nil on success), so
 	// metrics and logs follow reloads without polling.
 	OnReload func(rev modgate.Revision, err error)
+	// Conversation, when set, is the groups' recent window: each message
+	// is also screened joined with its sender's preceding short messages,
+	// and the policies see flood and velocity counts (nil: off).
+	Conversation Conversation
 }
 
 // Screener screens messages with the current engine. Safe for concurrent use.
@@ -87,6 +91,9 @@ type Screener struct {
 	cfg Config
 	log *slog.Logger
 	cur atomic.Pointer[Engine]
+	// conv is the conversation window (Config.Conversation or
+	// SetConversation); nil holder or nil Conversation: off.
+	conv atomic.Pointer[convRef]
 
 	reloadMu sync.Mutex // serialises builds so swaps happen in order
 	mu       sync.Mutex // guards lastErr, lastAttempt, fallback
@@ -115,6 +122,7 @@ func NewContext(ctx context.Context, cfg Config) (*Screener, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Screener{cfg: cfg, log: cfg.Logger}
+	s.SetConversation(cfg.Conversation)
 	if err := s.Reload(ctx); err != nil {
 		if err := s.startFromLastGood(ctx, err); err != nil {
 			return nil, err
@@ -202,7 +210,21 @@ func (s *Screener) ScreenWith(ctx context.Context, m modgate.Message, v modgate.
 	if e == nil {
 		return modgate.Verdict{}, ErrNoEngine
 	}
-	return e.screen(ctx, &m, v)
+	return e.screen(ctx, &m, v, s.conversation())
+}
+
+type convRef struct{ c Conversation }
+
+// SetConversation installs (or, with nil, removes) the conversation window
+// used from the next message on: the gateway opens it once NATS is up,
+// after the engine.
+func (s *Screener) SetConversation(c Conversation) { s.conv.Store(&convRef{c}) }
+
+func (s *Screener) conversation() Conversation {
+	if r := s.conv.Load(); r != nil {
+		return r.c
+	}
+	return nil
 }
 
 // checkText rejects hostile or useless input before any work is done.
@@ -225,12 +247,21 @@ const maxInlineModels = 8
 // screen runs the whole pipeline on one engine, so filter, models and
 // policy always come from the same revision even while a reload swaps
 // engines.
-func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Violations) (modgate.Verdict, error) {
+func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Violations, conv Conversation) (modgate.Verdict, error) {
 	f, err := e.filter.Scan(m.Text)
 	if err != nil {
 		return modgate.Verdict{}, fmt.Errorf("screen: filter: %w", err)
 	}
 	in := policies.Input{Message: m, Findings: &f, Violations: v}
+	var view modgate.ConversationView
+	var pc policies.Conversation
+	avail := false
+	if conv != nil {
+		if view, avail = conv.Observe(m, f.Normalized, e.policy.Conversation()); avail {
+			pc = policies.Conversation{Parts: 1, Facts: view.Facts}
+			in.Conversation = &pc
+		}
+	}
 	var scoreBuf [maxInlineModels]float64
 	var extraBuf [16]float32
 	if n := e.models.Len(); n > 0 {
@@ -253,6 +284,12 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 	if err != nil {
 		return modgate.Verdict{}, fmt.Errorf("screen: policy: %w", err)
 	}
+	var j *joined
+	if avail && len(view.Prior) > 0 {
+		if jo, ok := e.screenJoined(ctx, m, &in, view.Prior); ok && rank(jo.decision.Action) > rank(d.Action) {
+			d, j = adoptJoined(d, &f, &jo), &jo
+		}
+	}
 	vd := modgate.NewVerdict(m.ID, NewDecisionID(), d, f, e.rev)
 	vd.Scores = make(map[string]float64, len(in.Scores))
 	for i, l := range in.ScoreLabels {
@@ -267,6 +304,14 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 	}
 	if len(in.ScoreLabels) > 0 && len(vd.Reasons) > 0 {
 		vd.Matches = e.explain(m.Text, f.Normalized, vd.Reasons, vd.Matches)
+	}
+	if conv != nil {
+		if !avail {
+			vd.Conversation = modgate.ConversationUnavailable
+		} else if vd.Action == modgate.ActionReview {
+			vd.Context = caseContext(conv.Window(m), m, &vd, j, time.Now().UTC())
+		}
+		conv.Commit(m, &vd, &view)
 	}
 	return vd, nil
 }

@@ -187,7 +187,8 @@
       if (S.unmasked && S.unmaskedFor === c.id && S.unmaskedText) return S.unmaskedText;
       return c.masked_text || '';
     },
-    matches: function (c) { return (c.verdict && c.verdict.matches) || []; },
+    // Spans of earlier messages (message_id) belong to the context panel.
+    matches: function (c) { return ((c.verdict && c.verdict.matches) || []).filter(function (m) { return !m.message_id; }); },
     reasons: function (c) { return (c.verdict && c.verdict.reasons) || []; },
     labels: function (c) { return c.labels && c.labels.length ? c.labels : ((c.verdict && c.verdict.labels) || []); },
     normalized: function (c) { return c.normalized || (c.verdict && c.verdict.normalized) || ''; },
@@ -713,6 +714,7 @@
     const left = h('div', { class: 'col-main' }, head, meta,
       renderAppeal(c), renderEscalation(c),
       section(t('case.text') + (c.text_missing ? '' : ' · ' + t('case.chars', cps.length)), textBody, 'text-panel'),
+      renderContext(c),
       section(t('case.matches', matches.length), matchList, '', 'matches-panel'),
       section(t('case.reasons') + ' · ' + reasons.length, rules, '', 'rules-panel'));
 
@@ -814,6 +816,52 @@
     const e = c.escalation;
     if (!e) return null;
     return section(t('esc.title'), h('p', null, t('esc.by', e.by, fmtTime(e.at), laneName(e.from_lane)), e.note ? h('blockquote', { class: 'quote' }, e.note) : null), 'escalation-panel', 'escalation-panel');
+  }
+
+  // The group's messages around the case, as kept at screening time
+  // (masked). Messages whose text was joined with this one to make a match
+  // are marked, with the matched spans highlighted; the case's own
+  // message is bold. Self-contained: its strings are here, its look comes
+  // from existing classes and <mark>.
+  function renderContext(c) {
+    const ctx = Array.isArray(c.context) ? c.context : [];
+    if (!ctx.length) return null;
+    const en = lang === 'en';
+    const pieces = {};
+    ((c.verdict && c.verdict.matches) || []).forEach(function (m) {
+      if (m.message_id) (pieces[m.message_id] = pieces[m.message_id] || []).push(m);
+    });
+    function textCell(m) {
+      const cps = Array.from(m.text || '');
+      const ps = (pieces[m.id] || []).filter(function (p) {
+        return Number.isInteger(p.start) && Number.isInteger(p.end) && p.start >= 0 && p.end <= cps.length && p.start < p.end;
+      });
+      if (!m.assembling) return m.current ? h('strong', null, m.text || '') : (m.text || '');
+      if (!ps.length) return h('mark', { class: 'ctx-asm' }, m.text || '');
+      const out = [];
+      let at = 0;
+      ps.sort(function (a, b) { return a.start - b.start; }).forEach(function (p) {
+        if (p.start < at) return;
+        out.push(cps.slice(at, p.start).join(''));
+        out.push(h('mark', { class: 'ctx-asm', title: p.category + (p.subcategory ? '/' + p.subcategory : '') + ': ' + p.term }, cps.slice(p.start, p.end).join('')));
+        at = p.end;
+      });
+      out.push(cps.slice(at).join(''));
+      return out;
+    }
+    const joined = ctx.filter(function (m) { return m.assembling; }).length;
+    const rows = ctx.map(function (m) {
+      return h('tr', { class: m.current ? 'ctx-current' : (m.assembling ? 'ctx-assembling' : ''), data: { id: m.id || '' } },
+        h('td', { class: 'muted' }, fmtTime(m.at)),
+        h('td', null, m.sender_id || '—'),
+        h('td', null, textCell(m), m.truncated ? h('span', { class: 'muted' }, ' …') : null),
+        h('td', { class: 'muted' }, m.action || ''));
+    });
+    return h('section', { class: 'panel', id: 'context', 'aria-label': en ? 'conversation' : '上下文' },
+      h('h2', null, (en ? 'Conversation (' : '上下文（') + ctx.length + (en ? ' messages)' : ' 条）')),
+      joined ? h('p', { class: 'notice' }, en ? joined + ' earlier message(s) of this sender were read together with this one (marked).'
+        : '该发送者之前的 ' + joined + ' 条消息与本条连起来命中（已标出）。') : null,
+      h('table', { class: 'reports' }, h('tbody', null, rows)));
   }
 
   function renderReports(c) {
