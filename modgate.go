@@ -300,8 +300,14 @@ type Lexicon struct {
 
 // Review lanes, highest priority first.
 const (
-	LaneReports = "reports"
-	LaneHigh    = "high"
+	// LaneEscalated holds cases a reviewer escalated to the leads; only
+	// leads (and admins) claim them.
+	LaneEscalated = "escalated"
+	LaneReports   = "reports"
+	LaneHigh      = "high"
+	// LaneAppeals holds decided cases whose decision was appealed; a
+	// reviewer other than the one who decided reviews the appeal.
+	LaneAppeals = "appeals"
 	LaneNormal  = "normal"
 	LanePatrol  = "patrol"
 )
@@ -315,14 +321,28 @@ type LaneInfo struct {
 	Zh   string        `json:"zh"`
 	En   string        `json:"en"`
 	SLA  time.Duration `json:"-"`
+	// LeadsOnly: only leads and admins claim cases of this lane.
+	LeadsOnly bool `json:"leads_only,omitempty"`
 }
 
 // LaneSpecs lists the review lanes, highest priority first.
 var LaneSpecs = []LaneInfo{
-	{LaneReports, "举报", "Reports", 30 * time.Minute},
-	{LaneHigh, "高危", "High", time.Hour},
-	{LaneNormal, "普通", "Normal", 4 * time.Hour},
-	{LanePatrol, "巡检", "Patrol", 24 * time.Hour},
+	{LaneEscalated, "升级", "Escalated", 2 * time.Hour, true},
+	{LaneReports, "举报", "Reports", 30 * time.Minute, false},
+	{LaneHigh, "高危", "High", time.Hour, false},
+	{LaneAppeals, "申诉", "Appeals", 24 * time.Hour, false},
+	{LaneNormal, "普通", "Normal", 4 * time.Hour, false},
+	{LanePatrol, "巡检", "Patrol", 24 * time.Hour, false},
+}
+
+// LeadsOnlyLane reports whether only leads claim cases of lane.
+func LeadsOnlyLane(lane string) bool {
+	for _, l := range LaneSpecs {
+		if l.Name == lane {
+			return l.LeadsOnly
+		}
+	}
+	return false
 }
 
 // Lanes lists the review lane names in priority order.

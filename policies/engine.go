@@ -66,6 +66,9 @@ type Engine struct {
 	conv           modgate.ConversationSettings
 	velSteps       []int
 	memoStats      memoCounters
+	// consequence is data.modgate.consequence prepared (nil when the set
+	// does not define it): what a reviewer's decision triggers.
+	consequence *rego.PreparedEvalQuery
 }
 
 // ModelTunables is one entry of data.tunables.model: what a model's score
@@ -261,6 +264,9 @@ func load(ctx context.Context, fsys fs.FS, prefix string, opts Options) (*Engine
 	}
 	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays,
 		needMatches: readsPerMessage(compiler) != "", modelTun: modelTunables(set.data), conv: set.conv, velSteps: set.velSteps}
+	if e.consequence, err = prepareConsequence(ctx, compiler, set); err != nil {
+		return nil, err
+	}
 	if reason := memoUnsafe(compiler); reason != "" {
 		e.memoReason = reason
 	} else if opts.NoMemo {

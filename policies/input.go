@@ -25,6 +25,10 @@ var memoFeature = map[string]bool{
 	"variants": true,
 	"scores":   true,
 	"window":   true, "flood": true, "velocity": true,
+	// review is the input of data.modgate.consequence (the review side's
+	// 3-2-1 question, see discipline.rego). Screening inputs never carry
+	// it, so it cannot make two memoised screening decisions differ.
+	"review": true,
 }
 
 // ScoreBands is how finely model scores reach the policies: a score is

@@ -83,7 +83,7 @@ func TestBrowserModelHighlight(t *testing.T) {
 	if !eval[bool](t, b, `Array.from(document.querySelectorAll('#match-list li[data-source="model"] .src-badge')).some(e => e.textContent.includes('abuse'))`) {
 		t.Error("the match list does not mark the model match as coming from the abuse model")
 	}
-	if !eval[bool](t, b, fmt.Sprintf(`document.querySelector('.rev').textContent.includes(%q)`, v.Revision.Model)) {
+	if !eval[bool](t, b, fmt.Sprintf(`Array.from(document.querySelectorAll('.rev code')).some(c => c.title === %q && %q.startsWith(c.textContent))`, v.Revision.Model, v.Revision.Model)) {
 		t.Error("the case view does not show the model revision")
 	}
 	screenshot(t, b, "review-model-match.png")

@@ -194,6 +194,7 @@ const actionTimeout = 60 * time.Second
 type browser struct {
 	ctx     context.Context
 	dialogs *atomic.Int32
+	user    string // who logged in
 }
 
 func newBrowser(t *testing.T, exe string) *browser {
@@ -256,12 +257,16 @@ func (b *browser) waitJS(t *testing.T, what, expr string) {
 	ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+		sctx, scancel := context.WithTimeout(b.ctx, 5*time.Second)
+		defer scancel()
+		state, _ := chromedp.Run(sctx, chromedp.Evaluate[string](`window.__mgState ? JSON.stringify(window.__mgState()) : location.hash`))
+		t.Fatalf("waiting for %s (%s): %v\npage: %s", what, expr, err, state)
 	}
 }
 
 func (b *browser) login(t *testing.T, g *gateway, user string) {
 	t.Helper()
+	b.user = user
 	b.do(t, "login as "+user,
 		chromedp.Navigate(g.URL+"/review/login"),
 		chromedp.WaitVisible(chromedp.ID("user")),
@@ -427,6 +432,17 @@ func TestBrowserReviewFlow(t *testing.T) {
 	b.waitJS(t, "confirm dialog", `document.getElementById('confirm-yes') !== null && document.activeElement === document.getElementById('confirm-yes')`)
 	b.key(t, kb.Escape)
 	b.waitJS(t, "confirm closed", `document.getElementById('confirm-yes') === null && document.getElementById('undo') === null`)
+	// This sender has no strikes: with an ads label a removal would remove
+	// the member (the 1 of 3-2-1), and the key says so. Without it, r just
+	// removes the message.
+	if eval[bool](t, b, `document.getElementById('lf-ads').checked`) {
+		b.waitJS(t, "removal consequence shown", `document.getElementById('cq-remove').textContent.includes('移出成员')`)
+		b.click(t, "#lf-ads")
+	}
+	if !eval[bool](t, b, `document.querySelector('#labelfix input:checked') !== null`) {
+		b.click(t, "#lf-contact")
+	}
+	b.waitJS(t, "plain removal", `document.getElementById('cq-remove').textContent.includes('记违规') && !document.getElementById('act-remove').classList.contains('removes')`)
 	// Decide "remove" with the keyboard; undo once first.
 	b.key(t, "r")
 	b.waitJS(t, "undo toast", `document.getElementById('undo') !== null`)
@@ -452,8 +468,14 @@ func TestBrowserReviewFlow(t *testing.T) {
 	b.key(t, "o")
 	b.do(t, "note", chromedp.SendKeys(chromedp.ID("note"), "测试备注"))
 	b.key(t, kb.Escape) // leaves the note field
+	b.waitJS(t, "consequences for the corrected labels", `document.getElementById('cq-remove').textContent.includes('记违规')`)
 	wantLabels := eval[[]string](t, b, `Array.from(document.querySelectorAll('#labelfix input:checked')).map(i => i.value)`)
+	// The deployment's undo window is 4 s; s sends at once, and the wait
+	// is not counted as handling time.
+	pressed := time.Now()
 	b.key(t, "r")
+	b.waitJS(t, "undo toast", `document.getElementById('send-now') !== null`)
+	b.key(t, "s")
 	var ev modgate.DecisionEvent
 	select {
 	case m := <-events:
@@ -472,6 +494,9 @@ func TestBrowserReviewFlow(t *testing.T) {
 	if fmt.Sprint(ev.Labels) != fmt.Sprint(wantLabels) || !strings.Contains(fmt.Sprint(ev.Labels), "gambling") {
 		t.Errorf("event labels %v, want the corrected %v", ev.Labels, wantLabels)
 	}
+	if sent := time.Since(pressed); sent > 3500*time.Millisecond {
+		t.Errorf("s did not send at once: the event came %v after the key", sent)
+	}
 	var decided caseView
 	g.getJSON(t, "/v1/review/cases/"+id, tok, &decided)
 	if decided.Case.Decision == nil || decided.Case.Decision.Note != "测试备注" {
@@ -479,9 +504,72 @@ func TestBrowserReviewFlow(t *testing.T) {
 	}
 	// The next case opens by itself.
 	b.waitJS(t, "next case opened", fmt.Sprintf(`location.hash.startsWith('#/case/') && location.hash !== '#/case/%s' && document.getElementById('msg-text') !== null`, id))
+	next := caseInView(t, b)
+
+	// Defect 4: live updates reach a decision waiting in the undo window.
+	// A lead gives the case to bob meanwhile: the decision is not sent,
+	// and the page says so where it stays.
+	b.key(t, ACTIONKEY(modgate.DecisionApprove))
+	b.waitJS(t, "approve pending", `document.getElementById('undo') !== null`)
+	var held caseView
+	g.getJSON(t, "/v1/review/cases/"+next, tok, &held)
+	if st := g.postJSON(t, "/v1/review/cases/"+next+"/release", tok, map[string]any{"force": true}, nil); st != 200 {
+		t.Fatalf("force release: %d", st)
+	}
+	if st := g.postJSON(t, "/v1/review/cases/"+next+"/claim", g.apiToken(t, "bob"), map[string]any{}, nil); st != 200 {
+		t.Fatalf("bob's claim: %d", st)
+	}
+	b.waitJS(t, "decision not sent", `document.getElementById('case-banner') !== null && !document.getElementById('case-banner').hidden && document.getElementById('case-banner').textContent.includes('bob') && document.getElementById('undo') === null`)
+	select {
+	case m := <-events:
+		t.Fatalf("a decision was published for a case bob took: %s", m.Data)
+	case <-time.After(5 * time.Second):
+	}
+
+	// Defect 7: the undo wait is not handling time. A decision that waits
+	// the whole window (4 s) is stored with handling time net of it.
+	_, v3 := g.screenForReview(t, "flow3", []string{"😀 私聊我 vx: abc12345 领取福利", "😀 转发集赞送红包"})
+	g.waitCase(t, tok, v3.CaseID)
+	b.key(t, kb.Escape)
+	b.waitJS(t, "queue", `document.getElementById('next-case') !== null`)
+	b.key(t, "n")
+	if got := caseInView(t, b); got != v3.CaseID {
+		t.Fatalf("n opened %s, want %s", got, v3.CaseID)
+	}
+	b.key(t, ACTIONKEY(modgate.DecisionApprove))
+	select {
+	case <-events:
+	case <-time.After(actionTimeout):
+		t.Fatal("the approval was not sent after the undo window")
+	}
+	var appr caseView
+	g.getJSON(t, "/v1/review/cases/"+v3.CaseID, tok, &appr)
+	d := appr.Case.Decision
+	if d == nil {
+		t.Fatal("no decision stored")
+	}
+	var claimed time.Time
+	for _, ev := range appr.Case.History {
+		if ev.Kind == modgate.AuditClaim {
+			claimed = ev.At
+		}
+	}
+	if wall := d.At.Sub(claimed); time.Duration(d.HandlingMS)*time.Millisecond > wall-3*time.Second {
+		t.Errorf("handling %d ms of %v between claim and decision: the 4 s undo wait was counted", d.HandlingMS, wall)
+	}
 	if d := b.dialogs.Load(); d != 0 {
 		t.Fatalf("%d JavaScript dialogs opened", d)
 	}
+}
+
+// ACTIONKEY is the key of a decision action (modgate.DecisionKeys).
+func ACTIONKEY(action string) string {
+	for _, k := range modgate.DecisionKeys {
+		if k.Action == action {
+			return k.Key
+		}
+	}
+	panic("no key for " + action)
 }
 
 // Two reviewers in two browsers never hold the same case.
@@ -691,7 +779,7 @@ func TestBrowserLeadViews(t *testing.T) {
 
 	b := newBrowser(t, exe)
 	b.login(t, g, "lena")
-	b.waitJS(t, "queue rows", `document.querySelectorAll('#case-list tr[data-id]').length >= 4 && document.querySelectorAll('.lane').length === 4`)
+	b.waitJS(t, "queue rows", fmt.Sprintf(`document.querySelectorAll('#case-list tr[data-id]').length >= 4 && document.querySelectorAll('.lane').length === %d`, len(modgate.Lanes)))
 	screenshot(t, b, "review-queue.png")
 	b.key(t, "2")
 	b.waitJS(t, "charts", `document.querySelectorAll('canvas').length >= 4 && window.Chart && Object.keys(window.Chart.instances).length >= 4`)
@@ -711,6 +799,8 @@ func TestBrowserLeadViews(t *testing.T) {
 	eval[string](t, b, fmt.Sprintf(`location.hash = '#/case/%s'`, pv.CaseID))
 	b.waitJS(t, "masked text", `document.getElementById('msg-text') !== null && document.getElementById('msg-text').textContent.includes('138****8000')`)
 	b.click(t, "#unmask")
+	b.waitJS(t, "reason asked", `document.getElementById('unmask-dialog-text') !== null`)
+	b.do(t, "reason", chromedp.SendKeys(chromedp.ID("unmask-dialog-text"), "核实举报内容"), chromedp.Click(chromedp.ID("unmask-dialog-ok")))
 	b.waitJS(t, "unmasked text", `document.getElementById('msg-text').textContent.includes('13800138000')`)
 	var page struct {
 		Events []modgate.AuditEvent `json:"events"`
@@ -718,7 +808,7 @@ func TestBrowserLeadViews(t *testing.T) {
 	g.getJSON(t, "/v1/review/audit?kind=unmask_view", toks["lena"], &page)
 	found := false
 	for _, ev := range page.Events {
-		found = found || (ev.Kind == modgate.AuditUnmaskView && ev.Actor == "lena" && ev.CaseID == pv.CaseID)
+		found = found || (ev.Kind == modgate.AuditUnmaskView && ev.Actor == "lena" && ev.CaseID == pv.CaseID && ev.Text == "核实举报内容")
 	}
 	if !found {
 		t.Errorf("no unmask_view audit event for lena on %s: %+v", pv.CaseID, page.Events)
@@ -770,7 +860,9 @@ func TestBrowserPolicyView(t *testing.T) {
 	if err := os.WriteFile(broken, []byte("package modgate.broken\n\nallow if {\n  input.x ==\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b.do(t, "upload broken policy", chromedp.SetUploadFiles(chromedp.ID("pol-file"), []string{broken}), chromedp.Click(chromedp.ID("pol-apply")))
+	b.do(t, "choose broken policy", chromedp.SetUploadFiles(chromedp.ID("pol-file"), []string{broken}))
+	b.waitJS(t, "new file shown", `document.getElementById('pol-diff').textContent.includes('broken.rego') && !document.getElementById('pol-apply').disabled`)
+	b.click(t, "#pol-apply")
 	b.waitJS(t, "failure shown", `document.getElementById('pol-verdict') !== null && document.getElementById('pol-verdict').classList.contains('error')`)
 	if !eval[bool](t, b, `document.querySelectorAll('#pol-problems li').length > 0 && document.getElementById('pol-problems').textContent.includes('broken.rego')`) {
 		t.Errorf("the problems do not name broken.rego: %s", eval[string](t, b, `document.getElementById('pol-result').textContent`))
@@ -784,11 +876,30 @@ func TestBrowserPolicyView(t *testing.T) {
 	if err := os.WriteFile(lex, []byte("@category ads.promo\n@severity 1\n测试专用促销词\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b.do(t, "upload lexicon", chromedp.SetUploadFiles(chromedp.ID("pol-file"), []string{lex}), chromedp.Click(chromedp.ID("pol-apply")))
+	b.do(t, "choose lexicon", chromedp.SetUploadFiles(chromedp.ID("pol-file"), []string{lex}))
+	b.waitJS(t, "diff shown", `document.getElementById('diff') !== null || document.getElementById('pol-diff').textContent.includes('extra.txt')`)
+	b.click(t, "#pol-apply")
 	b.waitJS(t, "success shown", `document.getElementById('pol-verdict') !== null && document.getElementById('pol-verdict').classList.contains('ok')`)
 	if _, err := os.Stat(filepath.Join(dir, "lexicons", "extra.txt")); err != nil {
 		t.Errorf("the accepted lexicon was not installed: %v", err)
 	}
+	// Editing a serving file shows what changes before it goes live: the
+	// 3-2-1 numbers in data.json.
+	data, err := os.ReadFile(filepath.Join(dir, "policies", "data.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(edited, []byte(strings.Replace(string(data), `"remove_after_ads": 1`, `"remove_after_ads": 2`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, "choose data.json", chromedp.SetUploadFiles(chromedp.ID("pol-file"), []string{edited}))
+	b.waitJS(t, "diff against the serving file", `document.querySelector('#diff .diff-del') !== null && document.querySelector('#diff .diff-del').textContent.includes('"remove_after_ads": 1') && document.querySelector('#diff .diff-add').textContent.includes('"remove_after_ads": 2')`)
+	screenshot(t, b, "review-policy-diff.png")
+	b.click(t, "#pol-apply")
+	b.waitJS(t, "data.json live", `document.getElementById('pol-verdict') !== null && document.getElementById('pol-verdict').classList.contains('ok') && document.getElementById('pol-result').textContent.includes('data.json')`)
+	b.click(t, `#pol-file-list button[data-file="data.json"]`)
+	b.waitJS(t, "serving file shown", `document.getElementById('pol-file-text') !== null && document.getElementById('pol-file-text').textContent.includes('"remove_after_ads": 2')`)
 	// Reviewers and leads have no policy view.
 	r := newBrowser(t, exe)
 	r.login(t, g, "lena")
@@ -797,33 +908,68 @@ func TestBrowserPolicyView(t *testing.T) {
 	}
 }
 
-// A lease that runs out shows as expired (decisions disabled) and the case
-// goes back to the queue, where another reviewer gets it.
+// Defect 3: a lease that runs out says so: the case stays on screen with
+// its text, the state reads "lease expired", decision keys do nothing, and c
+// claims it again (when nobody else took it); another reviewer gets a case
+// that went back to the queue.
 func TestBrowserLeaseExpiry(t *testing.T) {
+	// Mostly waiting for leases to run out: it runs beside the workflow.
+	t.Parallel()
 	exe := needChromium(t)
 	g := startGateway(t, "--review-lease", "8s")
 	tok := g.apiToken(t, "lena")
 	id := g.report(t, "lease-1", "租约过期测试 加微信")
+	id2 := g.report(t, "lease-2", "第二条租约过期测试 加微信")
 	g.waitCase(t, tok, id)
+	g.waitCase(t, tok, id2)
 	a, b := newBrowser(t, exe), newBrowser(t, exe)
 	a.login(t, g, "alice")
 	b.login(t, g, "bob")
-	a.key(t, "n")
+	eval[string](t, a, fmt.Sprintf(`location.hash = '#/case/%s'`, id))
+	a.waitJS(t, "case", `document.getElementById('reclaim') !== null`)
+	a.key(t, "c")
 	if got := caseInView(t, a); got != id {
 		t.Fatalf("alice opened %s, want %s", got, id)
 	}
-	a.waitJS(t, "lease expired", `document.querySelector('.lease.expired') !== null && document.getElementById('act-remove').disabled`)
+	// Before the sweeper writes the expiry back the page says the lease ran
+	// out; after, the case is open again and the banner says it is no
+	// longer hers. Which one the reviewer sees first is the sweeper's timing.
+	a.waitJS(t, "lease expired", `document.getElementById('act-remove').disabled && document.getElementById('msg-text').textContent.includes('租约过期测试') && document.getElementById('reclaim') !== null &&
+		((document.getElementById('lease-expired') !== null && document.getElementById('case-state').textContent === '占用已过期') ||
+		 (document.getElementById('case-state').textContent === '待审' && !document.getElementById('case-banner').hidden && document.getElementById('case-banner').textContent.includes('不再占用')))`)
+	screenshot(t, a, "review-lease-expired.png")
 	a.key(t, "r") // a decision key on an expired lease does nothing
+	// The sweeper writes the expiry back: the case is open in bob's queue.
 	b.waitJS(t, "case back in bob's queue", fmt.Sprintf(`document.querySelector('tr[data-id="%s"]') !== null`, id))
-	b.key(t, "n")
-	if got := caseInView(t, b); got != id {
-		t.Fatalf("bob opened %s, want the expired case %s", got, id)
-	}
+	a.waitJS(t, "open again", `document.getElementById('reclaim') !== null`)
+	a.key(t, "c")
+	a.waitJS(t, "claimed again", `document.getElementById('case-state').textContent === '处理中' && !document.getElementById('act-approve').disabled && document.getElementById('reclaim') === null`)
 	var cv caseView
 	g.getJSON(t, "/v1/review/cases/"+id, tok, &cv)
-	if cv.Case.Decision != nil || cv.Case.Lease == nil || cv.Case.Lease.Holder != "bob" {
-		t.Fatalf("case after expiry: decision %+v lease %+v", cv.Case.Decision, cv.Case.Lease)
+	if cv.Case.Lease == nil || cv.Case.Lease.Holder != "alice" {
+		t.Fatalf("after c: lease %+v, want alice's", cv.Case.Lease)
 	}
+	a.key(t, ACTIONKEY(modgate.DecisionApprove))
+	testkit.Eventually(t, "alice's decision after claiming again", 30*time.Second, func() bool {
+		g.getJSON(t, "/v1/review/cases/"+id, tok, &cv)
+		return cv.Case.Decision != nil && cv.Case.Decision.Reviewer == "alice"
+	})
+	a.settle(t, id) // her app draws the next case (id2) by itself: give it back
+	// The other case expires in bob's hands and alice may take it.
+	b.key(t, "n")
+	if got := caseInView(t, b); got != id2 {
+		t.Fatalf("bob opened %s, want %s", got, id2)
+	}
+	b.waitJS(t, "bob's lease expired", `document.getElementById('lease-expired') !== null`)
+	// The sweeper writes the expiry back: the case is in alice's queue and n
+	// draws it.
+	eval[string](t, a, `location.hash = '#/queue'`)
+	a.waitJS(t, "bob's case back in the queue", fmt.Sprintf(`document.getElementById('next-case') !== null && document.querySelector('tr[data-id="%s"]') !== null`, id2))
+	a.key(t, "n")
+	if got := caseInView(t, a); got != id2 {
+		t.Fatalf("alice opened %s, want the expired case %s", got, id2)
+	}
+	b.waitJS(t, "bob sees alice took it", `document.getElementById('case-banner') !== null && !document.getElementById('case-banner').hidden`)
 }
 
 // TestBrowserNormalizedText: the normalised text a verdict was decided on

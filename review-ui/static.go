@@ -1,6 +1,8 @@
 package reviewui
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +23,7 @@ type staticFiles struct {
 
 type staticFile struct {
 	body  []byte
+	gz    []byte // gzip of body, when that is smaller (text assets)
 	etag  string
 	ctype string
 }
@@ -54,7 +58,20 @@ func loadStatic(fsys fs.FS) (*staticFiles, error) {
 			ct = "application/octet-stream"
 		}
 		sum := sha256.Sum256(b)
-		st.files[p] = staticFile{body: b, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: ct}
+		f := staticFile{body: b, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: ct}
+		// Compressed once at start (best compression), not per request.
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if _, err := zw.Write(b); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		if buf.Len() < len(b)*9/10 {
+			f.gz = buf.Bytes()
+		}
+		st.files[p] = f
 		return nil
 	})
 	if err != nil {
@@ -80,17 +97,45 @@ func (st *staticFiles) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", f.ctype)
-	h.Set("ETag", f.etag)
+	body, etag := f.body, f.etag
+	if f.gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			body, etag = f.gz, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("ETag", etag)
 	// Revalidate every time: a cheap 304, and a new binary's assets are
 	// never mixed with an old page.
 	h.Set("Cache-Control", "no-cache")
-	if match := r.Header.Get("If-None-Match"); match != "" && match == f.etag {
+	if match := r.Header.Get("If-None-Match"); match != "" && match == etag {
+		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", fmt.Sprint(len(f.body)))
+	h.Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(f.body)
+		_, _ = w.Write(body)
 	}
+}
+
+// acceptsGzip reports whether the client takes gzip (q > 0).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		enc = strings.TrimSpace(enc)
+		if !strings.EqualFold(enc, "gzip") && enc != "*" {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		return q > 0
+	}
+	return false
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 )
 
 //go:embed static templates
@@ -146,7 +147,9 @@ const DefaultCookieName = "modgate_session"
 //	r.Mount("/review", ui.Routes())
 func (u *UI) Routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(SecurityHeaders)
+	// HTML answers are compressed on the fly; static assets are stored
+	// compressed (static.go).
+	r.Use(SecurityHeaders, middleware.Compress(5))
 	r.Get("/", u.serveShell)
 	r.Get("/login", u.serveLogin)
 	r.Post("/login", u.handleLogin)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/modgate/modgate/internal/natsutil"
 	"github.com/modgate/modgate/internal/review"
+	"github.com/modgate/modgate/policies"
 )
 
 // env is a real review queue on embedded NATS, a users file and the UI on
@@ -47,7 +48,11 @@ func newEnv(t *testing.T, mod func(*Config)) *env {
 	t.Cleanup(nc.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	q, err := review.Open(ctx, nc, review.Config{CreateEscalationStream: true})
+	pol, err := policies.Load(ctx, policies.Default, policies.Options{SkipTests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := review.Open(ctx, nc, review.Config{CreateEscalationStream: true, Discipline: pol})
 	if err != nil {
 		t.Fatalf("open queue: %v", err)
 	}
@@ -306,6 +311,7 @@ func TestLoginLogout(t *testing.T) {
 }
 
 func TestLoginRejects(t *testing.T) {
+	t.Parallel() // login delays: mostly waiting
 	e := newEnv(t, nil)
 	tests := []struct {
 		name      string

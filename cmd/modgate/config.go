@@ -88,6 +88,9 @@ type Config struct {
 	Review                  bool     `yaml:"review" json:"review" flag:"review" help:"run the review queue (cases, reports, /v1/review, /v1/reports) in this process"`
 	Users                   string   `yaml:"users" json:"users" flag:"users" help:"reviewer users file (managed with modgate user ...)"`
 	ReviewLease             Duration `yaml:"review_lease" json:"review_lease" flag:"review-lease" help:"how long a reviewer's claim holds a case"`
+	ReviewUndo              Duration `yaml:"review_undo" json:"review_undo" flag:"review-undo" help:"how long the reviewer app holds a decision with an Undo before sending it (0 = send at once; at most 1m); not counted as handling time"`
+	ReviewReversal          Duration `yaml:"review_reversal" json:"review_reversal" flag:"review-reversal" help:"how long the reviewer who decided (or a lead) may take a decision back from My decisions"`
+	AppealLimit             int      `yaml:"appeal_limit" json:"appeal_limit" flag:"appeal-limit" help:"appeals per appellant per day (POST /v1/appeals)"`
 	ReplicaHeartbeat        Duration `yaml:"replica_heartbeat" json:"replica_heartbeat" flag:"replica-heartbeat" help:"how often a replica announces itself in NATS; per-tenant rate limits are divided among the live replicas"`
 	StrikesCacheTTL         Duration `yaml:"strikes_cache_ttl" json:"strikes_cache_ttl" flag:"strikes-cache-ttl" help:"cache a sender's confirmed-violation count this long (0 = look it up in NATS for every message)"`
 	Conversation            bool     `yaml:"conversation" json:"conversation" flag:"conversation" help:"conversation-level screening: keep each group's recent messages (masked) in NATS to catch contacts split across messages, the same text flooding many groups and senders flooding a group"`
@@ -126,6 +129,9 @@ func DefaultConfig() Config {
 		Review:            true,
 		Users:             "users.yaml",
 		ReviewLease:       Duration(5 * time.Minute),
+		ReviewUndo:        Duration(4 * time.Second),
+		ReviewReversal:    Duration(10 * time.Minute),
+		AppealLimit:       5,
 		ReplicaHeartbeat:  Duration(2 * time.Second),
 		StrikesCacheTTL:   Duration(10 * time.Second),
 

@@ -370,7 +370,12 @@ func (m *Main) openReview(ctx context.Context) (func(chi.Router, *api.Server), e
 	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	rcfg := review.Config{
 		Prefix: cfg.SubjectPrefix, Replicas: cfg.StreamReplicas, Lease: time.Duration(cfg.ReviewLease),
-		Logger: log.With("component", "review"),
+		// The 3-2-1 rule and report screening come from the serving
+		// engine, hot reloads included.
+		Discipline: m.Screener, Screener: m.Screener,
+		UndoWindow: time.Duration(cfg.ReviewUndo), ReversalWindow: time.Duration(cfg.ReviewReversal),
+		AppealLimit: cfg.AppealLimit,
+		Logger:      log.With("component", "review"),
 	}
 	if m.Convo != nil {
 		rcfg.ForgetSender = m.Convo.Forget

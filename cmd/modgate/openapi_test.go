@@ -213,6 +213,10 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	// Admin.
 	check(t, nil, "GET", "/v1/admin/revision", "ak", "", nil, 200)
 	check(t, nil, "GET", "/v1/admin/revision", "tk", "", nil, 403)
+	check(t, nil, "GET", "/v1/admin/files", "ak", "", nil, 200)
+	check(t, nil, "GET", "/v1/admin/files/policy/discipline.rego", "ak", "", nil, 200)
+	check(t, nil, "GET", "/v1/admin/files/policy/nope.rego", "ak", "", nil, 404)
+	check(t, nil, "GET", "/v1/admin/files/model/x", "ak", "", nil, 400)
 	check(t, nil, "PUT", "/v1/admin/lexicons/extra.txt", "ak", "text/plain", []byte("开放接口测试词 | illegal | 3\n"), 200)
 	check(t, nil, "PUT", "/v1/admin/lexicons/bad.txt", "ak", "text/plain", []byte("坏词 | nosuchlabel | 2\n"), 422)
 	check(t, nil, "PUT", "/v1/admin/policies/extra_test.rego", "ak", "text/plain", []byte("package modgate_test\n\ntest_ok if { true }\n"), 200)
@@ -249,8 +253,25 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	check(t, nil, "GET", "/v1/review/cases?limit=5", alice.Token, "", nil, 200)
 	check(t, nil, "GET", "/v1/review/cases?lane=nope", alice.Token, "", nil, 400)
 	check(t, nil, "GET", "/v1/review/cases/"+caseID, alice.Token, "", nil, 200)
-	check(t, nil, "GET", "/v1/review/cases/"+caseID+"?unmask=1", lena.Token, "", nil, 200)
-	check(t, nil, "GET", "/v1/review/cases/"+caseID+"?unmask=1", alice.Token, "", nil, 403)
+	check(t, nil, "GET", "/v1/review/cases/"+caseID+"?unmask=1", alice.Token, "", nil, 400)
+	check(t, nil, "POST", "/v1/review/cases/"+caseID+"/unmask", lena.Token, jsonCT, js(map[string]string{"reason": "核实举报"}), 200)
+	check(t, nil, "POST", "/v1/review/cases/"+caseID+"/unmask", lena.Token, jsonCT, js(map[string]string{"reason": ""}), 400)
+	check(t, nil, "POST", "/v1/review/cases/"+caseID+"/unmask", alice.Token, jsonCT, js(map[string]string{"reason": "看看"}), 403)
+	check(t, nil, "GET", "/v1/review/cases/"+caseID+"/consequences?labels=ads", alice.Token, "", nil, 200)
+	check(t, nil, "GET", "/v1/review/cases/"+caseID+"/consequences?labels=A%20B", alice.Token, "", nil, 400)
+	check(t, nil, "POST", "/v1/review/cases/"+caseID+"/notes", alice.Token, jsonCT, js(map[string]string{"text": "团队备注"}), 200)
+	check(t, nil, "POST", "/v1/review/cases/"+caseID+"/notes", alice.Token, jsonCT, js(map[string]string{"text": " "}), 400)
+	check(t, nil, "PUT", "/v1/review/cases/"+caseID+"/tags", alice.Token, jsonCT, js(map[string][]string{"tags": {"团伙A"}}), 200)
+	check(t, nil, "PUT", "/v1/review/cases/"+caseID+"/tags", alice.Token, jsonCT, js(map[string]any{"tags": "团伙A"}), 400)
+	// More cases to work: reports (one without text).
+	for i := 0; i < 3; i++ {
+		check(t, nil, "POST", "/v1/reports", "tk", jsonCT, js(map[string]any{"message_id": fmt.Sprintf("oa-w%d", i), "reporter_id": "rep-w",
+			"reason": "ads", "text": "加微信领红包 " + fmt.Sprint(i), "sender": "u-oa"}), 201)
+	}
+	var noText modgate.ReportResult
+	if err := json.Unmarshal(check(t, nil, "POST", "/v1/reports", "tk", jsonCT, js(map[string]any{"message_id": "oa-notext", "reporter_id": "rep-w", "reason": "abuse"}), 201), &noText); err != nil {
+		t.Fatal(err)
+	}
 	check(t, nil, "GET", "/v1/review/cases/c-nosuchcase", alice.Token, "", nil, 404)
 	var claimed api.CaseResponse
 	b := check(t, nil, "POST", "/v1/review/cases/"+caseID+"/claim", alice.Token, jsonCT, []byte(`{}`), 200)
@@ -267,15 +288,55 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	check(t, nil, "POST", "/v1/review/cases/"+claimed.Case.ID+"/decide", alice.Token, jsonCT,
 		js(map[string]any{"action": modgate.DecisionRemove, "note": "测试", "token": claimed.Case.Lease.Token}), 200)
 	check(t, nil, "POST", "/v1/review/cases/"+claimed.Case.ID+"/decide", alice.Token, jsonCT, js(map[string]any{"action": "explode"}), 400)
+	decidedID := claimed.Case.ID
+	check(t, nil, "POST", "/v1/appeals", "tk", jsonCT, js(map[string]string{"case_id": decidedID, "reason": "误判", "appellant_id": "u-oa"}), 201)
+	check(t, nil, "POST", "/v1/appeals", "tk", jsonCT, js(map[string]string{"case_id": decidedID, "reason": "再次", "appellant_id": "u-oa"}), 409)
+	check(t, nil, "POST", "/v1/appeals", "tk", jsonCT, js(map[string]string{"case_id": decidedID}), 400)
+	check(t, nil, "POST", "/v1/appeals", "", jsonCT, js(map[string]string{"case_id": decidedID}), 401)
+	check(t, nil, "POST", "/v1/review/cases/"+decidedID+"/reverse", alice.Token, jsonCT, js(map[string]string{"reason": "已申诉"}), 409)
+	check(t, nil, "POST", "/v1/review/cases/"+decidedID+"/reverse", alice.Token, jsonCT, js(map[string]string{"reason": ""}), 400)
+	var held []api.CaseResponse
 	for {
-		st := gwDo(t, "POST", g.base+"/v1/review/claim-next", alice.Token, jsonCT, []byte(`{}`)).Status
-		if st == 204 {
+		res := gwDo(t, "POST", g.base+"/v1/review/claim-next", alice.Token, jsonCT, []byte(`{}`))
+		if res.Status == 204 {
 			break
 		}
-		if st != 200 {
-			t.Fatalf("draining the queue: %d", st)
+		if res.Status != 200 {
+			t.Fatalf("draining the queue: %d", res.Status)
 		}
+		var cr api.CaseResponse
+		if err := json.Unmarshal(res.Body, &cr); err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, cr)
 	}
+	if len(held) < 3 {
+		t.Fatalf("only %d cases to work", len(held))
+	}
+	h0, h1 := held[0].Case, held[1].Case
+	check(t, nil, "POST", "/v1/review/cases/"+h0.ID+"/escalate", alice.Token, jsonCT, js(map[string]string{"token": h0.Lease.Token, "note": "请组长看"}), 200)
+	check(t, nil, "POST", "/v1/review/cases/"+h0.ID+"/escalate", alice.Token, jsonCT, js(map[string]string{"token": h0.Lease.Token, "note": "again"}), 409)
+	check(t, nil, "POST", "/v1/review/cases/"+h1.ID+"/decide", alice.Token, jsonCT,
+		js(map[string]any{"action": modgate.DecisionRemove, "labels": []string{"ads"}, "token": h1.Lease.Token, "expect": modgate.DecisionRemoveMember, "held_ms": 3000}), 200)
+	check(t, nil, "POST", "/v1/review/cases/"+h1.ID+"/reverse", alice.Token, jsonCT, js(map[string]string{"reason": "标签选错"}), 200)
+	check(t, nil, "POST", "/v1/review/cases/"+noText.CaseID+"/request-text", alice.Token, jsonCT, js(map[string]string{"token": ""}), 200)
+	check(t, nil, "POST", "/v1/review/cases/"+noText.CaseID+"/request-text", alice.Token, jsonCT, js(map[string]string{"token": ""}), 409)
+	check(t, nil, "POST", "/v1/review/cases/"+h1.ID+"/request-text", alice.Token, jsonCT, js(map[string]string{"token": ""}), 400)
+	gwDo(t, "POST", g.base+"/v1/review/cases/"+noText.CaseID+"/claim", alice.Token, jsonCT, []byte(`{}`)) // keep the queue empty
+	check(t, nil, "POST", "/v1/review/bulk-decide", lena.Token, jsonCT, js(map[string]any{"case_ids": []string{held[2].Case.ID}, "action": "remove", "labels": []string{"ads"}, "dry_run": true}), 200)
+	check(t, nil, "POST", "/v1/review/bulk-decide", lena.Token, jsonCT, js(map[string]any{"case_ids": []string{}, "action": "remove"}), 400)
+	check(t, nil, "POST", "/v1/review/bulk-decide", alice.Token, jsonCT, js(map[string]any{"case_ids": []string{held[2].Case.ID}, "action": "remove"}), 403)
+	testkit.Eventually(t, "the search index", 10*time.Second, func() bool {
+		var sr review.SearchResult
+		_ = json.Unmarshal(gwDo(t, "GET", g.base+"/v1/review/search?sender=u-oa", alice.Token, "", nil).Body, &sr)
+		return sr.Total > 0
+	})
+	check(t, nil, "GET", "/v1/review/search?sender=u-oa&q=%E7%BA%A2%E5%8C%85&limit=2", alice.Token, "", nil, 200)
+	check(t, nil, "GET", "/v1/review/search?lane=nope", alice.Token, "", nil, 400)
+	check(t, nil, "GET", "/v1/review/my-decisions", alice.Token, "", nil, 200)
+	check(t, nil, "GET", "/v1/review/my-decisions?limit=0", alice.Token, "", nil, 400)
+	check(t, nil, "GET", "/v1/review/senders/u-oa?tenant=t1", alice.Token, "", nil, 200)
+	check(t, nil, "GET", "/v1/review/senders/u-oa?limit=x", alice.Token, "", nil, 400)
 	check(t, nil, "POST", "/v1/review/claim-next", alice.Token, jsonCT, []byte(`{}`), 204)
 	check(t, nil, "GET", "/v1/review/members/strikes?sender=u-oa", alice.Token, "", nil, 200)
 	check(t, nil, "GET", "/v1/review/members/strikes", alice.Token, "", nil, 400)

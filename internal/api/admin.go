@@ -1,12 +1,15 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -49,11 +52,21 @@ type RevisionResponse struct {
 	LastReloadError *string `json:"last_reload_error"`
 	PolicyDir       string  `json:"policy_dir,omitempty"`
 	LexiconDir      string  `json:"lexicon_dir,omitempty"`
+	// Uploads says which kinds of file an upload can replace: none when
+	// the gateway serves the files embedded in its binary.
+	Uploads Uploads `json:"uploads"`
+}
+
+// Uploads says whether policy and lexicon uploads are possible.
+type Uploads struct {
+	Policy  bool `json:"policy"`
+	Lexicon bool `json:"lexicon"`
 }
 
 func (s *Server) revision() RevisionResponse {
 	rev := s.cfg.Engine.Revision()
-	out := RevisionResponse{Policy: rev.Policy, Lexicon: rev.Lexicon, PolicyDir: s.cfg.PolicyDir, LexiconDir: s.cfg.LexiconDir}
+	out := RevisionResponse{Policy: rev.Policy, Lexicon: rev.Lexicon, PolicyDir: s.cfg.PolicyDir, LexiconDir: s.cfg.LexiconDir,
+		Uploads: Uploads{Policy: s.cfg.PolicyDir != "", Lexicon: s.cfg.LexiconDir != ""}}
 	if err := s.cfg.Engine.LastError(); err != nil {
 		msg := err.Error()
 		out.LastReloadError = &msg
@@ -63,6 +76,73 @@ func (s *Server) revision() RevisionResponse {
 
 func (s *Server) adminRevision(w http.ResponseWriter, _ *http.Request) {
 	WriteJSON(w, http.StatusOK, s.revision())
+}
+
+// FileLister lists the policy and lexicon files the serving engine was
+// built from (internal/screen.Screener implements it).
+type FileLister interface {
+	Files(kind string) map[string][]byte
+}
+
+// ServingFile is one file of the serving rules.
+type ServingFile struct {
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Bytes  int    `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// FilesResponse is GET /v1/admin/files.
+type FilesResponse struct {
+	Files   []ServingFile `json:"files"`
+	Uploads Uploads       `json:"uploads"`
+}
+
+func (s *Server) files() (FileLister, bool) {
+	fl, ok := s.cfg.Engine.(FileLister)
+	return fl, ok
+}
+
+// adminFiles lists the files of the serving engine, so an admin sees
+// (and diffs against) the rules that decide now.
+func (s *Server) adminFiles(w http.ResponseWriter, _ *http.Request) {
+	out := FilesResponse{Files: []ServingFile{}, Uploads: s.revision().Uploads}
+	if fl, ok := s.files(); ok {
+		for _, kind := range []string{kindPolicy, kindLexicon} {
+			fs := fl.Files(kind)
+			names := make([]string, 0, len(fs))
+			for n := range fs {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				sum := sha256.Sum256(fs[n])
+				out.Files = append(out.Files, ServingFile{Kind: kind, Name: n, Bytes: len(fs[n]), SHA256: hex.EncodeToString(sum[:])})
+			}
+		}
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// adminFile is one serving file's text.
+func (s *Server) adminFile(w http.ResponseWriter, r *http.Request) {
+	kind, name := chi.URLParam(r, "kind"), chi.URLParam(r, "file")
+	if kind != kindPolicy && kind != kindLexicon {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "kind must be policy or lexicon")
+		return
+	}
+	fl, ok := s.files()
+	var b []byte
+	if ok {
+		b, ok = fl.Files(kind)[name]
+	}
+	if !ok {
+		WriteError(w, http.StatusNotFound, CodeNotFound, "no such "+kind+" file in the serving engine")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(b)
 }
 
 // UploadResponse answers a successful upload.
@@ -85,7 +165,7 @@ func (s *Server) adminUpload(kind string) http.HandlerFunc {
 		}
 		if dir == "" {
 			WriteError(w, http.StatusConflict, CodeConflict,
-				fmt.Sprintf("the gateway serves the embedded default %s; start it with a %s directory to upload files", what, kind))
+				fmt.Sprintf("this gateway serves the %s built into its binary, so there is no folder to upload into; start it with --%s-dir DIR to edit them", what, kind))
 			return
 		}
 		body, aerr := readBody(w, r, s.cfg.MaxUploadBytes)

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/review"
 )
@@ -64,21 +65,44 @@ func (rr *ReviewResource) Routes() chi.Router {
 	r.Post("/login", rr.login)
 	r.Group(func(r chi.Router) {
 		r.Use(rr.Authenticate)
+		// The event stream is flushed frame by frame: not compressed.
+		r.Get("/events", rr.events)
+		// Reviewers' JSON (case lists, search pages) is; the screening
+		// path is not (small answers, CPU on the hot path).
+		r.Group(func(r chi.Router) { rr.compressedRoutes(r) })
+	})
+	return r
+}
+
+// compressedRoutes are the authenticated routes whose answers go gzip'd.
+func (rr *ReviewResource) compressedRoutes(r chi.Router) {
+	r.Use(middleware.Compress(5))
+	{
 		r.Post("/logout", rr.logout)
 		r.Get("/me", rr.me)
 		r.Get("/meta", rr.meta)
 		r.Get("/cases", rr.listCases)
 		r.Get("/cases/{id}", rr.getCase)
+		r.Get("/cases/{id}/consequences", rr.consequences)
 		r.Post("/claim-next", rr.claimNext)
 		r.Post("/cases/{id}/claim", rr.claim)
 		r.Post("/cases/{id}/extend", rr.extend)
 		r.Post("/cases/{id}/release", rr.release)
 		r.Post("/cases/{id}/decide", rr.decide)
+		r.Post("/cases/{id}/escalate", rr.escalate)
+		r.Post("/cases/{id}/request-text", rr.requestText)
+		r.Post("/cases/{id}/notes", rr.addNote)
+		r.Put("/cases/{id}/tags", rr.setTags)
+		r.Post("/cases/{id}/reverse", rr.reverse)
+		r.Get("/search", rr.search)
+		r.Get("/my-decisions", rr.myDecisions)
+		r.Get("/senders/{sender}", rr.senderPage)
 		r.Get("/members/strikes", rr.memberStrikes)
 		r.Get("/stats", rr.stats)
-		r.Get("/events", rr.events)
 		r.Group(func(r chi.Router) {
 			r.Use(RequireRole(modgate.RoleLead))
+			r.Post("/cases/{id}/unmask", rr.unmask)
+			r.Post("/bulk-decide", rr.bulkDecide)
 			r.Get("/decisions.csv", rr.decisionsCSV)
 			r.Get("/audit", rr.auditJSON)
 			r.Get("/audit.csv", rr.auditCSV)
@@ -91,8 +115,7 @@ func (rr *ReviewResource) Routes() chi.Router {
 		ur := NewUsersResource(rr.users, rr.sessions, rr.limiter)
 		ur.Cookie = rr.cookie
 		r.Mount("/users", ur.Routes())
-	})
-	return r
+	}
 }
 
 func noStore(next http.Handler) http.Handler {
@@ -340,6 +363,25 @@ func queueError(w http.ResponseWriter, log *slog.Logger, err error) {
 		WriteError(w, http.StatusConflict, CodeConflict, "you do not hold a lease on this case (claim it first; leases expire)")
 	case errors.Is(err, review.ErrClaimed):
 		WriteError(w, http.StatusConflict, CodeConflict, "another reviewer holds this case")
+	case errors.As(err, new(*review.ConsequenceError)):
+		var ce *review.ConsequenceError
+		errors.As(err, &ce)
+		WriteErrorDetails(w, http.StatusConflict, CodeConsequenceChanged,
+			"the decision would now trigger "+consequenceName(ce.Consequence.Enforcement)+"; nothing was saved: look and confirm again",
+			ce.Consequence)
+	case errors.Is(err, review.ErrLeadsOnly):
+		WriteError(w, http.StatusForbidden, CodeForbidden, "only leads and admins may take escalated cases or decide in bulk")
+	case errors.Is(err, review.ErrSameReviewer):
+		WriteError(w, http.StatusConflict, CodeConflict, "you decided this case: another reviewer must review the appeal")
+	case errors.Is(err, review.ErrAppealed):
+		WriteError(w, http.StatusConflict, CodeConflict, "the case was appealed: the appeal decides")
+	case errors.Is(err, review.ErrNotDecided):
+		WriteError(w, http.StatusConflict, CodeConflict, "the case is not decided")
+	case errors.Is(err, review.ErrReversalWindow):
+		WriteError(w, http.StatusConflict, CodeConflict, "the decision can no longer be taken back (only its reviewer or a lead, within the reversal window)")
+	case errors.Is(err, review.ErrAppealsRateLimited):
+		w.Header().Set("Retry-After", "3600")
+		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "too many appeals from this appellant; try later")
 	case errors.Is(err, review.ErrInvalid):
 		WriteError(w, http.StatusBadRequest, CodeBadRequest, strings.TrimPrefix(err.Error(), review.ErrInvalid.Error()+": "))
 	case errors.Is(err, review.ErrRateLimited):
@@ -354,14 +396,31 @@ func queueError(w http.ResponseWriter, log *slog.Logger, err error) {
 	}
 }
 
-// CaseResponse wraps a case. Violations and SenderCases are filled on
-// GET /cases/{id} only.
+// CaseResponse wraps a case. Violations, SenderCases and Consequences are
+// filled on GET /cases/{id} (and the unmask answer) only.
 type CaseResponse struct {
 	Case        *modgate.Case         `json:"case"`
 	Unmasked    bool                  `json:"unmasked"`
 	Violations  *modgate.Violations   `json:"violations,omitempty"`
 	Strikes     []review.Strike       `json:"strikes,omitempty"`
 	SenderCases []modgate.CaseSummary `json:"sender_cases,omitempty"`
+	// Consequences is what each decision key would trigger for the member
+	// (from the policies), so the reviewer sees it before pressing.
+	Consequences map[string]modgate.Consequence `json:"consequences,omitempty"`
+	// ReversibleUntil is set on a decided case the caller may still take
+	// back (POST /cases/{id}/reverse).
+	ReversibleUntil *time.Time `json:"reversible_until,omitempty"`
+}
+
+// CodeConsequenceChanged: a decision's consequence differs from the one
+// the reviewer confirmed (409, details: the new consequence).
+const CodeConsequenceChanged = "consequence_changed"
+
+func consequenceName(e string) string {
+	if e == "" {
+		return "no enforcement"
+	}
+	return e
 }
 
 // view hides what the caller may not see: the original text (unless
@@ -452,10 +511,8 @@ func (rr *ReviewResource) listCases(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {
-	v := ReviewerFrom(r.Context())
-	unmask := r.URL.Query().Get("unmask") == "1" || r.URL.Query().Get("unmask") == "true"
-	if unmask && review.RoleRank(v.Role) < review.RoleRank(modgate.RoleLead) {
-		WriteError(w, http.StatusForbidden, CodeForbidden, "only leads and admins may see unmasked personal data")
+	if r.URL.Query().Has("unmask") {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "unmasking needs a reason: POST /v1/review/cases/{id}/unmask {\"reason\": \"...\"} (leads and admins)")
 		return
 	}
 	c, err := rr.q.Get(r.Context(), chi.URLParam(r, "id"))
@@ -463,15 +520,26 @@ func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {
 		queueError(w, rr.log, err)
 		return
 	}
-	if unmask {
-		// The view is recorded before the data leaves.
-		if err := rr.audit.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditUnmaskView, Actor: v.Name,
-			CaseID: c.ID, Tenant: c.Tenant, SenderID: c.Message.Sender.ID}); err != nil {
-			rr.internal(w, "audit unmask", err)
-			return
+	rr.writeCase(w, r, c, false)
+}
+
+// writeCase answers a case with what the case view needs: the sender's
+// record and other cases, and the consequence of every key.
+func (rr *ReviewResource) writeCase(w http.ResponseWriter, r *http.Request, c *modgate.Case, unmasked bool) {
+	v := ReviewerFrom(r.Context())
+	cs, err := rr.q.Consequences(r.Context(), c, nil)
+	if err != nil {
+		rr.internal(w, "consequences", err)
+		return
+	}
+	resp := view(c, v, unmasked)
+	resp.Consequences = cs
+	if d := c.Decision; d != nil && c.State == modgate.CaseDecided && c.Appeal == nil &&
+		(d.Reviewer == v.Name || review.RoleRank(v.Role) >= review.RoleRank(modgate.RoleLead)) {
+		if until := d.At.Add(rr.q.Config().ReversalWindow); time.Now().Before(until) {
+			resp.ReversibleUntil = &until
 		}
 	}
-	resp := view(c, v, unmask)
 	if sender := c.Message.Sender.ID; sender != "" {
 		ss, err := rr.strikeStore.List(r.Context(), c.Tenant, sender)
 		if err != nil {
@@ -495,6 +563,68 @@ func (rr *ReviewResource) getCase(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, resp)
 }
 
+type unmaskRequest struct {
+	Reason string `json:"reason"`
+}
+
+// unmask shows a lead the original text; the reason is recorded in the
+// audit trail before the data leaves.
+func (rr *ReviewResource) unmask(w http.ResponseWriter, r *http.Request) {
+	var req unmaskRequest
+	if !decodeBody(w, r, 8<<10, &req) {
+		return
+	}
+	reason := strings.TrimSpace(req.Reason)
+	if n := utf8.RuneCountInString(reason); n < 2 || n > 500 {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "reason: say why in 2 to 500 characters; it is recorded in the audit trail")
+		return
+	}
+	c, err := rr.q.Get(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	v := ReviewerFrom(r.Context())
+	if err := rr.audit.Audit(r.Context(), modgate.AuditEvent{Kind: modgate.AuditUnmaskView, Actor: v.Name,
+		CaseID: c.ID, Tenant: c.Tenant, SenderID: c.Message.Sender.ID, Text: reason}); err != nil {
+		rr.internal(w, "audit unmask", err)
+		return
+	}
+	rr.writeCase(w, r, c, true)
+}
+
+// ConsequencesResponse is what each key would trigger with given labels.
+type ConsequencesResponse struct {
+	Consequences map[string]modgate.Consequence `json:"consequences"`
+}
+
+func (rr *ReviewResource) consequences(w http.ResponseWriter, r *http.Request) {
+	c, err := rr.q.Get(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		queueError(w, rr.log, err)
+		return
+	}
+	var labels []string
+	if qs := r.URL.Query(); qs.Has("labels") {
+		labels = []string{}
+		for _, l := range strings.Split(qs.Get("labels"), ",") {
+			if l = strings.TrimSpace(l); l != "" {
+				labels = append(labels, l)
+			}
+		}
+		if err := review.ValidateDecision(modgate.Decision{Action: modgate.DecisionApprove, Labels: labels}); err != nil {
+			queueError(w, rr.log, err)
+			return
+		}
+	}
+	cs, err := rr.q.Consequences(r.Context(), c, labels)
+	if err != nil {
+		rr.internal(w, "consequences", err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, ConsequencesResponse{Consequences: cs})
+}
+
 type claimNextRequest struct {
 	Lanes []string `json:"lanes"`
 }
@@ -505,7 +635,7 @@ func (rr *ReviewResource) claimNext(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := ReviewerFrom(r.Context())
-	c, err := rr.q.ClaimNext(r.Context(), v.Name, req.Lanes)
+	c, err := rr.q.ClaimNextAs(r.Context(), v.Name, v.Role, req.Lanes)
 	if errors.Is(err, review.ErrEmpty) {
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -522,7 +652,7 @@ func (rr *ReviewResource) claim(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := ReviewerFrom(r.Context())
-	c, err := rr.q.Claim(r.Context(), chi.URLParam(r, "id"), v.Name)
+	c, err := rr.q.ClaimAs(r.Context(), chi.URLParam(r, "id"), v.Name, v.Role)
 	if err != nil {
 		queueError(w, rr.log, err)
 		return
@@ -582,6 +712,10 @@ type decideRequest struct {
 	Labels *[]string `json:"labels"`
 	Note   string    `json:"note"`
 	Token  string    `json:"token"`
+	// Expect is the enforcement the reviewer saw and confirmed.
+	Expect *string `json:"expect,omitempty"`
+	// HeldMS is how long the UI held the decision in its undo window.
+	HeldMS int64 `json:"held_ms,omitempty"`
 }
 
 func (rr *ReviewResource) decide(w http.ResponseWriter, r *http.Request) {
@@ -590,7 +724,7 @@ func (rr *ReviewResource) decide(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, 64<<10, &req) {
 		return
 	}
-	d := modgate.Decision{Action: req.Action, Note: req.Note}
+	d := modgate.Decision{Action: req.Action, Note: req.Note, Expect: req.Expect, HeldMS: req.HeldMS}
 	if req.Labels != nil {
 		d.Labels = append([]string{}, (*req.Labels)...)
 	}
@@ -729,6 +863,10 @@ type ReviewMeta struct {
 	Labels  []modgate.LabelInfo   `json:"labels"`
 	Lanes   []LaneMeta            `json:"lanes"`
 	Actions []modgate.DecisionKey `json:"actions"`
+	// UndoMS is the deployment's undo window (0: decisions go at once);
+	// ReversalSeconds how long a decision may be taken back.
+	UndoMS          int64 `json:"undo_ms"`
+	ReversalSeconds int64 `json:"reversal_seconds"`
 }
 
 // LaneMeta is one review lane with its configured SLA.
@@ -739,6 +877,10 @@ type LaneMeta struct {
 
 func (rr *ReviewResource) meta(w http.ResponseWriter, r *http.Request) {
 	m := ReviewMeta{Labels: modgate.Taxonomy, Actions: modgate.DecisionKeys}
+	if rr.q != nil {
+		m.UndoMS = rr.q.Config().UndoWindow.Milliseconds()
+		m.ReversalSeconds = int64(rr.q.Config().ReversalWindow / time.Second)
+	}
 	for _, l := range modgate.LaneSpecs {
 		sla := l.SLA
 		if rr.q != nil {

@@ -44,12 +44,12 @@ func TestReviewMeta(t *testing.T) {
 	}
 	keys := map[string]bool{}
 	for _, a := range m.Actions {
-		if !modgate.IsDecisionAction(a.Action) || a.Key == "" || keys[a.Key] {
+		if !(modgate.IsDecisionAction(a.Action) && !a.Appeal || modgate.IsAppealAction(a.Action) && a.Appeal) || a.Key == "" || keys[a.Key] {
 			t.Errorf("action %+v: unknown action, empty or repeated key", a)
 		}
 		keys[a.Key] = true
 	}
-	if len(m.Actions) != len(modgate.DecisionActions) {
-		t.Errorf("actions %v, want one per decision action %v", m.Actions, modgate.DecisionActions)
+	if len(m.Actions) != len(modgate.DecisionActions)+len(modgate.AppealActions) {
+		t.Errorf("actions %v, want one per decision action %v and appeal outcome %v", m.Actions, modgate.DecisionActions, modgate.AppealActions)
 	}
 }

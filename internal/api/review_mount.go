@@ -43,9 +43,12 @@ func MountReview(r chi.Router, d ReviewDeps) {
 	}
 	mountDeadLetters(r, d.Queue, d.Keys, d.Logger)
 	rep := NewReportsResource(d.Queue, d.Logger)
+	ap := NewAppealsResource(d.Queue, d.Logger)
 	if d.Keys != nil {
 		r.With(d.Keys.RequireTenant).Mount("/v1/reports", rep.Routes())
+		r.With(d.Keys.RequireTenant).Mount("/v1/appeals", ap.Routes())
 	} else {
 		r.Mount("/v1/reports", rep.Routes())
+		r.Mount("/v1/appeals", ap.Routes())
 	}
 }

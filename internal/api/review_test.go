@@ -22,6 +22,7 @@ import (
 	"github.com/modgate/modgate/internal/natsutil/natstest"
 	"github.com/modgate/modgate/internal/review"
 	"github.com/modgate/modgate/internal/testkit"
+	"github.com/modgate/modgate/policies"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -42,12 +43,30 @@ func newReviewEnv(t *testing.T, cfg review.Config) *reviewEnv {
 	cfg.CreateEscalationStream = true
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	if cfg.Discipline == nil {
+		cfg.Discipline = shippedPolicies(t)
+	}
 	q, err := review.Open(ctx, nc, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(q.Close)
 	return serveReview(t, ReviewDeps{Queue: q, Users: testUsers(t)}, &reviewEnv{q: q})
+}
+
+var loadShipped = sync.OnceValues(func() (*policies.Engine, error) {
+	return policies.Load(context.Background(), policies.Default, policies.Options{SkipTests: true})
+})
+
+// shippedPolicies answers the queue's 3-2-1 question with the shipped
+// policies (policies/discipline.rego).
+func shippedPolicies(t *testing.T) *policies.Engine {
+	t.Helper()
+	e, err := loadShipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // newMemoryEnv is the reviewer API without a case queue: sessions, login
@@ -286,7 +305,15 @@ func TestReviewAPIWorkflowAndBadInput(t *testing.T) {
 		{"release by other", "POST", "/v1/review/cases/" + id + "/release", bob, map[string]any{}, 409, CodeConflict},
 		{"force release by reviewer", "POST", "/v1/review/cases/" + id + "/release", bob, map[string]any{"force": true}, 403, CodeForbidden},
 		{"extend bad seconds", "POST", "/v1/review/cases/" + id + "/extend", alice, map[string]any{"seconds": -1}, 400, CodeBadRequest},
-		{"unmask as reviewer", "GET", "/v1/review/cases/" + id + "?unmask=1", alice, nil, 403, CodeForbidden},
+		{"unmask as reviewer", "POST", "/v1/review/cases/" + id + "/unmask", alice, map[string]any{"reason": "看看"}, 403, CodeForbidden},
+		{"unmask in the query", "GET", "/v1/review/cases/" + id + "?unmask=1", alice, nil, 400, CodeBadRequest},
+		{"remove without a label", "POST", "/v1/review/cases/" + id + "/decide", alice, map[string]any{"action": "remove", "labels": []string{}}, 400, CodeBadRequest},
+		{"stale consequence", "POST", "/v1/review/cases/" + id + "/decide", alice, map[string]any{"action": "remove", "labels": []string{"ads"}, "expect": ""}, 409, CodeConsequenceChanged},
+		{"escalate by other", "POST", "/v1/review/cases/" + id + "/escalate", bob, map[string]any{"note": "?"}, 409, CodeConflict},
+		{"bulk by reviewer", "POST", "/v1/review/bulk-decide", alice, map[string]any{"case_ids": []string{id}, "action": "remove"}, 403, CodeForbidden},
+		{"search bad lane", "GET", "/v1/review/search?lane=vip", alice, nil, 400, CodeBadRequest},
+		{"search one character", "GET", "/v1/review/search?q=加", alice, nil, 400, CodeBadRequest},
+		{"reverse an open case", "POST", "/v1/review/cases/" + id + "/reverse", alice, map[string]any{"reason": "x"}, 409, CodeConflict},
 	}
 	before, _ := e.q.Get(context.Background(), id)
 	for _, tc := range tests {
@@ -323,9 +350,13 @@ func TestReviewAPIWorkflowAndBadInput(t *testing.T) {
 	if r := e.do(t, "POST", "/v1/review/cases/"+id+"/decide", alice, map[string]any{"action": "approve"}); r.status != 409 {
 		t.Fatalf("double decide: %d %s", r.status, r.body)
 	}
-	// Lead unmasks: gets the text, and the view is audited.
+	// Lead unmasks with a reason: gets the text, and the view and its
+	// reason are audited.
 	lead := e.login(t, "lena").Token
-	r = e.do(t, "GET", "/v1/review/cases/"+id+"?unmask=1", lead, nil)
+	if r := e.do(t, "POST", "/v1/review/cases/"+id+"/unmask", lead, map[string]any{"reason": ""}); r.status != 400 {
+		t.Fatalf("unmask without a reason: %d %s", r.status, r.body)
+	}
+	r = e.do(t, "POST", "/v1/review/cases/"+id+"/unmask", lead, map[string]any{"reason": "核实举报 13812345678"})
 	r.decode(t, &cr)
 	if r.status != 200 || !cr.Unmasked || cr.Case.Message.Text != "加微信 13812345678" {
 		t.Fatalf("unmask: %d %s", r.status, r.body)
@@ -336,6 +367,9 @@ func TestReviewAPIWorkflowAndBadInput(t *testing.T) {
 	kinds := map[string]string{}
 	for _, ev := range page.Events {
 		kinds[ev.Kind] = ev.Actor
+		if ev.Kind == modgate.AuditUnmaskView && ev.Text != "核实举报 138******78" {
+			t.Errorf("unmask reason in the audit trail: %q", ev.Text)
+		}
 	}
 	if kinds["unmask_view"] != "lena" || kinds["decision"] != "alice" {
 		t.Fatalf("audit: %s", r.body)

@@ -174,6 +174,8 @@ func (s *Server) routes() {
 	r.Route("/v1/admin", func(r chi.Router) {
 		r.Use(CrossOrigin, s.cfg.Keys.RequireAdmin)
 		r.Get("/revision", s.adminRevision)
+		r.Get("/files", s.adminFiles)
+		r.Get("/files/{kind}/{file}", s.adminFile)
 		r.Put("/policies/{file}", s.adminUpload(kindPolicy))
 		r.Put("/lexicons/{file}", s.adminUpload(kindLexicon))
 	})

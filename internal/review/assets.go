@@ -40,7 +40,7 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 		{
 			Name: StreamEvents,
 			Subjects: []string{p + ".decisions.>", p + ".enforcement.>",
-				p + ".reports.>"},
+				p + ".reports.>", p + ".appeals.>"},
 			Retention:  jetstream.LimitsPolicy,
 			Storage:    jetstream.FileStorage,
 			Replicas:   c.Replicas,
@@ -59,6 +59,16 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 			DenyPurge:  true,
 		},
 		{
+			Name:        StreamSearch,
+			Description: "modgate review: search index, one subject per indexed value of a case",
+			Subjects:    []string{p + ".search.>"},
+			Retention:   jetstream.LimitsPolicy,
+			Storage:     jetstream.FileStorage,
+			Replicas:    c.Replicas,
+			// A posting is there or not: one message per subject.
+			MaxMsgsPerSubject: 1,
+		},
+		{
 			Name:        StreamDeadLetter,
 			Description: "modgate review: escalations that could not become cases",
 			Subjects:    []string{p + ".deadletter.>"},
@@ -70,8 +80,12 @@ func (q *Queue) ensure(ctx context.Context, assign bool) error {
 		},
 	}
 	for _, sc := range streams {
-		if _, err := q.js.CreateOrUpdateStream(ctx, sc); err != nil {
+		st, err := q.js.CreateOrUpdateStream(ctx, sc)
+		if err != nil {
 			return fmt.Errorf("review: stream %s: %w", sc.Name, err)
+		}
+		if sc.Name == StreamSearch && assign {
+			q.search = st
 		}
 	}
 	kvs := []jetstream.KeyValueConfig{

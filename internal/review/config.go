@@ -24,8 +24,13 @@ const (
 	BucketRate      = "MODGATE_RATE"
 	BucketStrikes   = "MODGATE_STRIKES"
 	BucketSessions  = "MODGATE_SESSIONS"
-	StreamEvents    = "MODGATE_EVENTS"
-	StreamAudit     = "MODGATE_AUDIT"
+	// StreamSearch is the search index: one empty message per indexed
+	// value of a case on <prefix>.search.<field>.<token>.<case>, at most one
+	// per subject, so NATS answers "which cases have this sender / label /
+	// text bigram" with a subject filter (see search.go).
+	StreamSearch = "MODGATE_SEARCH"
+	StreamEvents = "MODGATE_EVENTS"
+	StreamAudit  = "MODGATE_AUDIT"
 	// StreamDeadLetter keeps escalations that could not become cases
 	// (subject <prefix>.deadletter.escalations), for an admin to inspect
 	// and replay.
@@ -86,6 +91,29 @@ type Config struct {
 	// keep their text in BucketCaseBodies (0: the server's max_payload
 	// less headroom; tests set it low).
 	MaxCaseBytes int
+	// Discipline answers what a decision triggers for the member (the
+	// 3-2-1 rule in policies/discipline.rego, asked before every decision
+	// and for the case view's consequence of each key). Required.
+	Discipline Discipline
+	// Screener screens the text of reports that open a case (the same
+	// pipeline as /v1/screen: labels, matches, rules, masking). Without it
+	// such cases carry only the reporters' reasons.
+	Screener Screener
+	// UndoWindow is how long the reviewer UI holds a decision before it
+	// is sent (0: sent at once). The time a decision waited there is not
+	// counted as handling time.
+	UndoWindow time.Duration
+	// ReversalWindow is how long the reviewer who decided (or a lead) may
+	// take a decision back (default 10 minutes).
+	ReversalWindow time.Duration
+	// AppealLimit appeals per appellant per AppealWindow (default 5 a day).
+	AppealLimit  int
+	AppealWindow time.Duration
+	// TextWait is how long a case whose text was asked of the platform
+	// stays out of claim-next (default 15 minutes): the reviewer who asked
+	// must not be handed it straight back; the text, when it comes, makes
+	// it drawable at once, and after TextWait it comes back regardless.
+	TextWait time.Duration
 	// CreateEscalationStream creates modgate.StreamEscalations when absent
 	// (the screening path normally does; tests and the first start rely on it).
 	CreateEscalationStream bool
@@ -178,6 +206,21 @@ func (c Config) withDefaults() Config {
 	if c.MaxStoredReports <= 0 {
 		c.MaxStoredReports = 200
 	}
+	if c.UndoWindow < 0 {
+		c.UndoWindow = 0
+	}
+	if c.ReversalWindow <= 0 {
+		c.ReversalWindow = 10 * time.Minute
+	}
+	if c.AppealLimit <= 0 {
+		c.AppealLimit = 5
+	}
+	if c.AppealWindow <= 0 {
+		c.AppealWindow = 24 * time.Hour
+	}
+	if c.TextWait <= 0 {
+		c.TextWait = 15 * time.Minute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -187,6 +230,12 @@ func (c Config) withDefaults() Config {
 func (c Config) validate() error {
 	if c.Lease > c.MaxLease {
 		return fmt.Errorf("review: lease %s exceeds max lease %s", c.Lease, c.MaxLease)
+	}
+	if c.Discipline == nil {
+		return errors.New("review: Config.Discipline is required: decisions ask the policies (data.modgate.consequence) what they trigger")
+	}
+	if c.UndoWindow > time.Minute {
+		return fmt.Errorf("review: undo window %s is longer than a minute", c.UndoWindow)
 	}
 	if c.HideScore < c.ReportLaneScore {
 		return fmt.Errorf("review: hide score %.2f below reports-lane score %.2f", c.HideScore, c.ReportLaneScore)
@@ -204,7 +253,37 @@ var (
 	ErrRateLimited    = errors.New("review: report rate limit exceeded")
 	ErrInvalid        = errors.New("review: invalid input")
 	ErrContended      = errors.New("review: too much contention, retry")
+	// ErrAppealsRateLimited: too many appeals by one appellant.
+	ErrAppealsRateLimited = fmt.Errorf("%w: too many appeals from this appellant", ErrRateLimited)
+	// ErrLeadsOnly: the case waits in a lane only leads may claim.
+	ErrLeadsOnly = errors.New("review: only leads may claim escalated cases")
+	// ErrSameReviewer: the reviewer who decided a case may not review its
+	// appeal.
+	ErrSameReviewer = errors.New("review: the reviewer who decided may not review the appeal")
+	// ErrAppealed: the case already has an appeal.
+	ErrAppealed = errors.New("review: the case was already appealed")
+	// ErrNotDecided: the operation needs a decided case.
+	ErrNotDecided = errors.New("review: the case is not decided")
+	// ErrReversalWindow: the decision is older than the reversal window,
+	// or was not taken by the caller.
+	ErrReversalWindow = errors.New("review: the decision can no longer be taken back")
+	// ErrConsequenceChanged: the decision's consequence differs from the
+	// one the reviewer confirmed (see ConsequenceError).
+	ErrConsequenceChanged = errors.New("review: the consequence of this decision changed")
 )
+
+// ConsequenceError carries the consequence a refused decision would now
+// have (errors.Is(err, ErrConsequenceChanged)).
+type ConsequenceError struct {
+	Consequence modgate.Consequence
+}
+
+func (e *ConsequenceError) Error() string {
+	return fmt.Sprintf("%v: it would now trigger %q", ErrConsequenceChanged, e.Consequence.Enforcement)
+}
+
+// Is makes errors.Is(err, ErrConsequenceChanged) true.
+func (e *ConsequenceError) Is(target error) bool { return target == ErrConsequenceChanged }
 
 // invalid wraps ErrInvalid with a message the API can show.
 func invalid(format string, args ...any) error {

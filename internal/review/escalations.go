@@ -217,8 +217,8 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 	if esc.Source == "patrol" {
 		lane = modgate.LanePatrol
 	}
-	if laneRank(lane) == len(modgate.Lanes) {
-		lane = modgate.LaneNormal
+	if laneRank(lane) == len(modgate.Lanes) || lane == modgate.LaneEscalated || lane == modgate.LaneAppeals {
+		lane = modgate.LaneNormal // reviewers and appellants put cases there, not the screening path
 	}
 	now := q.now().UTC()
 	at := esc.At.UTC()
@@ -228,10 +228,13 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 	msg := esc.Message
 	msg.Text = cleanText(msg.Text, modgate.DefaultMaxTextBytes)
 	v := esc.Verdict
-	masked := cleanText(v.MaskedText, modgate.DefaultMaxTextBytes)
+	// The verdict's masking, completed for reviewers (landlines, cards in
+	// any grouping, names and addresses next to contact cues).
+	masked := MaskText(cleanText(v.MaskedText, modgate.DefaultMaxTextBytes))
 	if masked == "" {
 		masked = MaskText(msg.Text)
 	}
+	v.MaskedText = masked
 	labels := v.Labels
 	if labels == nil {
 		labels = []string{}
@@ -262,13 +265,14 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 		if err != nil {
 			return false, err
 		}
-		if c.Verdict != nil {
+		if c.Verdict != nil && !c.IntakeScreened {
 			return false, nil
 		}
-		c.Verdict = &v
+		c.Verdict, c.IntakeScreened = &v, false
 		if c.Message.Text == "" {
 			c.Message.Text = msg.Text
 		}
+		c.TextMissing = c.Message.Text == ""
 		c.Message.Sender, c.Message.Group, c.Message.Context = msg.Sender, msg.Group, msg.Context
 		c.MaskedText = masked
 		c.Normalized = fresh.Normalized
@@ -278,7 +282,7 @@ func (q *Queue) Enqueue(ctx context.Context, esc modgate.Escalation) (bool, erro
 				c.Labels = append(c.Labels, l)
 			}
 		}
-		if laneRank(lane) < laneRank(c.Lane) {
+		if laneRank(lane) < laneRank(c.Lane) && active(c.State) && !underAppeal(c) {
 			c.Lane = lane
 			c.SLA = c.Created.Add(q.cfg.SLA[lane])
 		}

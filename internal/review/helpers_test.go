@@ -3,11 +3,13 @@ package review
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/clock"
+	"github.com/modgate/modgate/policies"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -49,8 +51,23 @@ func connect(tb testing.TB, s *server.Server) *nats.Conn {
 // testClock is a fake clock for leases, sessions and windows.
 func testClock() *clock.Fake { return clock.NewFake(time.Now().UTC().Truncate(time.Second)) }
 
+// shippedPolicies is the policy engine of the shipped policies: the queue
+// asks it what a decision triggers (the 3-2-1 rule lives in
+// policies/discipline.rego, not here).
+var shippedPolicies = sync.OnceValues(func() (*policies.Engine, error) {
+	return policies.Load(context.Background(), policies.Default, policies.Options{SkipTests: true})
+})
+
+func testDiscipline() Discipline {
+	e, err := shippedPolicies()
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
 func testConfig() Config {
-	return Config{CreateEscalationStream: true, SweepInterval: 50 * time.Millisecond}
+	return Config{CreateEscalationStream: true, SweepInterval: 50 * time.Millisecond, Discipline: testDiscipline()}
 }
 
 func openQueue(tb testing.TB, nc *nats.Conn, cfg Config) *Queue {

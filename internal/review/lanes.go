@@ -47,7 +47,7 @@ type lanes struct {
 // pushLocked adds s when it is claimable now or will be once its lease
 // expires (the sweeper then writes a new revision, which is pushed again).
 func (q *Queue) pushLocked(s *modgate.CaseSummary) {
-	if s.State != modgate.CaseOpen {
+	if !claimable(s.State) {
 		return
 	}
 	r := laneRank(s.Lane)
@@ -66,7 +66,7 @@ func (q *Queue) rebuildLocked() {
 		q.lanes.h[i] = q.lanes.h[i][:0]
 	}
 	for _, s := range q.active {
-		if s.State != modgate.CaseOpen {
+		if !claimable(s.State) {
 			continue
 		}
 		if r := laneRank(s.Lane); r < len(q.lanes.h) {
@@ -85,7 +85,7 @@ func (q *Queue) popLocked(r int) (heapEntry, bool) {
 	for h.Len() > 0 {
 		e := heap.Pop(h).(heapEntry)
 		s, ok := q.active[e.id]
-		if !ok || s.Revision != e.rev || s.State != modgate.CaseOpen {
+		if !ok || s.Revision != e.rev || !claimable(s.State) {
 			continue
 		}
 		if _, busy := q.inflight[e.id]; busy {

@@ -31,11 +31,15 @@ type Queue struct {
 	cfg Config
 	nc  *nats.Conn
 	js  jetstream.JetStream
-	log *slog.Logger
+	// jsIndex publishes the search postings with its own async window, so
+	// a burst of new cases never holds up decision events.
+	jsIndex jetstream.JetStream
+	log     *slog.Logger
 
 	// The cases bucket is read through a watch (the index), so it stays a
 	// JetStream bucket; the small stores work on any KV.
 	cases     jetstream.KeyValue
+	search    jetstream.Stream // the search index (search.go)
 	bodies    jetstream.ObjectStore
 	dedup     KV // create-only markers: one report per reporter and case
 	sessions  *Sessions
@@ -91,8 +95,12 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("review: jetstream: %w", err)
 	}
+	jsIndex, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(16384))
+	if err != nil {
+		return nil, fmt.Errorf("review: jetstream: %w", err)
+	}
 	q := &Queue{
-		cfg: cfg, nc: nc, js: js, log: cfg.Logger, clock: clock.Or(cfg.Clock),
+		cfg: cfg, nc: nc, js: js, jsIndex: jsIndex, log: cfg.Logger, clock: clock.Or(cfg.Clock),
 		idx:      map[string]*modgate.CaseSummary{},
 		active:   map[string]*modgate.CaseSummary{},
 		inflight: map[string]struct{}{},
@@ -127,6 +135,8 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Queue, error) {
 	}
 	q.wg.Add(1)
 	go q.sweep(runCtx)
+	q.wg.Add(1)
+	go func() { defer q.wg.Done(); q.repairIndex(runCtx) }()
 	return q, nil
 }
 
@@ -140,9 +150,11 @@ func (q *Queue) Close() {
 	q.consumMu.Unlock()
 	q.cancel()
 	q.wg.Wait()
-	select {
-	case <-q.js.PublishAsyncComplete():
-	case <-time.After(2 * time.Second):
+	for _, js := range []jetstream.JetStream{q.js, q.jsIndex} {
+		select {
+		case <-js.PublishAsyncComplete():
+		case <-time.After(2 * time.Second):
+		}
 	}
 }
 
@@ -231,22 +243,41 @@ type caseHead struct {
 	SLA         time.Time               `json:"sla_due"`
 	Published   bool                    `json:"published"`
 	HiddenPub   bool                    `json:"hidden_published"`
+	TextMissing bool                    `json:"text_missing"`
+	TextReq     *time.Time              `json:"text_requested"`
+	Appeal      *modgate.Appeal         `json:"appeal"`
+	Tags        []string                `json:"tags"`
+	Notes       []struct{}              `json:"notes"`
+	Reversals   []modgate.Reversal      `json:"reversals"`
+	FollowUp    string                  `json:"follow_up"`
 }
 
 func (h *caseHead) toCase() *modgate.Case {
 	return &modgate.Case{ID: h.ID, State: h.State, Lane: h.Lane, Source: h.Source, Priority: h.Priority,
 		Tenant: h.Tenant, Message: modgate.Message{ID: h.Message.ID, Sender: h.Message.Sender, Group: h.Message.Group},
 		MaskedText: h.MaskedText, Labels: h.Labels, ReportCount: h.ReportCount, Hidden: h.Hidden, Lease: h.Lease,
-		Decision: h.Decision, LastEvent: h.LastEvent, Created: h.Created, Updated: h.Updated, SLA: h.SLA, Published: h.Published, HiddenPublished: h.HiddenPub}
+		Decision: h.Decision, LastEvent: h.LastEvent, Created: h.Created, Updated: h.Updated, SLA: h.SLA, Published: h.Published, HiddenPublished: h.HiddenPub,
+		TextMissing: h.TextMissing, TextRequested: h.TextReq, Appeal: h.Appeal, Tags: h.Tags, Notes: make([]modgate.TeamNote, len(h.Notes)), Reversals: h.Reversals, FollowUp: h.FollowUp}
 }
 
 func summarize(c *modgate.Case) *modgate.CaseSummary {
 	s := &modgate.CaseSummary{
 		ID: c.ID, State: c.State, Lane: c.Lane, Source: c.Source, Priority: c.Priority,
 		Tenant: c.Tenant, MessageID: c.Message.ID, SenderID: c.Message.Sender.ID,
-		GroupID: c.Message.Group.ID, Labels: c.Labels, Preview: preview(c.MaskedText, 120),
+		GroupID: c.Message.Group.ID, Labels: c.Labels, Preview: preview(MaskText(truncateRunes(c.MaskedText, 400)), 120),
 		Reports: c.ReportCount, Hidden: c.Hidden, Created: c.Created, SLA: c.SLA,
 		Decision: c.Decision, Revision: c.Revision, Published: c.Published, HiddenPub: c.HiddenPublished,
+		Tags: c.Tags, Notes: len(c.Notes), Reversed: len(c.Reversals), TextMissing: c.TextMissing, FollowUp: c.FollowUp,
+		IndexSig: indexSig(c), TextSig: textSig(c.MaskedText),
+	}
+	if c.Appeal != nil {
+		s.Appeal = "pending"
+		if c.Appeal.Outcome != "" {
+			s.Appeal = c.Appeal.Outcome
+		}
+	}
+	if c.TextMissing {
+		s.TextRequested = c.TextRequested
 	}
 	if c.Lease != nil && c.State == modgate.CaseClaimed {
 		s.Holder = c.Lease.Holder
@@ -275,7 +306,7 @@ func (q *Queue) apply(c *modgate.Case) {
 		return
 	}
 	q.idx[c.ID] = s
-	if s.State == modgate.CaseOpen || s.State == modgate.CaseClaimed {
+	if active(s.State) {
 		q.active[c.ID] = s
 		q.pushLocked(s)
 	} else {
@@ -387,13 +418,36 @@ func (q *Queue) replacedRef(id string, rev uint64) string {
 	return ""
 }
 
-// effective turns an expired claim into open and sets the SLA flag.
+// effective turns an expired claim back into waiting and sets the SLA flag.
 func (q *Queue) effective(c *modgate.Case, now time.Time) {
 	if c.State == modgate.CaseClaimed && (c.Lease == nil || !now.Before(c.Lease.Expires)) {
-		c.State = modgate.CaseOpen
+		c.State = waiting(c)
 		c.Lease = nil
 	}
-	c.Breached = (c.State == modgate.CaseOpen || c.State == modgate.CaseClaimed) && now.After(c.SLA)
+	c.Breached = active(c.State) && now.After(c.SLA)
+}
+
+// underAppeal: the case's decision was appealed and the appeal is not
+// decided yet.
+func underAppeal(c *modgate.Case) bool { return c.Appeal != nil && c.Appeal.Outcome == "" }
+
+// waiting is the state of a case nobody holds: appealed while its appeal
+// waits, open otherwise.
+func waiting(c *modgate.Case) modgate.CaseState {
+	if underAppeal(c) {
+		return modgate.CaseAppealed
+	}
+	return modgate.CaseOpen
+}
+
+// active: a case in the queue (claimable now or held).
+func active(st modgate.CaseState) bool {
+	return st == modgate.CaseOpen || st == modgate.CaseClaimed || st == modgate.CaseAppealed
+}
+
+// claimable: a case nobody holds and nobody decided.
+func claimable(st modgate.CaseState) bool {
+	return st == modgate.CaseOpen || st == modgate.CaseAppealed
 }
 
 // Get returns the case as stored, with expired leases shown as open. The
@@ -409,17 +463,61 @@ func (q *Queue) Get(ctx context.Context, id string) (*modgate.Case, error) {
 }
 
 // Redact removes personal data a reviewer may not see: the original text,
-// and digits and e-mail addresses in the normalised text and reporters'
-// free text. MaskedText keeps the same code-point length as
-// the original so match offsets still line up.
+// and masks (MaskText) the normalised text, the masked text (completing
+// what the verdict masked, for cases stored before), match texts, and
+// every free text people typed (reports, notes, appeals, escalations).
+// MaskedText keeps the same code-point length as the original so match
+// offsets still line up; a match's text is the masked text at its offsets.
 func Redact(c *modgate.Case) {
 	c.Message.Text = ""
 	c.Normalized = MaskText(c.Normalized)
+	c.MaskedText = MaskText(c.MaskedText)
 	if c.Message.Context != nil {
 		c.Message.Context = nil
 	}
 	for i := range c.Reports {
 		c.Reports[i].Text = MaskText(c.Reports[i].Text)
+	}
+	if c.Verdict != nil {
+		v := *c.Verdict
+		v.MaskedText = c.MaskedText
+		v.Matches = slices.Clone(v.Matches)
+		shown := []rune(c.MaskedText)
+		for i, m := range v.Matches {
+			if m.Start >= 0 && m.End <= len(shown) && m.Start < m.End {
+				v.Matches[i].Text = string(shown[m.Start:m.End])
+			} else {
+				v.Matches[i].Text = MaskText(m.Text)
+			}
+		}
+		c.Verdict = &v
+	}
+	c.Notes = slices.Clone(c.Notes)
+	for i := range c.Notes {
+		c.Notes[i].Text = MaskText(c.Notes[i].Text)
+	}
+	if c.Decision != nil {
+		d := *c.Decision
+		d.Note = MaskText(d.Note)
+		c.Decision = &d
+	}
+	if c.Appeal != nil {
+		a := *c.Appeal
+		a.Reason, a.Note = MaskText(a.Reason), MaskText(a.Note)
+		c.Appeal = &a
+	}
+	if c.Escalation != nil {
+		e := *c.Escalation
+		e.Note = MaskText(e.Note)
+		c.Escalation = &e
+	}
+	c.History = slices.Clone(c.History)
+	for i := range c.History {
+		c.History[i].Note = MaskText(c.History[i].Note)
+	}
+	c.Reversals = slices.Clone(c.Reversals)
+	for i := range c.Reversals {
+		c.Reversals[i].Reason = MaskText(c.Reversals[i].Reason)
 	}
 }
 
@@ -427,8 +525,11 @@ func summaryView(s *modgate.CaseSummary, now time.Time) modgate.CaseSummary {
 	v := *s
 	if v.State == modgate.CaseClaimed && (v.LeaseExpires == nil || !now.Before(*v.LeaseExpires)) {
 		v.State, v.Holder, v.LeaseExpires = modgate.CaseOpen, "", nil
+		if v.Appeal == "pending" {
+			v.State = modgate.CaseAppealed
+		}
 	}
-	if v.State == modgate.CaseOpen || v.State == modgate.CaseClaimed {
+	if active(v.State) {
 		v.AgeSeconds = now.Sub(v.Created).Seconds()
 		v.Breached = now.After(v.SLA)
 	} else if v.Decision != nil {
@@ -530,6 +631,11 @@ func (q *Queue) store(ctx context.Context, c *modgate.Case) error {
 		return err
 	}
 	old := q.replacedRef(c.ID, c.Revision)
+	// What the index holds of the case before this write (read before it:
+	// the watch may apply the write's echo before store returns).
+	q.mu.RLock()
+	prev := q.idx[c.ID]
+	q.mu.RUnlock()
 	var rev uint64
 	if c.Revision == 0 {
 		rev, err = q.cases.Create(ctx, c.ID, value)
@@ -550,6 +656,9 @@ func (q *Queue) store(ctx context.Context, c *modgate.Case) error {
 	}
 	q.noteRef(c.ID, rev, ref)
 	c.Revision = rev
+	if prev == nil || prev.IndexSig != indexSig(c) {
+		q.indexCase(c, prev)
+	}
 	q.apply(c)
 	q.mu.Lock()
 	if c.State == modgate.CaseDecided {
@@ -631,9 +740,16 @@ func leaseValid(c *modgate.Case, now time.Time) bool {
 	return c.State == modgate.CaseClaimed && c.Lease != nil && now.Before(c.Lease.Expires)
 }
 
-// Claim takes a lease on one case for reviewer. Claiming a case you already
-// hold returns it unchanged.
+// Claim takes a lease on one case for reviewer (role reviewer). Claiming
+// a case you already hold returns it unchanged.
 func (q *Queue) Claim(ctx context.Context, id, reviewer string) (*modgate.Case, error) {
+	return q.ClaimAs(ctx, id, reviewer, modgate.RoleReviewer)
+}
+
+// ClaimAs is Claim for a reviewer of the given role: only leads claim
+// cases of a leads-only lane (escalated), and the reviewer who decided a
+// case may not claim its appeal.
+func (q *Queue) ClaimAs(ctx context.Context, id, reviewer, role string) (*modgate.Case, error) {
 	if reviewer == "" {
 		return nil, invalid("reviewer required")
 	}
@@ -647,6 +763,10 @@ func (q *Queue) Claim(ctx context.Context, id, reviewer string) (*modgate.Case, 
 			return errSkip
 		case leaseValid(c, now):
 			return ErrClaimed
+		case modgate.LeadsOnlyLane(c.Lane) && RoleRank(role) < RoleRank(modgate.RoleLead):
+			return ErrLeadsOnly
+		case underAppeal(c) && c.Appeal.OriginalReviewer == reviewer:
+			return ErrSameReviewer
 		}
 		if c.State == modgate.CaseClaimed {
 			expired = true
@@ -672,10 +792,18 @@ func (q *Queue) Claim(ctx context.Context, id, reviewer string) (*modgate.Case, 
 	return c, nil
 }
 
-// ClaimNext claims the first waiting case in claim order, optionally only
-// from the given lanes. Claims race through KV compare-and-set: a loser
-// moves to the next candidate.
+// ClaimNext claims the first waiting case in claim order for a reviewer
+// (role reviewer), optionally only from the given lanes.
 func (q *Queue) ClaimNext(ctx context.Context, reviewer string, lanes []string) (*modgate.Case, error) {
+	return q.ClaimNextAs(ctx, reviewer, modgate.RoleReviewer, lanes)
+}
+
+// ClaimNextAs claims the first waiting case in claim order the reviewer
+// may take (leads-only lanes only for leads; never the appeal of a
+// decision the reviewer took), optionally only from the given lanes.
+// Claims race through KV compare-and-set: a loser moves to the next
+// candidate.
+func (q *Queue) ClaimNextAs(ctx context.Context, reviewer, role string, lanes []string) (*modgate.Case, error) {
 	if reviewer == "" {
 		return nil, invalid("reviewer required")
 	}
@@ -684,12 +812,13 @@ func (q *Queue) ClaimNext(ctx context.Context, reviewer string, lanes []string) 
 			return nil, invalid("unknown lane %q", l)
 		}
 	}
+	lead := RoleRank(role) >= RoleRank(modgate.RoleLead)
 	for attempt := 0; attempt < 64; attempt++ {
-		id := q.pick(lanes, attempt > 0)
+		id := q.pick(lanes, attempt > 0, reviewer, lead)
 		if id == "" {
 			return nil, ErrEmpty
 		}
-		c, err := q.Claim(ctx, id, reviewer)
+		c, err := q.ClaimAs(ctx, id, reviewer, role)
 		q.unpick(id)
 		if err != nil {
 			q.lostClaims.Add(1)
@@ -698,8 +827,9 @@ func (q *Queue) ClaimNext(ctx context.Context, reviewer string, lanes []string) 
 		case err == nil:
 			return c, nil
 		case errors.Is(err, ErrClaimed), errors.Is(err, ErrAlreadyDecided),
-			errors.Is(err, ErrNotFound), errors.Is(err, ErrContended):
-			continue // lost the race; the index now knows
+			errors.Is(err, ErrNotFound), errors.Is(err, ErrContended),
+			errors.Is(err, ErrSameReviewer), errors.Is(err, ErrLeadsOnly):
+			continue // lost the race, or the index was behind; it now knows
 		default:
 			return nil, err
 		}
@@ -707,51 +837,69 @@ func (q *Queue) ClaimNext(ctx context.Context, reviewer string, lanes []string) 
 	return nil, ErrContended
 }
 
-// pick returns the best claimable case not being claimed by this process
-// right now, and marks it in flight. After a lost race (spread) it picks at
-// random among the best few of the lane, so replicas stop colliding on the
-// head of the queue.
-func (q *Queue) pick(only []string, spread bool) string {
+// pick returns the best claimable case for reviewer not being claimed by
+// this process right now, and marks it in flight. After a lost race
+// (spread) it picks at random among the best few of the lane, so replicas
+// stop colliding on the head of the queue.
+func (q *Queue) pick(only []string, spread bool, reviewer string, lead bool) string {
+	now := q.clock.Now()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for r, lane := range modgate.Lanes {
-		if len(only) > 0 && !slices.Contains(only, lane) {
+		if len(only) > 0 && !slices.Contains(only, lane) || !lead && modgate.LeadsOnlyLane(lane) {
 			continue
 		}
-		e, ok := q.popLocked(r)
-		if !ok {
-			continue
-		}
+		var cands, skipped []heapEntry
+		want := 1
 		if spread {
-			cands := []heapEntry{e}
-			for len(cands) < 8 {
-				x, ok := q.popLocked(r)
-				if !ok {
-					break
-				}
-				cands = append(cands, x)
+			want = 8
+		}
+		for len(cands) < want {
+			x, ok := q.popLocked(r)
+			if !ok {
+				break
 			}
-			i := mrand.IntN(len(cands))
-			e = cands[i]
-			for j, x := range cands {
-				if j != i {
-					heap.Push(&q.lanes.h[r], x)
-				}
+			// The decider never reviews the appeal of their own decision.
+			if s := q.active[x.id]; s != nil && s.Appeal == "pending" && s.Decision != nil && s.Decision.Reviewer == reviewer {
+				skipped = append(skipped, x)
+				continue
+			}
+			// A case waiting for its text from the platform sits out
+			// claim-next for TextWait.
+			if s := q.active[x.id]; s != nil && s.TextMissing && s.TextRequested != nil && now.Before(s.TextRequested.Add(q.cfg.TextWait)) {
+				skipped = append(skipped, x)
+				continue
+			}
+			cands = append(cands, x)
+		}
+		for _, x := range skipped {
+			heap.Push(&q.lanes.h[r], x)
+		}
+		if len(cands) == 0 {
+			continue
+		}
+		i := 0
+		if len(cands) > 1 {
+			i = mrand.IntN(len(cands))
+		}
+		for j, x := range cands {
+			if j != i {
+				heap.Push(&q.lanes.h[r], x)
 			}
 		}
-		q.inflight[e.id] = struct{}{}
-		return e.id
+		q.inflight[cands[i].id] = struct{}{}
+		return cands[i].id
 	}
 	return ""
 }
 
-// unpick ends an in-flight claim attempt; a case that is still open (the
+// unpick ends an in-flight claim attempt; a case that is still waiting (the
 // attempt failed for a reason other than a lost race) goes back in its heap.
 func (q *Queue) unpick(id string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	delete(q.inflight, id)
-	if s, ok := q.active[id]; ok && s.State == modgate.CaseOpen {
+	if s, ok := q.active[id]; ok && claimable(s.State) {
 		q.pushLocked(s)
 	}
 }
@@ -804,7 +952,7 @@ func (q *Queue) Release(ctx context.Context, id, reviewer, token string, force b
 		} else if err := holderCheck(c, reviewer, token, now); err != nil {
 			return err
 		}
-		c.State, c.Lease = modgate.CaseOpen, nil
+		c.State, c.Lease = waiting(c), nil
 		addHistory(c, modgate.AuditRelease, reviewer, "", now)
 		return nil
 	})
@@ -830,14 +978,12 @@ func validLabel(l string) bool {
 
 // ValidateDecision checks a decision before anything is read or written.
 func ValidateDecision(d modgate.Decision) error {
-	if !modgate.IsDecisionAction(d.Action) {
-		return invalid("action %q is not one of %s", d.Action, strings.Join(modgate.DecisionActions, ", "))
+	if !modgate.IsDecisionAction(d.Action) && !modgate.IsAppealAction(d.Action) {
+		return invalid("action %q is not one of %s (or, on an appeal, %s)", d.Action,
+			strings.Join(modgate.DecisionActions, ", "), strings.Join(modgate.AppealActions, ", "))
 	}
-	if !utf8.ValidString(d.Note) {
-		return invalid("note is not valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(d.Note); n > modgate.MaxNoteRunes {
-		return invalid("note has %d characters, the limit is %d", n, modgate.MaxNoteRunes)
+	if err := checkText("note", d.Note, modgate.MaxNoteRunes, false); err != nil {
+		return err
 	}
 	if len(d.Labels) > 32 {
 		return invalid("too many labels (%d)", len(d.Labels))
@@ -847,39 +993,60 @@ func ValidateDecision(d modgate.Decision) error {
 			return invalid("label %q must be 1-64 characters of a-z, 0-9 and _", l)
 		}
 	}
+	if d.Expect != nil {
+		switch *d.Expect {
+		case "", modgate.DecisionWarn, modgate.DecisionRemoveMember:
+		default:
+			return invalid("expect %q must be \"\", warn or remove_member", *d.Expect)
+		}
+	}
+	if d.HeldMS < 0 || d.HeldMS > 600_000 {
+		return invalid("held_ms must be in 0..600000")
+	}
 	return nil
 }
 
-// isViolation: warn, remove and remove_member confirm a violation.
-func isViolation(action string) bool { return action != modgate.DecisionApprove }
-
-// Enforcement applies the 3-2-1 rule to a member's violations after this
-// decision: an explicit remove_member, or a confirmed violation that brings
-// the member to RemoveAfterViolations violations or RemoveAfterAds ads
-// offences, removes the member; a warn decision otherwise warns.
-func (q *Queue) Enforcement(action string, after modgate.Violations) string {
-	switch {
-	case action == modgate.DecisionRemoveMember:
-		return modgate.DecisionRemoveMember
-	case isViolation(action) && (after.Count >= q.cfg.RemoveAfterViolations || after.Ads >= q.cfg.RemoveAfterAds):
-		return modgate.DecisionRemoveMember
-	case action == modgate.DecisionWarn:
-		return modgate.DecisionWarn
+// checkText validates free text a person typed: valid UTF-8, at most max
+// characters, no control characters but line breaks and tabs.
+func checkText(name, s string, max int, required bool) error {
+	if !utf8.ValidString(s) {
+		return invalid("%s is not valid UTF-8", name)
 	}
-	return ""
+	if required && strings.TrimSpace(s) == "" {
+		return invalid("%s is required", name)
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return invalid("%s has %d characters, the limit is %d", name, n, max)
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f {
+			return invalid("%s contains a control character", name)
+		}
+	}
+	return nil
 }
 
 // Decide records the holder's decision, then publishes the decision,
 // enforcement and reporter-outcome events and counts the strike. Only the
-// lease holder may decide, once.
+// lease holder may decide, once. What the decision triggers for the member
+// comes from the policies (Config.Discipline); a decision that confirms a
+// violation must carry a label. On a case under appeal the actions are
+// uphold and overturn (see decideAppeal).
 func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgate.Decision) (*modgate.Case, error) {
 	if err := ValidateDecision(d); err != nil {
 		return nil, err
 	}
 	var pre *strikeSnap
+	appeal := false
 	c, err := q.mutate(ctx, id, func(c *modgate.Case, now time.Time) error {
 		if err := holderCheck(c, reviewer, token, now); err != nil {
 			return err
+		}
+		if appeal = underAppeal(c); appeal {
+			return q.decideAppeal(c, reviewer, d, now)
+		}
+		if !modgate.IsDecisionAction(d.Action) {
+			return invalid("%s decides an appeal; this case is not under appeal", d.Action)
 		}
 		labels := c.Labels
 		if d.Labels != nil {
@@ -888,22 +1055,38 @@ func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgat
 		if labels == nil {
 			labels = []string{}
 		}
-		rec := &modgate.DecisionRecord{Action: d.Action, Labels: labels, Note: d.Note, Reviewer: reviewer,
-			At: now, HandlingMS: now.Sub(c.Lease.Claimed).Milliseconds(), Violation: isViolation(d.Action)}
-		if c.Message.Sender.ID != "" {
-			srec, srev, err := q.strikes.record(ctx, strikeKey(c.Tenant, c.Message.Sender.ID))
+		before := modgate.Violations{}
+		sender := c.Message.Sender.ID
+		pre = nil
+		if sender != "" {
+			srec, srev, err := q.strikes.record(ctx, strikeKey(c.Tenant, sender))
 			if err != nil {
 				return err
 			}
 			pre = &strikeSnap{rec: srec, rev: srev}
-			v := countStrikes(q.strikes.live(srec.Strikes, now))
-			if rec.Violation {
-				v.Count++
-				if slices.Contains(labels, modgate.LabelAds) {
-					v.Ads++
-				}
-			}
-			rec.Enforcement = q.Enforcement(d.Action, v)
+			before = countStrikes(q.strikes.live(srec.Strikes, now))
+		}
+		cq, err := q.consequence(ctx, d.Action, labels, before)
+		if err != nil {
+			return err
+		}
+		if cq.Violation && len(labels) == 0 {
+			return invalid("a %s decision confirms a violation: choose at least one label, so the strike has a category", d.Action)
+		}
+		if sender == "" {
+			cq.Enforcement, cq.Rule = "", "" // no member to discipline
+		}
+		if d.Expect != nil && *d.Expect != cq.Enforcement {
+			return &ConsequenceError{Consequence: cq}
+		}
+		held := min(time.Duration(d.HeldMS)*time.Millisecond, q.cfg.UndoWindow+2*time.Second)
+		rec := &modgate.DecisionRecord{Action: d.Action, Labels: labels, Note: d.Note, Reviewer: reviewer,
+			At: now, HandlingMS: max(now.Sub(c.Lease.Claimed)-held, 0).Milliseconds(), Violation: cq.Violation,
+			Enforcement: cq.Enforcement, Rule: cq.Rule, Round: len(c.Reversals), Bulk: d.Bulk,
+			AdsOffence: cq.Violations.Ads > before.Ads}
+		if sender != "" {
+			v := cq.Violations
+			rec.Violations = &v
 		}
 		c.Decision = rec
 		c.State, c.Lease, c.Published = modgate.CaseDecided, nil, false
@@ -912,6 +1095,9 @@ func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgat
 	})
 	if err != nil {
 		return c, err
+	}
+	if appeal {
+		return q.afterFollowUp(ctx, c)
 	}
 	pc, err := q.publishDecision(ctx, c, pre)
 	if err != nil {
@@ -937,6 +1123,16 @@ func (q *Queue) publishJSON(ctx context.Context, subject, msgID string, v any) e
 	return nil
 }
 
+// roundID names a decision round in message ids: the first round keeps
+// the plain ids, later rounds (after a reversal) get their own, so the
+// stream's de-duplication never drops a new decision as a repeat.
+func roundID(id string, round int) string {
+	if round == 0 {
+		return id
+	}
+	return fmt.Sprintf("%s:r%d", id, round)
+}
+
 // publishDecision emits everything that follows a decision. Each step is
 // idempotent (message ids, per-case strike entries, create-only outcome
 // markers), so a retry by any replica's sweeper repeats nothing. The
@@ -944,11 +1140,15 @@ func (q *Queue) publishJSON(ctx context.Context, subject, msgID string, v any) e
 // is marked published.
 func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strikeSnap) (*modgate.Case, error) {
 	d := c.Decision
+	rid := roundID(c.ID, d.Round)
 	sender := c.Message.Sender.ID
 	var v modgate.Violations
+	if d.Violations != nil {
+		v = *d.Violations
+	}
 	if d.Violation && sender != "" {
 		var err error
-		st := Strike{CaseID: c.ID, Ads: slices.Contains(d.Labels, modgate.LabelAds), Labels: d.Labels, At: d.At}
+		st := Strike{CaseID: c.ID, Ads: d.AdsOffence, Labels: d.Labels, At: d.At, Round: d.Round}
 		if v, err = q.strikes.add(ctx, c.Tenant, sender, st, pre); err != nil {
 			return nil, err
 		}
@@ -969,53 +1169,56 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 	ev := modgate.DecisionEvent{CaseID: c.ID, MessageID: c.Message.ID, Tenant: c.Tenant, SenderID: sender,
 		GroupID: c.Message.Group.ID, Action: d.Action, Labels: d.Labels, Reviewer: d.Reviewer, Note: d.Note,
 		Lane: c.Lane, Source: c.Source, Revision: rev, At: d.At}
-	if err := pub(q.eventMsg(q.subject("decisions", d.Action), ev), c.ID+":decision"); err != nil {
+	if err := pub(q.eventMsg(q.subject("decisions", d.Action), ev), rid+":decision"); err != nil {
 		return nil, err
 	}
 	if d.Enforcement != "" {
-		if !d.Violation && sender != "" {
-			v, _ = q.strikes.Violations(ctx, c.Tenant, sender)
-		}
 		reason := "reviewer decision " + d.Action
-		if d.Enforcement == modgate.DecisionRemoveMember && d.Action != modgate.DecisionRemoveMember {
+		switch d.Rule {
+		case "ads":
+			reason = fmt.Sprintf("3-2-1 rule: %d ads offences (%d confirmed violations)", v.Ads, v.Count)
+		case "violations":
 			reason = fmt.Sprintf("3-2-1 rule: %d confirmed violations, %d ads offences", v.Count, v.Ads)
 		}
 		en := modgate.EnforcementEvent{CaseID: c.ID, Action: d.Enforcement, Tenant: c.Tenant, SenderID: sender,
 			GroupID: c.Message.Group.ID, MessageID: c.Message.ID, Reason: reason, Violations: v, At: d.At}
-		if err := pub(q.eventMsg(q.subject("enforcement", d.Enforcement), en), c.ID+":enforcement"); err != nil {
+		if err := pub(q.eventMsg(q.subject("enforcement", d.Enforcement), en), rid+":enforcement"); err != nil {
 			return nil, err
 		}
 	}
-	upheld := d.Action != modgate.DecisionApprove
-	for _, r := range c.Reports {
-		if err := q.reporters.outcome(ctx, c.ID, r.ReporterID, upheld); err != nil {
-			return nil, err
-		}
-		oe := modgate.ReportOutcomeEvent{CaseID: c.ID, MessageID: c.Message.ID, Tenant: c.Tenant,
-			ReporterID: r.ReporterID, Upheld: upheld, Action: d.Action, At: d.At}
-		if err := pub(q.eventMsg(q.subject("reports", "outcome"), oe), c.ID+":outcome:"+keyPart(r.ReporterID)); err != nil {
-			return nil, err
+	// A case nobody could judge says nothing about its reporters.
+	if d.Action != modgate.DecisionCannotJudge && d.Round == 0 {
+		upheld := d.Action != modgate.DecisionApprove
+		for _, r := range c.Reports {
+			if err := q.reporters.outcome(ctx, c.ID, r.ReporterID, upheld); err != nil {
+				return nil, err
+			}
+			oe := modgate.ReportOutcomeEvent{CaseID: c.ID, MessageID: c.Message.ID, Tenant: c.Tenant,
+				ReporterID: r.ReporterID, Upheld: upheld, Action: d.Action, At: d.At}
+			if err := pub(q.eventMsg(q.subject("reports", "outcome"), oe), c.ID+":outcome:"+keyPart(r.ReporterID)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	detail := map[string]string{"lane": c.Lane, "source": c.Source, "handling_ms": fmt.Sprint(d.HandlingMS),
-		"enforcement": d.Enforcement, "message_id": c.Message.ID}
+		"enforcement": d.Enforcement, "rule": d.Rule, "message_id": c.Message.ID}
+	if d.Round > 0 {
+		detail["round"] = fmt.Sprint(d.Round)
+	}
+	if d.Bulk {
+		detail["bulk"] = "true"
+	}
 	am, err := q.auditMsg(&modgate.AuditEvent{Kind: modgate.AuditDecision, Actor: d.Reviewer,
 		CaseID: c.ID, Tenant: c.Tenant, SenderID: sender, Action: d.Action, Labels: d.Labels, Text: d.Note,
 		Detail: detail, At: d.At})
 	if err != nil {
 		return nil, err
 	}
-	if err := pub(am, c.ID+":audit-decision"); err != nil {
+	if err := pub(am, rid+":audit-decision"); err != nil {
 		return nil, err
 	}
-	for _, f := range futs {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			return nil, fmt.Errorf("review: publish %s: %w", f.Msg().Subject, err)
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+	if err := awaitAcks(ctx, futs); err != nil {
+		return nil, err
 	}
 	// Fast path: nobody wrote since the decision.
 	x := *c
@@ -1033,6 +1236,20 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 		x.Published = true
 		return nil
 	})
+}
+
+// awaitAcks waits for every async publish to be stored.
+func awaitAcks(ctx context.Context, futs []jetstream.PubAckFuture) error {
+	for _, f := range futs {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("review: publish %s: %w", f.Msg().Subject, err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // eventMsg encodes an event (plain structs: Marshal cannot fail).

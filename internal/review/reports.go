@@ -98,6 +98,9 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 	q.mu.RLock()
 	_, known := q.idx[id]
 	q.mu.RUnlock()
+	// The report's text is screened once, on intake, through the same
+	// pipeline as /v1/screen, when it opens or completes a case.
+	screened := q.screenReport(ctx, r)
 	c, err := retryCAS(casTries, func(try int) (*modgate.Case, error) {
 		var c *modgate.Case
 		var err error
@@ -112,9 +115,9 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 		if isNew {
 			c = &modgate.Case{ID: id, State: modgate.CaseOpen, Lane: modgate.LaneNormal, Source: "report",
 				Tenant: r.Tenant, Labels: []string{}, Created: now,
-				Message: modgate.Message{ID: r.MessageID, Text: r.Text, Tenant: r.Tenant,
+				Message: modgate.Message{ID: r.MessageID, Tenant: r.Tenant,
 					Sender: modgate.Sender{ID: r.Sender}, Group: modgate.Group{ID: r.Group}},
-				MaskedText: MaskText(r.Text)}
+				TextMissing: true}
 			c.SLA = now.Add(q.cfg.SLA[c.Lane])
 			addHistory(c, "opened_by_report", "", "", now)
 		}
@@ -138,6 +141,14 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 			}
 		}
 		if dup {
+			// A repeated report counts nothing, but it may bring the text a
+			// reviewer asked the platform for.
+			if c.TextMissing && r.Text != "" && c.State != modgate.CaseDecided {
+				q.fillText(c, r.Text, screened, now)
+				if err := q.store(ctx, c); err != nil {
+					return nil, err
+				}
+			}
 			q.effective(c, now)
 			dupRes = &modgate.ReportResult{CaseID: id, Duplicate: true, Reporters: c.ReportCount, Score: c.Score,
 				Lane: c.Lane, State: c.State, Hidden: c.Hidden}
@@ -147,26 +158,26 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 		if rep.Text == c.Message.Text {
 			rep.Text = "" // the case already has it
 		}
-		if c.Message.Text == "" && r.Text != "" {
-			c.Message.Text, c.MaskedText = r.Text, MaskText(r.Text)
+		if c.TextMissing && r.Text != "" {
+			q.fillText(c, r.Text, screened, now)
 		}
 		if len(c.Reports) < q.cfg.MaxStoredReports {
 			c.Reports = append(c.Reports, rep)
 		}
 		c.ReportCount++
 		c.Score += r.Weight
-		if c.Score >= q.cfg.ReportLaneScore && c.State != modgate.CaseDecided {
-			if c.Lane != modgate.LaneReports {
-				c.Lane = modgate.LaneReports
-				c.SLA = now.Add(q.cfg.SLA[modgate.LaneReports])
-			}
+		if c.Score >= q.cfg.ReportLaneScore && active(c.State) && !underAppeal(c) && laneRank(modgate.LaneReports) < laneRank(c.Lane) {
+			c.Lane = modgate.LaneReports
+			c.SLA = now.Add(q.cfg.SLA[modgate.LaneReports])
+		}
+		if c.Lane == modgate.LaneReports {
 			c.Priority = c.Score
 		}
 		hiddenNow = false
 		if c.Score >= q.cfg.HideScore && !c.Hidden && c.State != modgate.CaseDecided {
 			c.Hidden, hiddenNow = true, true
 		}
-		if label := strings.ToLower(r.Reason); modgate.IsLabel(label) && !slices.Contains(c.Labels, label) && c.Verdict == nil {
+		if label := strings.ToLower(r.Reason); modgate.IsLabel(label) && !slices.Contains(c.Labels, label) && (c.Verdict == nil || c.IntakeScreened) {
 			c.Labels = append(c.Labels, label)
 		}
 		addHistory(c, modgate.AuditReport, "", r.Reason, now)
@@ -197,6 +208,44 @@ func (q *Queue) Report(ctx context.Context, r modgate.Report) (modgate.ReportRes
 		q.auditAsync(modgate.AuditEvent{Kind: modgate.AuditHidden, CaseID: id, Tenant: c.Tenant, At: now})
 	}
 	return res, nil
+}
+
+// screenReport screens a report's text (nil without text, without a
+// screener, or when screening fails: the case then carries the reporters'
+// reasons only, and the failure is logged).
+func (q *Queue) screenReport(ctx context.Context, r modgate.Report) *modgate.Verdict {
+	if r.Text == "" || q.cfg.Screener == nil {
+		return nil
+	}
+	v, err := q.cfg.Screener.Screen(ctx, modgate.Message{ID: r.MessageID, Text: r.Text, Tenant: r.Tenant,
+		Sender: modgate.Sender{ID: r.Sender}, Group: modgate.Group{ID: r.Group}})
+	if err != nil {
+		q.log.Warn("review: screening a report's text failed; the case keeps the reporters' reasons", "message", r.MessageID, "err", err)
+		return nil
+	}
+	return &v
+}
+
+// fillText gives a case opened by reports the message text a report
+// brought, with what screening found in it: labels, matches, rules and
+// the masked text reviewers see.
+func (q *Queue) fillText(c *modgate.Case, text string, v *modgate.Verdict, now time.Time) {
+	c.Message.Text, c.TextMissing = text, false
+	c.MaskedText = MaskText(text)
+	if v != nil {
+		vv := *v
+		vv.MaskedText = MaskText(cleanText(v.MaskedText, modgate.DefaultMaxTextBytes))
+		c.Verdict, c.IntakeScreened = &vv, true
+		c.MaskedText = vv.MaskedText
+		c.Normalized = cleanText(v.Normalized, modgate.DefaultMaxTextBytes)
+		for _, l := range v.Labels {
+			if !slices.Contains(c.Labels, l) {
+				c.Labels = append(c.Labels, l)
+			}
+		}
+		c.Priority = max(c.Priority, float64(v.Severity))
+	}
+	addHistory(c, "text_received", "", "", now)
 }
 
 // publishHidden publishes hidden_pending_review once (message id) and marks

@@ -59,8 +59,8 @@ func (q *Queue) Stats(_ context.Context, since time.Time) Stats {
 			lanes[v.Lane] = ls
 		}
 		switch v.State {
-		case modgate.CaseOpen, modgate.CaseClaimed:
-			if v.State == modgate.CaseOpen {
+		case modgate.CaseOpen, modgate.CaseClaimed, modgate.CaseAppealed:
+			if v.State != modgate.CaseClaimed {
 				ls.Open++
 				st.Open++
 			} else {

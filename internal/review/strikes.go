@@ -16,6 +16,9 @@ type Strike struct {
 	Ads    bool      `json:"ads"`
 	Labels []string  `json:"labels,omitempty"`
 	At     time.Time `json:"at"`
+	// Round is the decision round of the case that counted it (a
+	// reversal starts a new one).
+	Round int `json:"round,omitempty"`
 }
 
 type strikeRecord struct {
@@ -114,7 +117,7 @@ func (s *Strikes) add(ctx context.Context, tenant, sender string, st Strike, pre
 		}
 		rec.Tenant, rec.Sender = tenant, sender
 		rec.Strikes = s.live(rec.Strikes, s.clock.Now())
-		if slices.ContainsFunc(rec.Strikes, func(x Strike) bool { return x.CaseID == st.CaseID }) {
+		if slices.ContainsFunc(rec.Strikes, func(x Strike) bool { return x.CaseID == st.CaseID && x.Round == st.Round }) {
 			return countStrikes(rec.Strikes), nil
 		}
 		rec.Strikes = append(rec.Strikes, st)
@@ -131,6 +134,37 @@ func (s *Strikes) add(ctx context.Context, tenant, sender string, st Strike, pre
 		}
 		return countStrikes(rec.Strikes), nil
 	})
+}
+
+// remove takes back the strikes case caseID counted in rounds up to round
+// (a reversed decision). It is idempotent and reports whether a strike
+// went, with the member's violations afterwards.
+func (s *Strikes) remove(ctx context.Context, tenant, sender, caseID string, round int) (modgate.Violations, bool, error) {
+	key := strikeKey(tenant, sender)
+	removed := false
+	v, err := retryCAS(casTries, func(int) (modgate.Violations, error) {
+		removed = false
+		rec, rev, err := s.record(ctx, key)
+		if err != nil {
+			return modgate.Violations{}, err
+		}
+		live := s.live(rec.Strikes, s.clock.Now())
+		kept := slices.DeleteFunc(slices.Clone(rec.Strikes), func(x Strike) bool { return x.CaseID == caseID && x.Round <= round })
+		if len(kept) == len(rec.Strikes) || rev == 0 {
+			return countStrikes(live), nil
+		}
+		removed = true
+		rec.Strikes = kept
+		b, err := jsonMarshal(rec)
+		if err != nil {
+			return modgate.Violations{}, err
+		}
+		if _, err := put(ctx, s.kv, key, b, rev); err != nil {
+			return modgate.Violations{}, err
+		}
+		return countStrikes(s.live(kept, s.clock.Now())), nil
+	})
+	return v, removed, err
 }
 
 // records lists every tenant's record of sender (subject requests).

@@ -94,6 +94,9 @@ func (q *Queue) DeleteSubject(ctx context.Context, actor, sender string) (map[st
 		if err := q.dropBodies(ctx, id); err != nil {
 			return n, err
 		}
+		if err := q.unindex(ctx, id); err != nil {
+			return n, err
+		}
 		n["cases"]++
 	}
 	recs, err := q.strikes.records(ctx, sender)

@@ -34,7 +34,7 @@ func (q *Queue) sweep(ctx context.Context) {
 // SweepOnce runs one sweep pass.
 func (q *Queue) SweepOnce(ctx context.Context) {
 	now := q.now()
-	var expired, unpublished, hidden []string
+	var expired, unpublished, hidden, followUps []string
 	q.mu.RLock()
 	for id, s := range q.active {
 		if s.State == modgate.CaseClaimed && s.LeaseExpires != nil && !now.Before(*s.LeaseExpires) {
@@ -48,6 +48,9 @@ func (q *Queue) SweepOnce(ctx context.Context) {
 		if s.Hidden && !s.HiddenPub {
 			hidden = append(hidden, id)
 		}
+		if s.FollowUp != "" {
+			followUps = append(followUps, id)
+		}
 	}
 	q.mu.RUnlock()
 	for _, id := range expired {
@@ -60,7 +63,7 @@ func (q *Queue) SweepOnce(ctx context.Context) {
 				return errSkip
 			}
 			holder = c.Lease.Holder
-			c.State, c.Lease = modgate.CaseOpen, nil
+			c.State, c.Lease = waiting(c), nil
 			addHistory(c, modgate.AuditExpiry, holder, "", now)
 			return nil
 		})
@@ -78,6 +81,18 @@ func (q *Queue) SweepOnce(ctx context.Context) {
 		}
 		if err := q.publishHidden(ctx, c); err != nil {
 			q.log.Warn("review: republish hidden", "case", id, "err", err)
+		}
+	}
+	for _, id := range followUps {
+		if ctx.Err() != nil {
+			return
+		}
+		c, err := q.load(ctx, id)
+		if err != nil || c.FollowUp == "" || now.Sub(c.Updated) < 3*time.Second {
+			continue
+		}
+		if _, err := q.publishFollowUp(ctx, c); err != nil {
+			q.log.Warn("review: republish follow-up events", "case", id, "err", err)
 		}
 	}
 	for _, id := range unpublished {

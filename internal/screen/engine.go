@@ -33,6 +33,23 @@ type Engine struct {
 	source   string // hash of the snapshot it was built from
 	loadedAt time.Time
 	stale    []string // models trained under another normaliser
+	// files are the policy and lexicon files it was built from (for the
+	// admins' view of the serving rules).
+	files map[string]fstest.MapFS
+}
+
+// Files returns the policy ("policy") or lexicon ("lexicon") files the
+// serving engine was built from, by name.
+func (s *Screener) Files(kind string) map[string][]byte {
+	e := s.cur.Load()
+	if e == nil {
+		return nil
+	}
+	out := map[string][]byte{}
+	for name, f := range e.files[kind] {
+		out[name] = f.Data
+	}
+	return out
 }
 
 // StaleModels names the models trained under another text normaliser than
@@ -269,6 +286,7 @@ func (s *Screener) build(ctx context.Context, sn snapshot) (*Engine, error) {
 		stale:    staleModels(ms),
 		source:   sn.hash(),
 		loadedAt: time.Now(),
+		files:    map[string]fstest.MapFS{KindPolicy: sn.policy, KindLexicon: sn.lexicon},
 	}, nil
 }
 

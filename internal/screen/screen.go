@@ -404,3 +404,14 @@ func NewDecisionID() string {
 	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails (Go ≥1.24)
 	return hex.EncodeToString(b[:])
 }
+
+// Consequence answers the review side's 3-2-1 question (what a reviewer's
+// decision triggers for the member) with the policies currently serving,
+// so a hot-reloaded data.json applies to decisions and verdicts alike.
+func (s *Screener) Consequence(ctx context.Context, in modgate.DisciplineInput) (modgate.Consequence, error) {
+	e := s.cur.Load()
+	if e == nil {
+		return modgate.Consequence{}, ErrNoEngine
+	}
+	return e.policy.Consequence(ctx, in)
+}
