@@ -26,6 +26,7 @@ type assetSpec struct {
 	TTL        time.Duration // KV (0 with "no TTL")
 	AckWait    time.Duration // consumers
 	MaxDeliver int           // consumers (0 = not stated)
+	PerSubject int64         // streams: messages kept per subject (0 = no limit stated)
 	NoDelete   bool
 	NoPurge    bool
 	Memory     bool // memory storage (default file)
@@ -77,6 +78,8 @@ func parseAssetRow(row map[string]string, line int) (assetSpec, error) {
 			a.AckWait, err = parseDocDuration(strings.TrimPrefix(part, "ack wait "))
 		case strings.HasPrefix(part, "max deliver "):
 			a.MaxDeliver, err = strconv.Atoi(strings.TrimPrefix(part, "max deliver "))
+		case strings.HasPrefix(part, "max ") && strings.HasSuffix(part, " per subject"):
+			a.PerSubject, err = strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(part, "max "), " per subject"), 10, 64)
 		case part == "memory":
 			a.Memory = true
 		case part == "no delete":
@@ -199,6 +202,9 @@ func checkAssetsMatchDocs(t *testing.T, js jetstream.JetStream, replicas int) {
 			}
 			if a.Duplicates != 0 && c.Duplicates != a.Duplicates {
 				t.Errorf("%s: duplicate window %s, docs say %s", where, c.Duplicates, a.Duplicates)
+			}
+			if a.PerSubject != 0 && c.MaxMsgsPerSubject != a.PerSubject {
+				t.Errorf("%s: %d messages per subject, docs say %d", where, c.MaxMsgsPerSubject, a.PerSubject)
 			}
 			if c.DenyDelete != a.NoDelete || c.DenyPurge != a.NoPurge {
 				t.Errorf("%s: deny delete/purge %v/%v, docs say %v/%v", where, c.DenyDelete, c.DenyPurge, a.NoDelete, a.NoPurge)
