@@ -456,6 +456,27 @@ func bankNear(t string, a, b int) bool {
 	return false
 }
 
+// zodiacBits has a bit for each zodiac animal's zodiacKey.
+var zodiacBits [5 << 12 / 64]uint64
+
+func init() {
+	for _, r := range "鼠牛虎兔龙蛇马羊猴鸡狗猪" {
+		var b [3]byte
+		utf8.EncodeRune(b[:], r)
+		k := zodiacKey(b[0], b[1], b[2])
+		zodiacBits[k>>6] |= 1 << (k & 63)
+	}
+}
+
+// zodiacKey packs a 3-byte character led by 0xE5–0xE9 (where all the
+// animals are) into 15 bits; -1 for other lead bytes.
+func zodiacKey(b0, b1, b2 byte) int {
+	if b0 < 0xE5 || b0 > 0xE9 {
+		return -1
+	}
+	return int(b0-0xE5)<<12 | int(b1&0x3F)<<6 | int(b2&0x3F)
+}
+
 // zodiacIndex numbers the twelve animals of the Chinese zodiac, which
 // 六合彩 tips bet on (-1 for any other character).
 func zodiacIndex(r rune) int {
@@ -502,28 +523,29 @@ var (
 func detectLotteryTip(t string, hits []span) []span {
 	var seen uint16
 	first, last, n := -1, -1, 0
-	for i := 0; i < len(t); i++ {
-		// Every animal is a 3-byte character led by 0xE5, 0xE7, 0xE8 or
-		// 0xE9: other bytes are skipped without decoding.
-		if c := t[i]; c < 0xE5 || c > 0xE9 {
+	for i := 0; i < len(t); {
+		c := t[i]
+		if c < 0xE0 || c > 0xEF || i+2 >= len(t) {
+			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(t[i:])
-		k := zodiacIndex(r)
-		if k < 0 {
-			i += size - 1
-			continue
+		// A 3-byte character: one bit test says whether it is an animal
+		// (this runs over every character of every message).
+		if key := zodiacKey(c, t[i+1], t[i+2]); key >= 0 && zodiacBits[key>>6]&(1<<(key&63)) != 0 {
+			r, _ := utf8.DecodeRuneInString(t[i:])
+			if k := zodiacIndex(r); k >= 0 {
+				bit := uint16(1) << k
+				if seen&bit == 0 {
+					seen |= bit
+					n++
+				}
+				if first < 0 {
+					first = i
+				}
+				last = i + 3
+			}
 		}
-		bit := uint16(1) << k
-		if seen&bit == 0 {
-			seen |= bit
-			n++
-		}
-		if first < 0 {
-			first = i
-		}
-		last = i + size
-		i += size - 1
+		i += 3
 	}
 	if n < 3 || strings.Contains(t, "十二生肖") {
 		return hits
