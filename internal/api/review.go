@@ -647,17 +647,34 @@ func (rr *ReviewResource) claimNext(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, view(c, v, false))
 }
 
+// caseAction is the handler of an action on one case: it decodes a JSON
+// body of at most max bytes into a T, runs do as the caller and answers
+// with the case as the caller may see it. do refuses a request itself by
+// returning an *apiError.
+func caseAction[T any](rr *ReviewResource, max int64, do func(ctx context.Context, id string, v Reviewer, req *T) (*modgate.Case, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req T
+		if !decodeBody(w, r, max, &req) {
+			return
+		}
+		v := ReviewerFrom(r.Context())
+		c, err := do(r.Context(), chi.URLParam(r, "id"), v, &req)
+		var ae *apiError
+		switch {
+		case errors.As(err, &ae):
+			ae.write(w)
+		case err != nil:
+			queueError(w, rr.log, err)
+		default:
+			WriteJSON(w, http.StatusOK, view(c, v, false))
+		}
+	}
+}
+
 func (rr *ReviewResource) claim(w http.ResponseWriter, r *http.Request) {
-	if !decodeBody(w, r, 1<<10, &struct{}{}) {
-		return
-	}
-	v := ReviewerFrom(r.Context())
-	c, err := rr.q.ClaimAs(r.Context(), chi.URLParam(r, "id"), v.Name, v.Role)
-	if err != nil {
-		queueError(w, rr.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, view(c, v, false))
+	caseAction(rr, 1<<10, func(ctx context.Context, id string, v Reviewer, _ *struct{}) (*modgate.Case, error) {
+		return rr.q.ClaimAs(ctx, id, v.Name, v.Role)
+	})(w, r)
 }
 
 type extendRequest struct {
@@ -666,21 +683,12 @@ type extendRequest struct {
 }
 
 func (rr *ReviewResource) extend(w http.ResponseWriter, r *http.Request) {
-	var req extendRequest
-	if !decodeBody(w, r, 4<<10, &req) {
-		return
-	}
-	if req.Seconds < 0 || req.Seconds > 24*3600 {
-		WriteError(w, http.StatusBadRequest, CodeBadRequest, "seconds must be in 0..86400 (0 = the default lease)")
-		return
-	}
-	v := ReviewerFrom(r.Context())
-	c, err := rr.q.Extend(r.Context(), chi.URLParam(r, "id"), v.Name, req.Token, time.Duration(req.Seconds)*time.Second)
-	if err != nil {
-		queueError(w, rr.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, view(c, v, false))
+	caseAction(rr, 4<<10, func(ctx context.Context, id string, v Reviewer, req *extendRequest) (*modgate.Case, error) {
+		if req.Seconds < 0 || req.Seconds > 24*3600 {
+			return nil, &apiError{http.StatusBadRequest, CodeBadRequest, "seconds must be in 0..86400 (0 = the default lease)"}
+		}
+		return rr.q.Extend(ctx, id, v.Name, req.Token, time.Duration(req.Seconds)*time.Second)
+	})(w, r)
 }
 
 type releaseRequest struct {
@@ -690,21 +698,12 @@ type releaseRequest struct {
 }
 
 func (rr *ReviewResource) release(w http.ResponseWriter, r *http.Request) {
-	var req releaseRequest
-	if !decodeBody(w, r, 4<<10, &req) {
-		return
-	}
-	v := ReviewerFrom(r.Context())
-	if req.Force && review.RoleRank(v.Role) < review.RoleRank(modgate.RoleLead) {
-		WriteError(w, http.StatusForbidden, CodeForbidden, "only leads and admins may release another reviewer's case")
-		return
-	}
-	c, err := rr.q.Release(r.Context(), chi.URLParam(r, "id"), v.Name, req.Token, req.Force)
-	if err != nil {
-		queueError(w, rr.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, view(c, v, false))
+	caseAction(rr, 4<<10, func(ctx context.Context, id string, v Reviewer, req *releaseRequest) (*modgate.Case, error) {
+		if req.Force && review.RoleRank(v.Role) < review.RoleRank(modgate.RoleLead) {
+			return nil, &apiError{http.StatusForbidden, CodeForbidden, "only leads and admins may release another reviewer's case"}
+		}
+		return rr.q.Release(ctx, id, v.Name, req.Token, req.Force)
+	})(w, r)
 }
 
 type decideRequest struct {
@@ -719,22 +718,14 @@ type decideRequest struct {
 }
 
 func (rr *ReviewResource) decide(w http.ResponseWriter, r *http.Request) {
-	var req decideRequest
 	// A 2000-character note is at most 8 KB of UTF-8 (24 KB escaped).
-	if !decodeBody(w, r, 64<<10, &req) {
-		return
-	}
-	d := modgate.Decision{Action: req.Action, Note: req.Note, Expect: req.Expect, HeldMS: req.HeldMS}
-	if req.Labels != nil {
-		d.Labels = append([]string{}, (*req.Labels)...)
-	}
-	v := ReviewerFrom(r.Context())
-	c, err := rr.q.Decide(r.Context(), chi.URLParam(r, "id"), v.Name, req.Token, d)
-	if err != nil {
-		queueError(w, rr.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, view(c, v, false))
+	caseAction(rr, 64<<10, func(ctx context.Context, id string, v Reviewer, req *decideRequest) (*modgate.Case, error) {
+		d := modgate.Decision{Action: req.Action, Note: req.Note, Expect: req.Expect, HeldMS: req.HeldMS}
+		if req.Labels != nil {
+			d.Labels = append([]string{}, (*req.Labels)...)
+		}
+		return rr.q.Decide(ctx, id, v.Name, req.Token, d)
+	})(w, r)
 }
 
 func (rr *ReviewResource) memberStrikes(w http.ResponseWriter, r *http.Request) {

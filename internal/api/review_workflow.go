@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -22,17 +23,9 @@ type escalateRequest struct {
 }
 
 func (rr *ReviewResource) escalate(w http.ResponseWriter, r *http.Request) {
-	var req escalateRequest
-	if !decodeBody(w, r, 64<<10, &req) {
-		return
-	}
-	v := ReviewerFrom(r.Context())
-	c, err := rr.q.EscalateToLeads(r.Context(), chi.URLParam(r, "id"), v.Name, req.Token, req.Note)
-	if err != nil {
-		queueError(w, rr.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, view(c, v, false))
+	caseAction(rr, 64<<10, func(ctx context.Context, id string, v Reviewer, req *escalateRequest) (*modgate.Case, error) {
+		return rr.q.EscalateToLeads(ctx, id, v.Name, req.Token, req.Note)
+	})(w, r)
 }
 
 type tokenRequest struct {
@@ -40,17 +33,9 @@ type tokenRequest struct {
 }
 
 func (rr *ReviewResource) requestText(w http.ResponseWriter, r *http.Request) {
-	var req tokenRequest
-	if !decodeBody(w, r, 4<<10, &req) {
-		return
-	}
-	v := ReviewerFrom(r.Context())
-	c, err := rr.q.RequestText(r.Context(), chi.URLParam(r, "id"), v.Name, req.Token)
-	if err != nil {
-		queueError(w, rr.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, view(c, v, false))
+	caseAction(rr, 4<<10, func(ctx context.Context, id string, v Reviewer, req *tokenRequest) (*modgate.Case, error) {
+		return rr.q.RequestText(ctx, id, v.Name, req.Token)
+	})(w, r)
 }
 
 type noteRequest struct {
@@ -58,17 +43,9 @@ type noteRequest struct {
 }
 
 func (rr *ReviewResource) addNote(w http.ResponseWriter, r *http.Request) {
-	var req noteRequest
-	if !decodeBody(w, r, 64<<10, &req) {
-		return
-	}
-	v := ReviewerFrom(r.Context())
-	c, err := rr.q.AddNote(r.Context(), chi.URLParam(r, "id"), v.Name, req.Text)
-	if err != nil {
-		queueError(w, rr.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, view(c, v, false))
+	caseAction(rr, 64<<10, func(ctx context.Context, id string, v Reviewer, req *noteRequest) (*modgate.Case, error) {
+		return rr.q.AddNote(ctx, id, v.Name, req.Text)
+	})(w, r)
 }
 
 type tagsRequest struct {
@@ -76,21 +53,12 @@ type tagsRequest struct {
 }
 
 func (rr *ReviewResource) setTags(w http.ResponseWriter, r *http.Request) {
-	var req tagsRequest
-	if !decodeBody(w, r, 16<<10, &req) {
-		return
-	}
-	if req.Tags == nil {
-		WriteError(w, http.StatusBadRequest, CodeBadRequest, "tags is required (an empty list removes them)")
-		return
-	}
-	v := ReviewerFrom(r.Context())
-	c, err := rr.q.SetTags(r.Context(), chi.URLParam(r, "id"), v.Name, req.Tags)
-	if err != nil {
-		queueError(w, rr.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, view(c, v, false))
+	caseAction(rr, 16<<10, func(ctx context.Context, id string, v Reviewer, req *tagsRequest) (*modgate.Case, error) {
+		if req.Tags == nil {
+			return nil, &apiError{http.StatusBadRequest, CodeBadRequest, "tags is required (an empty list removes them)"}
+		}
+		return rr.q.SetTags(ctx, id, v.Name, req.Tags)
+	})(w, r)
 }
 
 type reverseRequest struct {
@@ -100,17 +68,9 @@ type reverseRequest struct {
 // reverse takes a decision back (its reviewer, or a lead, within the
 // reversal window); the case comes back claimed by the caller.
 func (rr *ReviewResource) reverse(w http.ResponseWriter, r *http.Request) {
-	var req reverseRequest
-	if !decodeBody(w, r, 64<<10, &req) {
-		return
-	}
-	v := ReviewerFrom(r.Context())
-	c, err := rr.q.Reverse(r.Context(), chi.URLParam(r, "id"), v.Name, v.Role, req.Reason)
-	if err != nil {
-		queueError(w, rr.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, view(c, v, false))
+	caseAction(rr, 64<<10, func(ctx context.Context, id string, v Reviewer, req *reverseRequest) (*modgate.Case, error) {
+		return rr.q.Reverse(ctx, id, v.Name, v.Role, req.Reason)
+	})(w, r)
 }
 
 // searchQuery reads the search parameters.
