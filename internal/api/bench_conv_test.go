@@ -1,15 +1,12 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -45,18 +42,7 @@ func BenchmarkScreenConversation(b *testing.B) {
 	b.Run("mix=builtin", func(b *testing.B) { benchConversation(b, convMix, false) })
 	b.Run("mix=nus_sms", func(b *testing.B) {
 		// Real chat lines (NUS SMS corpus, Chinese part), when present.
-		f, err := os.Open(filepath.Join(testkit.SharedData(b), "benign_nus_sms_zh.tsv"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		var texts []string
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if cols := strings.Split(sc.Text(), "\t"); len(cols) == 3 && cols[0] != "id" && strings.TrimSpace(cols[2]) != "" {
-				texts = append(texts, cols[2])
-			}
-		}
+		texts := testkit.NUSTexts(b)
 		benchConversation(b, texts, true)
 	})
 }

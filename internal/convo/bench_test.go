@@ -1,13 +1,9 @@
 package convo
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -52,7 +48,7 @@ func BenchmarkObserveCommit(b *testing.B) {
 	}{
 		{"builtin", func(*testing.B) []*modgate.Message { return builtin }},
 		{"nus_sms", func(b *testing.B) []*modgate.Message {
-			texts := nusTexts(b)
+			texts := testkit.NUSTexts(b)
 			out := make([]*modgate.Message, 1<<16)
 			for i := range out {
 				text := texts[i%len(texts)] + "，" + texts[(i/len(texts)*7+i*7919+13)%len(texts)]
@@ -87,24 +83,6 @@ func BenchmarkObserveCommit(b *testing.B) {
 			})
 		}
 	}
-}
-
-// nusTexts are the chat lines of the NUS SMS corpus (Chinese part).
-func nusTexts(b *testing.B) []string {
-	b.Helper()
-	f, err := os.Open(filepath.Join(testkit.SharedData(b), "benign_nus_sms_zh.tsv"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	var texts []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if cols := strings.Split(sc.Text(), "\t"); len(cols) == 3 && cols[0] != "id" && strings.TrimSpace(cols[2]) != "" {
-			texts = append(texts, cols[2])
-		}
-	}
-	return texts
 }
 
 // BenchmarkMemoryGroups fills the window of G groups with P messages each

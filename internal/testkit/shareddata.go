@@ -1,9 +1,11 @@
 package testkit
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -30,4 +32,26 @@ func SharedData(tb testing.TB) string {
 	})
 	tb.Skip(msg)
 	return ""
+}
+
+// NUSTexts returns the chat lines of the NUS SMS corpus (Chinese part) in
+// ../shared/data, or skips the test or benchmark when it is absent.
+func NUSTexts(tb testing.TB) []string {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(SharedData(tb), "benign_nus_sms_zh.tsv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var texts []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if cols := strings.Split(sc.Text(), "\t"); len(cols) == 3 && cols[0] != "id" && strings.TrimSpace(cols[2]) != "" {
+			texts = append(texts, cols[2])
+		}
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return texts
 }
