@@ -133,6 +133,8 @@ type Match struct {
 	// Variant says why a lexicon term matched text that differs from it:
 	// "pinyin" (same sound: 菜金 for 彩金, jia wei xin for 加微信) or
 	// "shape" (look-alike character: 氷 for 水). Empty for a literal match.
+	// On a detector's contact, "spread": written with a separator between
+	// most of its characters (h t 6 6 9 9), to get past a filter.
 	Variant string `json:"variant,omitempty"`
 	// MessageID is set when the span lies in an EARLIER message of the
 	// same sender (conversation-level screening assembled a term or
@@ -146,6 +148,7 @@ type Match struct {
 const (
 	VariantPinyin = "pinyin"
 	VariantShape  = "shape"
+	VariantSpread = "spread"
 )
 
 // Severity levels used by lexicons and detectors.

@@ -2,6 +2,7 @@ package filters
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/modgate/modgate"
@@ -33,6 +34,12 @@ const (
 	// 鸡羊虎（防）", "主…防…或包龙猴鼠狗"). Each word of it is ordinary; the
 	// shape is not.
 	KindLotteryTip = "lottery_tip"
+	// KindSpread is the policies' name (input.detectors.spread_contact)
+	// for a contact whose match has Variant "spread": a phone, QQ, WeChat
+	// id or account written with a space or a symbol between most of its
+	// characters ("h t 6 6 9 9"). Nobody types a number they want read that
+	// way except to get it past a filter.
+	KindSpread = "spread_contact"
 )
 
 // kindInfo gives the category and severity of a detector kind. A mobile
@@ -91,8 +98,12 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 		if masked(h.kind) {
 			text = maskSpan(h.kind, text)
 		}
-		dst = append(dst, modgate.Match{Term: h.kind, Category: cat, Subcategory: h.kind,
-			Severity: sev, Start: s, End: e, Text: text, Source: modgate.SourceDetector})
+		m := modgate.Match{Term: h.kind, Category: cat, Subcategory: h.kind,
+			Severity: sev, Start: s, End: e, Text: text, Source: modgate.SourceDetector}
+		if spread(h.kind, n.OrigText(s, e)) {
+			m.Variant = modgate.VariantSpread
+		}
+		dst = append(dst, m)
 	}
 	// Insertion sort: a handful of hits at most.
 	for i := base + 1; i < len(dst); i++ {
@@ -101,6 +112,25 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 		}
 	}
 	return dst
+}
+
+// spread reports a contact hit whose original text has a separator (a
+// space, a symbol, an emoji) between most of its characters.
+func spread(kind, orig string) bool {
+	switch kind {
+	case KindPhone, KindQQ, KindWeChat, KindAccount:
+	default:
+		return false
+	}
+	chars, seps := 0, 0
+	for _, r := range orig {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-' {
+			chars++
+		} else {
+			seps++
+		}
+	}
+	return chars >= 5 && seps >= chars/2+1
 }
 
 func overlaps(hits []span, a, b int) bool {
@@ -716,7 +746,7 @@ var cues = []cue{
 	{"qq号", KindQQ}, {"qq", KindQQ}, {"扣扣", KindQQ}, {"企鹅号", KindQQ}, {"企鹅", KindQQ}, {"q号", KindQQ}, {"q q", KindQQ},
 	{"微信号", KindWeChat}, {"微信", KindWeChat}, {"薇信", KindWeChat}, {"威信", KindWeChat},
 	{"维信", KindWeChat}, {"徽信", KindWeChat}, {"微心", KindWeChat}, {"v信", KindWeChat},
-	{"vxin", KindWeChat}, {"wei xin", KindWeChat}, {"vx", KindWeChat}, {"v x", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
+	{"wechat", KindWeChat}, {"vxin", KindWeChat}, {"wei xin", KindWeChat}, {"vx", KindWeChat}, {"v x", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
 	{"加v", KindWeChat}, {"加微", KindWeChat}, {"加威", KindWeChat}, {"加薇", KindWeChat}, {"绿泡泡", KindWeChat},
 	{"加扣", KindQQ}, {"加q", KindQQ}, {"群号", KindQQ},
 	{"抖音号", KindAccount}, {"快手号", KindAccount}, {"陌陌号", KindAccount}, {"小红书号", KindAccount},

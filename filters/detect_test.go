@@ -38,6 +38,11 @@ var detectCases = []detCase{
 	{"short masked runs fold", "xxx元起，xxx号店", nil},
 	{"masked run without a bank", "订单xxxxxxxxxxxxxxxx", nil},
 	{"x inside a word", "wxidxxxxxxxxxxx", nil},
+	// contacts spelled out with separators between their characters
+	{"wechat id spread", "微 ❤ 信 ： h t 6 6 9 9", []wantHit{{KindWeChat, "h t 6 6 9 9"}}},
+	{"phone spread", "电话 1 3 8 0 0 1 3 8 0 0 0", []wantHit{{KindPhone, "1 3 8 * * * * 8 0 0 0"}}},
+	{"phone in groups is not spread", "我的电话 138 0013 8000", []wantHit{{KindPhone, "138 **** 8000"}}},
+	{"english wechat cue", "咨询 WeChat: yoyo_2266", []wantHit{{KindWeChat, "yoyo_2266"}}},
 	// betting tips: zodiac animals with a draw number or tip jargon
 	{"tip with a draw number", "128期：07狗（主）；19鸡，22羊，31虎（防）", []wantHit{{KindLotteryTip, "狗（主）；19鸡，22羊，31虎"}}},
 	{"tip main and hedge", "最后确定了，主12.24.防08.33.或包龙猴鼠狗", []wantHit{{KindLotteryTip, "龙猴鼠狗"}}},
@@ -208,5 +213,31 @@ func TestDetectAppendsSorted(t *testing.T) {
 		if i > 0 && got[i+1].Start < got[i].End {
 			t.Errorf("hits overlap or unsorted: %+v", got[1:])
 		}
+	}
+}
+
+func TestDetectSpread(t *testing.T) {
+	tests := []struct {
+		name, in string
+		spread   bool
+	}{
+		{"wechat id letter by letter", "微 ❤ 信 ： h t 6 6 9 9", true},
+		{"phone digit by digit", "电话 1 3 8 0 0 1 3 8 0 0 0", true},
+		{"qq with hearts", "Q Q ： 3 ❤ 4 ❤ 5 ❤ 8 ❤ 8 ❤ 7 ❤ 6", true},
+		{"phone in groups", "我的电话 138 0013 8000", false},
+		{"plain wechat id", "加我微信 abc12345", false},
+		{"collapsed repeats are not separators", "出双微信Bumnaxxxxxx", false},
+	}
+	z := NewNormalizer()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ms := Detect(z.Normalize(tc.in), nil)
+			if len(ms) == 0 {
+				t.Fatalf("Detect(%q) found no contact", tc.in)
+			}
+			if got := ms[0].Variant == modgate.VariantSpread; got != tc.spread {
+				t.Errorf("Detect(%q)[0] = %+v, spread %v, want %v", tc.in, ms[0], got, tc.spread)
+			}
+		})
 	}
 }

@@ -83,6 +83,10 @@ ads_hits contains {"rule": "ads.promo_contact", "label": "ads", "action": "revie
 	has_contact_cue
 }
 
+# A contact written with separators between its characters (h t 6 6 9 9):
+# spelled out to get past a filter.
+ads_hits contains {"rule": "contact.spread", "label": "contact", "action": "review", "severity": 2, "message": "拆开书写的联系方式（逐字加空格或符号）"} if input.detectors.spread_contact
+
 # Disguised contact channel (薇信, vx) plus a number or link: drainage.
 ads_hits contains {"rule": "contact.evasive", "label": "contact", "action": "review", "severity": 2, "message": "变体写法引导添加联系方式"} if {
 	input.subs["contact.evasive"]

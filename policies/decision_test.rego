@@ -147,6 +147,14 @@ test_notice_is_not_an_ad if {
 	"ads.promo" in rules(with_det(msg([["ads.promo", 1]]), {"header": 1, "price": 1}))
 }
 
+# 微 ❤ 信 ： h t 6 6 9 9: a contact spelled out to get past a filter
+test_spread_contact_reviewed if {
+	d := decide(with_det(msg([]), {"wechat": 1, "spread_contact": 1}))
+	d.action == "review"
+	d.labels == ["contact"]
+	action(with_det(msg([]), {"wechat": 1})) == "allow"
+}
+
 # 无须抵押，快来申请…邀请码有效期至…: a solicitation dressed as a notice
 # keeps its hits, the model's too.
 test_notice_that_solicits_still_counts if {

@@ -57,7 +57,7 @@ func Band(p float64) int {
 var detectorKinds = map[string]bool{
 	"phone": true, "landline": true, "qq": true, "wechat": true, "url": true,
 	"email": true, "id_card": true, "bank_card": true, "account": true,
-	"price": true, "header": true, "address": true, "lottery_tip": true,
+	"price": true, "header": true, "address": true, "lottery_tip": true, "spread_contact": true,
 	"group_attack": true,
 }
 
@@ -176,6 +176,9 @@ func (e *Engine) features(in *Input, f *features) {
 				kind = m.Category
 			}
 			f.dets = bump(f.dets, kind, m.Severity, true)
+			if m.Variant == modgate.VariantSpread {
+				f.dets = bump(f.dets, "spread_contact", m.Severity, true)
+			}
 			continue
 		}
 		if m.Category == "" || contained(ms, i) {
