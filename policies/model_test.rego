@@ -109,3 +109,12 @@ test_spam_with_fraud_signal_is_fraud if {
 	d2 := decide(scored(msg([["ads.promo", 1]]), {"spam": 0.9}))
 	d2.labels == ["ads"]
 }
+
+# 车 dài、房 dài、信 dài，三天放款: a spam score with a loan term is a
+# finance case, so it reaches the reviewers who know licensing.
+test_spam_score_with_loan_term_is_finance if {
+	d := decide(scored(msg([["finance.loan_offer", 1]]), {"spam": 0.85}))
+	d.action == "review"
+	"finance" in d.labels
+	action(scored(msg([["finance.loan_offer", 1]]), {"spam": 0.79})) == "allow"
+}
