@@ -956,7 +956,7 @@ func detectCommerce(n *Normalized, hits []span) []span {
 				found = true
 			}
 			i = j - 1
-		case strings.HasPrefix(t[i:], "折") && i >= 3:
+		case c == 0xE6 && i >= 3 && strings.HasPrefix(t[i:], "折"): // 0xE6 leads 折: skip the rest cheaply
 			if r, _ := utf8.DecodeLastRuneInString(t[:i]); strings.ContainsRune("一二两三四五六七八九", r) {
 				add(i-utf8.RuneLen(r), i+len("折"), KindPrice)
 				found = true
