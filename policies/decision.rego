@@ -174,7 +174,13 @@ reported_labels contains l if {
 	input.subs["context.report"]
 	contact_detected == 0
 	some l in data.tunables.reporting.labels
+	not reported_but_doing(l)
 }
+
+# A "report" that does the thing itself is not excused: several propaganda
+# slogans (大纪元新闻：中共即将解体…). (Warnings quote solicitations —
+# 警方提醒：无抵押贷款都是骗局 — so those stay excused.)
+reported_but_doing("politics") if input.subs["politics.propaganda"].n >= 2
 
 exempt_rules := {r | input.sender.verified_org; some r in data.tunables.verified_org_exempt}
 

@@ -129,6 +129,13 @@ test_reporting_keeps_abuse if {
 	action(msg([["abuse.insult", 2], ["context.report", 1]])) == "review"
 }
 
+# 大纪元新闻：中共即将解体 — a "report" that is itself propaganda (two slogans)
+# is not excused; news naming one (警方查获法轮功传单) still is.
+test_reporting_does_not_excuse_propaganda if {
+	action(msg([["politics.propaganda", 2], ["politics.propaganda", 2], ["context.report", 1]])) == "review"
+	action(msg([["politics.propaganda", 2], ["context.report", 1]])) == "allow"
+}
+
 # Operators choose the labels.
 test_reporting_labels_tunable if {
 	d := modgate.decision with input as msg([["gambling.game", 2], ["context.report", 1]])
