@@ -12,6 +12,9 @@
 #                        (a lexicon label, a label.subcategory, or a detector
 #                        kind) → review
 #   label                the verdict label the rule gives
+#   contact_label        when the model flags a message that also has a
+#                        contact detector hit, this label too (rule
+#                        model.<label>.contact)
 #
 # input.scores.<label> is the calibrated probability floored to 0.01, so a
 # threshold with two decimals means exactly what it says (data.json refuses
@@ -54,6 +57,26 @@ model_hits contains hit(
 	some name, t in data.tunables.model
 	input.scores[name] >= t.review_with_signal
 	some label in model_signal_labels(t)
+}
+
+# A message a model flags that also leaves a number, id or link to contact
+# is drainage (引流) as well: with contact_label set, the label is added (the
+# message is flagged already; this changes who reviews it, not whether).
+model_hits contains hit(
+	sprintf("model.%s.contact", [name]), t.contact_label, "review", 2,
+	sprintf("模型 %s 得分 %v，且留有联系方式", [name, input.scores[name]]),
+) if {
+	some name, t in data.tunables.model
+	t.contact_label
+	contact_detected > 0
+	model_fired(name, t)
+}
+
+model_fired(name, t) if input.scores[name] >= t.review
+
+model_fired(name, t) if {
+	input.scores[name] >= t.review_with_signal
+	count(model_signal_labels(t)) > 0
 }
 
 model_signal_labels(t) := {l |

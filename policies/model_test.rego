@@ -118,3 +118,14 @@ test_spam_score_with_loan_term_is_finance if {
 	"finance" in d.labels
 	action(scored(msg([["finance.loan_offer", 1]]), {"spam": 0.79})) == "allow"
 }
+
+# 群里人太多，有问题直接加我微信 liang-0633: a message the spam score flags
+# that leaves an id to contact is drainage too; without the id it is not.
+test_spam_score_with_contact_is_also_contact if {
+	d := decide(scored(with_det(base, {"wechat": 1}), {"spam": 0.98}))
+	d.action == "review"
+	"contact" in d.labels
+	"model.spam.contact" in rules(scored(with_det(base, {"wechat": 1}), {"spam": 0.98}))
+	not "contact" in decide(scored(base, {"spam": 0.98})).labels
+	action(scored(with_det(base, {"wechat": 1}), {"spam": 0.5})) == "allow"
+}

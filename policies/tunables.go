@@ -136,6 +136,7 @@ var tunablesSchema = map[string]any{
 			"block?":              kProb,
 			"review_with_signal?": kProb,
 			"signals?":            kStrings,
+			"contact_label?":      kString,
 		}},
 	},
 }
