@@ -1,6 +1,9 @@
 package modgate
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // Conversation-level screening: a group's recent messages (the window),
 // near-duplicate floods across groups and sender velocity. internal/convo
@@ -77,4 +80,16 @@ type ConversationView struct {
 	Prior []ContextMessage
 	Facts ConversationFacts
 	Sig   []uint32
+}
+
+// CutUTF8 cuts s to at most n bytes on a character boundary and reports
+// whether it cut (window records and case context lines are capped so).
+func CutUTF8(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
 }

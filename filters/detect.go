@@ -94,13 +94,14 @@ func Detect(n *Normalized, dst []modgate.Match) []modgate.Match {
 			continue
 		}
 		cat, sev := kindInfo(h.kind)
-		text := n.OrigText(s, e)
+		orig := n.OrigText(s, e)
+		text := orig
 		if masked(h.kind) {
 			text = maskSpan(h.kind, text)
 		}
 		m := modgate.Match{Term: h.kind, Category: cat, Subcategory: h.kind,
 			Severity: sev, Start: s, End: e, Text: text, Source: modgate.SourceDetector}
-		if spread(h.kind, n.OrigText(s, e)) {
+		if spread(h.kind, orig) {
 			m.Variant = modgate.VariantSpread
 		}
 		dst = append(dst, m)

@@ -89,11 +89,8 @@ with file:line and exit code 1).
 Flags:`)
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fset, args); !ok {
+		return code
 	}
 	if *jsonl && fset.NArg() > 0 {
 		fmt.Fprintln(stderr, "modgate check: --jsonl reads stdin; do not pass TEXT arguments")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -56,11 +55,8 @@ func runEval(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "\nFlags:")
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fset, args); !ok {
+		return code
 	}
 	if (*corpus == "") == (*recipe == "") || fset.NArg() > 0 {
 		fmt.Fprintln(stderr, "modgate eval: --corpus FILE is required (or --recipe FILE; no arguments)")

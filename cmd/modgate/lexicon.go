@@ -33,11 +33,8 @@ func runLexiconLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Usage: modgate lexicon lint [DIR]\n\nLints every *.txt file in DIR (default: the shipped lexicons).\nPrints file:line: level: message; exits 1 if any error was found.")
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fset, args); !ok {
+		return code
 	}
 	if fset.NArg() > 1 {
 		fset.Usage()

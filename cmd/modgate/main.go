@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +56,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	return c.Run(ctx, args[1:], stdin, stdout, stderr)
+}
+
+// parseFlags parses a subcommand's arguments. ok is false when the command
+// must stop with code: 0 after -h (fset.Usage has printed the help), 2 for a
+// bad flag (the flag package has said which).
+func parseFlags(fset *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
 }
 
 func usage(w io.Writer) {

@@ -50,11 +50,8 @@ func runPolicyTest(ctx context.Context, args []string, stdout, stderr io.Writer)
 			"Exit status: 0 all tests pass, 1 a test failed, 2 the policies do not load.")
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fset, args); !ok {
+		return code
 	}
 	if fset.NArg() > 1 {
 		fset.Usage()

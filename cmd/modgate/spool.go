@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -58,11 +57,8 @@ func spoolFlags(name string, args []string, stderr io.Writer) (dir string, asJSO
 	d := fs.String("data-dir", def, "the gateway's data directory (env MODGATE_DATA_DIR)")
 	j := fs.Bool("json", false, "print JSON instead of text")
 	fs.Usage = func() { fmt.Fprintln(stderr, spoolHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", false, 0
-		}
-		return "", false, 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return "", false, code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "modgate spool %s: unexpected argument %q\n", name, fs.Arg(0))

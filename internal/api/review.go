@@ -546,12 +546,7 @@ func (rr *ReviewResource) writeCase(w http.ResponseWriter, r *http.Request, c *m
 			rr.internal(w, "strikes", err)
 			return
 		}
-		vi := modgate.Violations{Count: len(ss)}
-		for _, s := range ss {
-			if s.Ads {
-				vi.Ads++
-			}
-		}
+		vi := review.CountStrikes(ss)
 		resp.Violations, resp.Strikes = &vi, ss
 		others, _ := rr.q.List(review.Filter{Sender: sender, Tenant: c.Tenant, Limit: 11})
 		for _, o := range others {
@@ -742,12 +737,7 @@ func (rr *ReviewResource) memberStrikes(w http.ResponseWriter, r *http.Request) 
 	if ss == nil {
 		ss = []review.Strike{}
 	}
-	vi := modgate.Violations{Count: len(ss)}
-	for _, s := range ss {
-		if s.Ads {
-			vi.Ads++
-		}
-	}
+	vi := review.CountStrikes(ss)
 	WriteJSON(w, http.StatusOK, StrikesResponse{Tenant: tenant, Sender: sender, Violations: vi, Strikes: ss})
 }
 

@@ -190,12 +190,7 @@ func (rr *ReviewResource) senderPage(w http.ResponseWriter, r *http.Request) {
 	if ss == nil {
 		ss = []review.Strike{}
 	}
-	vi := modgate.Violations{Count: len(ss)}
-	for _, s := range ss {
-		if s.Ads {
-			vi.Ads++
-		}
-	}
+	vi := review.CountStrikes(ss)
 	WriteJSON(w, http.StatusOK, SenderPage{Tenant: tenant, Sender: sender, Violations: vi, Strikes: ss, SearchResult: res})
 }
 

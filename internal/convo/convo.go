@@ -29,7 +29,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -355,24 +354,12 @@ func (s *Store) Has(tenant, groupID, id string) bool {
 func (s *Store) Commit(m *modgate.Message, v *modgate.Verdict, view *modgate.ConversationView) {
 	r := Record{Origin: s.cfg.Origin, ID: m.ID, Tenant: m.Tenant, Group: m.Group.ID, Sender: m.Sender.ID,
 		At: s.now(), Action: v.Action, Chars: ContentChars(v.Normalized)}
-	r.Text, r.Truncated = capText(v.MaskedText, s.cfg.MaxTextBytes)
+	r.Text, r.Truncated = modgate.CutUTF8(v.MaskedText, s.cfg.MaxTextBytes)
 	if view != nil && len(view.Sig) == sigLen {
 		r.Sig = view.Sig
 	}
 	s.apply(&r)
 	s.publish(&r)
-}
-
-// capText cuts s to at most n bytes on a rune boundary.
-func capText(s string, n int) (string, bool) {
-	if len(s) <= n {
-		return s, false
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut], true
 }
 
 // apply adds a record to the view (a local commit or a record from the

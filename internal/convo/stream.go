@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/modgate/modgate"
 	"github.com/modgate/modgate/internal/natsutil"
 )
 
@@ -348,7 +349,7 @@ func (s *Store) handleRecord(data []byte) {
 	if len(r.Sig) != 0 && len(r.Sig) != sigLen {
 		r.Sig = nil
 	}
-	if r.Text, r.Truncated = capText(r.Text, s.cfg.MaxTextBytes); r.Truncated {
+	if r.Text, r.Truncated = modgate.CutUTF8(r.Text, s.cfg.MaxTextBytes); r.Truncated {
 		r.Text = string(bytes.ToValidUTF8([]byte(r.Text), nil))
 	}
 	s.apply(&r)

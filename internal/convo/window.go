@@ -55,8 +55,8 @@ type rec struct {
 const maxIDBytes = 1024
 
 func newRec(id, sender, text string, at int64, chars int, action uint8, trunc bool) rec {
-	id, _ = capText(id, maxIDBytes)
-	sender, _ = capText(sender, maxIDBytes)
+	id, _ = modgate.CutUTF8(id, maxIDBytes)
+	sender, _ = modgate.CutUTF8(sender, maxIDBytes)
 	return rec{s: id + sender + text, idn: uint16(len(id)), sn: uint16(len(sender)), at: at,
 		chars: int32(min(max(chars, 0), 1<<30)), action: action, trunc: trunc}
 }

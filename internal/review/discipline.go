@@ -51,7 +51,7 @@ func (q *Queue) Consequences(ctx context.Context, c *modgate.Case, labels []stri
 			return nil, err
 		}
 	}
-	before := countStrikes(strikes)
+	before := CountStrikes(strikes)
 	out := make(map[string]modgate.Consequence, len(modgate.DecisionActions))
 	for _, a := range modgate.DecisionActions {
 		cq, err := q.consequence(ctx, a, labels, before)
@@ -66,7 +66,7 @@ func (q *Queue) Consequences(ctx context.Context, c *modgate.Case, labels []stri
 	if underAppeal(c) && c.Decision != nil {
 		// Overturning removes the decision's strike; upholding changes
 		// nothing. No policy question: the strike simply goes.
-		after := countStrikes(slices.DeleteFunc(slices.Clone(strikes), func(s Strike) bool { return s.CaseID == c.ID }))
+		after := CountStrikes(slices.DeleteFunc(slices.Clone(strikes), func(s Strike) bool { return s.CaseID == c.ID }))
 		out[modgate.AppealUphold] = modgate.Consequence{Violations: before}
 		out[modgate.AppealOverturn] = modgate.Consequence{Violations: after}
 	}

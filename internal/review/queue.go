@@ -1064,7 +1064,7 @@ func (q *Queue) Decide(ctx context.Context, id, reviewer, token string, d modgat
 				return err
 			}
 			pre = &strikeSnap{rec: srec, rev: srev}
-			before = countStrikes(q.strikes.live(srec.Strikes, now))
+			before = CountStrikes(q.strikes.live(srec.Strikes, now))
 		}
 		cq, err := q.consequence(ctx, d.Action, labels, before)
 		if err != nil {

@@ -79,7 +79,8 @@ func (s *Strikes) List(ctx context.Context, tenant, sender string) ([]Strike, er
 	return s.live(rec.Strikes, s.clock.Now()), nil
 }
 
-func countStrikes(ss []Strike) modgate.Violations {
+// CountStrikes is the violation count of a member's live strikes.
+func CountStrikes(ss []Strike) modgate.Violations {
 	v := modgate.Violations{Count: len(ss)}
 	for _, s := range ss {
 		if s.Ads {
@@ -96,7 +97,7 @@ func (s *Strikes) Violations(ctx context.Context, tenant, sender string) (modgat
 	if err != nil {
 		return modgate.Violations{}, err
 	}
-	return countStrikes(ss), nil
+	return CountStrikes(ss), nil
 }
 
 // add records the strike of caseID once (idempotent) and returns the
@@ -118,7 +119,7 @@ func (s *Strikes) add(ctx context.Context, tenant, sender string, st Strike, pre
 		rec.Tenant, rec.Sender = tenant, sender
 		rec.Strikes = s.live(rec.Strikes, s.clock.Now())
 		if slices.ContainsFunc(rec.Strikes, func(x Strike) bool { return x.CaseID == st.CaseID && x.Round == st.Round }) {
-			return countStrikes(rec.Strikes), nil
+			return CountStrikes(rec.Strikes), nil
 		}
 		rec.Strikes = append(rec.Strikes, st)
 		if len(rec.Strikes) > maxStrikes {
@@ -132,7 +133,7 @@ func (s *Strikes) add(ctx context.Context, tenant, sender string, st Strike, pre
 		if _, err := put(ctx, s.kv, key, b, rev); err != nil {
 			return modgate.Violations{}, err
 		}
-		return countStrikes(rec.Strikes), nil
+		return CountStrikes(rec.Strikes), nil
 	})
 }
 
@@ -151,7 +152,7 @@ func (s *Strikes) remove(ctx context.Context, tenant, sender, caseID string, rou
 		live := s.live(rec.Strikes, s.clock.Now())
 		kept := slices.DeleteFunc(slices.Clone(rec.Strikes), func(x Strike) bool { return x.CaseID == caseID && x.Round <= round })
 		if len(kept) == len(rec.Strikes) || rev == 0 {
-			return countStrikes(live), nil
+			return CountStrikes(live), nil
 		}
 		removed = true
 		rec.Strikes = kept
@@ -162,7 +163,7 @@ func (s *Strikes) remove(ctx context.Context, tenant, sender, caseID string, rou
 		if _, err := put(ctx, s.kv, key, b, rev); err != nil {
 			return modgate.Violations{}, err
 		}
-		return countStrikes(s.live(kept, s.clock.Now())), nil
+		return CountStrikes(s.live(kept, s.clock.Now())), nil
 	})
 	return v, removed, err
 }

@@ -283,10 +283,7 @@ func caseContext(win []modgate.ContextMessage, m *modgate.Message, v *modgate.Ve
 		out = append(out, c)
 	}
 	// The case carries the whole text already; its line here is a reminder.
-	text, cut := v.MaskedText, false
-	if len(text) > currentContextBytes {
-		text, cut = truncateUTF8(text, currentContextBytes), true
-	}
+	text, cut := modgate.CutUTF8(v.MaskedText, currentContextBytes)
 	return append(out, modgate.ContextMessage{ID: m.ID, SenderID: m.Sender.ID, At: now, Text: text,
 		Action: v.Action, Current: true, Truncated: cut})
 }
@@ -294,14 +291,6 @@ func caseContext(win []modgate.ContextMessage, m *modgate.Message, v *modgate.Ve
 // currentContextBytes caps the case's own line in its context (the window
 // keeps 1 KiB of every message by default).
 const currentContextBytes = 1024
-
-// truncateUTF8 cuts s to at most n bytes on a character boundary.
-func truncateUTF8(s string, n int) string {
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
 
 // maskPieces hides, in an earlier message's text, the pieces of masked
 // detector matches (a phone number split across messages).
