@@ -541,12 +541,11 @@ func (rr *ReviewResource) writeCase(w http.ResponseWriter, r *http.Request, c *m
 		}
 	}
 	if sender := c.Message.Sender.ID; sender != "" {
-		ss, err := rr.strikeStore.List(r.Context(), c.Tenant, sender)
+		ss, vi, err := rr.strikesOf(r.Context(), c.Tenant, sender)
 		if err != nil {
 			rr.internal(w, "strikes", err)
 			return
 		}
-		vi := review.CountStrikes(ss)
 		resp.Violations, resp.Strikes = &vi, ss
 		others, _ := rr.q.List(review.Filter{Sender: sender, Tenant: c.Tenant, Limit: 11})
 		for _, o := range others {
@@ -729,16 +728,25 @@ func (rr *ReviewResource) memberStrikes(w http.ResponseWriter, r *http.Request) 
 		WriteError(w, http.StatusBadRequest, CodeBadRequest, "sender is required (tenant optional), each at most 256 bytes")
 		return
 	}
-	ss, err := rr.strikeStore.List(r.Context(), tenant, sender)
+	ss, vi, err := rr.strikesOf(r.Context(), tenant, sender)
 	if err != nil {
 		rr.internal(w, "strikes", err)
 		return
 	}
+	WriteJSON(w, http.StatusOK, StrikesResponse{Tenant: tenant, Sender: sender, Violations: vi, Strikes: ss})
+}
+
+// strikesOf is a member's live strikes (never nil: the pages list them as
+// an array) and their count.
+func (rr *ReviewResource) strikesOf(ctx context.Context, tenant, sender string) ([]review.Strike, modgate.Violations, error) {
+	ss, err := rr.strikeStore.List(ctx, tenant, sender)
+	if err != nil {
+		return nil, modgate.Violations{}, err
+	}
 	if ss == nil {
 		ss = []review.Strike{}
 	}
-	vi := review.CountStrikes(ss)
-	WriteJSON(w, http.StatusOK, StrikesResponse{Tenant: tenant, Sender: sender, Violations: vi, Strikes: ss})
+	return ss, review.CountStrikes(ss), nil
 }
 
 // StrikesResponse is a member's unexpired confirmed violations.

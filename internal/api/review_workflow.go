@@ -182,15 +182,11 @@ func (rr *ReviewResource) senderPage(w http.ResponseWriter, r *http.Request) {
 		queueError(w, rr.log, err)
 		return
 	}
-	ss, err := rr.strikeStore.List(r.Context(), tenant, sender)
+	ss, vi, err := rr.strikesOf(r.Context(), tenant, sender)
 	if err != nil {
 		rr.internal(w, "strikes", err)
 		return
 	}
-	if ss == nil {
-		ss = []review.Strike{}
-	}
-	vi := review.CountStrikes(ss)
 	WriteJSON(w, http.StatusOK, SenderPage{Tenant: tenant, Sender: sender, Violations: vi, Strikes: ss, SearchResult: res})
 }
 

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/modgate/modgate"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Appeals and reversals: a decision taken back, by an overturned appeal or
@@ -165,15 +163,8 @@ func (q *Queue) publishFollowUp(ctx context.Context, c *modgate.Case) (*modgate.
 	if kind == "" {
 		return c, nil
 	}
-	var futs []jetstream.PubAckFuture
-	pub := func(m *nats.Msg, msgID string) error {
-		f, err := q.js.PublishMsgAsync(m, jetstream.WithMsgID(msgID))
-		if err != nil {
-			return fmt.Errorf("review: publish %s: %w", m.Subject, err)
-		}
-		futs = append(futs, f)
-		return nil
-	}
+	batch := pubBatch{js: q.js}
+	pub := batch.pub
 	sender := c.Message.Sender.ID
 	var rv *modgate.Reversal
 	if n := len(c.Reversals); n > 0 && (kind == followReversal || c.Appeal != nil && c.Appeal.Outcome == modgate.AppealOverturn) {
@@ -227,7 +218,7 @@ func (q *Queue) publishFollowUp(ctx context.Context, c *modgate.Case) (*modgate.
 			return nil, err
 		}
 	}
-	if err := awaitAcks(ctx, futs); err != nil {
+	if err := batch.wait(ctx); err != nil {
 		return nil, err
 	}
 	return q.mutate(ctx, c.ID, func(x *modgate.Case, now time.Time) error {

@@ -1153,15 +1153,8 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 			return nil, err
 		}
 	}
-	var futs []jetstream.PubAckFuture
-	pub := func(m *nats.Msg, msgID string) error {
-		f, err := q.js.PublishMsgAsync(m, jetstream.WithMsgID(msgID))
-		if err != nil {
-			return fmt.Errorf("review: publish %s: %w", m.Subject, err)
-		}
-		futs = append(futs, f)
-		return nil
-	}
+	batch := pubBatch{js: q.js}
+	pub := batch.pub
 	rev := modgate.Revision{}
 	if c.Verdict != nil {
 		rev = c.Verdict.Revision
@@ -1217,7 +1210,7 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 	if err := pub(am, rid+":audit-decision"); err != nil {
 		return nil, err
 	}
-	if err := awaitAcks(ctx, futs); err != nil {
+	if err := batch.wait(ctx); err != nil {
 		return nil, err
 	}
 	// Fast path: nobody wrote since the decision.
@@ -1238,9 +1231,25 @@ func (q *Queue) publishDecision(ctx context.Context, c *modgate.Case, pre *strik
 	})
 }
 
-// awaitAcks waits for every async publish to be stored.
-func awaitAcks(ctx context.Context, futs []jetstream.PubAckFuture) error {
-	for _, f := range futs {
+// pubBatch publishes events asynchronously, each with a message id (so a
+// retry is de-duplicated), and waits for all of them to be stored.
+type pubBatch struct {
+	js   jetstream.JetStream
+	futs []jetstream.PubAckFuture
+}
+
+func (b *pubBatch) pub(m *nats.Msg, msgID string) error {
+	f, err := b.js.PublishMsgAsync(m, jetstream.WithMsgID(msgID))
+	if err != nil {
+		return fmt.Errorf("review: publish %s: %w", m.Subject, err)
+	}
+	b.futs = append(b.futs, f)
+	return nil
+}
+
+// wait waits for every publish of the batch to be stored.
+func (b *pubBatch) wait(ctx context.Context) error {
+	for _, f := range b.futs {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
