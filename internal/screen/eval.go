@@ -116,13 +116,7 @@ func ReadCorpus(r io.Reader, name, format string) ([]Sample, error) {
 			if len(cols) < 2 {
 				return nil, fmt.Errorf("%s:%d: want label<TAB>text<TAB>subset<TAB>line_no", name, line)
 			}
-			switch cols[0] {
-			case "0":
-			case "1":
-				s.Positive = true
-			default:
-				err = fmt.Errorf("bad label %q (want 0 or 1)", cols[0])
-			}
+			s.Positive, err = binaryLabel(cols[0])
 			s.Text = cols[1]
 			if len(cols) > 2 {
 				s.Group = cols[2]
@@ -132,13 +126,7 @@ func ReadCorpus(r io.Reader, name, format string) ([]Sample, error) {
 				return nil, fmt.Errorf("%s:%d: want label<TAB>text<TAB>%s", name, line, map[string]string{
 					FormatCOLD: "split<TAB>topic", FormatSWSR: "category<TAB>target"}[format])
 			}
-			switch cols[0] {
-			case "0":
-			case "1":
-				s.Positive = true
-			default:
-				err = fmt.Errorf("bad label %q (want 0 or 1)", cols[0])
-			}
+			s.Positive, err = binaryLabel(cols[0])
 			s.Text = cols[1]
 			if format == FormatCOLD {
 				s.Split, s.Group = cols[2], cols[3]
@@ -473,4 +461,15 @@ func (o *Outcome) Preview(max int) string {
 		t = string(rs[:max]) + "…"
 	}
 	return t
+}
+
+// binaryLabel reads the 0/1 label column of the public corpora.
+func binaryLabel(l string) (bool, error) {
+	switch l {
+	case "0":
+		return false, nil
+	case "1":
+		return true, nil
+	}
+	return false, fmt.Errorf("bad label %q (want 0 or 1)", l)
 }
