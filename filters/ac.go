@@ -28,8 +28,9 @@ type Compact struct {
 	dict   []int32 // per slot: nearest proper suffix slot that ends a pattern (0 = none)
 	patLen []int32 // byte length of each pattern
 	ascii  [utf8.RuneSelf]int32
+	inv    [256]int32      // code of a byte that does not start valid UTF-8
 	bmp    []uint16        // code of a rune below 0x10000; bmpOther = look in other
-	other  map[int32]int32 // codes of the remaining symbols (astral runes, invalid bytes)
+	other  map[int32]int32 // codes of the remaining runes (astral ones)
 }
 
 // Symbols: a rune, or symInvalid+b for a byte b that does not start valid
@@ -52,14 +53,24 @@ func symAt(s string, i int) (int32, int) {
 	return r, w
 }
 
-// code is the symbol's code, 0 when no pattern holds it.
-func (m *Compact) code(r int32) int32 {
-	if r < 0x10000 {
-		if c := m.bmp[r]; c != bmpOther {
-			return int32(c)
-		}
+// bmpCode is the code of a rune below 0x10000, 0 when no pattern holds it.
+func (m *Compact) bmpCode(r int32) int32 {
+	if c := m.bmp[r]; c != bmpOther {
+		return int32(c)
 	}
 	return m.other[r]
+}
+
+// symbol decodes the symbol at text[i] and returns its code and width.
+func (m *Compact) symbol(text string, i int) (int32, int) {
+	r, w := symAt(text, i)
+	switch {
+	case r >= symInvalid:
+		return m.inv[r-symInvalid], w
+	case r < 0x10000:
+		return m.bmpCode(r), w
+	}
+	return m.other[r], w
 }
 
 type acNode struct {
@@ -97,29 +108,29 @@ func (m *Compact) FindAll(text string, dst []Hit) []Hit {
 	s := int32(0)
 	cur := at(0)
 	for i := 0; i < len(text); {
+		// Decoded inline (a call per character was half the time):
+		// ASCII, then two- and three-byte runes (all of CJK, and the
+		// variant layer's syllable codes), the rest in symbol.
 		var c int32
-		if b := text[i]; b < utf8.RuneSelf {
+		switch b := text[i]; {
+		case b < utf8.RuneSelf:
 			c = m.ascii[b]
 			i++
-		} else if b&0xF0 == 0xE0 && i+2 < len(text) && text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 {
-			// Three bytes (all of CJK) decoded inline: symAt is not
-			// inlined and was half the time. Overlong forms and
-			// surrogates are invalid UTF-8: symAt decides those.
+		case b >= 0xE0 && b < 0xF0 && i+2 < len(text) && text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80:
 			r := int32(b&0x0F)<<12 | int32(text[i+1]&0x3F)<<6 | int32(text[i+2]&0x3F)
 			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
-				c = int32(m.bmp[r])
-				if c == bmpOther {
-					c = m.other[r]
-				}
+				c = m.bmpCode(r)
 				i += 3
-			} else {
-				r, w := symAt(text, i)
-				c = m.code(r)
-				i += w
+			} else { // overlong or a surrogate: one invalid byte
+				c = m.inv[b]
+				i++
 			}
-		} else {
-			r, w := symAt(text, i)
-			c = m.code(r)
+		case b >= 0xC2 && b < 0xE0 && i+1 < len(text) && text[i+1]&0xC0 == 0x80:
+			c = m.bmpCode(int32(b&0x1F)<<6 | int32(text[i+1]&0x3F))
+			i += 2
+		default:
+			var w int
+			c, w = m.symbol(text, i)
 			i += w
 		}
 		if c == 0 {
@@ -227,6 +238,8 @@ func (b *compactBuilder) encode(m *Compact) {
 		c := int32(i + 1)
 		code[r] = c
 		switch {
+		case r >= symInvalid:
+			m.inv[r-symInvalid] = c
 		case r < utf8.RuneSelf:
 			m.ascii[r] = c
 			m.bmp[r] = uint16(c)
