@@ -2,21 +2,75 @@ package filters
 
 import (
 	"sort"
+	"unicode/utf8"
 	"unsafe"
 )
 
-// Compact is a byte-level Aho-Corasick automaton stored as a double array.
+// Compact is an Aho-Corasick automaton over UTF-8 symbols (runes) stored
+// as a double array.
 //
 // Why not only cloudflare/ahocorasick: it keeps two 256-pointer arrays per
 // trie node (GBs at 50k Chinese terms, long GC pauses). Here every trie node
-// is one 16-byte slot in a flat []acNode: a transition from slot s on byte c
-// goes to t = base[s]+c and exists iff check[t] == s. The failure link and
-// the output marker live in the same slot, so a step touches one cache line.
-// No pointers: the GC never scans it.
+// is one 16-byte slot in a flat []acNode: a transition from slot s on symbol
+// code c goes to t = base[s]+c and exists iff check[t] == s. The failure
+// link and the output marker live in the same slot, so a step touches one
+// cache line. No pointers: the GC never scans it.
+//
+// Why runes and not bytes: a Chinese character is three bytes, so a byte
+// automaton takes three steps (and up to three cache misses) per
+// character; the symbols of the patterns get dense codes instead, the most
+// frequent first, so a step per character reads the text once. A byte that
+// is not valid UTF-8 is a symbol of its own, so matching is exact on any
+// input; a pattern that is a fragment of a valid character (not a whole
+// rune) is found only where the text holds the same invalid bytes.
 type Compact struct {
 	nodes  []acNode
 	dict   []int32 // per slot: nearest proper suffix slot that ends a pattern (0 = none)
 	patLen []int32 // byte length of each pattern
+	ascii  [utf8.RuneSelf]int32
+	inv    [256]int32      // code of a byte that does not start valid UTF-8
+	bmp    []uint16        // code of a rune below 0x10000; bmpOther = look in other
+	other  map[int32]int32 // codes of the remaining runes (astral ones)
+}
+
+// Symbols: a rune, or symInvalid+b for a byte b that does not start valid
+// UTF-8.
+const (
+	symInvalid = utf8.MaxRune + 1
+	bmpOther   = 0xFFFF
+)
+
+// symAt decodes the symbol at s[i] and its width in bytes.
+func symAt(s string, i int) (int32, int) {
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return int32(c), 1
+	}
+	r, w := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && w == 1 {
+		return symInvalid + int32(c), 1
+	}
+	return r, w
+}
+
+// bmpCode is the code of a rune below 0x10000, 0 when no pattern holds it.
+func (m *Compact) bmpCode(r int32) int32 {
+	if c := m.bmp[r]; c != bmpOther {
+		return int32(c)
+	}
+	return m.other[r]
+}
+
+// symbol decodes the symbol at text[i] and returns its code and width.
+func (m *Compact) symbol(text string, i int) (int32, int) {
+	r, w := symAt(text, i)
+	switch {
+	case r >= symInvalid:
+		return m.inv[r-symInvalid], w
+	case r < 0x10000:
+		return m.bmpCode(r), w
+	}
+	return m.other[r], w
 }
 
 type acNode struct {
@@ -53,8 +107,38 @@ func (m *Compact) FindAll(text string, dst []Hit) []Hit {
 	}
 	s := int32(0)
 	cur := at(0)
-	for i := 0; i < len(text); i++ {
-		c := int32(text[i])
+	for i := 0; i < len(text); {
+		// Decoded inline (a call per character was half the time):
+		// ASCII, then two- and three-byte runes (all of CJK, and the
+		// variant layer's syllable codes), the rest in symbol.
+		var c int32
+		switch b := text[i]; {
+		case b < utf8.RuneSelf:
+			c = m.ascii[b]
+			i++
+		case b >= 0xE0 && b < 0xF0 && i+2 < len(text) && text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80:
+			r := int32(b&0x0F)<<12 | int32(text[i+1]&0x3F)<<6 | int32(text[i+2]&0x3F)
+			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+				c = m.bmpCode(r)
+				i += 3
+			} else { // overlong or a surrogate: one invalid byte
+				c = m.inv[b]
+				i++
+			}
+		case b >= 0xC2 && b < 0xE0 && i+1 < len(text) && text[i+1]&0xC0 == 0x80:
+			c = m.bmpCode(int32(b&0x1F)<<6 | int32(text[i+1]&0x3F))
+			i += 2
+		default:
+			var w int
+			c, w = m.symbol(text, i)
+			i += w
+		}
+		if c == 0 {
+			// No pattern holds this symbol: every state falls back to the
+			// root, and nothing ends here.
+			s, cur = 0, at(0)
+			continue
+		}
 		for {
 			t := cur.base + c
 			if nt := at(t); nt.check == s {
@@ -68,7 +152,7 @@ func (m *Compact) FindAll(text string, dst []Hit) []Hit {
 			cur = at(s)
 		}
 		if cur.out != 0 {
-			dst = m.emit(s, int32(i+1), dst)
+			dst = m.emit(s, int32(i), dst)
 		}
 	}
 	return dst
@@ -88,16 +172,18 @@ func (m *Compact) emit(s, end int32, dst []Hit) []Hit {
 
 // SizeBytes is the memory the automaton retains.
 func (m *Compact) SizeBytes() int {
-	return len(m.nodes)*16 + len(m.dict)*4 + len(m.patLen)*4
+	return len(m.nodes)*16 + len(m.dict)*4 + len(m.patLen)*4 + len(m.bmp)*2 + len(m.other)*16
 }
 
 type compactBuilder struct {
 	patterns []string
+	codes    [][]int32 // per pattern: its symbols' codes
+	alphabet int32     // highest code
 
 	// Trie in CSR form, nodes numbered in creation order (root = 0).
 	term       []int32 // pattern id+1 ending at trie node, 0 if none
 	childStart []int32 // children of node n: childLabel/childNode[childStart[n]:childStart[n+1]]
-	childLabel []byte
+	childLabel []int32
 	childNode  []int32
 
 	// Double-array placement.
@@ -112,6 +198,7 @@ func (b *compactBuilder) build() *Compact {
 	for i, p := range b.patterns {
 		m.patLen[i] = int32(len(p))
 	}
+	b.encode(m)
 	b.buildTrie()
 	b.place()
 	b.links(m)
@@ -119,9 +206,79 @@ func (b *compactBuilder) build() *Compact {
 	return m
 }
 
+// encode gives every symbol of the patterns a code from 1, the most
+// frequent first (children of a node then cluster at low offsets, which
+// packs the double array), and writes each pattern as codes.
+func (b *compactBuilder) encode(m *Compact) {
+	freq := map[int32]int{}
+	for _, p := range b.patterns {
+		for i := 0; i < len(p); {
+			r, w := symAt(p, i)
+			freq[r]++
+			i += w
+		}
+	}
+	syms := make([]int32, 0, len(freq))
+	for r := range freq {
+		syms = append(syms, r)
+	}
+	sort.Slice(syms, func(i, j int) bool {
+		if freq[syms[i]] != freq[syms[j]] {
+			return freq[syms[i]] > freq[syms[j]]
+		}
+		return syms[i] < syms[j]
+	})
+	m.bmp = make([]uint16, 0x10000)
+	for i := range m.bmp {
+		m.bmp[i] = bmpOther
+	}
+	m.other = map[int32]int32{}
+	code := make(map[int32]int32, len(syms))
+	for i, r := range syms {
+		c := int32(i + 1)
+		code[r] = c
+		switch {
+		case r >= symInvalid:
+			m.inv[r-symInvalid] = c
+		case r < utf8.RuneSelf:
+			m.ascii[r] = c
+			m.bmp[r] = uint16(c)
+		case r < 0x10000 && c < bmpOther:
+			m.bmp[r] = uint16(c)
+		default:
+			m.other[r] = c
+		}
+	}
+	// Runes no pattern holds keep bmpOther only where other has them;
+	// the rest read code 0 straight from the table.
+	for r := range m.bmp {
+		if m.bmp[r] == bmpOther {
+			if _, ok := m.other[int32(r)]; !ok {
+				m.bmp[r] = 0
+			}
+		}
+	}
+	b.alphabet = int32(len(syms))
+	n := 0
+	for _, c := range freq {
+		n += c
+	}
+	flat := make([]int32, 0, n) // one array behind all patterns' codes
+	b.codes = make([][]int32, len(b.patterns))
+	for id, p := range b.patterns {
+		from := len(flat)
+		for i := 0; i < len(p); {
+			r, w := symAt(p, i)
+			flat = append(flat, code[r])
+			i += w
+		}
+		b.codes[id] = flat[from:len(flat):len(flat)]
+	}
+}
+
 // buildTrie inserts the patterns in sorted order: the path shared with the
 // previous pattern is on the stack, so every node is created once and each
-// node's children come out in increasing byte order.
+// node's children come out in increasing code order.
 func (b *compactBuilder) buildTrie() {
 	order := make([]int32, 0, len(b.patterns))
 	for i, p := range b.patterns {
@@ -129,21 +286,21 @@ func (b *compactBuilder) buildTrie() {
 			order = append(order, int32(i))
 		}
 	}
-	sort.Slice(order, func(i, j int) bool { return b.patterns[order[i]] < b.patterns[order[j]] })
+	sort.Slice(order, func(i, j int) bool { return slicesLess(b.codes[order[i]], b.codes[order[j]]) })
 
 	total := 1
 	for _, id := range order {
-		total += len(b.patterns[id])
+		total += len(b.codes[id])
 	}
 	// Upper bound on trie nodes: no reallocation while inserting.
 	parent := make([]int32, 1, total)
 	parent[0] = -1
-	label := make([]byte, 1, total)
+	label := make([]int32, 1, total)
 	b.term = make([]int32, 1, total)
 	stack := []int32{0} // stack[d] = node at depth d on the current path
-	prev := ""
+	var prev []int32
 	for _, id := range order {
-		p := b.patterns[id]
+		p := b.codes[id]
 		lcp := 0
 		for lcp < len(p) && lcp < len(prev) && p[lcp] == prev[lcp] {
 			lcp++
@@ -171,7 +328,7 @@ func (b *compactBuilder) buildTrie() {
 	}
 	fill := make([]int32, n)
 	copy(fill, b.childStart[:n])
-	b.childLabel = make([]byte, n)
+	b.childLabel = make([]int32, n)
 	b.childNode = make([]int32, n)
 	// Creation order is sorted order, so labels land ascending per parent.
 	for v := 1; v < n; v++ {
@@ -183,7 +340,17 @@ func (b *compactBuilder) buildTrie() {
 	}
 }
 
-func (b *compactBuilder) children(n int32) ([]byte, []int32) {
+// slicesLess orders code strings lexicographically.
+func slicesLess(a, b []int32) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return len(a) < len(b)
+}
+
+func (b *compactBuilder) children(n int32) ([]int32, []int32) {
 	s, e := b.childStart[n], b.childStart[n+1]
 	return b.childLabel[s:e], b.childNode[s:e]
 }
@@ -283,7 +450,7 @@ func (b *compactBuilder) place() {
 			queue = append(queue, kids[i])
 		}
 	}
-	// Trim to the highest used slot plus 256, so base+c of any slot
+	// Trim to the highest used slot plus the alphabet, so base+c of any slot
 	// (leaves have base 0) stays in range without a bounds branch.
 	used := 0
 	for i := len(b.nodes) - 1; i > 0; i-- {
@@ -298,10 +465,7 @@ func (b *compactBuilder) place() {
 			maxBase = b.nodes[i].base
 		}
 	}
-	size := max(used+1, int(maxBase)+256)
-	if size < 257 {
-		size = 257
-	}
+	size := max(used+1, int(maxBase)+int(b.alphabet)+1, int(b.alphabet)+1)
 	if size > len(b.nodes) {
 		b.grow(size)
 	}
@@ -319,7 +483,7 @@ func (b *compactBuilder) links(m *Compact) {
 			nodes[b.slot[n]].out = id
 		}
 	}
-	goTo := func(s int32, c byte) int32 {
+	goTo := func(s int32, c int32) int32 {
 		t := nodes[s].base + int32(c)
 		if nodes[t].check == s {
 			return t

@@ -240,12 +240,20 @@ func (f *Filter) Check(text string) error {
 // personal-data detectors and masks personal data. Matches are sorted by
 // Start and carry original code-point offsets.
 func (f *Filter) Scan(text string) (modgate.Findings, error) {
-	if err := f.Check(text); err != nil {
-		return modgate.Findings{}, err
+	if len(text) > f.maxText {
+		return modgate.Findings{}, f.Check(text)
 	}
 	st := f.pool.Get().(*scanState)
 	defer f.pool.Put(st)
+	// Check's UTF-8 pass is done by the normaliser, which decodes every
+	// rune anyway; the error order is Check's.
 	n := st.z.Normalize(text)
+	if st.z.badUTF8 {
+		return modgate.Findings{}, ErrInvalidUTF8
+	}
+	if strings.TrimSpace(text) == "" {
+		return modgate.Findings{}, ErrEmptyText
+	}
 	st.hits = f.m.FindAll(n.Text, st.hits[:0])
 	st.cands = st.cands[:0]
 	if f.v != nil {

@@ -158,13 +158,20 @@ func TestScanRejects(t *testing.T) {
 		{"empty", "", ErrEmptyText},
 		{"only spaces", "  \n\t", ErrEmptyText},
 		{"invalid utf8", "ab\xffcd", ErrInvalidUTF8},
+		{"truncated rune at the end", "加微信\xe4\xb8", ErrInvalidUTF8},
+		{"invalid among spaces is invalid, not empty", " \xff ", ErrInvalidUTF8},
+		{"a written replacement character is valid", "ok \uFFFD ok", nil},
 		{"too large", strings.Repeat("长", 100), ErrTooLarge},
+		{"too large and invalid", strings.Repeat("\xff", 400), ErrTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.Scan(tc.text)
-			if !errors.Is(err, tc.want) {
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+			if cerr := f.Check(tc.text); !errors.Is(cerr, tc.want) || (tc.want == nil) != (cerr == nil) {
+				t.Errorf("Check: err = %v, want %v (Scan and Check must agree)", cerr, tc.want)
 			}
 		})
 	}

@@ -238,3 +238,34 @@ func generatedTerms(r *rand.Rand, n int) []string {
 	}
 	return out
 }
+
+// TestCompactSymbols pins the rune-level automaton's edge: patterns and
+// text are read as UTF-8 symbols, an invalid byte being a symbol of its
+// own, so a decoder resyncs after garbage and a fragment of a character
+// matches only the same invalid bytes, never the inside of a valid rune.
+func TestCompactSymbols(t *testing.T) {
+	tests := []struct {
+		name     string
+		patterns []string
+		text     string
+		want     []string
+	}{
+		{"resync after an invalid byte", []string{"中"}, "\xe4中\xff中", []string{"中@1-4", "中@5-8"}},
+		{"fragment not inside a valid rune", []string{"\xe4\xb8"}, "中", nil},
+		{"fragment matches the same invalid bytes", []string{"\xe4\xb8"}, "a\xe4\xb8x", []string{"\xe4\xb8@1-3"}},
+		{"two-byte and four-byte runes", []string{"é", "😀x"}, "café😀x", []string{"é@3-5", "😀x@5-10"}},
+		{"surrogate encoding is invalid bytes", []string{"a"}, "\xed\xa0\x80a", []string{"a@3-4"}},
+		{"rune no pattern holds resets the state", []string{"加微信"}, "加微x信加微信", []string{"加微信@10-19"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, h := range NewCompact(tc.patterns).FindAll(tc.text, nil) {
+				got = append(got, fmt.Sprintf("%s@%d-%d", tc.patterns[h.Pattern], h.Start, h.End))
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ type Normalizer struct {
 	// set by foldRune: the context passes that can be skipped otherwise
 	homo, numerals bool
 	plus           bool // a '+' (or ➕) may stand for 加 (see foldPlus)
+	badUTF8        bool // the last input held a byte sequence that is not UTF-8
 }
 
 // token is one rune of the folded text with the half-open code-point range
@@ -64,10 +65,15 @@ func (z *Normalizer) Normalize(s string) *Normalized {
 	if cap(toks) < len(s) {
 		toks = make([]token, 0, len(s))
 	}
-	z.homo, z.numerals, z.plus = false, false, false
+	z.homo, z.numerals, z.plus, z.badUTF8 = false, false, false, false
 	i := int32(0)
 	for b, r := range s {
 		ob[i] = int32(b)
+		if r == utf8.RuneError && !z.badUTF8 {
+			// Validating here saves Scan a second pass over the text.
+			_, w := utf8.DecodeRuneInString(s[b:])
+			z.badUTF8 = w == 1
+		}
 		// Fast paths: ASCII and unmapped characters (most CJK text).
 		if r < utf8.RuneSelf {
 			if a := asciiTab[r]; a.cls != clsDrop {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -70,6 +69,7 @@ const (
 
 type feat struct {
 	key    string
+	sub    string // subs only: the subcategory (key holds the label); named "label.sub" where read
 	n, max int
 }
 
@@ -133,6 +133,25 @@ func bump(fs []feat, key string, sev int, count bool) []feat {
 		n = 1
 	}
 	return append(fs, feat{key: key, n: n, max: sev})
+}
+
+// bumpSub is bump for the "label.sub" section, without joining the name
+// on the hot path.
+func bumpSub(fs []feat, label, sub string, sev int, count bool) []feat {
+	for i := range fs {
+		if fs[i].key == label && fs[i].sub == sub {
+			if count {
+				fs[i].n++
+			}
+			fs[i].max = max(fs[i].max, sev)
+			return fs
+		}
+	}
+	n := 0
+	if count {
+		n = 1
+	}
+	return append(fs, feat{key: label, sub: sub, n: n, max: sev})
 }
 
 func (e *Engine) features(in *Input, f *features) {
@@ -199,7 +218,7 @@ func (e *Engine) features(in *Input, f *features) {
 		}
 		// A term without a subcategory counts under "label." so the
 		// severity rule for unsubcategorised terms can see it.
-		f.subs = bump(f.subs, m.Category+"."+m.Subcategory, m.Severity, !dup)
+		f.subs = bumpSub(f.subs, m.Category, m.Subcategory, m.Severity, !dup)
 	}
 	sortFeats(f.labels)
 	sortFeats(f.subs)
@@ -207,17 +226,34 @@ func (e *Engine) features(in *Input, f *features) {
 	sortFeats(f.vars)
 }
 
+// sortFeats orders by name; an insertion sort, as vectors hold a handful
+// of features and sort.Slice allocated on every message.
 func sortFeats(fs []feat) {
-	if len(fs) > 1 {
-		sort.Slice(fs, func(i, j int) bool { return fs[i].key < fs[j].key })
+	for i := 1; i < len(fs); i++ {
+		for j := i; j > 0 && featLess(&fs[j], &fs[j-1]); j-- {
+			fs[j], fs[j-1] = fs[j-1], fs[j]
+		}
 	}
+}
+
+// featLess orders by (key, sub): any fixed order makes the memo key
+// canonical, and it needs no "label.sub" string.
+func featLess(a, b *feat) bool {
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	return a.sub < b.sub
 }
 
 // appendKey writes the canonical memo key of f.
 func (f *features) appendKey(b []byte) []byte {
-	for _, sec := range [...][]feat{f.labels, f.subs, f.dets, f.vars, f.scores} {
+	for k, sec := range [...][]feat{f.labels, f.subs, f.dets, f.vars, f.scores} {
 		for _, x := range sec {
 			b = append(b, x.key...)
+			if k == 1 {
+				b = append(b, '.')
+				b = append(b, x.sub...)
+			}
 			b = append(b, 0)
 			b = strconv.AppendInt(b, int64(x.n), 10)
 			b = append(b, 0)
@@ -232,8 +268,13 @@ func (f *features) appendKey(b []byte) []byte {
 		b = append(b, 'v')
 	}
 	b = append(b, 0)
-	b = strconv.AppendQuote(b, f.groupKind)
-	b = strconv.AppendQuote(b, f.tenant)
+	// Length-prefixed: any bytes, no ambiguity, no quoting pass.
+	b = strconv.AppendInt(b, int64(len(f.groupKind)), 10)
+	b = append(b, ':')
+	b = append(b, f.groupKind...)
+	b = strconv.AppendInt(b, int64(len(f.tenant)), 10)
+	b = append(b, ':')
+	b = append(b, f.tenant...)
 	b = strconv.AppendInt(b, int64(f.vCount), 10)
 	b = append(b, 0)
 	b = strconv.AppendInt(b, int64(f.vAds), 10)
@@ -329,10 +370,14 @@ func intTerm(i int) *ast.Term {
 	return ast.IntNumberTerm(i)
 }
 
-func featObject(fs []feat) *ast.Term {
+func featObject(fs []feat, subs bool) *ast.Term {
 	kv := make([][2]*ast.Term, len(fs))
 	for i, x := range fs {
-		kv[i] = [2]*ast.Term{ast.StringTerm(x.key), ast.ObjectTerm(
+		name := x.key
+		if subs {
+			name += "." + x.sub
+		}
+		kv[i] = [2]*ast.Term{ast.StringTerm(name), ast.ObjectTerm(
 			ast.Item(kN, intTerm(x.n)), ast.Item(kMax, intTerm(x.max)))}
 	}
 	return ast.ObjectTerm(kv...)
@@ -350,8 +395,8 @@ func detObject(fs []feat) *ast.Term {
 // trip). Matches are only included when a rule reads them.
 func (e *Engine) inputValue(f *features, in *Input) ast.Value {
 	items := [][2]*ast.Term{
-		{kLabels, featObject(f.labels)},
-		{kSubs, featObject(f.subs)},
+		{kLabels, featObject(f.labels, false)},
+		{kSubs, featObject(f.subs, true)},
 		{kDetectors, detObject(f.dets)},
 		{kSender, ast.ObjectTerm(ast.Item(kAccount, accountTerms[f.account]), ast.Item(kVerified, ast.InternedTerm(f.verified)))},
 		{kGroup, ast.ObjectTerm(ast.Item(kKind, ast.StringTerm(f.groupKind)))},
@@ -359,7 +404,7 @@ func (e *Engine) inputValue(f *features, in *Input) ast.Value {
 		{kViolations, ast.ObjectTerm(ast.Item(kCount, intTerm(f.vCount)), ast.Item(kAds, intTerm(f.vAds)))},
 		{kMaxSeverity, intTerm(f.maxSev)},
 		{kScores, scoreObject(f.scores)},
-		{kVariants, featObject(f.vars)},
+		{kVariants, featObject(f.vars, false)},
 		{kWindow, ast.ObjectTerm(ast.Item(kParts, intTerm(f.parts)))},
 	}
 	if f.conv {
@@ -391,6 +436,20 @@ func (e *Engine) inputValue(f *features, in *Input) ast.Value {
 	return ast.NewObject(items...)
 }
 
+// featVec is a features value with room for a typical message's vectors,
+// pooled so the memo-hit path does not allocate them.
+type featVec struct {
+	f                       features
+	lab, sub, det, sc, vars [8]feat
+}
+
+func (v *featVec) reset() *features {
+	v.f = features{labels: v.lab[:0], subs: v.sub[:0], dets: v.det[:0], scores: v.sc[:0], vars: v.vars[:0]}
+	return &v.f
+}
+
+var featPool = sync.Pool{New: func() any { return new(featVec) }}
+
 var keyPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
 // ErrUndefined is returned when the policy set produced no decision.
@@ -399,10 +458,10 @@ var ErrUndefined = errors.New("policies: " + Query + " is undefined for this inp
 // Decide evaluates the policy on what level 1 found. An evaluation error
 // (e.g. a rule with conflicting outputs) affects only this message.
 func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
-	var f features
-	var lab, sub, det, sc [8]feat
-	f.labels, f.subs, f.dets, f.scores = lab[:0], sub[:0], det[:0], sc[:0]
-	e.features(&in, &f)
+	fp := featPool.Get().(*featVec)
+	defer featPool.Put(fp)
+	f := fp.reset()
+	e.features(&in, f)
 
 	var kp *[]byte
 	if e.memo != nil {
@@ -415,7 +474,7 @@ func (e *Engine) Decide(ctx context.Context, in Input) (Decision, error) {
 		}
 		e.memoStats.misses.Add(1)
 	}
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(e.inputValue(&f, &in)))
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(e.inputValue(f, &in)))
 	if err != nil {
 		return Decision{}, fmt.Errorf("policies: eval: %w", err)
 	}

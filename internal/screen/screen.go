@@ -203,7 +203,8 @@ func (s *Screener) Screen(ctx context.Context, m modgate.Message) (modgate.Verdi
 // ScreenWith screens one message with the sender's confirmed-violation
 // record given by the caller.
 func (s *Screener) ScreenWith(ctx context.Context, m modgate.Message, v modgate.Violations) (modgate.Verdict, error) {
-	if err := s.checkText(m.Text); err != nil {
+	// UTF-8 is checked by the filter, in the pass that normalises the text.
+	if err := s.checkShape(m.Text); err != nil {
 		return modgate.Verdict{}, err
 	}
 	e := s.cur.Load()
@@ -235,6 +236,14 @@ func (s *Screener) checkText(text string) error {
 	if !utf8.ValidString(text) {
 		return ErrInvalidUTF8
 	}
+	return s.checkShape(text)
+}
+
+// checkShape is checkText without the UTF-8 pass.
+func (s *Screener) checkShape(text string) error {
+	if len(text) > s.cfg.MaxTextBytes {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(text), s.cfg.MaxTextBytes)
+	}
 	if strings.TrimSpace(text) == "" {
 		return ErrEmptyText
 	}
@@ -253,13 +262,14 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 		return modgate.Verdict{}, fmt.Errorf("screen: filter: %w", err)
 	}
 	in := policies.Input{Message: m, Findings: &f, Violations: v}
-	var view modgate.ConversationView
-	var pc policies.Conversation
-	avail := false
+	// The window keeps pointers to what it is given; it gets its own
+	// copies, so a message screened without a window allocates none.
+	var cs *convState
 	if conv != nil {
-		if view, avail = conv.Observe(m, f.Normalized, e.policy.Conversation()); avail {
-			pc = policies.Conversation{Parts: 1, Facts: view.Facts}
-			in.Conversation = &pc
+		cs = &convState{m: *m}
+		if cs.view, cs.avail = conv.Observe(&cs.m, f.Normalized, e.policy.Conversation()); cs.avail {
+			cs.pc = policies.Conversation{Parts: 1, Facts: cs.view.Facts}
+			in.Conversation = &cs.pc
 		}
 	}
 	var scoreBuf [maxInlineModels]float64
@@ -285,13 +295,12 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 		return modgate.Verdict{}, fmt.Errorf("screen: policy: %w", err)
 	}
 	var j *joined
-	if avail && len(view.Prior) > 0 {
-		if jo, ok := e.screenJoined(ctx, m, &in, view.Prior); ok && rank(jo.decision.Action) > rank(d.Action) {
+	if cs != nil && cs.avail && len(cs.view.Prior) > 0 {
+		if jo, ok := e.screenJoined(ctx, &cs.m, &in, cs.view.Prior); ok && rank(jo.decision.Action) > rank(d.Action) {
 			d, j = adoptJoined(d, &f, &jo), &jo
 		}
 	}
 	vd := modgate.NewVerdict(m.ID, NewDecisionID(), d, f, e.rev)
-	vd.Scores = make(map[string]float64, len(in.Scores))
 	for i, l := range in.ScoreLabels {
 		// Four decimals: more is noise to a reader, and the policies
 		// saw two (policies.Band).
@@ -305,15 +314,31 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 	if len(in.ScoreLabels) > 0 && len(vd.Reasons) > 0 {
 		vd.Matches = e.explain(m.Text, f.Normalized, vd.Reasons, vd.Matches)
 	}
-	if conv != nil {
-		if !avail {
-			vd.Conversation = modgate.ConversationUnavailable
-		} else if vd.Action == modgate.ActionReview {
-			vd.Context = caseContext(conv.Window(m), m, &vd, j, time.Now().UTC())
-		}
-		conv.Commit(m, &vd, &view)
+	if cs != nil {
+		vd = cs.commit(conv, vd, j)
 	}
 	return vd, nil
+}
+
+// convState is one message's conversation-window state, on the heap only
+// when a window is in use.
+type convState struct {
+	m     modgate.Message
+	view  modgate.ConversationView
+	pc    policies.Conversation
+	avail bool
+}
+
+// commit adds the window's part to the verdict (its case context, or that
+// the window was unavailable) and records the message in the window.
+func (cs *convState) commit(conv Conversation, vd modgate.Verdict, j *joined) modgate.Verdict {
+	if !cs.avail {
+		vd.Conversation = modgate.ConversationUnavailable
+	} else if vd.Action == modgate.ActionReview {
+		vd.Context = caseContext(conv.Window(&cs.m), &cs.m, &vd, j, time.Now().UTC())
+	}
+	conv.Commit(&cs.m, &vd, &cs.view)
+	return vd
 }
 
 // explainTop is how many n-grams explain one flagged score.
@@ -402,7 +427,9 @@ func NewDecisionID() string {
 	binary.BigEndian.PutUint64(t[:], ms)
 	copy(b[:6], t[2:])
 	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails (Go ≥1.24)
-	return hex.EncodeToString(b[:])
+	var dst [32]byte
+	hex.Encode(dst[:], b[:])
+	return string(dst[:])
 }
 
 // Consequence answers the review side's 3-2-1 question (what a reviewer's

@@ -73,6 +73,17 @@ var teamSets = []teamSet{
 	{"families2/loans.tsv", "finance", 70, false, true},
 	{"families2/marketing.tsv", "ads", 100, false, true},
 	{"benign_nearmiss2.tsv", "ok", 300, false, false},
+	// families3: a third, independent set in wording neither earlier set
+	// uses (issue 11), measured in QUALITY.md, not gated.
+	{"families3/fraud_phishing.tsv", "fraud", 60, false, true},
+	{"families3/gambling.tsv", "gambling", 60, false, true},
+	{"families3/invoices.tsv", "illegal", 60, false, true},
+	{"families3/escort.tsv", "porn", 60, false, true},
+	{"families3/job_scam.tsv", "fraud", 60, false, true},
+	{"families3/other_scams.tsv", "fraud", 60, false, true},
+	{"families3/politics.tsv", "politics", 60, false, true},
+	{"families3/drainage.tsv", "contact", 60, false, true},
+	{"benign_nearmiss3.tsv", "ok", 200, false, false},
 
 	{"holdout_families/fraud_phishing.tsv", "fraud", 25, true, true},
 	{"holdout_families/gambling.tsv", "gambling", 25, true, true},
@@ -244,7 +255,7 @@ func TestTeamSetsListed(t *testing.T) {
 	for _, s := range append(slices.Clone(teamSets), olderTeamSets...) {
 		known[s.path] = true
 	}
-	for _, pattern := range []string{"*.tsv", "families/*.tsv", "families2/*.tsv", "holdout_families/*.tsv"} {
+	for _, pattern := range []string{"*.tsv", "families/*.tsv", "families2/*.tsv", "families3/*.tsv", "holdout_families/*.tsv"} {
 		files, err := filepath.Glob(filepath.Join(qualityDir, pattern))
 		if err != nil {
 			t.Fatal(err)
@@ -383,10 +394,12 @@ func TestTeamSetsHoldoutIndependent(t *testing.T) {
 	t.Logf("%d hold-out × %d tuning lines, highest similarity %.2f", len(holdout), len(tuning), worst)
 }
 
-// secondTuningSet reports whether a set belongs to the second tuning set
-// (families2/ and benign_nearmiss2.tsv), written after the first.
+// secondTuningSet reports whether a set was written after the first tuning
+// set (families2/, families3/ and their near-miss files), so that it is
+// held to be fresh against the first set and against every later line.
 func secondTuningSet(path string) bool {
-	return strings.HasPrefix(path, "families2/") || path == "benign_nearmiss2.tsv"
+	return strings.HasPrefix(path, "families2/") || path == "benign_nearmiss2.tsv" ||
+		strings.HasPrefix(path, "families3/") || path == "benign_nearmiss3.tsv"
 }
 
 // TestTeamSetsSecondSetFresh: the second tuning set exists to widen the
