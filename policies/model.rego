@@ -19,7 +19,9 @@
 #   review_with_contact  score at or above it in a message that leaves a
 #                        number, id or link (data.tunables.contact.detector_kinds)
 #                        → review: wording that reads as an ad plus a way to
-#                        reach the sender is drainage (引流)
+#                        reach the sender is drainage (引流). Off in the shipped
+#                        data.json: at 0.85 it also reviews a bare 加我 + QQ id
+#                        between friends, which the contact rules judge
 #   label                the verdict label the rule gives
 #   contact_label        when the model flags a message that also has a
 #                        contact detector hit, this label too (rule

@@ -42,26 +42,31 @@ test_spam_with_a_lexicon_signal_reviews_lower if {
 	contains(d.reasons[0].message, "ads")
 }
 
-test_spam_with_a_contact_below_the_contact_threshold_stays_with_the_contact_rules if {
+test_spam_with_a_contact_alone_stays_with_the_contact_rules if {
 	# contacts are the ads policy's to judge (friends swap WeChat ids): a
-	# contact cue is not a spam signal, and a detected id counts only beside
-	# a score of review_with_contact (0.85)
-	action(scored(with_det(msg([["contact.cue", 1]]), {"wechat": 1}), {"spam": 0.84})) == "allow"
+	# contact cue is not a spam signal, and a detected id counts only when
+	# review_with_contact is set
+	action(scored(with_det(msg([["contact.cue", 1]]), {"wechat": 1}), {"spam": 0.96})) == "allow"
 	action(scored(msg([["contact.cue", 1]]), {"spam": 0.96})) == "allow"
 }
 
-# 减肥产品一个月瘦二十斤，联系电话1391234xxxx: wording the score reads as an ad
-# plus a number to call is drainage.
-test_spam_score_with_a_detected_contact_reviews if {
+# 减肥产品一个月瘦二十斤，联系电话1391234xxxx: with review_with_contact set,
+# wording the score reads as an ad plus a number to call is drainage. The
+# shipped data.json leaves it off: at 0.85 it also reviews a bare 加我 + id.
+contact_tier := object.union(data.tunables.model.spam, {"review_with_contact": 0.85})
+
+test_spam_score_with_a_detected_contact_reviews_when_configured if {
 	i := scored(with_det(base, {"phone": 1}), {"spam": 0.85})
-	d := decide(i)
+	action(i) == "allow"
+	d := decide(i) with data.tunables.model.spam as contact_tier
 	d.action == "review"
 	"ads" in d.labels
 	"contact" in d.labels
-	"model.spam.review_with_contact" in rules(i)
+	"model.spam.review_with_contact" in rules(i) with data.tunables.model.spam as contact_tier
 	contains(d.reasons[0].message, "0.85")
+	action(scored(with_det(base, {"phone": 1}), {"spam": 0.84})) with data.tunables.model.spam as contact_tier == "allow"
 	# a pii-only finding (an id card number) is not a way to contact
-	not "model.spam.review_with_contact" in rules(scored(with_det(base, {"id_card": 1}), {"spam": 0.9}))
+	not "model.spam.review_with_contact" in rules(scored(with_det(base, {"id_card": 1}), {"spam": 0.9})) with data.tunables.model.spam as contact_tier
 }
 
 test_spam_with_unlisted_signal_allowed if {
