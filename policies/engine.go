@@ -86,6 +86,9 @@ type ModelTunables struct {
 	// ReviewWithContact is the threshold at which a contact detector hit
 	// (phone, id, link) is enough.
 	ReviewWithContact float64
+	// KindOf names the model whose flags this one labels, at Kind.
+	KindOf string
+	Kind   float64
 }
 
 // ModelTunables returns data.tunables.model by model label, for tools that
