@@ -195,3 +195,9 @@ custom_hits contains hit(sprintf("%s.severity", [label]), label, "review", 2, "�
 	not label in shipped_labels
 	f.max == 2
 }
+
+# The trade's offer shapes stacked (都能弄 + 三天拿到手 + 编号官网能查): a
+# document seller even when the document is only hinted at (那几个本子).
+illegal_hits contains {"rule": "illegal.fake_document", "label": "illegal", "action": "review", "severity": 2, "message": "代开发票、办证、刻章、代做流水等"} if {
+	input.subs["illegal.doc_offer"].n >= 3
+}

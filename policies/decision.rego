@@ -182,6 +182,12 @@ reported_labels contains l if {
 # 警方提醒：无抵押贷款都是骗局 — so those stay excused.)
 reported_but_doing("politics") if input.subs["politics.propaganda"].n >= 2
 
+# ... or one that asks to read or pass it on (大纪元独家揭秘，点此阅读全文).
+reported_but_doing("politics") if {
+	input.subs["politics.propaganda"]
+	input.subs["politics.spread"]
+}
+
 exempt_rules := {r | input.sender.verified_org; some r in data.tunables.verified_org_exempt}
 
 default action := "allow"
