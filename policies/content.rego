@@ -50,6 +50,13 @@ gambling_hits contains {"rule": "gambling.lottery_tip_contact", "label": "gambli
 	contact_detected > 0
 }
 
+# Paid betting tips: a paywall or a "sure win" next to a game or betting
+# words.
+gambling_hits contains {"rule": "gambling.paid_tip", "label": "gambling", "action": "review", "severity": 2, "message": "出售彩票预测、必中资料"} if {
+	input.subs["gambling.paid_tip"]
+	gambling_context
+}
+
 gambling_lure if input.subs["gambling.brand"]
 
 gambling_lure if input.subs["gambling.bonus"]

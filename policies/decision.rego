@@ -182,6 +182,26 @@ reported_labels contains l if {
 # 警方提醒：无抵押贷款都是骗局 — so those stay excused.)
 reported_but_doing("politics") if input.subs["politics.propaganda"].n >= 2
 
+# A tip seller's paywall (本期必中…已公布，付费会员可看完整版) is the seller's
+# own pitch.
+reported_but_doing("gambling") if input.subs["gambling.paid_tip"].n >= 2
+
+# A scam that threatens or bills the reader (否则罚款, 需缴…解除) or sends
+# them to install an app while accusing them is the scam, not a report of
+# it, even with 民警 or 罚款 in it.
+reported_but_doing("fraud") if input.subs["fraud.threat"]
+
+reported_but_doing("fraud") if {
+	input.subs["fraud.fee_cond"]
+	input.subs["fraud.lure"]
+}
+
+reported_but_doing("fraud") if {
+	input.subs["fraud.authority"]
+	input.subs["fraud.accuse"]
+	input.subs["fraud.download"]
+}
+
 # ... or one that asks to read or pass it on (大纪元独家揭秘，点此阅读全文).
 reported_but_doing("politics") if {
 	input.subs["politics.propaganda"]
