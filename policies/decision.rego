@@ -139,7 +139,23 @@ effective contains h if {
 	not h.label in reported_labels
 	not h.label in notice_labels
 	not notice_model_hit(h)
+	not personal_hit(h)
 }
+
+# To family or people the sender knows (舅舅, 同学聚会, 别外传), giving one's
+# own number or a group's code is not drainage: without a link or another
+# app's account, a model score or a move-to-a-group cue alone does not make a
+# case. Lexicon rules (a money ask, a fee, a lure) keep their hits.
+personal_hit(h) if {
+	personal_rule(h.rule)
+	input.subs["context.personal"]
+	not input.detectors.url
+	not input.detectors.account
+}
+
+personal_rule(r) if startswith(r, "model.")
+
+personal_rule("contact.drainage")
 
 # Under a service notice with no number, id or link to act on, a model
 # score alone does not make a case (an airline's rebooking notice reads like
