@@ -125,6 +125,11 @@ func (m *Compact) FindAll(text string, dst []Hit) []Hit {
 				c = m.inv[b]
 				i++
 			}
+		case b < 0xC2:
+			// A stray continuation byte or an overlong lead (C0, C1: the
+			// variant layer's low syllable codes) is always one invalid byte.
+			c = m.inv[b]
+			i++
 		case b >= 0xC2 && b < 0xE0 && i+1 < len(text) && text[i+1]&0xC0 == 0x80:
 			c = m.bmpCode(int32(b&0x1F)<<6 | int32(text[i+1]&0x3F))
 			i += 2

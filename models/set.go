@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -340,10 +341,17 @@ func (s *Set) Explain(label, text string, k int) []Contribution {
 		offs = append(offs, i)
 	}
 	offs = append(offs, len(text))
-	runeAt := func(b int32) int {
-		i, _ := slices.BinarySearch(offs, int(b))
-		return i
+	// runeOf[b] is the first character starting at or after byte b: a
+	// table, not a binary search per n-gram end.
+	runeOf := make([]int32, len(text)+1)
+	prev := -1
+	for k, o := range offs {
+		for b := prev + 1; b <= o; b++ {
+			runeOf[b] = int32(k)
+		}
+		prev = o
 	}
+	runeAt := func(b int32) int { return int(runeOf[b]) }
 	per := make([]float64, len(offs)-1)
 	w := newWalker(&g.feat)
 	v := float64(Value(g.feat.Count(text)))
@@ -364,7 +372,7 @@ func (s *Set) Explain(label, text string, k int) []Contribution {
 			per[i] += c
 		}
 	})
-	var spans []Contribution
+	spans := make([]Contribution, 0, 8)
 	for i := 0; i < len(per); {
 		if per[i] <= 0 {
 			i++
@@ -396,7 +404,7 @@ func (s *Set) Explain(label, text string, k int) []Contribution {
 		}
 		i = j
 	}
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].Weight > spans[j].Weight })
+	slices.SortStableFunc(spans, func(a, b Contribution) int { return cmp.Compare(b.Weight, a.Weight) })
 	if len(spans) > k {
 		spans = spans[:k]
 	}

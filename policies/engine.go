@@ -79,6 +79,13 @@ type ModelTunables struct {
 	Block            float64
 	ReviewWithSignal float64
 	Signals          []string
+	// ReviewWithWeakSignal is the lower threshold at which one of
+	// WeakSignals (shopping words customers use too) is enough.
+	ReviewWithWeakSignal float64
+	WeakSignals          []string
+	// ReviewWithContact is the threshold at which a contact detector hit
+	// (phone, id, link) is enough.
+	ReviewWithContact float64
 }
 
 // ModelTunables returns data.tunables.model by model label, for tools that

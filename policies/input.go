@@ -268,8 +268,13 @@ func (f *features) appendKey(b []byte) []byte {
 		b = append(b, 'v')
 	}
 	b = append(b, 0)
-	b = strconv.AppendQuote(b, f.groupKind)
-	b = strconv.AppendQuote(b, f.tenant)
+	// Length-prefixed: any bytes, no ambiguity, no quoting pass.
+	b = strconv.AppendInt(b, int64(len(f.groupKind)), 10)
+	b = append(b, ':')
+	b = append(b, f.groupKind...)
+	b = strconv.AppendInt(b, int64(len(f.tenant)), 10)
+	b = append(b, ':')
+	b = append(b, f.tenant...)
 	b = strconv.AppendInt(b, int64(f.vCount), 10)
 	b = append(b, 0)
 	b = strconv.AppendInt(b, int64(f.vAds), 10)

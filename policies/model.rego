@@ -11,6 +11,17 @@
 #   review_with_signal   score at or above it together with one of `signals`
 #                        (a lexicon label, a label.subcategory, or a detector
 #                        kind) → review
+#   review_with_weak_signal
+#                        a lower score together with one of `weak_signals`:
+#                        words a customer uses as much as a seller (ads.product:
+#                        优惠, 折扣, 包邮), which count only where the score
+#                        already reads the wording as a seller's → review
+#   review_with_contact  score at or above it in a message that leaves a
+#                        number, id or link (data.tunables.contact.detector_kinds)
+#                        → review: wording that reads as an ad plus a way to
+#                        reach the sender is drainage (引流). Off in the shipped
+#                        data.json: at 0.85 it also reviews a bare 加我 + QQ id
+#                        between friends, which the contact rules judge
 #   label                the verdict label the rule gives
 #   contact_label        when the model flags a message that also has a
 #                        contact detector hit, this label too (rule
@@ -27,7 +38,7 @@ package modgate
 # decision evaluates the model rules only then (most messages: never).
 model_signal if {
 	some name, t in data.tunables.model
-	some k in ["review", "block", "review_with_signal"]
+	some k in ["review", "block", "review_with_signal", "review_with_weak_signal", "review_with_contact"]
 	input.scores[name] >= t[k]
 }
 
@@ -52,11 +63,34 @@ model_hits contains hit(
 # gambling term gambling), else the model's label.
 model_hits contains hit(
 	sprintf("model.%s.review_with_signal", [name]), label, "review", 2,
-	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且有 %s 信号", [name, input.scores[name], t.review_with_signal, concat(", ", sort(model_signals_present(t)))]),
+	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且有 %s 信号", [name, input.scores[name], t.review_with_signal, concat(", ", sort(model_signals_present(t.signals)))]),
 ) if {
 	some name, t in data.tunables.model
 	input.scores[name] >= t.review_with_signal
-	some label in model_signal_labels(t)
+	some label in model_signal_labels(t.signals, t)
+}
+
+# The weak tier: a shopping word is evidence of an ad only beside wording
+# the model already reads as a seller's (80w marketing SMS: 新春特惠，满xxx送xx
+# scores 0.6–0.9 and has no stronger term), never on its own.
+model_hits contains hit(
+	sprintf("model.%s.review_with_weak_signal", [name]), label, "review", 2,
+	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且有 %s 信号", [name, input.scores[name], t.review_with_weak_signal, concat(", ", sort(model_signals_present(t.weak_signals)))]),
+) if {
+	some name, t in data.tunables.model
+	input.scores[name] >= t.review_with_weak_signal
+	some label in model_signal_labels(t.weak_signals, t)
+}
+
+# Friends swap WeChat ids and numbers too (加我微信 zhangsan_88 周末约饭), so a
+# contact counts only beside a score well above the weak tier's.
+model_hits contains hit(
+	sprintf("model.%s.review_with_contact", [name]), t.label, "review", 2,
+	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且留有联系方式", [name, input.scores[name], t.review_with_contact]),
+) if {
+	some name, t in data.tunables.model
+	input.scores[name] >= t.review_with_contact
+	contact_detected > 0
 }
 
 # A message a model flags that also leaves a number, id or link to contact
@@ -74,13 +108,20 @@ model_hits contains hit(
 
 model_fired(name, t) if input.scores[name] >= t.review
 
+model_fired(name, t) if input.scores[name] >= t.review_with_contact
+
 model_fired(name, t) if {
 	input.scores[name] >= t.review_with_signal
-	count(model_signal_labels(t)) > 0
+	count(model_signal_labels(t.signals, t)) > 0
 }
 
-model_signal_labels(t) := {l |
-	some s in model_signals_present(t)
+model_fired(name, t) if {
+	input.scores[name] >= t.review_with_weak_signal
+	count(model_signal_labels(t.weak_signals, t)) > 0
+}
+
+model_signal_labels(signals, t) := {l |
+	some s in model_signals_present(signals)
 	l := signal_label(s, t)
 }
 
@@ -93,8 +134,8 @@ signal_label(s, t) := l if {
 # The configured signals present in this message: lexicon labels ("ads"),
 # label.subcategory keys ("fraud.prize": only that kind of term), or
 # detector kinds ("url").
-model_signals_present(t) := {s |
-	some s in object.get(t, "signals", [])
+model_signals_present(signals) := {s |
+	some s in signals
 	model_has(s)
 }
 

@@ -131,12 +131,15 @@ var tunablesSchema = map[string]any{
 		// model: per model label (models/<label>.mgm), what its score
 		// does. Thresholds are probabilities; a missing one is off.
 		"model": mapOf{map[string]any{
-			"label":               kString,
-			"review?":             kProb,
-			"block?":              kProb,
-			"review_with_signal?": kProb,
-			"signals?":            kStrings,
-			"contact_label?":      kString,
+			"label":                    kString,
+			"review?":                  kProb,
+			"block?":                   kProb,
+			"review_with_signal?":      kProb,
+			"signals?":                 kStrings,
+			"review_with_weak_signal?": kProb,
+			"weak_signals?":            kStrings,
+			"review_with_contact?":     kProb,
+			"contact_label?":           kString,
 		}},
 	},
 }
@@ -504,15 +507,20 @@ func modelTunables(data map[string]any) map[string]ModelTunables {
 	for name, v := range mod {
 		o, _ := v.(map[string]any)
 		num := func(k string) float64 { f, _ := o[k].(float64); return f }
-		mt := ModelTunables{Review: num("review"), Block: num("block"), ReviewWithSignal: num("review_with_signal")}
-		mt.Label, _ = o["label"].(string)
-		if sl, ok := o["signals"].([]any); ok {
+		strs := func(k string) []string {
+			var out []string
+			sl, _ := o[k].([]any)
 			for _, s := range sl {
 				if str, ok := s.(string); ok {
-					mt.Signals = append(mt.Signals, str)
+					out = append(out, str)
 				}
 			}
+			return out
 		}
+		mt := ModelTunables{Review: num("review"), Block: num("block"), ReviewWithSignal: num("review_with_signal"),
+			Signals: strs("signals"), ReviewWithWeakSignal: num("review_with_weak_signal"), WeakSignals: strs("weak_signals"),
+			ReviewWithContact: num("review_with_contact")}
+		mt.Label, _ = o["label"].(string)
 		out[name] = mt
 	}
 	return out
