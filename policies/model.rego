@@ -27,7 +27,8 @@
 #                        fraud model that it is a scam). When kind_of's model
 #                        fires and this score is at least kind, this model's
 #                        label is added (rule model.<label>.kind); alone it
-#                        flags nothing
+#                        flags nothing. Its score reaches the policies as
+#                        kind or 0 (so the memo does not key on it finely)
 #   label                the verdict label the rule gives
 #   contact_label        when the model flags a message that also has a
 #                        contact detector hit, this label too (rule
@@ -114,7 +115,7 @@ model_hits contains hit(
 
 model_hits contains hit(
 	sprintf("model.%s.kind", [name]), t.label, "review", 2,
-	sprintf("模型 %s 标记的消息，模型 %s 得分 %v ≥ 阈值 %v", [t.kind_of, name, input.scores[name], t.kind]),
+	sprintf("模型 %s 标记的消息，模型 %s 得分达到阈值 %v", [t.kind_of, name, t.kind]),
 ) if {
 	some name, t in data.tunables.model
 	input.scores[name] >= t.kind
