@@ -65,6 +65,7 @@ type Engine struct {
 	needMatches    bool // a rule reads input.matches: build it per message
 	modelTun       map[string]ModelTunables
 	kindBands      map[string]int // kind models: the band of their one threshold
+	floors         map[string]int // per model: bands below this reach the policies as 0
 	conv           modgate.ConversationSettings
 	velSteps       []int
 	memoStats      memoCounters
@@ -91,6 +92,10 @@ type ModelTunables struct {
 	// KindOf names the model whose flags this one labels, at Kind.
 	KindOf string
 	Kind   float64
+	// Floor, when set, replaces the lowest threshold as the score below
+	// which the policies see 0 (0: every band reaches them).
+	Floor    float64
+	HasFloor bool
 }
 
 // ModelTunables returns data.tunables.model by model label, for tools that
@@ -277,6 +282,7 @@ func load(ctx context.Context, fsys fs.FS, prefix string, opts Options) (*Engine
 	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays,
 		needMatches: readsPerMessage(compiler) != "", modelTun: modelTunables(set.data), conv: set.conv, velSteps: set.velSteps}
 	e.kindBands = kindBands(e.modelTun)
+	e.floors = scoreFloors(set.data, e.modelTun)
 	if e.consequence, err = prepareConsequence(ctx, compiler, set); err != nil {
 		return nil, err
 	}
@@ -406,6 +412,40 @@ func kindBands(tun map[string]ModelTunables) map[string]int {
 	out := map[string]int{}
 	for l, t := range tun {
 		if k := int(math.Round(t.Kind * ScoreBands)); t.KindOf != "" && k >= 1 {
+			out[l] = k
+		}
+	}
+	return out
+}
+
+// scoreFloors maps each model with thresholds in data.json to the band of
+// its lowest one (its own thresholds, a floor key when set, and the flood
+// rule's model_score for a model with the flood label). Below it no rule
+// can tell two scores apart, so they reach the policies as 0 and share one
+// memo key: ordinary messages score 0.00–0.30 and would otherwise spread
+// over dozens of keys.
+func scoreFloors(data map[string]any, tun map[string]ModelTunables) map[string]int {
+	floodLabel, floodScore := "", 0.0
+	if c, ok := lookup(data, "tunables.conversation.flood"); ok {
+		m, _ := c.(map[string]any)
+		floodLabel, _ = m["label"].(string)
+		floodScore, _ = m["model_score"].(float64)
+	}
+	out := map[string]int{}
+	for l, t := range tun {
+		low := math.Inf(1)
+		for _, v := range []float64{t.Review, t.Block, t.ReviewWithSignal, t.ReviewWithWeakSignal, t.ReviewWithContact, t.Kind} {
+			if v > 0 {
+				low = min(low, v)
+			}
+		}
+		if t.Label == floodLabel && floodScore > 0 {
+			low = min(low, floodScore)
+		}
+		if t.HasFloor {
+			low = t.Floor
+		}
+		if k := int(math.Round(low * ScoreBands)); !math.IsInf(low, 1) && k >= 1 {
 			out[l] = k
 		}
 	}

@@ -180,6 +180,9 @@ func (e *Engine) features(in *Input, f *features) {
 	for i, l := range in.ScoreLabels {
 		if i < len(in.Scores) {
 			n := Band(in.Scores[i])
+			if n < e.floors[l] {
+				n = 0
+			}
 			if k, ok := e.kindBands[l]; ok {
 				// A kind model's score only ever meets its one threshold:
 				// it reaches the policies as that threshold or 0, so it

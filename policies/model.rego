@@ -36,7 +36,8 @@
 #
 # input.scores.<label> is the calibrated probability floored to 0.01, so a
 # threshold with two decimals means exactly what it says (data.json refuses
-# more). The rule names (model.<label>.review, …) are what verified_org_exempt
+# more); below the model's lowest threshold here (or its `floor`) it is 0
+# (policies/README.md). The rule names (model.<label>.review, …) are what verified_org_exempt
 # and the reviewer UI see; the message names the model, its score and the
 # threshold.
 package modgate

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -201,5 +202,54 @@ func TestKindScoreIsCoarse(t *testing.T) {
 	}
 	if h, m := e.MemoStats(); m-m0 != 0 || h-h0 != 6 {
 		t.Errorf("kind scores on the same side of %v: %d new memo misses, want 0 (all six keys seen above)", kind, m-m0)
+	}
+}
+
+// TestScoresBelowEveryThresholdShareAKey: below the lowest threshold data.json
+// sets for a model, scores reach the policies as 0, so ordinary messages
+// share one memo key; the flood rule's model_score counts as a threshold, and
+// an explicit floor replaces the computed one.
+func TestScoresBelowEveryThresholdShareAKey(t *testing.T) {
+	ctx := context.Background()
+	e := loadShipped(t, Options{SkipTests: true})
+	tun := e.ModelTunables()
+	// spam's lowest: min(its thresholds, conversation.flood.model_score).
+	if got, want := e.floors["spam"], int(math.Round(100*min(tun["spam"].ReviewWithWeakSignal, 0.5))); got != want || got == 0 {
+		t.Fatalf("spam floor band = %d, want %d", got, want)
+	}
+	if got, want := e.floors["abuse"], int(math.Round(100*tun["abuse"].Review)); got != want {
+		t.Fatalf("abuse floor band = %d, want %d", got, want)
+	}
+	labels := []string{"abuse", "spam"}
+	h0, m0 := e.MemoStats()
+	for _, s := range [][]float64{{0.01, 0.01}, {0.35, 0.2}, {0.79, 0.49}, {0.0, 0.3}} {
+		d, err := e.Decide(ctx, Input{ScoreLabels: labels, Scores: s})
+		if err != nil || d.Action != "allow" {
+			t.Fatalf("scores %v: %+v %v, want allow", s, d, err)
+		}
+	}
+	if h, m := e.MemoStats(); m-m0 != 1 || h-h0 != 3 {
+		t.Errorf("four messages under every threshold: %d misses %d hits, want 1 and 3", m-m0, h-h0)
+	}
+	// The flood rule still sees a spam score at its own threshold.
+	in := Input{ScoreLabels: labels, Scores: []float64{0.01, 0.5},
+		Conversation: &Conversation{Parts: 1, Facts: modgate.ConversationFacts{FloodGroups: 12}}}
+	if d, err := e.Decide(ctx, in); err != nil || d.Action == "allow" {
+		t.Errorf("flood with spam 0.5 (the flood model_score): %+v %v, want flagged", d, err)
+	}
+	// An explicit floor of 0 lets every band through (for custom rules).
+	base := string(mustRead(t, "data.json"))
+	data := strings.Replace(base, `"abuse": {"label": "abuse", "review": 0.8}`, `"abuse": {"label": "abuse", "review": 0.8, "floor": 0}`, 1)
+	if data == base {
+		t.Fatal("shipped data.json: abuse entry not found")
+	}
+	fsys := shippedRego(t)
+	fsys[DataFile] = &fstest.MapFile{Data: []byte(data)}
+	e2, err := Load(ctx, fsys, Options{SkipTests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e2.floors["abuse"]; ok {
+		t.Errorf("floor 0: abuse still floored at band %d", e2.floors["abuse"])
 	}
 }

@@ -145,6 +145,10 @@ var tunablesSchema = map[string]any{
 			// this model's label is added.
 			"kind_of?": kString,
 			"kind?":    kProb,
+			// Scores below floor reach the policies as 0 (default: the
+			// model's lowest threshold here); a custom rule that reads a
+			// score below every threshold needs it lowered.
+			"floor?": kProb,
 		}},
 	},
 }
@@ -559,6 +563,7 @@ func modelTunables(data map[string]any) map[string]ModelTunables {
 			Signals: strs("signals"), ReviewWithWeakSignal: num("review_with_weak_signal"), WeakSignals: strs("weak_signals"),
 			ReviewWithContact: num("review_with_contact"), Kind: num("kind")}
 		mt.KindOf, _ = o["kind_of"].(string)
+		mt.Floor, mt.HasFloor = o["floor"].(float64)
 		mt.Label, _ = o["label"].(string)
 		out[name] = mt
 	}
