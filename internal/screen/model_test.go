@@ -257,11 +257,11 @@ func TestShippedModelsLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	labels := s.Engine().Models().Labels()
-	if strings.Join(labels, ",") != "abuse,spam" {
-		t.Fatalf("shipped models %v, want abuse and spam", labels)
+	if strings.Join(labels, ",") != "abuse,fraud,spam" {
+		t.Fatalf("shipped models %v, want abuse, fraud and spam", labels)
 	}
 	v := screenText(t, s, "明天下午三点开会，记得带电脑")
-	if v.Action != "allow" || len(v.Scores) != 2 || v.Revision.Model == "" {
+	if v.Action != "allow" || len(v.Scores) != 3 || v.Revision.Model == "" {
 		t.Fatalf("ordinary message with shipped models: %+v", v)
 	}
 }
