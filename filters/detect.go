@@ -225,6 +225,9 @@ func detectSpelledDomains(t string, hits []span) []span {
 			for a < p && (t[a] == '-' || t[a] == '.') {
 				a++
 			}
+			if p-a == 1 {
+				a = spelledBack(t, a)
+			}
 			if p-a < 2 {
 				continue
 			}
@@ -237,7 +240,10 @@ func detectSpelledDomains(t string, hits []span) []span {
 			for e < len(t) && isLower(t[e]) {
 				e++
 			}
-			if e == b || !tlds[t[b:e]] || e < len(t) && isDigit(t[e]) {
+			if e-b == 1 {
+				e = spelledTLD(t, b)
+			}
+			if e == b || !tldSpelled(t[b:e]) || e < len(t) && isDigit(t[e]) {
 				continue
 			}
 			if e < len(t) && t[e] == '/' {
@@ -252,6 +258,46 @@ func detectSpelledDomains(t string, hits []span) []span {
 		}
 	}
 	return hits
+}
+
+// Domains spelled letter by letter around the dot (d s 点 v i p, hsy-cj 点
+// c n): the normaliser keeps a space between single Latin letters, so the
+// host's last label and the TLD may be runs of "x y z". spelledBack extends
+// a one-letter label at t[a] backwards over such a run; spelledTLD reads a
+// TLD starting with a lone letter at t[b] and returns its end.
+func spelledBack(t string, a int) int {
+	for a >= 2 && t[a-1] == ' ' && isLower(t[a-2]) && (a < 3 || !isLower(t[a-3])) {
+		a -= 2
+	}
+	return a
+}
+
+func spelledTLD(t string, b int) int {
+	e := b + 1
+	for n := 1; n < 6 && e+1 < len(t) && t[e] == ' ' && isLower(t[e+1]) && (e+2 == len(t) || !isLower(t[e+2])); n++ {
+		e += 2
+	}
+	return e
+}
+
+// tldSpelled reports whether s, with single spaces between its letters
+// dropped, is a known TLD.
+func tldSpelled(s string) bool {
+	if strings.IndexByte(s, ' ') < 0 {
+		return tlds[s]
+	}
+	if len(s) > 11 {
+		return false
+	}
+	var buf [6]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' {
+			buf[n] = s[i]
+			n++
+		}
+	}
+	return tlds[string(buf[:n])]
 }
 
 func detectLinks(t string, hits []span) []span {
@@ -747,7 +793,7 @@ var cues = []cue{
 	{"qq号", KindQQ}, {"qq", KindQQ}, {"扣扣", KindQQ}, {"企鹅号", KindQQ}, {"企鹅", KindQQ}, {"q号", KindQQ}, {"q q", KindQQ},
 	{"微信号", KindWeChat}, {"微信", KindWeChat}, {"薇信", KindWeChat}, {"威信", KindWeChat},
 	{"维信", KindWeChat}, {"徽信", KindWeChat}, {"微心", KindWeChat}, {"v信", KindWeChat},
-	{"wechat", KindWeChat}, {"vxin", KindWeChat}, {"wei xin", KindWeChat}, {"vx", KindWeChat}, {"v x", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
+	{"wechat", KindWeChat}, {"vxin", KindWeChat}, {"v:", KindWeChat}, {"v❤", KindWeChat}, {"wei xin", KindWeChat}, {"vx", KindWeChat}, {"v x", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
 	{"加v", KindWeChat}, {"加微", KindWeChat}, {"加威", KindWeChat}, {"加薇", KindWeChat}, {"绿泡泡", KindWeChat},
 	{"加扣", KindQQ}, {"加q", KindQQ}, {"群号", KindQQ},
 	{"抖音号", KindAccount}, {"快手号", KindAccount}, {"陌陌号", KindAccount}, {"小红书号", KindAccount},

@@ -147,6 +147,19 @@ ads_hits contains {"rule": "contact.evasive", "label": "contact", "action": "rev
 	contact_detected > 0
 }
 
+# A disguised channel (薇❤信, V❤, 卫星) or a contact cue spelled in pinyin
+# (jia wo wei xin) with an intent phrase (有好货, 号码在头像里): the
+# invitation itself, even before an id the detectors can read.
+ads_hits contains {"rule": "contact.evasive", "label": "contact", "action": "review", "severity": 2, "message": "变体写法引导添加联系方式"} if {
+	input.subs["contact.evasive"]
+	input.subs["contact.intent"]
+}
+
+ads_hits contains {"rule": "contact.evasive", "label": "contact", "action": "review", "severity": 2, "message": "变体写法引导添加联系方式"} if {
+	input.variants.contact
+	input.subs["contact.intent"]
+}
+
 # New accounts get stricter treatment: any contact detail or disguised cue.
 ads_hits contains {"rule": "contact.new_account", "label": "contact", "action": "review", "severity": 2, "message": "新注册账号发布联系方式或链接"} if {
 	new_account

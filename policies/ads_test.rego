@@ -154,3 +154,18 @@ test_header_and_price_make_an_ad if {
 test_price_in_a_review_allowed if {
 	action(with_det(msg([["ads.product", 1]]), {"price": 1})) == "allow"
 }
+
+# 薇❤信…有好货 / jia wo wei xin…号码在头像里: a disguised cue with an intent.
+test_contact_evasive_with_intent if {
+	"contact.evasive" in rules(msg([["contact.evasive", 2], ["contact.intent", 1]]))
+	"contact.evasive" in rules(object.union(msg([["contact.cue", 1], ["contact.intent", 1]]), {"variants": {"contact": {"n": 1, "max": 1}}}))
+	not "contact.evasive" in rules(msg([["contact.cue", 1], ["contact.intent", 1]]))
+}
+
+# 同学们，聚会的群我建好了，二维码我私发给每个人: a move cue and a channel
+# among people who know each other is not drainage; with a link it is.
+test_contact_personal_context if {
+	action(msg([["contact.move", 1], ["contact.channel", 1]])) == "review"
+	action(msg([["contact.move", 1], ["contact.channel", 1], ["context.personal", 1]])) == "allow"
+	action(with_det(msg([["contact.move", 1], ["contact.channel", 1], ["context.personal", 1]]), {"url": 1})) == "review"
+}

@@ -50,6 +50,13 @@ gambling_hits contains {"rule": "gambling.lottery_tip_contact", "label": "gambli
 	contact_detected > 0
 }
 
+# Paid betting tips: a paywall or a "sure win" next to a game or betting
+# words.
+gambling_hits contains {"rule": "gambling.paid_tip", "label": "gambling", "action": "review", "severity": 2, "message": "出售彩票预测、必中资料"} if {
+	input.subs["gambling.paid_tip"]
+	gambling_context
+}
+
 gambling_lure if input.subs["gambling.brand"]
 
 gambling_lure if input.subs["gambling.bonus"]
@@ -194,4 +201,10 @@ custom_hits contains hit(sprintf("%s.severity", [label]), label, "review", 2, "�
 	some label, f in input.labels
 	not label in shipped_labels
 	f.max == 2
+}
+
+# The trade's offer shapes stacked (都能弄 + 三天拿到手 + 编号官网能查): a
+# document seller even when the document is only hinted at (那几个本子).
+illegal_hits contains {"rule": "illegal.fake_document", "label": "illegal", "action": "review", "severity": 2, "message": "代开发票、办证、刻章、代做流水等"} if {
+	input.subs["illegal.doc_offer"].n >= 3
 }

@@ -169,3 +169,18 @@ test_document_offer_reviewed if {
 test_document_offer_with_contact_blocked if {
 	action(with_det(msg([["illegal.doc_item", 1], ["illegal.doc_offer", 1]]), {"phone": 1})) == "block"
 }
+
+# 都能弄 + 三天拿到手 + 编号官网能查: three offer shapes make a document seller.
+test_illegal_three_offers_reviewed if {
+	"illegal.fake_document" in rules(msg([["illegal.doc_offer", 1], ["illegal.doc_offer", 1], ["illegal.doc_offer", 1]]))
+	action(msg([["illegal.doc_offer", 1], ["illegal.doc_offer", 1]])) == "allow"
+}
+
+# Paid betting tips: a paywall word with a game; two of them under a report
+# word (本期必中…已公布，付费会员可看) are the seller's pitch.
+test_gambling_paid_tip if {
+	"gambling.paid_tip" in rules(msg([["gambling.paid_tip", 1], ["gambling.topic", 1]]))
+	action(msg([["gambling.paid_tip", 1]])) == "allow"
+	action(msg([["gambling.game", 2], ["gambling.paid_tip", 1], ["gambling.paid_tip", 1], ["context.report", 1]])) == "review"
+	action(msg([["gambling.game", 2], ["gambling.paid_tip", 1], ["context.report", 1]])) == "allow"
+}

@@ -139,7 +139,23 @@ effective contains h if {
 	not h.label in reported_labels
 	not h.label in notice_labels
 	not notice_model_hit(h)
+	not personal_hit(h)
 }
+
+# To family or people the sender knows (舅舅, 同学聚会, 别外传), giving one's
+# own number or a group's code is not drainage: without a link or another
+# app's account, a model score or a move-to-a-group cue alone does not make a
+# case. Lexicon rules (a money ask, a fee, a lure) keep their hits.
+personal_hit(h) if {
+	personal_rule(h.rule)
+	input.subs["context.personal"]
+	not input.detectors.url
+	not input.detectors.account
+}
+
+personal_rule(r) if startswith(r, "model.")
+
+personal_rule("contact.drainage")
 
 # Under a service notice with no number, id or link to act on, a model
 # score alone does not make a case (an airline's rebooking notice reads like
@@ -181,6 +197,32 @@ reported_labels contains l if {
 # slogans (大纪元新闻：中共即将解体…). (Warnings quote solicitations —
 # 警方提醒：无抵押贷款都是骗局 — so those stay excused.)
 reported_but_doing("politics") if input.subs["politics.propaganda"].n >= 2
+
+# A tip seller's paywall (本期必中…已公布，付费会员可看完整版) is the seller's
+# own pitch.
+reported_but_doing("gambling") if input.subs["gambling.paid_tip"].n >= 2
+
+# A scam that threatens or bills the reader (否则罚款, 需缴…解除) or sends
+# them to install an app while accusing them is the scam, not a report of
+# it, even with 民警 or 罚款 in it.
+reported_but_doing("fraud") if input.subs["fraud.threat"]
+
+reported_but_doing("fraud") if {
+	input.subs["fraud.fee_cond"]
+	input.subs["fraud.lure"]
+}
+
+reported_but_doing("fraud") if {
+	input.subs["fraud.authority"]
+	input.subs["fraud.accuse"]
+	input.subs["fraud.download"]
+}
+
+# ... or one that asks to read or pass it on (大纪元独家揭秘，点此阅读全文).
+reported_but_doing("politics") if {
+	input.subs["politics.propaganda"]
+	input.subs["politics.spread"]
+}
 
 exempt_rules := {r | input.sender.verified_org; some r in data.tunables.verified_org_exempt}
 

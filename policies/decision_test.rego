@@ -175,3 +175,12 @@ test_notice_that_solicits_still_counts if {
 test_notice_with_link_still_counts if {
 	action(with_det(msg([["context.notice", 1], ["ads.promo", 1]]), {"header": 1, "price": 1, "url": 1})) == "review"
 }
+
+# 舅舅，这是我的新手机号…你存一下: a spam score alone on a message to family
+# with no link is dropped; with a link, or outside personal context, it stays.
+test_personal_context_drops_model_only_hits if {
+	i := scored(with_det(msg([["context.personal", 1]]), {"phone": 1}), {"spam": 0.99})
+	action(i) == "allow"
+	action(scored(with_det(msg([]), {"phone": 1}), {"spam": 0.99})) == "review"
+	action(scored(with_det(msg([["context.personal", 1]]), {"url": 1}), {"spam": 0.99})) == "review"
+}

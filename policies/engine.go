@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -63,6 +64,7 @@ type Engine struct {
 	memoReason     string
 	needMatches    bool // a rule reads input.matches: build it per message
 	modelTun       map[string]ModelTunables
+	kindBands      map[string]int // kind models: the band of their one threshold
 	conv           modgate.ConversationSettings
 	velSteps       []int
 	memoStats      memoCounters
@@ -86,6 +88,9 @@ type ModelTunables struct {
 	// ReviewWithContact is the threshold at which a contact detector hit
 	// (phone, id, link) is enough.
 	ReviewWithContact float64
+	// KindOf names the model whose flags this one labels, at Kind.
+	KindOf string
+	Kind   float64
 }
 
 // ModelTunables returns data.tunables.model by model label, for tools that
@@ -271,6 +276,7 @@ func load(ctx context.Context, fsys fs.FS, prefix string, opts Options) (*Engine
 	}
 	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays,
 		needMatches: readsPerMessage(compiler) != "", modelTun: modelTunables(set.data), conv: set.conv, velSteps: set.velSteps}
+	e.kindBands = kindBands(e.modelTun)
 	if e.consequence, err = prepareConsequence(ctx, compiler, set); err != nil {
 		return nil, err
 	}
@@ -391,4 +397,17 @@ func locRow(t *ast.Term) int {
 		return 0
 	}
 	return t.Location.Row
+}
+
+// kindBands maps each kind model (kind_of set) to the band of its
+// threshold. Rounded, not floored: 0.29 is band 29 however the float
+// multiplies out.
+func kindBands(tun map[string]ModelTunables) map[string]int {
+	out := map[string]int{}
+	for l, t := range tun {
+		if k := int(math.Round(t.Kind * ScoreBands)); t.KindOf != "" && k >= 1 {
+			out[l] = k
+		}
+	}
+	return out
 }

@@ -179,6 +179,20 @@ fraud_hits contains hit("fraud.job_contact", "fraud", "review", 2, "兼职招聘
 	has_contact
 }
 
+# The invitation template (信用极好的您被选中，加入我们每天赚两百) with a
+# pay promise.
+fraud_hits contains hit("fraud.job", "fraud", "review", 2, "以信用良好为由邀请加入并许以高额报酬（兼职诈骗）") if {
+	input.subs["fraud.job_invite"]
+	job_bait
+}
+
+# A hiring message that sends the candidate to install an app (应聘成功，请
+# 下载某APP完成入职登记).
+fraud_hits contains hit("fraud.job", "fraud", "review", 2, "以入职、招聘为由诱导下载APP（兼职诈骗）") if {
+	input.subs["fraud.job_hire"]
+	input.subs["fraud.download"]
+}
+
 job_work if input.subs["fraud.job_easy"]
 
 job_work if input.subs["fraud.job_role"]
@@ -197,3 +211,71 @@ job_any if input.subs["fraud.job"]
 fraud_action if contact_detected > 0
 
 fraud_action if input.subs["fraud.action"]
+
+# --- third pass (issue 11): shapes the earlier rules did not know -----------
+
+# The bait shape with an instruction instead of a link (行驶证年审逾期，线上
+# 补审; 数字人民币补贴待领取，请下载APP).
+fraud_hits contains hit("fraud.lure_action", "fraud", "review", 2, "以账户、证件、补贴状态为由要求操作或下载") if {
+	input.subs["fraud.lure_object"]
+	input.subs["fraud.lure_state"]
+	lure_instruction
+}
+
+fraud_hits contains hit("fraud.lure_action", "fraud", "review", 2, "以账户、证件、补贴状态为由要求操作或下载") if {
+	input.subs["fraud.brand"]
+	input.subs["fraud.lure_state"]
+	input.subs["fraud.download"]
+}
+
+lure_instruction if input.subs["fraud.action"]
+
+lure_instruction if input.subs["fraud.download"]
+
+# Card details, a password or an SMS code asked for next to a link or a
+# number.
+fraud_hits contains hit("fraud.credential", "fraud", "review", 2, "诱导在链接中填写银行卡、密码或验证码") if {
+	input.subs["fraud.credential"]
+	contact_detected > 0
+}
+
+# A claimed identity with a fee (你的孩子受伤了…交住院押金; 换号了…学校要交钱).
+fraud_hits contains hit("fraud.impersonation", "fraud", "review", 2, "冒充熟人、领导或老师并要求转账或见面") if {
+	input.subs["fraud.impersonate"]
+	fraud_fee_any
+}
+
+fraud_fee_any if input.subs["fraud.fee"]
+
+fraud_fee_any if input.subs["fraud.job_fee"]
+
+# 冒充公检法 that sends the victim to install a "meeting" app.
+fraud_hits contains hit("fraud.authority", "fraud", "review", 2, "冒充公检法，以涉案为由要求配合") if {
+	input.subs["fraud.authority"]
+	input.subs["fraud.accuse"]
+	input.subs["fraud.download"]
+}
+
+fraud_hits contains hit("fraud.romance", "fraud", "review", 2, "以加错人、交友为由接近（杀猪盘开场）") if {
+	input.subs["fraud.romance"].n >= 2
+}
+
+fraud_hits contains hit("fraud.trade", "fraud", "review", 2, "游戏账号、装备交易诈骗（担保平台、低价先付款）") if {
+	input.subs["fraud.trade"].n >= 2
+}
+
+fraud_hits contains hit("fraud.charity", "fraud", "review", 2, "以募捐为由索要转账（定额、私下账户）") if {
+	input.subs["fraud.charity"]
+	input.subs["fraud.charity_pay"]
+}
+
+fraud_hits contains hit("fraud.elder", "fraud", "review", 2, "以免费体验、送礼品向老人推销保健品") if {
+	input.subs["fraud.elder"].n >= 3
+}
+
+# A prize from a TV show (亲爱的观众…好声音抽奖获得二等奖，领取→): three
+# prize words and a claim step.
+fraud_hits contains hit("fraud.prize", "fraud", "review", 2, "中奖、幸运观众并需缴费或联系领取") if {
+	input.subs["fraud.prize"].n >= 3
+	input.subs["fraud.lure_state"]
+}

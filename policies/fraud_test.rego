@@ -129,3 +129,45 @@ test_fraud_overseas_job_reviewed if {
 	"fraud.job_overseas" in rules(msg([["fraud.job_overseas", 1], ["fraud.job_pay", 1]]))
 	action(msg([["fraud.job_overseas", 1]])) == "allow"
 }
+
+# 行驶证年审逾期，线上补审: the bait shape with an instruction, no link.
+test_fraud_lure_action if {
+	"fraud.lure_action" in rules(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1], ["fraud.action", 1]]))
+	"fraud.lure_action" in rules(msg([["fraud.brand", 1], ["fraud.lure_state", 1], ["fraud.download", 1]]))
+	action(msg([["fraud.brand", 1], ["fraud.lure_state", 1], ["fraud.action", 1]])) == "allow"
+}
+
+test_fraud_credential_needs_link if {
+	"fraud.credential" in rules(with_det(msg([["fraud.credential", 1]]), {"url": 1}))
+	action(msg([["fraud.credential", 1]])) == "allow"
+}
+
+# 你的孩子受伤了…交住院押金: a claimed identity with a fee.
+test_fraud_impersonation_with_fee if {
+	"fraud.impersonation" in rules(msg([["fraud.impersonate", 1], ["fraud.fee", 1]]))
+	action(msg([["fraud.impersonate", 1], ["fraud.impersonate", 1]])) == "allow"
+}
+
+test_fraud_invitation_with_pay if {
+	"fraud.job" in rules(msg([["fraud.job_invite", 1], ["fraud.job_pay", 1]]))
+	"fraud.job" in rules(msg([["fraud.job_hire", 1], ["fraud.download", 1]]))
+	action(msg([["fraud.job_invite", 1]])) == "allow"
+}
+
+test_fraud_two_signal_templates if {
+	"fraud.romance" in rules(msg([["fraud.romance", 1], ["fraud.romance", 1]]))
+	"fraud.trade" in rules(msg([["fraud.trade", 1], ["fraud.trade", 1]]))
+	"fraud.charity" in rules(msg([["fraud.charity", 1], ["fraud.charity_pay", 1]]))
+	"fraud.elder" in rules(msg([["fraud.elder", 1], ["fraud.elder", 1], ["fraud.elder", 1]]))
+	action(msg([["fraud.romance", 1]])) == "allow"
+	action(msg([["fraud.trade", 1]])) == "allow"
+	action(msg([["fraud.elder", 1], ["fraud.elder", 1]])) == "allow"
+}
+
+# 我是反诈中心民警…请下载会议软件 and 否则罚款: a report word does not excuse
+# a scam that accuses and sends to an app, or threatens; a warning is excused.
+test_fraud_doing_not_excused_by_report if {
+	action(msg([["fraud.authority", 1], ["fraud.accuse", 1], ["fraud.download", 1], ["context.report", 1]])) == "review"
+	action(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1], ["fraud.action", 1], ["fraud.threat", 1], ["context.report", 1]])) == "review"
+	action(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1], ["fraud.action", 1], ["context.report", 1]])) == "allow"
+}

@@ -179,7 +179,14 @@ func (e *Engine) features(in *Input, f *features) {
 	}
 	for i, l := range in.ScoreLabels {
 		if i < len(in.Scores) {
-			f.scores = append(f.scores, feat{key: l, n: Band(in.Scores[i])})
+			n := Band(in.Scores[i])
+			if k, ok := e.kindBands[l]; ok {
+				// A kind model's score only ever meets its one threshold:
+				// it reaches the policies as that threshold or 0, so it
+				// does not split the memo into a hundred keys per message.
+				n = min(n/k*k, k)
+			}
+			f.scores = append(f.scores, feat{key: l, n: n})
 		}
 	}
 	if fd == nil {

@@ -22,6 +22,13 @@
 #                        reach the sender is drainage (引流). Off in the shipped
 #                        data.json: at 0.85 it also reviews a bare 加我 + QQ id
 #                        between friends, which the contact rules judge
+#   kind_of, kind        a kind model: it names what the model kind_of flags
+#                        (the spam model says a message is unsolicited, the
+#                        fraud model that it is a scam). When kind_of's model
+#                        fires and this score is at least kind, this model's
+#                        label is added (rule model.<label>.kind); alone it
+#                        flags nothing. Its score reaches the policies as
+#                        kind or 0 (so the memo does not key on it finely)
 #   label                the verdict label the rule gives
 #   contact_label        when the model flags a message that also has a
 #                        contact detector hit, this label too (rule
@@ -38,7 +45,7 @@ package modgate
 # decision evaluates the model rules only then (most messages: never).
 model_signal if {
 	some name, t in data.tunables.model
-	some k in ["review", "block", "review_with_signal", "review_with_weak_signal", "review_with_contact"]
+	some k in ["review", "block", "review_with_signal", "review_with_weak_signal", "review_with_contact", "kind"]
 	input.scores[name] >= t[k]
 }
 
@@ -104,6 +111,15 @@ model_hits contains hit(
 	t.contact_label
 	contact_detected > 0
 	model_fired(name, t)
+}
+
+model_hits contains hit(
+	sprintf("model.%s.kind", [name]), t.label, "review", 2,
+	sprintf("模型 %s 标记的消息，模型 %s 得分达到阈值 %v", [t.kind_of, name, t.kind]),
+) if {
+	some name, t in data.tunables.model
+	input.scores[name] >= t.kind
+	model_fired(t.kind_of, data.tunables.model[t.kind_of])
 }
 
 model_fired(name, t) if input.scores[name] >= t.review

@@ -190,3 +190,20 @@ test_weak_signal_under_a_report_stays_excused if {
 	# a property news title (楼盘 认筹) scored as an ad is still news
 	action(scored(msg([["ads.realty", 1], ["context.report", 1]]), {"spam": 0.7})) == "allow"
 }
+
+test_fraud_kind_names_what_the_spam_model_flagged if {
+	# spam flags (score alone), fraud is the kind: both labels
+	d := decide(scored(base, {"spam": 0.99, "fraud": 0.5}))
+	d.action == "review"
+	d.labels == ["ads", "fraud"]
+	rules(scored(base, {"spam": 0.99, "fraud": 0.5})) == {"model.spam.review", "model.fraud.kind"}
+}
+
+test_fraud_kind_below_its_threshold_adds_nothing if {
+	rules(scored(base, {"spam": 0.99, "fraud": 0.49})) == {"model.spam.review"}
+}
+
+test_fraud_kind_alone_flags_nothing if {
+	# a kind model only names what another model flagged
+	action(scored(base, {"spam": 0.5, "fraud": 0.99})) == "allow"
+}

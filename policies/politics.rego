@@ -24,3 +24,23 @@ politics_hits contains hit("politics.topics", "politics", "review", 2, "多个�
 politics_hits contains hit("politics.mobilize", "politics", "review", 2, "号召上街、集会或反抗") if {
 	input.subs["politics.mobilize"].n >= 2
 }
+
+# A sensitive topic next to a call to gather (藏独 + 反抗, 一党专制 + 推翻):
+# mobilisation. News reports these with a reporting word and are excused.
+politics_hits contains hit("politics.mobilize", "politics", "review", 2, "号召上街、集会或反抗") if {
+	input.subs["politics.topic"]
+	input.subs["politics.mobilize"]
+}
+
+# A sensitive topic or a banned organisation's name next to a call to read,
+# pass on or sign up (点此阅读, 转发支持, 帮你登记): the organisation's own
+# outreach.
+politics_hits contains hit("politics.spread", "politics", "review", 2, "传播涉政、邪教材料或号召登记、转发") if {
+	input.subs["politics.topic"]
+	input.subs["politics.spread"]
+}
+
+politics_hits contains hit("politics.spread", "politics", "review", 2, "传播涉政、邪教材料或号召登记、转发") if {
+	input.subs["politics.propaganda"]
+	input.subs["politics.spread"]
+}

@@ -38,3 +38,22 @@ test_politics_mobilisation_reviewed if {
 	action(msg([["politics.mobilize", 1], ["politics.mobilize", 1]])) == "review"
 	action(msg([["politics.mobilize", 1]])) == "allow"
 }
+
+# 藏独组织呼吁：所有藏人团结起来，反抗汉人统治 — a topic with a call to gather.
+test_politics_topic_with_mobilisation_reviewed if {
+	"politics.mobilize" in rules(msg([["politics.topic", 1], ["politics.mobilize", 1]]))
+	action(msg([["politics.mobilize", 1]])) == "allow"
+}
+
+# 三退 with 帮你登记: the campaign's outreach; a spread word alone is nothing.
+test_politics_topic_with_spread_reviewed if {
+	"politics.spread" in rules(msg([["politics.topic", 1], ["politics.spread", 1]]))
+	action(msg([["politics.spread", 1]])) == "allow"
+}
+
+# 大纪元独家揭秘，点此阅读全文: a report word does not excuse propaganda that
+# asks to be read; the anti-cult news (法轮功等邪教组织的危害) is excused.
+test_politics_propaganda_spread_not_excused_by_report if {
+	action(msg([["politics.propaganda", 2], ["politics.spread", 1], ["context.report", 1]])) == "review"
+	action(msg([["politics.propaganda", 2], ["context.report", 1]])) == "allow"
+}

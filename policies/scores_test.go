@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -94,6 +95,10 @@ func TestModelTunablesValidated(t *testing.T) {
 		{"typo", `{"abuse": {"label": "abuse", "reviwe": 0.9}}`, `unknown key "tunables.model.abuse.reviwe"`},
 		{"bad model name", `{"Abuse!": {"label": "abuse"}}`, "must be lower-case"},
 		{"signals not a list", `{"spam": {"label": "ads", "signals": "phone"}}`, "must be a list of strings"},
+		{"kind of nothing", `{"fraud": {"label": "fraud", "kind_of": "spam", "kind": 0.5}}`, `tunables.model.fraud.kind_of is "spam": want another entry`},
+		{"kind of itself", `{"fraud": {"label": "fraud", "kind_of": "fraud", "kind": 0.5}}`, `want another entry`},
+		{"kind_of without kind", `{"spam": {"label": "ads"}, "fraud": {"label": "fraud", "kind_of": "spam"}}`, "kind_of needs tunables.model.fraud.kind"},
+		{"kind without kind_of", `{"fraud": {"label": "fraud", "kind": 0.5}}`, "kind needs tunables.model.fraud.kind_of"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -161,4 +166,40 @@ func mustRead(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestKindScoreIsCoarse: a kind model's score reaches the policies as its
+// threshold or 0, so scores on one side of it share a memo key, and the
+// rule still fires exactly at the threshold.
+func TestKindScoreIsCoarse(t *testing.T) {
+	ctx := context.Background()
+	e := loadShipped(t, Options{SkipTests: true})
+	kind := e.ModelTunables()["fraud"].Kind
+	if kind <= 0 || e.ModelTunables()["fraud"].KindOf != "spam" {
+		t.Fatalf("shipped data.json: fraud is not a kind model of spam: %+v", e.ModelTunables()["fraud"])
+	}
+	labels := []string{"abuse", "fraud", "spam"}
+	decide := func(fraud float64) Decision {
+		t.Helper()
+		d, err := e.Decide(ctx, Input{ScoreLabels: labels, Scores: []float64{0.01, fraud, 0.995}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := decide(kind - 0.01); slices.Contains(d.Labels, "fraud") {
+		t.Errorf("fraud %.2f (below %v) labelled fraud: %+v", kind-0.01, kind, d)
+	}
+	for _, p := range []float64{kind, kind + 0.01, 0.99, 1} {
+		if d := decide(p); !slices.Contains(d.Labels, "fraud") || d.Action != "review" {
+			t.Errorf("fraud %v (≥ %v) with spam flagged: %+v, want review with fraud", p, kind, d)
+		}
+	}
+	h0, m0 := e.MemoStats()
+	for _, p := range []float64{0.02, 0.11, kind - 0.01, kind, 0.77, 0.98} {
+		decide(p)
+	}
+	if h, m := e.MemoStats(); m-m0 != 0 || h-h0 != 6 {
+		t.Errorf("kind scores on the same side of %v: %d new memo misses, want 0 (all six keys seen above)", kind, m-m0)
+	}
 }

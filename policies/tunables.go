@@ -140,6 +140,11 @@ var tunablesSchema = map[string]any{
 			"weak_signals?":            kStrings,
 			"review_with_contact?":     kProb,
 			"contact_label?":           kString,
+			// A kind model names what another model flagged: when the
+			// model kind_of names fires and this score is at least kind,
+			// this model's label is added.
+			"kind_of?": kString,
+			"kind?":    kProb,
 		}},
 	},
 }
@@ -160,6 +165,9 @@ func parseTunables(file string, src []byte) (map[string]any, int, []Problem) {
 	}
 	var problems []Problem
 	checkShape(file, lines, "", doc, tunablesSchema, true, &problems)
+	if len(problems) == 0 {
+		checkKinds(file, lines, doc, &problems)
+	}
 	if len(problems) > 0 {
 		return nil, 0, problems
 	}
@@ -171,6 +179,36 @@ func parseTunables(file string, src []byte) (map[string]any, int, []Problem) {
 	fillDefaults(data, shippedTunables(), tunablesSchema)
 	days := int(data["tunables"].(map[string]any)["new_account_days"].(float64))
 	return data, days, nil
+}
+
+// checkKinds checks that a kind model refines another model entry and
+// gives its threshold: a kind_of that names nothing would silently never
+// fire.
+func checkKinds(file string, lines map[string]int, doc any, out *[]Problem) {
+	tun, _ := doc.(map[string]any)["tunables"].(map[string]any)
+	mod, _ := tun["model"].(map[string]any)
+	names := make([]string, 0, len(mod))
+	for k := range mod {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		o, _ := mod[name].(map[string]any)
+		of, hasOf := o["kind_of"].(string)
+		_, hasKind := o["kind"]
+		path := "tunables.model." + name
+		switch {
+		case hasOf && !hasKind:
+			*out = append(*out, Problem{File: file, Line: max(lines[path+".kind_of"], 1),
+				Message: fmt.Sprintf("%s.kind_of needs %s.kind (the score at which the label is added)", path, path)})
+		case hasKind && !hasOf:
+			*out = append(*out, Problem{File: file, Line: max(lines[path+".kind"], 1),
+				Message: fmt.Sprintf("%s.kind needs %s.kind_of (the model whose flags it names)", path, path)})
+		case hasOf && (of == name || mod[of] == nil):
+			*out = append(*out, Problem{File: file, Line: max(lines[path+".kind_of"], 1),
+				Message: fmt.Sprintf("%s.kind_of is %q: want another entry of tunables.model", path, of)})
+		}
+	}
 }
 
 // shippedTunables is the embedded data.json. A key an operator's data.json
@@ -519,7 +557,8 @@ func modelTunables(data map[string]any) map[string]ModelTunables {
 		}
 		mt := ModelTunables{Review: num("review"), Block: num("block"), ReviewWithSignal: num("review_with_signal"),
 			Signals: strs("signals"), ReviewWithWeakSignal: num("review_with_weak_signal"), WeakSignals: strs("weak_signals"),
-			ReviewWithContact: num("review_with_contact")}
+			ReviewWithContact: num("review_with_contact"), Kind: num("kind")}
+		mt.KindOf, _ = o["kind_of"].(string)
 		mt.Label, _ = o["label"].(string)
 		out[name] = mt
 	}

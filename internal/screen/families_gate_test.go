@@ -21,7 +21,7 @@ type familyBound struct {
 // never read while tuning and are gated at their (lower) measured level to
 // catch regressions, not to be tuned on.
 var familyBounds = []familyBound{
-	{"families/drainage.tsv", 0.85, 0},
+	{"families/drainage.tsv", 0.90, 0},
 	{"families/escort.tsv", 0.95, 0},
 	{"families/fraud_phishing.tsv", 0.95, 0},
 	{"families/gambling.tsv", 0.94, 0},
@@ -40,16 +40,27 @@ var familyBounds = []familyBound{
 	{"families2/marketing.tsv", 0.90, 0},
 	{"families2/other_scams.tsv", 0.89, 0},
 	{"families2/politics.tsv", 0.93, 0},
+	// The third tuning set (issue 11, rules3 pass): measured 93.8–100 %
+	// with the fitting label (QUALITY.md), gated rounded down.
+	{"families3/drainage.tsv", 0.93, 0},
+	{"families3/escort.tsv", 0.95, 0},
+	{"families3/fraud_phishing.tsv", 0.95, 0},
+	{"families3/gambling.tsv", 0.95, 0},
+	{"families3/invoices.tsv", 0.95, 0},
+	{"families3/job_scam.tsv", 0.95, 0},
+	{"families3/other_scams.tsv", 0.95, 0},
+	{"families3/politics.tsv", 0.95, 0},
 	{"holdout_families/drainage.tsv", 0.50, 0},
-	{"holdout_families/escort.tsv", 0.54, 0},
+	{"holdout_families/escort.tsv", 0.58, 0},
 	{"holdout_families/fraud_phishing.tsv", 0.75, 0},
 	{"holdout_families/gambling.tsv", 0.75, 0},
-	{"holdout_families/invoices.tsv", 0.62, 0},
-	{"holdout_families/job_scam.tsv", 0.37, 0},
+	{"holdout_families/invoices.tsv", 0.75, 0},
+	{"holdout_families/job_scam.tsv", 0.41, 0},
 	{"holdout_families/other_scams.tsv", 0.40, 0},
 	{"holdout_families/politics.tsv", 0.66, 0},
 	{"benign_nearmiss.tsv", 0, 0.02},
 	{"benign_nearmiss2.tsv", 0, 0.02},
+	{"benign_nearmiss3.tsv", 0, 0.02},
 	{"holdout_families/benign_nearmiss.tsv", 0, 0.02},
 	{"identity_benign.tsv", 0, 0.02},
 	// Counter-speech and identity talk written for abuse.group_attack: the
