@@ -84,6 +84,18 @@ var teamSets = []teamSet{
 	{"families3/politics.tsv", "politics", 60, false, true},
 	{"families3/drainage.tsv", "contact", 60, false, true},
 	{"benign_nearmiss3.tsv", "ok", 200, false, false},
+	// families4: a fourth, independent set leaning on the forms the earlier
+	// sets under-use (formal broadcasts, short fragments, dialogue openers,
+	// pitches without a classic keyword), measured in QUALITY.md, not gated.
+	{"families4/fraud_phishing.tsv", "fraud", 60, false, true},
+	{"families4/gambling.tsv", "gambling", 60, false, true},
+	{"families4/invoices.tsv", "illegal", 60, false, true},
+	{"families4/escort.tsv", "porn", 60, false, true},
+	{"families4/job_scam.tsv", "fraud", 60, false, true},
+	{"families4/other_scams.tsv", "fraud", 60, false, true},
+	{"families4/politics.tsv", "politics", 60, false, true},
+	{"families4/drainage.tsv", "contact", 60, false, true},
+	{"benign_nearmiss4.tsv", "ok", 200, false, false},
 
 	{"holdout_families/fraud_phishing.tsv", "fraud", 25, true, true},
 	{"holdout_families/gambling.tsv", "gambling", 25, true, true},
@@ -255,7 +267,7 @@ func TestTeamSetsListed(t *testing.T) {
 	for _, s := range append(slices.Clone(teamSets), olderTeamSets...) {
 		known[s.path] = true
 	}
-	for _, pattern := range []string{"*.tsv", "families/*.tsv", "families2/*.tsv", "families3/*.tsv", "holdout_families/*.tsv"} {
+	for _, pattern := range []string{"*.tsv", "families/*.tsv", "families2/*.tsv", "families3/*.tsv", "families4/*.tsv", "holdout_families/*.tsv"} {
 		files, err := filepath.Glob(filepath.Join(qualityDir, pattern))
 		if err != nil {
 			t.Fatal(err)
@@ -395,11 +407,12 @@ func TestTeamSetsHoldoutIndependent(t *testing.T) {
 }
 
 // secondTuningSet reports whether a set was written after the first tuning
-// set (families2/, families3/ and their near-miss files), so that it is
+// set (families2/, families3/, families4/ and their near-miss files), so that it is
 // held to be fresh against the first set and against every later line.
 func secondTuningSet(path string) bool {
 	return strings.HasPrefix(path, "families2/") || path == "benign_nearmiss2.tsv" ||
-		strings.HasPrefix(path, "families3/") || path == "benign_nearmiss3.tsv"
+		strings.HasPrefix(path, "families3/") || path == "benign_nearmiss3.tsv" ||
+		strings.HasPrefix(path, "families4/") || path == "benign_nearmiss4.tsv"
 }
 
 // TestTeamSetsSecondSetFresh: the second tuning set exists to widen the
