@@ -18,10 +18,13 @@ fraud_hits contains hit("fraud.scam_contact", "fraud", "block", 3, "诈骗话术
 
 # --- phishing: impersonated brand + bait + a way to act -----------------------
 
+# Blocked only with a number, id or link to act on: a bank's real notice
+# also says 如非本人操作，请致电 — to its own hotline (95533), which the
+# number detectors do not count — and goes to review through fraud.lure_link.
 fraud_hits contains hit("fraud.phishing", "fraud", "block", 3, "冒充银行或平台，以过期、冻结或奖励诱导点击链接或回电") if {
 	input.subs["fraud.brand"]
 	input.subs["fraud.lure"]
-	fraud_action
+	contact_detected > 0
 }
 
 # The general bait shape with a brand and a number or link: review (a real

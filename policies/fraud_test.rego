@@ -20,6 +20,15 @@ test_fraud_phishing_template_blocked if {
 	"fraud.phishing" in rules(with_det(msg([["fraud.brand", 1], ["fraud.lure", 1]]), {"url": 1}))
 }
 
+# 【某银行】您的手机银行于今日在新设备登录，如非本人操作，请致电本行官方客服
+# 95533: the real notice's shape, a call to the bank's own hotline (no
+# number the detectors count) — reviewed, never blocked.
+test_fraud_brand_lure_call_without_a_number_reviewed_not_blocked if {
+	i := msg([["fraud.brand", 1], ["fraud.lure", 1], ["fraud.action", 1]])
+	action(i) == "review"
+	not "fraud.phishing" in rules(i)
+}
+
 # 您的航班已取消，请致电 400xxxxxxx 办理改签退款 (lure + number, no brand)
 test_fraud_lure_with_number_reviewed if {
 	action(with_det(msg([["fraud.lure", 1]]), {"phone": 1})) == "review"
