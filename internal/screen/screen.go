@@ -357,8 +357,11 @@ func (e *Engine) explain(orig, norm string, reasons []modgate.Reason, ms []modga
 		if !ok {
 			continue
 		}
-		label, _, _ := strings.Cut(rest, ".")
-		if done[label] {
+		label, tier, _ := strings.Cut(rest, ".")
+		if done[label] || tier == "kind" {
+			// A kind model (model.fraud.kind) only names what another
+			// model flagged; that model's n-grams are the evidence, and
+			// a second walk would mostly repeat them.
 			continue
 		}
 		done[label] = true
