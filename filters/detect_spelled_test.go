@@ -1,9 +1,8 @@
 package filters
 
-import "testing"
-
 // Domains spelled letter by letter around a spelled-out dot, and WeChat ids
-// after a "V:" or "V❤" stand-in (families3 wording, issue 11).
+// after a "V:" or "V❤" stand-in (families3 wording, issue 11); TestDetect
+// runs them with detectCases.
 var spelledCases = []detCase{
 	{"tld letter by letter", "领取 → hsy-cj 点 c n", []wantHit{{KindURL, "hsy-cj 点 c n"}}},
 	{"host and tld letter by letter", "请换 d s 点 v i p", []wantHit{{KindURL, "d s 点 v i p"}}},
@@ -15,24 +14,4 @@ var spelledCases = []detCase{
 	{"v heart id", "有意者 V❤：ＬＩＮＧＹＵ＿５２０", []wantHit{{KindWeChat, "ＬＩＮＧＹＵ＿５２０"}}},
 	{"v colon inside a word", "dev: release1234 tonight", nil},
 	{"v colon short", "V: ok", nil},
-}
-
-func TestDetectSpelled(t *testing.T) {
-	z := NewNormalizer()
-	for _, c := range spelledCases {
-		t.Run(c.name, func(t *testing.T) {
-			n := z.Normalize(c.in)
-			got := Detect(n, nil)
-			if len(got) != len(c.want) {
-				t.Fatalf("Detect(%q) (folded %q) = %+v, want %d hits %+v", c.in, n.Text, got, len(c.want), c.want)
-			}
-			for i, w := range c.want {
-				m := got[i]
-				if m.Subcategory != w.kind || m.Text != w.text {
-					t.Errorf("hit %d = %s %q, want %s %q", i, m.Subcategory, m.Text, w.kind, w.text)
-				}
-				checkMatch(t, c.in, n, m)
-			}
-		})
-	}
 }

@@ -1,6 +1,7 @@
 package filters
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/modgate/modgate"
@@ -136,7 +137,7 @@ var detectCases = []detCase{
 
 func TestDetect(t *testing.T) {
 	z := NewNormalizer()
-	for _, c := range detectCases {
+	for _, c := range slices.Concat(detectCases, spelledCases) {
 		t.Run(c.name, func(t *testing.T) {
 			n := z.Normalize(c.in)
 			got := Detect(n, nil)

@@ -118,9 +118,11 @@ func contained(ms []modgate.Match, i int) bool {
 	return false
 }
 
-func bump(fs []feat, key string, sev int, count bool) []feat {
+// bump counts one term under key (and sub, for the "label.sub" section,
+// which is never joined on the hot path).
+func bump(fs []feat, key, sub string, sev int, count bool) []feat {
 	for i := range fs {
-		if fs[i].key == key {
+		if fs[i].key == key && fs[i].sub == sub {
 			if count {
 				fs[i].n++
 			}
@@ -132,26 +134,7 @@ func bump(fs []feat, key string, sev int, count bool) []feat {
 	if count {
 		n = 1
 	}
-	return append(fs, feat{key: key, n: n, max: sev})
-}
-
-// bumpSub is bump for the "label.sub" section, without joining the name
-// on the hot path.
-func bumpSub(fs []feat, label, sub string, sev int, count bool) []feat {
-	for i := range fs {
-		if fs[i].key == label && fs[i].sub == sub {
-			if count {
-				fs[i].n++
-			}
-			fs[i].max = max(fs[i].max, sev)
-			return fs
-		}
-	}
-	n := 0
-	if count {
-		n = 1
-	}
-	return append(fs, feat{key: label, sub: sub, n: n, max: sev})
+	return append(fs, feat{key: key, sub: sub, n: n, max: sev})
 }
 
 func (e *Engine) features(in *Input, f *features) {
@@ -204,9 +187,9 @@ func (e *Engine) features(in *Input, f *features) {
 			if kind == "" {
 				kind = m.Category
 			}
-			f.dets = bump(f.dets, kind, m.Severity, true)
+			f.dets = bump(f.dets, kind, "", m.Severity, true)
 			if m.Variant == modgate.VariantSpread {
-				f.dets = bump(f.dets, "spread_contact", m.Severity, true)
+				f.dets = bump(f.dets, "spread_contact", "", m.Severity, true)
 			}
 			continue
 		}
@@ -222,13 +205,13 @@ func (e *Engine) features(in *Input, f *features) {
 				break
 			}
 		}
-		f.labels = bump(f.labels, m.Category, m.Severity, !dup)
+		f.labels = bump(f.labels, m.Category, "", m.Severity, !dup)
 		if m.Variant != "" {
-			f.vars = bump(f.vars, m.Category, m.Severity, !dup)
+			f.vars = bump(f.vars, m.Category, "", m.Severity, !dup)
 		}
 		// A term without a subcategory counts under "label." so the
 		// severity rule for unsubcategorised terms can see it.
-		f.subs = bumpSub(f.subs, m.Category, m.Subcategory, m.Severity, !dup)
+		f.subs = bump(f.subs, m.Category, m.Subcategory, m.Severity, !dup)
 	}
 	sortFeats(f.labels)
 	sortFeats(f.subs)
