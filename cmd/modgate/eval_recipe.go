@@ -49,7 +49,14 @@ func evalRecipe(ctx context.Context, path string, cfg screen.Config, workers int
 		fmt.Fprintf(stderr, "modgate eval: %v\n", err)
 		return 2
 	}
-	th := s.Engine().Policy().ModelTunables()[rc.Label].Review
+	tun := s.Engine().Policy().ModelTunables()[rc.Label]
+	th := tun.Review
+	if th == 0 {
+		th = tun.Kind // a kind model has no threshold of its own but its kind
+	}
+	if th == 0 {
+		th = 0.5
+	}
 	type row struct {
 		Input     string   `json:"input"`
 		N         int      `json:"n"`
