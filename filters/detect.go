@@ -793,7 +793,7 @@ var cues = []cue{
 	{"qq号", KindQQ}, {"qq", KindQQ}, {"扣扣", KindQQ}, {"企鹅号", KindQQ}, {"企鹅", KindQQ}, {"q号", KindQQ}, {"q q", KindQQ},
 	{"微信号", KindWeChat}, {"微信", KindWeChat}, {"薇信", KindWeChat}, {"威信", KindWeChat},
 	{"维信", KindWeChat}, {"徽信", KindWeChat}, {"微心", KindWeChat}, {"v信", KindWeChat},
-	{"wechat", KindWeChat}, {"vxin", KindWeChat}, {"v:", KindWeChat}, {"v❤", KindWeChat}, {"wei xin", KindWeChat}, {"vx", KindWeChat}, {"v x", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
+	{"wechat", KindWeChat}, {"vxin", KindWeChat}, {"v:", KindWeChat}, {"wei:", KindWeChat}, {"个人号", KindWeChat}, {"私人号", KindWeChat}, {"v❤", KindWeChat}, {"wei xin", KindWeChat}, {"vx", KindWeChat}, {"v x", KindWeChat}, {"wx", KindWeChat}, {"weixin", KindWeChat},
 	{"加v", KindWeChat}, {"加微", KindWeChat}, {"加威", KindWeChat}, {"加薇", KindWeChat}, {"绿泡泡", KindWeChat},
 	{"加扣", KindQQ}, {"加q", KindQQ}, {"群号", KindQQ},
 	{"抖音号", KindAccount}, {"快手号", KindAccount}, {"陌陌号", KindAccount}, {"小红书号", KindAccount},
@@ -804,7 +804,7 @@ var cues = []cue{
 }
 
 // cjkFillers may stand between a cue and the number: "微信号是: abc123".
-var cjkFillers = []string{"号码", "号", "码", "是", "为", "群", "搜", "联系方式", "联系", "账号", "用户名", "名"}
+var cjkFillers = []string{"号码", "号", "码", "是", "为", "群", "搜", "联系方式", "联系", "账号", "用户名", "名", "👉", "→", "➡"}
 
 // skipFiller returns the offset after a filler at t[j], or j.
 func skipFiller(t string, j int) int {

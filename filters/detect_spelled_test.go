@@ -14,4 +14,12 @@ var spelledCases = []detCase{
 	{"v heart id", "有意者 V❤：ＬＩＮＧＹＵ＿５２０", []wantHit{{KindWeChat, "ＬＩＮＧＹＵ＿５２０"}}},
 	{"v colon inside a word", "dev: release1234 tonight", nil},
 	{"v colon short", "V: ok", nil},
+	// Disguised cues of the fourth team set (issue 11): a pointer between
+	// cue and id, wei:, a personal account, the victory hand as V.
+	{"wechat then a pointing hand", "pls add my wechat 👉 ViVi_beauty520 thx", []wantHit{{KindWeChat, "ViVi_beauty520"}}},
+	{"wei colon", "小窗一直开着 ｗｅｉ：tao_tao 晚上见", []wantHit{{KindWeChat, "tao_tao"}}},
+	{"personal account", "你加我个人号 linxi_skin88 我直接传你", []wantHit{{KindWeChat, "linxi_skin88"}}},
+	{"victory hand for v", "✌️：mei_mei2266", []wantHit{{KindWeChat, "mei_mei2266"}}},
+	{"victory hand as decoration", "耶✌️今天真开心", nil},
+	{"personal account without an id", "我的个人号就是手机号，你存一下", nil},
 }

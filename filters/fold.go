@@ -88,6 +88,9 @@ var standIns = map[rune]string{
 	0x2795:  "+",  // ➕ heavy plus sign
 	0x271A:  "+",  // ✚ heavy Greek cross
 	0x2719:  "+",  // ✙ outlined Greek cross
+	// ✌ is the letter V that stands for WeChat (✌️：id). As decoration
+	// (耶✌️) it folds to a lone v, which a cue needs an id after to count.
+	0x270C: "v", // ✌
 }
 
 // noiseSymbols are characters spam puts between the characters of a word
