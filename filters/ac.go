@@ -233,10 +233,7 @@ func (b *compactBuilder) encode(m *Compact) {
 		}
 		return syms[i] < syms[j]
 	})
-	m.bmp = make([]uint16, 0x10000)
-	for i := range m.bmp {
-		m.bmp[i] = bmpOther
-	}
+	m.bmp = make([]uint16, 0x10000) // 0: no pattern holds the rune
 	m.other = map[int32]int32{}
 	code := make(map[int32]int32, len(syms))
 	for i, r := range syms {
@@ -245,22 +242,19 @@ func (b *compactBuilder) encode(m *Compact) {
 		switch {
 		case r >= symInvalid:
 			m.inv[r-symInvalid] = c
+			continue
 		case r < utf8.RuneSelf:
 			m.ascii[r] = c
-			m.bmp[r] = uint16(c)
+		}
+		switch {
 		case r < 0x10000 && c < bmpOther:
 			m.bmp[r] = uint16(c)
+		case r < 0x10000:
+			// More than 65,534 symbols: the table says "look in other".
+			m.bmp[r] = bmpOther
+			m.other[r] = c
 		default:
 			m.other[r] = c
-		}
-	}
-	// Runes no pattern holds keep bmpOther only where other has them;
-	// the rest read code 0 straight from the table.
-	for r := range m.bmp {
-		if m.bmp[r] == bmpOther {
-			if _, ok := m.other[int32(r)]; !ok {
-				m.bmp[r] = 0
-			}
 		}
 	}
 	b.alphabet = int32(len(syms))

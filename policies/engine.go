@@ -64,8 +64,7 @@ type Engine struct {
 	memoReason     string
 	needMatches    bool // a rule reads input.matches: build it per message
 	modelTun       map[string]ModelTunables
-	kindBands      map[string]int // kind models: the band of their one threshold
-	floors         map[string]int // per model: bands below this reach the policies as 0
+	bands          map[string]scoreBands // per model: how its score is banded for the policies
 	conv           modgate.ConversationSettings
 	velSteps       []int
 	memoStats      memoCounters
@@ -281,8 +280,7 @@ func load(ctx context.Context, fsys fs.FS, prefix string, opts Options) (*Engine
 	}
 	e := &Engine{revision: set.revision, query: pq, newAccountDays: set.newAccountDays,
 		needMatches: readsPerMessage(compiler) != "", modelTun: modelTunables(set.data), conv: set.conv, velSteps: set.velSteps}
-	e.kindBands = kindBands(e.modelTun)
-	e.floors = scoreFloors(set.data, e.modelTun)
+	e.bands = modelBands(set.data, e.modelTun)
 	if e.consequence, err = prepareConsequence(ctx, compiler, set); err != nil {
 		return nil, err
 	}
@@ -405,34 +403,39 @@ func locRow(t *ast.Term) int {
 	return t.Location.Row
 }
 
-// kindBands maps each kind model (kind_of set) to the band of its
-// threshold. Rounded, not floored: 0.29 is band 29 however the float
-// multiplies out.
-func kindBands(tun map[string]ModelTunables) map[string]int {
-	out := map[string]int{}
-	for l, t := range tun {
-		if k := int(math.Round(t.Kind * ScoreBands)); t.KindOf != "" && k >= 1 {
-			out[l] = k
-		}
+// scoreBands is how one model's score is banded before the policies (and
+// the memo key) see it: bands below floor become 0, and a kind model's
+// score becomes its one threshold band (kind) or 0.
+type scoreBands struct{ floor, kind int }
+
+// band applies b to a score's band n.
+func (b scoreBands) band(n int) int {
+	if n < b.floor {
+		n = 0
 	}
-	return out
+	if b.kind > 0 {
+		n = min(n/b.kind*b.kind, b.kind)
+	}
+	return n
 }
 
-// scoreFloors maps each model with thresholds in data.json to the band of
-// its lowest one (its own thresholds, a floor key when set, and the flood
-// rule's model_score for a model with the flood label). Below it no rule
-// can tell two scores apart, so they reach the policies as 0 and share one
-// memo key: ordinary messages score 0.00–0.30 and would otherwise spread
-// over dozens of keys.
-func scoreFloors(data map[string]any, tun map[string]ModelTunables) map[string]int {
+// modelBands derives each model's scoreBands from data.json. floor is the
+// band of its lowest threshold (its own thresholds, a floor key when set,
+// and the flood rule's model_score for a model with the flood label): below
+// it no rule can tell two scores apart, so they share one memo key, where
+// ordinary messages scoring 0.00–0.30 would otherwise spread over dozens.
+// Thresholds are rounded, not floored, to bands: 0.29 is band 29 however
+// the float multiplies out.
+func modelBands(data map[string]any, tun map[string]ModelTunables) map[string]scoreBands {
 	floodLabel, floodScore := "", 0.0
 	if c, ok := lookup(data, "tunables.conversation.flood"); ok {
 		m, _ := c.(map[string]any)
 		floodLabel, _ = m["label"].(string)
 		floodScore, _ = m["model_score"].(float64)
 	}
-	out := map[string]int{}
+	out := map[string]scoreBands{}
 	for l, t := range tun {
+		var b scoreBands
 		low := math.Inf(1)
 		for _, v := range []float64{t.Review, t.Block, t.ReviewWithSignal, t.ReviewWithWeakSignal, t.ReviewWithContact, t.Kind} {
 			if v > 0 {
@@ -446,7 +449,13 @@ func scoreFloors(data map[string]any, tun map[string]ModelTunables) map[string]i
 			low = t.Floor
 		}
 		if k := int(math.Round(low * ScoreBands)); !math.IsInf(low, 1) && k >= 1 {
-			out[l] = k
+			b.floor = k
+		}
+		if k := int(math.Round(t.Kind * ScoreBands)); t.KindOf != "" && k >= 1 {
+			b.kind = k
+		}
+		if b != (scoreBands{}) {
+			out[l] = b
 		}
 	}
 	return out

@@ -162,17 +162,9 @@ func (e *Engine) features(in *Input, f *features) {
 	}
 	for i, l := range in.ScoreLabels {
 		if i < len(in.Scores) {
-			n := Band(in.Scores[i])
-			if n < e.floors[l] {
-				n = 0
-			}
-			if k, ok := e.kindBands[l]; ok {
-				// A kind model's score only ever meets its one threshold:
-				// it reaches the policies as that threshold or 0, so it
-				// does not split the memo into a hundred keys per message.
-				n = min(n/k*k, k)
-			}
-			f.scores = append(f.scores, feat{key: l, n: n})
+			// One lookup: floors and kind bands (modelBands) keep the memo
+			// from splitting on scores no rule can tell apart.
+			f.scores = append(f.scores, feat{key: l, n: e.bands[l].band(Band(in.Scores[i]))})
 		}
 	}
 	if fd == nil {

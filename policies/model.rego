@@ -50,7 +50,7 @@ model_signal if {
 	input.scores[name] >= t[k]
 }
 
-model_hits contains hit(
+model_tier_hits contains hit(
 	sprintf("model.%s.block", [name]), t.label, "block", 3,
 	sprintf("模型 %s 得分 %v ≥ 阈值 %v", [name, input.scores[name], t.block]),
 ) if {
@@ -58,7 +58,7 @@ model_hits contains hit(
 	input.scores[name] >= t.block
 }
 
-model_hits contains hit(
+model_tier_hits contains hit(
 	sprintf("model.%s.review", [name]), t.label, "review", 2,
 	sprintf("模型 %s 得分 %v ≥ 阈值 %v", [name, input.scores[name], t.review]),
 ) if {
@@ -69,7 +69,7 @@ model_hits contains hit(
 # With a signal, the hit carries the label of the signal's own kind when it
 # is a taxonomy label (a spam score with a fraud.lure term is fraud, with a
 # gambling term gambling), else the model's label.
-model_hits contains hit(
+model_tier_hits contains hit(
 	sprintf("model.%s.review_with_signal", [name]), label, "review", 2,
 	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且有 %s 信号", [name, input.scores[name], t.review_with_signal, concat(", ", sort(model_signals_present(t.signals)))]),
 ) if {
@@ -81,7 +81,7 @@ model_hits contains hit(
 # The weak tier: a shopping word is evidence of an ad only beside wording
 # the model already reads as a seller's (80w marketing SMS: 新春特惠，满xxx送xx
 # scores 0.6–0.9 and has no stronger term), never on its own.
-model_hits contains hit(
+model_tier_hits contains hit(
 	sprintf("model.%s.review_with_weak_signal", [name]), label, "review", 2,
 	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且有 %s 信号", [name, input.scores[name], t.review_with_weak_signal, concat(", ", sort(model_signals_present(t.weak_signals)))]),
 ) if {
@@ -92,7 +92,7 @@ model_hits contains hit(
 
 # Friends swap WeChat ids and numbers too (加我微信 zhangsan_88 周末约饭), so a
 # contact counts only beside a score well above the weak tier's.
-model_hits contains hit(
+model_tier_hits contains hit(
 	sprintf("model.%s.review_with_contact", [name]), t.label, "review", 2,
 	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且留有联系方式", [name, input.scores[name], t.review_with_contact]),
 ) if {
@@ -104,6 +104,16 @@ model_hits contains hit(
 # A message a model flags that also leaves a number, id or link to contact
 # is drainage (引流) as well: with contact_label set, the label is added (the
 # message is flagged already; this changes who reviews it, not whether).
+# The tiers above are what a model flags on its own; the two rules below
+# only add a label to a message one of them flagged.
+model_hits contains h if some h in model_tier_hits
+
+# model_fired holds when one of the model's own tiers flagged the message.
+model_fired(name) if {
+	some h in model_tier_hits
+	startswith(h.rule, concat("", ["model.", name, "."]))
+}
+
 model_hits contains hit(
 	sprintf("model.%s.contact", [name]), t.contact_label, "review", 2,
 	sprintf("模型 %s 得分 %v，且留有联系方式", [name, input.scores[name]]),
@@ -111,7 +121,7 @@ model_hits contains hit(
 	some name, t in data.tunables.model
 	t.contact_label
 	contact_detected > 0
-	model_fired(name, t)
+	model_fired(name)
 }
 
 model_hits contains hit(
@@ -120,21 +130,7 @@ model_hits contains hit(
 ) if {
 	some name, t in data.tunables.model
 	input.scores[name] >= t.kind
-	model_fired(t.kind_of, data.tunables.model[t.kind_of])
-}
-
-model_fired(name, t) if input.scores[name] >= t.review
-
-model_fired(name, t) if input.scores[name] >= t.review_with_contact
-
-model_fired(name, t) if {
-	input.scores[name] >= t.review_with_signal
-	count(model_signal_labels(t.signals, t)) > 0
-}
-
-model_fired(name, t) if {
-	input.scores[name] >= t.review_with_weak_signal
-	count(model_signal_labels(t.weak_signals, t)) > 0
+	model_fired(t.kind_of)
 }
 
 model_signal_labels(signals, t) := {l |

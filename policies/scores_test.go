@@ -214,10 +214,10 @@ func TestScoresBelowEveryThresholdShareAKey(t *testing.T) {
 	e := loadShipped(t, Options{SkipTests: true})
 	tun := e.ModelTunables()
 	// spam's lowest: min(its thresholds, conversation.flood.model_score).
-	if got, want := e.floors["spam"], int(math.Round(100*min(tun["spam"].ReviewWithWeakSignal, 0.5))); got != want || got == 0 {
+	if got, want := e.bands["spam"].floor, int(math.Round(100*min(tun["spam"].ReviewWithWeakSignal, 0.5))); got != want || got == 0 {
 		t.Fatalf("spam floor band = %d, want %d", got, want)
 	}
-	if got, want := e.floors["abuse"], int(math.Round(100*tun["abuse"].Review)); got != want {
+	if got, want := e.bands["abuse"].floor, int(math.Round(100*tun["abuse"].Review)); got != want {
 		t.Fatalf("abuse floor band = %d, want %d", got, want)
 	}
 	labels := []string{"abuse", "spam"}
@@ -249,7 +249,7 @@ func TestScoresBelowEveryThresholdShareAKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := e2.floors["abuse"]; ok {
-		t.Errorf("floor 0: abuse still floored at band %d", e2.floors["abuse"])
+	if f := e2.bands["abuse"].floor; f != 0 {
+		t.Errorf("floor 0: abuse still floored at band %d", f)
 	}
 }

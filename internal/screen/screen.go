@@ -230,13 +230,15 @@ func (s *Screener) conversation() Conversation {
 
 // checkText rejects hostile or useless input before any work is done.
 func (s *Screener) checkText(text string) error {
-	if len(text) > s.cfg.MaxTextBytes {
-		return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(text), s.cfg.MaxTextBytes)
+	// checkShape first keeps the error order (size, UTF-8, empty): a text
+	// with a byte that is not UTF-8 is never blank.
+	if err := s.checkShape(text); err != nil {
+		return err
 	}
 	if !utf8.ValidString(text) {
 		return ErrInvalidUTF8
 	}
-	return s.checkShape(text)
+	return nil
 }
 
 // checkShape is checkText without the UTF-8 pass.
