@@ -109,8 +109,7 @@ model_tier_hits contains hit(
 	some name, t in data.tunables.model
 	input.scores[name] >= t.review_with_cue
 	some label, cues in t.kind_cues
-	some s in cues
-	model_has(s)
+	kind_cues_present(t, label, cues)
 	not family_rule_fired
 }
 
@@ -188,9 +187,16 @@ model_hits contains hit(
 	some name, t in data.tunables.model
 	some label, cues in t.kind_cues
 	model_fired(name)
-	some s in cues
-	model_has(s)
+	kind_cues_present(t, label, cues)
 	not family_rule_fired
+}
+
+# kind_cues_present: at least kind_cue_count[label] (default 1) distinct
+# cue terms of the label: shops address customers as 美女 and teach 模特班,
+# so one person word does not make an ad an escort ad; two cue words do
+# (年轻姑娘 + 陪您).
+kind_cues_present(t, label, cues) if {
+	sum([input.subs[s].n | some s in cues; input.subs[s]]) >= object.get(t, ["kind_cue_count", label], 1)
 }
 
 # family_rule_fired: a lexicon rule of a family (not ads, contact or pii)

@@ -209,32 +209,42 @@ test_fraud_kind_alone_flags_nothing if {
 }
 
 # 老板，晚上一个人住酒店闷不闷？安排年轻姑娘过去陪您: the spam score flags it,
-# and 姑娘 (an escort ad's person word, too common to flag anything) says
+# and 姑娘 + 陪您 (an escort ad's words, too common to flag anything) say
 # which kind: porn, not just ads (issue 11: labels must fit).
 test_kind_cue_names_what_the_spam_model_flagged if {
-	i := scored(msg([["porn.escort_person", 1]]), {"spam": 0.99})
+	i := scored(msg([["porn.escort_person", 1], ["porn.escort_cue", 1]]), {"spam": 0.99})
 	d := decide(i)
 	d.action == "review"
 	d.labels == ["ads", "porn"]
 	"model.spam.cue" in rules(i)
 	some r in d.reasons
 	r.rule == "model.spam.cue"
-	contains(r.message, "porn.escort_person")
-	# a document's name in a flagged message: the invoice trade
-	decide(scored(msg([["illegal.doc_cue", 1]]), {"spam": 0.98})).labels == ["ads", "illegal"]
+	contains(r.message, "porn.escort_cue")
+	# a document's name and a word of the trade: the invoice trade
+	decide(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.98})).labels == ["ads", "illegal"]
+}
+
+# 美女们，三八节全场八折: shops call customers 美女; one person word in a
+# flagged ad does not make it an escort ad (kind_cue_count.porn 2); one
+# document word does name the invoice trade (default 1).
+test_one_kind_cue_is_not_enough if {
+	i := scored(msg([["porn.escort_person", 1]]), {"spam": 0.99})
+	decide(i).labels == ["ads"]
+	d := decide(i) with data.tunables.model.spam.kind_cue_count as {"porn": 1}
+	d.labels == ["ads", "porn"]
 }
 
 test_kind_cue_alone_flags_nothing if {
 	# 美女同事 / 公司报销的发票 with an ordinary score: no verdict
-	action(scored(msg([["porn.escort_person", 1]]), {"spam": 0.5})) == "allow"
-	action(scored(msg([["illegal.doc_item", 1], ["porn.escort_cue", 1]]), {"spam": 0.89})) == "allow"
-	action(msg([["porn.escort_cue", 1], ["illegal.doc_cue", 1], ["gambling.topic", 1]])) == "allow"
+	action(scored(msg([["porn.escort_person", 1], ["porn.escort_cue", 1]]), {"spam": 0.5})) == "allow"
+	action(scored(msg([["illegal.doc_item", 1], ["illegal.doc_cue", 1]]), {"spam": 0.89})) == "allow"
+	action(msg([["porn.escort_cue", 1], ["porn.escort_person", 1], ["illegal.doc_cue", 1], ["gambling.topic", 1]])) == "allow"
 }
 
 test_kind_cue_defers_to_a_family_rule if {
 	# phishing that names a certificate (证书过期，点击链接更新): the fraud
 	# rule has named it; the document cue adds no illegal label
-	i := scored(msg([["fraud.lure", 1], ["fraud.action", 1], ["illegal.doc_item", 1]]), {"spam": 0.99})
+	i := scored(msg([["fraud.lure", 1], ["fraud.action", 1], ["illegal.doc_item", 1], ["illegal.doc_cue", 1]]), {"spam": 0.99})
 	d := decide(i)
 	"fraud" in d.labels
 	not "illegal" in d.labels
@@ -242,24 +252,27 @@ test_kind_cue_defers_to_a_family_rule if {
 }
 
 test_kind_cue_off_without_kind_cues if {
-	i := scored(msg([["porn.escort_person", 1]]), {"spam": 0.99})
+	i := scored(msg([["porn.escort_person", 1], ["porn.escort_cue", 1]]), {"spam": 0.99})
 	d := decide(i) with data.tunables.model.spam as object.remove(data.tunables.model.spam, ["kind_cues"])
 	d.labels == ["ads"]
 }
 
-# 有票，要的说 at spam 0.93: a cue close to the spam threshold reviews with
-# the cue's label; below review_with_cue it stays allowed.
+# 有票，要的说…抬头 at spam 0.93: cues close to the spam threshold review
+# with the cues' label; below review_with_cue they stay allowed.
 test_cue_tier_reviews_near_the_threshold if {
-	i := scored(msg([["illegal.doc_cue", 1]]), {"spam": 0.9})
-	d := decide(i)
+	# two distinct terms of one cue subcategory (宾馆 + 陪您)
+	two := scored(object.union(msg([["porn.escort_cue", 1]]), {"subs": {"porn.escort_cue": {"n": 2, "max": 1}}}), {"spam": 0.9})
+	d := decide(two)
 	d.action == "review"
-	d.labels == ["illegal"]
-	"model.spam.review_with_cue" in rules(i)
-	action(scored(msg([["illegal.doc_cue", 1]]), {"spam": 0.89})) == "allow"
+	d.labels == ["porn"]
+	"model.spam.review_with_cue" in rules(two)
+	action(scored(msg([["porn.escort_cue", 1]]), {"spam": 0.9})) == "allow" # one escort cue term
+	action(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.89})) == "allow"
 	# ads.promo is not a kind cue: no cue tier
 	action(scored(msg([["ads.promo", 1]]), {"spam": 0.79})) == "allow"
 	# off without its threshold
-	action(i) with data.tunables.model.spam as object.remove(data.tunables.model.spam, ["review_with_cue"]) == "allow"
+	action(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.9})) == "review"
+	action(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.9})) with data.tunables.model.spam as object.remove(data.tunables.model.spam, ["review_with_cue"]) == "allow"
 }
 
 # 进群看全集 / 加我微信，资料发你: a flagged message that names the way off

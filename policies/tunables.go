@@ -152,6 +152,9 @@ var tunablesSchema = map[string]any{
 			// review_with_cue: a score at or above it together with one
 			// of kind_cues reviews with the cue's label.
 			"review_with_cue?": kProb,
+			// kind_cue_count: per label, how many distinct cue terms
+			// name the kind (default 1).
+			"kind_cue_count?": mapOf{kInt},
 			// Scores below floor reach the policies as 0 (default: the
 			// model's lowest threshold here); a custom rule that reads a
 			// score below every threshold needs it lowered.
