@@ -240,19 +240,50 @@ func (f *Filter) Check(text string) error {
 // personal-data detectors and masks personal data. Matches are sorted by
 // Start and carry original code-point offsets.
 func (f *Filter) Scan(text string) (modgate.Findings, error) {
+	s, err := f.ScanKeep(text)
+	s.Release()
+	return s.Findings, err
+}
+
+// Scanned is a Scan result that keeps the scan's offset map until Release,
+// so spans found later in the normalised text (a model's n-grams) map back
+// to the original without normalising the message a second time.
+type Scanned struct {
+	modgate.Findings
+	f  *Filter
+	st *scanState
+}
+
+// Orig maps normalised byte offsets [bs,be) to original code-point offsets.
+func (s *Scanned) Orig(bs, be int) (start, end int) { return s.st.z.n.Orig(bs, be) }
+
+// OrigText is the original text between code-point offsets.
+func (s *Scanned) OrigText(start, end int) string { return s.st.z.n.OrigText(start, end) }
+
+// Release returns the scan state to the filter; s must not be used after.
+func (s *Scanned) Release() {
+	if s.st != nil {
+		s.f.pool.Put(s.st)
+		s.st = nil
+	}
+}
+
+// ScanKeep is Scan keeping the offset map (see Scanned): the caller must
+// call Release, also when it returns an error.
+func (f *Filter) ScanKeep(text string) (Scanned, error) {
 	if len(text) > f.maxText {
-		return modgate.Findings{}, f.Check(text)
+		return Scanned{}, f.Check(text)
 	}
 	st := f.pool.Get().(*scanState)
-	defer f.pool.Put(st)
+	s := Scanned{f: f, st: st}
 	// Check's UTF-8 pass is done by the normaliser, which decodes every
 	// rune anyway; the error order is Check's.
 	n := st.z.Normalize(text)
 	if st.z.badUTF8 {
-		return modgate.Findings{}, ErrInvalidUTF8
+		return s, ErrInvalidUTF8
 	}
 	if strings.TrimSpace(text) == "" {
-		return modgate.Findings{}, ErrEmptyText
+		return s, ErrEmptyText
 	}
 	st.hits = f.m.FindAll(n.Text, st.hits[:0])
 	st.cands = st.cands[:0]
@@ -268,11 +299,12 @@ func (f *Filter) Scan(text string) (modgate.Findings, error) {
 	if matches == nil {
 		matches = []modgate.Match{}
 	}
-	return modgate.Findings{
+	s.Findings = modgate.Findings{
 		Normalized: n.Text,
 		Matches:    matches,
 		MaskedText: Mask(text, matches),
-	}, nil
+	}
+	return s, nil
 }
 
 // lexiconMatches turns raw hits into matches: word boundaries for ASCII
@@ -297,6 +329,11 @@ func (f *Filter) lexiconMatches(n *Normalized, st *scanState) []modgate.Match {
 		}
 	}
 	var out []modgate.Match
+	if len(st.cands) > 0 {
+		// One allocation instead of a growing slice; detector hits
+		// usually fit in the slack.
+		out = make([]modgate.Match, 0, len(st.cands)+2)
+	}
 	for ci, c := range st.cands {
 		if c.variant != 0 && shadowed(st.cands, ci, lit) {
 			continue

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -227,7 +228,6 @@ func (s *Set) Score(text string, extras []float32, out []float64) {
 // table's cache misses overlap instead of waiting behind the hashing.
 func (g *group) accumulate(text string, acc *[maxGroup]float32) {
 	w := newWalker(&g.feat)
-	v := Value(g.feat.Count(text))
 	n := g.n
 	var grams [MaxOrder]gram
 	var idx [gatherBatch]uint32
@@ -265,17 +265,19 @@ func (g *group) accumulate(text string, acc *[maxGroup]float32) {
 	if w.bound {
 		push(w.next(markStart, 0, 0, &grams))
 	}
-	maskEnd := -1
+	maskEnd, runes := -1, 0
 	for i, r := range text {
 		if w.fold && r == 'x' {
 			r = w.masked(text, i, &maskEnd)
 		}
 		push(w.next(r, 1, 2, &grams)) // spans unused here
+		runes++
 	}
 	if w.bound {
 		push(w.next(markEnd, 0, 0, &grams))
 	}
 	flush()
+	v := Value(g.feat.countRunes(runes))
 	for i := 0; i < n; i++ {
 		if g.i8 {
 			acc[i] = float32(isum[i]) * g.scale[i]
@@ -320,6 +322,15 @@ const maxExplainRunes = 8
 // explainMinShare drops spans weaker than this share of the strongest.
 const explainMinShare = 0.2
 
+// explainScratch holds Explain's per-character tables between calls.
+type explainScratch struct {
+	offs   []int
+	runeOf []int32
+	per    []float64
+}
+
+var explainPool = sync.Pool{New: func() any { return new(explainScratch) }}
+
 // Explain returns up to k spans of text that raised label's score the
 // most, strongest first. Every n-gram's contribution (weight × value) is
 // spread evenly over the characters it covers; the spans are the maximal
@@ -335,15 +346,21 @@ func (s *Set) Explain(label, text string, k int) []Contribution {
 	}
 	at := s.where[li]
 	g := &s.groups[at.g]
+	sc := explainPool.Get().(*explainScratch)
+	defer func() {
+		if len(text) <= 4<<10 { // a huge message's tables are not kept
+			explainPool.Put(sc)
+		}
+	}()
 	// Character positions: byte offset of each rune, plus len(text).
-	offs := make([]int, 0, len(text)+1)
+	offs := sc.offs[:0]
 	for i := range text {
 		offs = append(offs, i)
 	}
 	offs = append(offs, len(text))
 	// runeOf[b] is the first character starting at or after byte b: a
 	// table, not a binary search per n-gram end.
-	runeOf := make([]int32, len(text)+1)
+	runeOf := slices.Grow(sc.runeOf[:0], len(text)+1)[:len(text)+1]
 	prev := -1
 	for k, o := range offs {
 		for b := prev + 1; b <= o; b++ {
@@ -352,7 +369,9 @@ func (s *Set) Explain(label, text string, k int) []Contribution {
 		prev = o
 	}
 	runeAt := func(b int32) int { return int(runeOf[b]) }
-	per := make([]float64, len(offs)-1)
+	per := slices.Grow(sc.per[:0], len(offs)-1)[:len(offs)-1]
+	clear(per)
+	sc.offs, sc.runeOf, sc.per = offs, runeOf, per
 	w := newWalker(&g.feat)
 	v := float64(Value(g.feat.Count(text)))
 	w.walk(text, func(gr gram) {

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -240,9 +241,8 @@ func (f *features) appendKey(b []byte) []byte {
 				b = append(b, x.sub...)
 			}
 			b = append(b, 0)
-			b = strconv.AppendInt(b, int64(x.n), 10)
-			b = append(b, 0)
-			b = strconv.AppendInt(b, int64(x.max), 10)
+			b = binary.AppendVarint(b, int64(x.n))
+			b = binary.AppendVarint(b, int64(x.max))
 			b = append(b, 1)
 		}
 		b = append(b, 2)
@@ -253,23 +253,19 @@ func (f *features) appendKey(b []byte) []byte {
 		b = append(b, 'v')
 	}
 	b = append(b, 0)
-	// Length-prefixed: any bytes, no ambiguity, no quoting pass.
-	b = strconv.AppendInt(b, int64(len(f.groupKind)), 10)
-	b = append(b, ':')
+	// Numbers as varints and strings length-prefixed: self-delimiting,
+	// so no separators and no quoting pass.
+	b = binary.AppendUvarint(b, uint64(len(f.groupKind)))
 	b = append(b, f.groupKind...)
-	b = strconv.AppendInt(b, int64(len(f.tenant)), 10)
-	b = append(b, ':')
+	b = binary.AppendUvarint(b, uint64(len(f.tenant)))
 	b = append(b, f.tenant...)
-	b = strconv.AppendInt(b, int64(f.vCount), 10)
-	b = append(b, 0)
-	b = strconv.AppendInt(b, int64(f.vAds), 10)
-	b = append(b, 0)
-	b = strconv.AppendInt(b, int64(f.maxSev), 10)
+	b = binary.AppendVarint(b, int64(f.vCount))
+	b = binary.AppendVarint(b, int64(f.vAds))
+	b = binary.AppendVarint(b, int64(f.maxSev))
 	if f.conv {
 		b = append(b, 3)
 		for _, n := range [...]int{f.parts, f.flood[0], f.flood[1], f.flood[2], f.velocity[0], f.velocity[1], f.velocity[2]} {
-			b = strconv.AppendInt(b, int64(n), 10)
-			b = append(b, 0)
+			b = binary.AppendVarint(b, int64(n))
 		}
 	}
 	return b

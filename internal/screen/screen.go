@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -259,10 +260,12 @@ const maxInlineModels = 8
 // policy always come from the same revision even while a reload swaps
 // engines.
 func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Violations, conv Conversation) (modgate.Verdict, error) {
-	f, err := e.filter.Scan(m.Text)
+	sc, err := e.filter.ScanKeep(m.Text)
+	defer sc.Release()
 	if err != nil {
 		return modgate.Verdict{}, fmt.Errorf("screen: filter: %w", err)
 	}
+	f := sc.Findings
 	in := policies.Input{Message: m, Findings: &f, Violations: v}
 	// The window keeps pointers to what it is given; it gets its own
 	// copies, so a message screened without a window allocates none.
@@ -314,7 +317,7 @@ func (e *Engine) screen(ctx context.Context, m *modgate.Message, v modgate.Viola
 		return modgate.Verdict{}, fmt.Errorf("screen: policy returned unknown action %q", vd.Action)
 	}
 	if len(in.ScoreLabels) > 0 && len(vd.Reasons) > 0 {
-		vd.Matches = e.explain(m.Text, f.Normalized, vd.Reasons, vd.Matches)
+		vd.Matches = e.explain(&sc, vd.Reasons, vd.Matches)
 	}
 	if cs != nil {
 		vd = cs.commit(conv, vd, j)
@@ -350,39 +353,24 @@ const explainTop = 3
 // the n-grams that raised its score most, as matches with Source "model"
 // on ORIGINAL-text spans, so a reviewer sees why. Spans that touch masked
 // personal data are left out (their text would unmask it).
-func (e *Engine) explain(orig, norm string, reasons []modgate.Reason, ms []modgate.Match) []modgate.Match {
-	var z *filters.Normalizer
-	var n *filters.Normalized
-	done := map[string]bool{}
+func (e *Engine) explain(sc *filters.Scanned, reasons []modgate.Reason, ms []modgate.Match) []modgate.Match {
+	var doneBuf [maxInlineModels]string
+	done := doneBuf[:0]
 	for _, r := range reasons {
 		rest, ok := strings.CutPrefix(r.Rule, "model.")
 		if !ok {
 			continue
 		}
 		label, tier, _ := strings.Cut(rest, ".")
-		if done[label] || tier == "kind" {
+		if tier == "kind" || slices.Contains(done, label) {
 			// A kind model (model.fraud.kind) only names what another
 			// model flagged; that model's n-grams are the evidence, and
 			// a second walk would mostly repeat them.
 			continue
 		}
-		done[label] = true
-		cs := e.models.Explain(label, norm, explainTop)
-		if len(cs) == 0 {
-			continue
-		}
-		if n == nil {
-			// Normalise again for the offset map (the filter's is pooled
-			// and gone); only flagged messages get here.
-			z = normPool.Get().(*filters.Normalizer)
-			defer normPool.Put(z)
-			n = z.Normalize(orig)
-			if n.Text != norm {
-				return ms // cannot happen: same normaliser, same text
-			}
-		}
-		for _, c := range cs {
-			start, end := n.Orig(c.Start, c.End)
+		done = append(done, label)
+		for _, c := range e.models.Explain(label, sc.Normalized, explainTop) {
+			start, end := sc.Orig(c.Start, c.End)
 			if start >= end || touchesMasked(ms, start, end) {
 				continue
 			}
@@ -392,15 +380,13 @@ func (e *Engine) explain(orig, norm string, reasons []modgate.Reason, ms []modga
 				Subcategory: label,
 				Start:       start,
 				End:         end,
-				Text:        n.OrigText(start, end),
+				Text:        sc.OrigText(start, end),
 				Source:      modgate.SourceModel,
 			})
 		}
 	}
 	return ms
 }
-
-var normPool = sync.Pool{New: func() any { return filters.NewNormalizer() }}
 
 // touchesMasked reports whether [start,end) overlaps a detector match
 // whose text the filter masks (phone, id_card, bank_card, email).
@@ -422,6 +408,16 @@ func touchesMasked(ms []modgate.Match, start, end int) bool {
 	return false
 }
 
+// randBuf hands out crypto-random bytes from a 4 KiB buffer: one
+// getrandom call per 409 decision ids instead of one per message. Each
+// byte is handed out once.
+type randBuf struct {
+	b   [4096]byte
+	off int
+}
+
+var randPool = sync.Pool{New: func() any { return &randBuf{off: 4096} }}
+
 // NewDecisionID returns a 128-bit identifier as 32 hex digits: 48 bits of
 // Unix milliseconds then 80 random bits, so ids sort by time (like a ULID)
 // and never collide in practice across replicas.
@@ -431,7 +427,14 @@ func NewDecisionID() string {
 	var t [8]byte
 	binary.BigEndian.PutUint64(t[:], ms)
 	copy(b[:6], t[2:])
-	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails (Go ≥1.24)
+	rb := randPool.Get().(*randBuf)
+	if rb.off+10 > len(rb.b) {
+		_, _ = rand.Read(rb.b[:]) // crypto/rand.Read never fails (Go ≥1.24)
+		rb.off = 0
+	}
+	copy(b[6:], rb.b[rb.off:rb.off+10])
+	rb.off += 10
+	randPool.Put(rb)
 	var dst [32]byte
 	hex.Encode(dst[:], b[:])
 	return string(dst[:])

@@ -220,6 +220,26 @@ func TestDecisionIDsUniqueAndOrdered(t *testing.T) {
 		prev = id[:12]
 		seen[id] = true
 	}
+	// The random part comes from pooled buffers: goroutines drawing at
+	// once must still never get the same bytes.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Go(func() {
+			for i := 0; i < 5000; i++ {
+				id := NewDecisionID()
+				mu.Lock()
+				dup := seen[id]
+				seen[id] = true
+				mu.Unlock()
+				if dup {
+					t.Errorf("duplicate id %q", id)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestViolations(t *testing.T) {
