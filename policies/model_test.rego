@@ -257,22 +257,24 @@ test_kind_cue_off_without_kind_cues if {
 	d.labels == ["ads"]
 }
 
-# 有票，要的说…抬头 at spam 0.93: cues close to the spam threshold review
-# with the cues' label; below review_with_cue they stay allowed.
-test_cue_tier_reviews_near_the_threshold if {
+# review_with_cue (off in the shipped data.json): cues close to the spam
+# threshold review with the cues' label; below it they stay allowed. Off
+# because a shop's own reply about an e-invoice (电子发票已发送到您的邮箱，
+# 抬头有误联系客服) scores 0.9 too.
+cue_tier := object.union(data.tunables.model.spam, {"review_with_cue": 0.9})
+
+test_cue_tier_reviews_near_the_threshold_when_configured if {
 	# two distinct terms of one cue subcategory (宾馆 + 陪您)
 	two := scored(object.union(msg([["porn.escort_cue", 1]]), {"subs": {"porn.escort_cue": {"n": 2, "max": 1}}}), {"spam": 0.9})
-	d := decide(two)
+	action(two) == "allow"
+	d := decide(two) with data.tunables.model.spam as cue_tier
 	d.action == "review"
 	d.labels == ["porn"]
-	"model.spam.review_with_cue" in rules(two)
-	action(scored(msg([["porn.escort_cue", 1]]), {"spam": 0.9})) == "allow" # one escort cue term
-	action(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.89})) == "allow"
+	"model.spam.review_with_cue" in rules(two) with data.tunables.model.spam as cue_tier
+	action(scored(msg([["porn.escort_cue", 1]]), {"spam": 0.9})) with data.tunables.model.spam as cue_tier == "allow" # one escort cue term
+	action(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.89})) with data.tunables.model.spam as cue_tier == "allow"
 	# ads.promo is not a kind cue: no cue tier
-	action(scored(msg([["ads.promo", 1]]), {"spam": 0.79})) == "allow"
-	# off without its threshold
-	action(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.9})) == "review"
-	action(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.9})) with data.tunables.model.spam as object.remove(data.tunables.model.spam, ["review_with_cue"]) == "allow"
+	action(scored(msg([["ads.promo", 1]]), {"spam": 0.79})) with data.tunables.model.spam as cue_tier == "allow"
 }
 
 # 进群看全集 / 加我微信，资料发你: a flagged message that names the way off
