@@ -173,6 +173,11 @@ notice_solicits if input.subs["finance.solicit"]
 
 notice_solicits if input.subs["ads.spam"].max >= 2
 
+# ... and so is one that pitches: three different promotion phrases
+# (活动开始, 豪礼, 全场) — a shop's sale "delivers" gifts (豪礼派送), a
+# courier's notice has none of them.
+notice_solicits if input.subs["ads.promo"].n >= 3
+
 # A real service notice (尾号, 余额, 账单, 取件码, 有效期) is not an ad: without
 # a link, an offer or a solicitation its ads/finance/medical hits are dropped.
 # The unsubscribe line (回T退订, ads.unsubscribe) is no offer: carriers put it

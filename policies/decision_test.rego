@@ -171,6 +171,16 @@ test_notice_that_solicits_still_counts if {
 	not "model.spam.review" in rules(object.union(msg([["context.notice", 1], ["ads.promo", 1]]), {"scores": {"spam": 0.99}}))
 }
 
+# 活动开始啦！豪礼派送，全场特价: a sale that "delivers" gifts pitches in three
+# promotion phrases; a courier's 派送 notice has none, and one phrase is not
+# a pitch.
+test_notice_that_pitches_still_counts if {
+	pitch := object.union(msg([["context.notice", 1], ["ads.promo", 1]]), {"subs": {"ads.promo": {"n": 3, "max": 1}}, "scores": {"spam": 0.99}})
+	"model.spam.review" in rules(pitch)
+	one := object.union(msg([["context.notice", 1], ["ads.promo", 1]]), {"scores": {"spam": 0.99}})
+	not "model.spam.review" in rules(one)
+}
+
 # The same with a link is not excused (phishing imitates notices).
 test_notice_with_link_still_counts if {
 	action(with_det(msg([["context.notice", 1], ["ads.promo", 1]]), {"header": 1, "price": 1, "url": 1})) == "review"
