@@ -63,6 +63,8 @@ fraud_hits contains hit("fraud.code_ask", "fraud", "review", 2, "索要短信验
 
 code_story if input.subs["fraud.impersonate"]
 
+code_story if input.subs["fraud.new_channel"]
+
 code_story if input.subs["fraud.lure_state"]
 
 code_story if input.subs["fraud.ask"]
@@ -86,11 +88,19 @@ fraud_hits contains hit("fraud.parcel", "fraud", "review", 2, "冒充海外军�
 	input.subs["fraud.parcel"].n >= 2
 }
 
-# A new number or a new group (原来的群不用了) with an instruction to move:
-# the impersonator's first step.
+# A claimed identity saying the old number or group is no longer used
+# (新班主任…原来的群不用了) with an instruction to move: the impersonator's
+# first step. (我在开会不方便接电话，稍后回电 is no such move.)
 fraud_hits contains hit("fraud.impersonation", "fraud", "review", 2, "冒充熟人、领导或老师并要求转账或见面") if {
-	input.subs["fraud.impersonate"].n >= 2
+	input.subs["fraud.impersonate"]
+	input.subs["fraud.new_channel"]
 	impersonation_move
+}
+
+# ... or with a money ask (之前的号不用了…能不能借我八千).
+fraud_hits contains hit("fraud.impersonation", "fraud", "review", 2, "冒充熟人、领导或老师并要求转账或见面") if {
+	input.subs["fraud.new_channel"]
+	input.subs["fraud.ask"]
 }
 
 impersonation_move if input.subs["fraud.action"]
@@ -145,7 +155,10 @@ reply_hit(h) if {
 	not model_alone_fired
 }
 
-reply_droppable(h) if h.label == "ads"
+reply_droppable(h) if {
+	h.label == "ads"
+	not startswith(h.rule, "model.")
+}
 
 reply_droppable(h) if {
 	startswith(h.rule, "model.")
