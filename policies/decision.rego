@@ -140,6 +140,7 @@ effective contains h if {
 	not h.label in notice_labels
 	not notice_model_hit(h)
 	not personal_hit(h)
+	not reply_hit(h)
 }
 
 # To family or people the sender knows (舅舅, 同学聚会, 别外传), giving one's

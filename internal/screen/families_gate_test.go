@@ -63,6 +63,19 @@ var familyBounds = []familyBound{
 	{"families4/job_scam.tsv", 0.96, 0},
 	{"families4/other_scams.tsv", 0.92, 0},
 	{"families4/politics.tsv", 0.96, 0},
+	// The fifth set (replies under posts, pitches inside reviews and
+	// chats, outcomes without the classic keywords) was measured fresh at
+	// 46–90 % and tuned on in session 5 (QUALITY.md, "Fifth set: the
+	// families5 pass"): drainage and escort keep the bare fragments (已私你,
+	// 看简介, 约吗) and emoji stand-ins they cannot tell from chat.
+	{"families5/drainage.tsv", 0.85, 0},
+	{"families5/escort.tsv", 0.89, 0},
+	{"families5/fraud_phishing.tsv", 0.95, 0},
+	{"families5/gambling.tsv", 0.95, 0},
+	{"families5/invoices.tsv", 0.95, 0},
+	{"families5/job_scam.tsv", 0.95, 0},
+	{"families5/other_scams.tsv", 0.95, 0},
+	{"families5/politics.tsv", 0.95, 0},
 	{"holdout_families/drainage.tsv", 0.50, 0},
 	{"holdout_families/escort.tsv", 0.58, 0},
 	{"holdout_families/fraud_phishing.tsv", 0.75, 0},
@@ -77,6 +90,7 @@ var familyBounds = []familyBound{
 	// 2 of 241 (0.83 %) since session 5 (12 before): a new number given to
 	// mum and a review quoting a shop's card (QUALITY.md).
 	{"benign_nearmiss4.tsv", 0, 0.02},
+	{"benign_reviews5.tsv", 0, 0.02},
 	{"holdout_families/benign_nearmiss.tsv", 0, 0.02},
 	{"identity_benign.tsv", 0, 0.02},
 	// Counter-speech and identity talk written for abuse.group_attack: the
