@@ -329,6 +329,11 @@ func (f *Filter) lexiconMatches(n *Normalized, st *scanState) []modgate.Match {
 		}
 	}
 	var out []modgate.Match
+	if len(st.cands) > 0 {
+		// One allocation instead of a growing slice; detector hits
+		// usually fit in the slack.
+		out = make([]modgate.Match, 0, len(st.cands)+2)
+	}
 	for ci, c := range st.cands {
 		if c.variant != 0 && shadowed(st.cands, ci, lit) {
 			continue

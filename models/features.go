@@ -259,8 +259,11 @@ func maskedDigits(text string, i int) int {
 
 // Count returns how many n-grams text has under f (the normaliser of the
 // 1/sqrt(n) value).
-func (f *Features) Count(text string) int {
-	runes := utf8.RuneCountInString(text)
+func (f *Features) Count(text string) int { return f.countRunes(utf8.RuneCountInString(text)) }
+
+// countRunes is Count for a text of runes characters (a walk that counted
+// them need not pass over the text again).
+func (f *Features) countRunes(runes int) int {
 	if f.Boundary {
 		runes += 2
 	}

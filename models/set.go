@@ -228,7 +228,6 @@ func (s *Set) Score(text string, extras []float32, out []float64) {
 // table's cache misses overlap instead of waiting behind the hashing.
 func (g *group) accumulate(text string, acc *[maxGroup]float32) {
 	w := newWalker(&g.feat)
-	v := Value(g.feat.Count(text))
 	n := g.n
 	var grams [MaxOrder]gram
 	var idx [gatherBatch]uint32
@@ -266,17 +265,19 @@ func (g *group) accumulate(text string, acc *[maxGroup]float32) {
 	if w.bound {
 		push(w.next(markStart, 0, 0, &grams))
 	}
-	maskEnd := -1
+	maskEnd, runes := -1, 0
 	for i, r := range text {
 		if w.fold && r == 'x' {
 			r = w.masked(text, i, &maskEnd)
 		}
 		push(w.next(r, 1, 2, &grams)) // spans unused here
+		runes++
 	}
 	if w.bound {
 		push(w.next(markEnd, 0, 0, &grams))
 	}
 	flush()
+	v := Value(g.feat.countRunes(runes))
 	for i := 0; i < n; i++ {
 		if g.i8 {
 			acc[i] = float32(isum[i]) * g.scale[i]

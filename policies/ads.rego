@@ -7,13 +7,15 @@
 package modgate
 
 # promo_score adds up the promotional signals: commercial words, sales copy
-# (ads.offer, counted twice: 欢迎新老顾客 alone makes an ad), rewards
+# (ads.offer and the unsubscribe line ads.unsubscribe, counted twice:
+# 欢迎新老顾客 alone makes an ad), rewards
 # (红包, 礼品), business contact phrases (咨询热线, 欢迎来电) and property
 # vocabulary, which counts once however many words match (property news
 # uses the same words).
 promo_score := sum([
 	object.get(input.subs, ["ads.promo", "n"], 0),
 	2 * object.get(input.subs, ["ads.offer", "n"], 0),
+	2 * object.get(input.subs, ["ads.unsubscribe", "n"], 0),
 	object.get(input.subs, ["induced_sharing.reward", "n"], 0),
 	object.get(input.subs, ["contact.business", "n"], 0),
 	realty_signal,
@@ -52,6 +54,8 @@ product_signal := 1 if {
 seller_signal if input.subs["ads.promo"]
 
 seller_signal if input.subs["ads.offer"]
+
+seller_signal if input.subs["ads.unsubscribe"]
 
 seller_signal if input.subs["contact.business"]
 

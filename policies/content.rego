@@ -147,6 +147,15 @@ illegal_hits contains {"rule": "illegal.fake_document", "label": "illegal", "act
 	contact_detected > 0
 }
 
+# What a document is used for (报销用, 认证抵扣) is the buyer's word as much
+# as the seller's (司机给了发票，报销用): only with a number, id or link to
+# buy from is it an offer.
+illegal_hits contains {"rule": "illegal.fake_document", "label": "illegal", "action": "review", "severity": 2, "message": "代开发票、办证、刻章、代做流水等"} if {
+	input.subs["illegal.doc_item"]
+	input.subs["illegal.doc_use"]
+	contact_detected > 0
+}
+
 illegal_hits contains {"rule": "illegal.topic_contact", "label": "illegal", "action": "review", "severity": 2, "message": "违法话题并留有联系方式"} if {
 	input.subs["illegal.topic"]
 	has_contact

@@ -184,3 +184,12 @@ test_gambling_paid_tip if {
 	action(msg([["gambling.game", 2], ["gambling.paid_tip", 1], ["gambling.paid_tip", 1], ["context.report", 1]])) == "review"
 	action(msg([["gambling.game", 2], ["gambling.paid_tip", 1], ["context.report", 1]])) == "allow"
 }
+
+# 出租车打表四十二，司机给了发票，报销用: what a document is for is the
+# buyer's word too; with a number to buy from it is an offer.
+test_document_use_needs_a_contact if {
+	action(msg([["illegal.doc_item", 1], ["illegal.doc_use", 1]])) == "allow"
+	d := decide(with_det(msg([["illegal.doc_item", 1], ["illegal.doc_use", 1]]), {"wechat": 1}))
+	d.action == "review"
+	"illegal" in d.labels
+}

@@ -175,6 +175,8 @@ notice_solicits if input.subs["ads.spam"].max >= 2
 
 # A real service notice (尾号, 余额, 账单, 取件码, 有效期) is not an ad: without
 # a link, an offer or a solicitation its ads/finance/medical hits are dropped.
+# The unsubscribe line (回T退订, ads.unsubscribe) is no offer: carriers put it
+# under their own notices too.
 notice_labels contains l if {
 	input.subs["context.notice"]
 	not notice_solicits

@@ -184,3 +184,14 @@ test_personal_context_drops_model_only_hits if {
 	action(scored(with_det(msg([]), {"phone": 1}), {"spam": 0.99})) == "review"
 	action(scored(with_det(msg([["context.personal", 1]]), {"url": 1}), {"spam": 0.99})) == "review"
 }
+
+# 【中国电信】…宽带将于12月31日到期，可通过官方APP续费。回T退订: the
+# unsubscribe line is under carriers' own notices too; it does not stop a
+# notice from being one. Marketing with it and no notice word is an ad.
+test_unsubscribe_line_does_not_undo_a_notice if {
+	notice := with_det(msg([["ads.promo", 1], ["ads.unsubscribe", 1], ["context.notice", 1]]), {"header": 1})
+	action(notice) == "allow"
+	ad := with_det(msg([["ads.promo", 1], ["ads.unsubscribe", 1]]), {"header": 1})
+	decide(ad).action == "review"
+	"ads" in decide(ad).labels
+}

@@ -196,6 +196,10 @@ fraud_hits contains hit("fraud.job", "fraud", "review", 2, "以入职、招聘�
 	input.subs["fraud.download"]
 }
 
+# A menu of scam roles (打字员 / 抄写员 / 录入员，均可在家): the recruitment
+# itself, pay or not.
+fraud_hits contains hit("fraud.job", "fraud", "review", 2, "刷单、打字员、点赞员等兼职诈骗用语") if input.subs["fraud.job_role"].n >= 2
+
 job_work if input.subs["fraud.job_easy"]
 
 job_work if input.subs["fraud.job_role"]

@@ -180,3 +180,11 @@ test_fraud_doing_not_excused_by_report if {
 	action(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1], ["fraud.action", 1], ["fraud.threat", 1], ["context.report", 1]])) == "review"
 	action(msg([["fraud.lure_object", 1], ["fraud.lure_state", 1], ["fraud.action", 1], ["context.report", 1]])) == "allow"
 }
+
+# 打字员 / 抄写员 / 录入员，均可在家: two scam roles listed are the recruitment.
+test_job_role_menu_is_a_job_scam if {
+	d := decide(msg([["fraud.job_role", 1], ["fraud.job_role", 1]]))
+	d.action == "review"
+	"fraud" in d.labels
+	action(msg([["fraud.job_role", 1]])) == "allow"
+}

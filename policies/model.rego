@@ -31,6 +31,15 @@
 #                        label is added (rule model.<label>.kind); alone it
 #                        flags nothing. Its score reaches the policies as
 #                        kind or 0 (so the memo does not key on it finely)
+#   kind_cues            {label: [label.sub, …]}: lexicon subcategories too
+#                        weak to flag anything (a person word of an escort ad,
+#                        a document's name, a betting word) that name the kind
+#                        of a message this model flagged: the label is added
+#                        (rule model.<name>.cue). Alone they flag nothing,
+#                        and a message the model did not flag keeps its
+#                        verdict
+#   review_with_cue      score at or above it together with one of the
+#                        kind_cues → review with that cue's label
 #   label                the verdict label the rule gives
 #   contact_label        when the model flags a message that also has a
 #                        contact detector hit, this label too (rule
@@ -48,7 +57,7 @@ package modgate
 # decision evaluates the model rules only then (most messages: never).
 model_signal if {
 	some name, t in data.tunables.model
-	some k in ["review", "block", "review_with_signal", "review_with_weak_signal", "review_with_contact", "kind"]
+	some k in ["review", "block", "review_with_signal", "review_with_weak_signal", "review_with_contact", "review_with_cue", "kind"]
 	input.scores[name] >= t[k]
 }
 
@@ -103,6 +112,20 @@ model_tier_hits contains hit(
 	some label in model_signal_labels(t.weak_signals, t)
 }
 
+# The cue tier: a score close to the model's own threshold with a family
+# cue (a person word of an escort ad, a document's name) reviews with the
+# cue's label. Below it the cue only names what another tier flagged.
+model_tier_hits contains hit(
+	sprintf("model.%s.review_with_cue", [name]), label, "review", 2,
+	sprintf("模型 %s 得分 %v ≥ 阈值 %v，且有 %s 类线索（%s）", [name, input.scores[name], t.review_with_cue, label, concat(", ", sort(model_signals_present(cues)))]),
+) if {
+	some name, t in data.tunables.model
+	input.scores[name] >= t.review_with_cue
+	some label, cues in t.kind_cues
+	kind_cues_present(t, label, cues)
+	not family_rule_fired
+}
+
 # Friends swap WeChat ids and numbers too (加我微信 zhangsan_88 周末约饭), so a
 # contact counts only beside a score well above the weak tier's.
 model_tier_hits contains hit(
@@ -137,6 +160,23 @@ model_hits contains hit(
 	model_fired(name)
 }
 
+# ... and so is one that names the way off the group without an id (加我微信,
+# 私聊, 进群, 薇❤): the id is in the profile or the next message.
+model_hits contains hit(
+	sprintf("model.%s.contact", [name]), t.contact_label, "review", 2,
+	sprintf("模型 %s 得分 %v，且有引流用语", [name, input.scores[name]]),
+) if {
+	some name, t in data.tunables.model
+	t.contact_label
+	contact_detected == 0
+	model_contact_cue
+	model_fired(name)
+}
+
+model_contact_cue if has_contact_cue
+
+model_contact_cue if input.subs["contact.move"]
+
 model_hits contains hit(
 	sprintf("model.%s.kind", [name]), t.label, "review", 2,
 	sprintf("模型 %s 标记的消息，模型 %s 得分达到阈值 %v", [t.kind_of, name, t.kind]),
@@ -145,6 +185,48 @@ model_hits contains hit(
 	input.scores[name] >= t.kind
 	model_fired(t.kind_of)
 }
+
+# A message the model flagged that also carries a family cue (an escort
+# ad's person word, a document's name, betting jargon) is of that family:
+# the spam score says unsolicited, the cue says which kind (a spam-flagged
+# 学生妹 + 全套 is porn, not just an ad). Like the kind model, this only
+# names what the model's own tiers flagged, and only when no family rule
+# named it already (a phishing message's 证书 does not make it a document
+# offer).
+model_hits contains hit(
+	sprintf("model.%s.cue", [name]), label, "review", 2,
+	sprintf("模型 %s 标记的消息，且有 %s 类线索（%s）", [name, label, concat(", ", sort(model_signals_present(cues)))]),
+) if {
+	some name, t in data.tunables.model
+	some label, cues in t.kind_cues
+	model_fired(name)
+	kind_cues_present(t, label, cues)
+	not family_rule_fired
+}
+
+# kind_cues_present: at least kind_cue_count[label] (default 1) distinct
+# cue terms of the label: shops address customers as 美女 and teach 模特班,
+# so one person word does not make an ad an escort ad; two cue words do
+# (年轻姑娘 + 陪您).
+kind_cues_present(t, label, cues) if {
+	sum([input.subs[s].n | some s in cues; input.subs[s]]) >= object.get(t, ["kind_cue_count", label], 1)
+}
+
+# family_rule_fired: a lexicon rule of a family (not ads, contact or pii)
+# flagged the message; its label is the fitting one.
+family_rule_fired if some _ in gambling_hits
+
+family_rule_fired if some _ in porn_hits
+
+family_rule_fired if some _ in illegal_hits
+
+family_rule_fired if some _ in fraud_hits
+
+family_rule_fired if some _ in politics_hits
+
+family_rule_fired if some _ in finance_hits
+
+family_rule_fired if some _ in medical_hits
 
 model_signal_labels(signals, t) := {l |
 	some s in model_signals_present(signals)

@@ -248,3 +248,84 @@ test_fraud_kind_alone_flags_nothing if {
 	# a kind model only names what another model flagged
 	action(scored(base, {"spam": 0.5, "fraud": 0.99})) == "allow"
 }
+
+# 老板，晚上一个人住酒店闷不闷？安排年轻姑娘过去陪您: the spam score flags it,
+# and 姑娘 + 陪您 (an escort ad's words, too common to flag anything) say
+# which kind: porn, not just ads (issue 11: labels must fit).
+test_kind_cue_names_what_the_spam_model_flagged if {
+	i := scored(msg([["porn.escort_person", 1], ["porn.escort_cue", 1]]), {"spam": 0.99})
+	d := decide(i)
+	d.action == "review"
+	d.labels == ["ads", "porn"]
+	"model.spam.cue" in rules(i)
+	some r in d.reasons
+	r.rule == "model.spam.cue"
+	contains(r.message, "porn.escort_cue")
+	# a document's name and a word of the trade: the invoice trade
+	decide(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.98})).labels == ["ads", "illegal"]
+}
+
+# 美女们，三八节全场八折: shops call customers 美女; one person word in a
+# flagged ad does not make it an escort ad (kind_cue_count.porn 2); one
+# document word does name the invoice trade (default 1).
+test_one_kind_cue_is_not_enough if {
+	i := scored(msg([["porn.escort_person", 1]]), {"spam": 0.99})
+	decide(i).labels == ["ads"]
+	d := decide(i) with data.tunables.model.spam.kind_cue_count as {"porn": 1}
+	d.labels == ["ads", "porn"]
+}
+
+test_kind_cue_alone_flags_nothing if {
+	# 美女同事 / 公司报销的发票 with an ordinary score: no verdict
+	action(scored(msg([["porn.escort_person", 1], ["porn.escort_cue", 1]]), {"spam": 0.5})) == "allow"
+	action(scored(msg([["illegal.doc_item", 1], ["illegal.doc_cue", 1]]), {"spam": 0.89})) == "allow"
+	action(msg([["porn.escort_cue", 1], ["porn.escort_person", 1], ["illegal.doc_cue", 1], ["gambling.topic", 1]])) == "allow"
+}
+
+test_kind_cue_defers_to_a_family_rule if {
+	# phishing that names a certificate (证书过期，点击链接更新): the fraud
+	# rule has named it; the document cue adds no illegal label
+	i := scored(msg([["fraud.lure", 1], ["fraud.action", 1], ["illegal.doc_item", 1], ["illegal.doc_cue", 1]]), {"spam": 0.99})
+	d := decide(i)
+	"fraud" in d.labels
+	not "illegal" in d.labels
+	not "model.spam.cue" in rules(i)
+}
+
+test_kind_cue_off_without_kind_cues if {
+	i := scored(msg([["porn.escort_person", 1], ["porn.escort_cue", 1]]), {"spam": 0.99})
+	d := decide(i) with data.tunables.model.spam as object.remove(data.tunables.model.spam, ["kind_cues"])
+	d.labels == ["ads"]
+}
+
+# review_with_cue (off in the shipped data.json): cues close to the spam
+# threshold review with the cues' label; below it they stay allowed. Off
+# because a shop's own reply about an e-invoice (电子发票已发送到您的邮箱，
+# 抬头有误联系客服) scores 0.9 too.
+cue_tier := object.union(data.tunables.model.spam, {"review_with_cue": 0.9})
+
+test_cue_tier_reviews_near_the_threshold_when_configured if {
+	# two distinct terms of one cue subcategory (宾馆 + 陪您)
+	two := scored(object.union(msg([["porn.escort_cue", 1]]), {"subs": {"porn.escort_cue": {"n": 2, "max": 1}}}), {"spam": 0.9})
+	action(two) == "allow"
+	d := decide(two) with data.tunables.model.spam as cue_tier
+	d.action == "review"
+	d.labels == ["porn"]
+	"model.spam.review_with_cue" in rules(two) with data.tunables.model.spam as cue_tier
+	action(scored(msg([["porn.escort_cue", 1]]), {"spam": 0.9})) with data.tunables.model.spam as cue_tier == "allow" # one escort cue term
+	action(scored(msg([["illegal.doc_cue", 1], ["illegal.doc_item", 1]]), {"spam": 0.89})) with data.tunables.model.spam as cue_tier == "allow"
+	# ads.promo is not a kind cue: no cue tier
+	action(scored(msg([["ads.promo", 1]]), {"spam": 0.79})) with data.tunables.model.spam as cue_tier == "allow"
+}
+
+# 进群看全集 / 加我微信，资料发你: a flagged message that names the way off
+# the group is drainage even when the id is elsewhere (profile, picture).
+test_spam_score_with_a_contact_cue_is_also_contact if {
+	i := scored(msg([["contact.cue", 1]]), {"spam": 0.98})
+	d := decide(i)
+	d.labels == ["ads", "contact"]
+	"model.spam.contact" in rules(i)
+	"contact" in decide(scored(msg([["contact.move", 1]]), {"spam": 0.98})).labels
+	# unflagged: the cue alone stays with the contact rules
+	action(scored(msg([["contact.cue", 1]]), {"spam": 0.96})) == "allow"
+}

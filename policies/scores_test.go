@@ -100,6 +100,8 @@ func TestModelTunablesValidated(t *testing.T) {
 		{"kind of itself", `{"fraud": {"label": "fraud", "kind_of": "fraud", "kind": 0.5}}`, `want another entry`},
 		{"kind_of without kind", `{"spam": {"label": "ads"}, "fraud": {"label": "fraud", "kind_of": "spam"}}`, "kind_of needs tunables.model.fraud.kind"},
 		{"kind without kind_of", `{"fraud": {"label": "fraud", "kind": 0.5}}`, "kind needs tunables.model.fraud.kind_of"},
+		{"kind cues not lists", `{"spam": {"label": "ads", "kind_cues": {"porn": "porn.escort_person"}}}`, "tunables.model.spam.kind_cues.porn must be a list of strings"},
+		{"kind cue label not a name", `{"spam": {"label": "ads", "kind_cues": {"Porn": ["porn.escort_person"]}}}`, `key "Porn" must be lower-case`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -146,6 +146,16 @@ var tunablesSchema = map[string]any{
 			// this model's label is added.
 			"kind_of?": kString,
 			"kind?":    kProb,
+			// kind_cues: per taxonomy label, lexicon subcategories
+			// (label.sub) too weak to flag anything that name the kind of a
+			// message this model flagged (porn.escort_person → porn).
+			"kind_cues?": mapOf{kStrings},
+			// review_with_cue: a score at or above it together with one
+			// of kind_cues reviews with the cue's label.
+			"review_with_cue?": kProb,
+			// kind_cue_count: per label, how many distinct cue terms
+			// name the kind (default 1).
+			"kind_cue_count?": mapOf{kInt},
 			// Scores below floor reach the policies as 0 (default: the
 			// model's lowest threshold here); a custom rule that reads a
 			// score below every threshold needs it lowered.
@@ -300,7 +310,7 @@ func checkShape(file string, lines map[string]int, path string, v any, schema an
 		for _, k := range keys {
 			if !mapKeyRe.MatchString(k) {
 				*out = append(*out, Problem{File: file, Line: max(lines[join(path, k)], 1),
-					Message: fmt.Sprintf("%s: key %q must be lower-case letters, digits and _ (a model label)", name, k)})
+					Message: fmt.Sprintf("%s: key %q must be lower-case letters, digits and _ (a model or verdict label)", name, k)})
 				continue
 			}
 			checkShape(file, lines, join(path, k), obj[k], s.elem, false, out)
@@ -562,7 +572,7 @@ func modelTunables(data map[string]any) map[string]ModelTunables {
 		}
 		mt := ModelTunables{Review: num("review"), Block: num("block"), ReviewWithSignal: num("review_with_signal"),
 			Signals: strs("signals"), ReviewWithWeakSignal: num("review_with_weak_signal"), WeakSignals: strs("weak_signals"),
-			ReviewWithContact: num("review_with_contact"), Kind: num("kind")}
+			ReviewWithContact: num("review_with_contact"), ReviewWithCue: num("review_with_cue"), Kind: num("kind")}
 		mt.KindOf, _ = o["kind_of"].(string)
 		mt.Floor, mt.HasFloor = o["floor"].(float64)
 		mt.Label, _ = o["label"].(string)

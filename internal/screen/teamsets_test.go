@@ -96,6 +96,20 @@ var teamSets = []teamSet{
 	{"families4/politics.tsv", "politics", 60, false, true},
 	{"families4/drainage.tsv", "contact", 60, false, true},
 	{"benign_nearmiss4.tsv", "ok", 200, false, false},
+	// families5: a fifth, independent set in wording nobody on the team had
+	// written (spam disguised as reviews, customer replies and friendly
+	// chat, replies under posts, voice-to-text, numbers in words), and a
+	// review set standing in for the unseen review corpora; measured fresh
+	// in QUALITY.md, not gated.
+	{"families5/fraud_phishing.tsv", "fraud", 40, false, true},
+	{"families5/gambling.tsv", "gambling", 40, false, true},
+	{"families5/invoices.tsv", "illegal", 40, false, true},
+	{"families5/escort.tsv", "porn", 40, false, true},
+	{"families5/job_scam.tsv", "fraud", 40, false, true},
+	{"families5/other_scams.tsv", "fraud", 40, false, true},
+	{"families5/politics.tsv", "politics", 40, false, true},
+	{"families5/drainage.tsv", "contact", 40, false, true},
+	{"benign_reviews5.tsv", "ok", 400, false, false},
 
 	{"holdout_families/fraud_phishing.tsv", "fraud", 25, true, true},
 	{"holdout_families/gambling.tsv", "gambling", 25, true, true},
@@ -267,7 +281,7 @@ func TestTeamSetsListed(t *testing.T) {
 	for _, s := range append(slices.Clone(teamSets), olderTeamSets...) {
 		known[s.path] = true
 	}
-	for _, pattern := range []string{"*.tsv", "families/*.tsv", "families2/*.tsv", "families3/*.tsv", "families4/*.tsv", "holdout_families/*.tsv"} {
+	for _, pattern := range []string{"*.tsv", "families/*.tsv", "families2/*.tsv", "families3/*.tsv", "families4/*.tsv", "families5/*.tsv", "holdout_families/*.tsv"} {
 		files, err := filepath.Glob(filepath.Join(qualityDir, pattern))
 		if err != nil {
 			t.Fatal(err)
@@ -407,12 +421,13 @@ func TestTeamSetsHoldoutIndependent(t *testing.T) {
 }
 
 // secondTuningSet reports whether a set was written after the first tuning
-// set (families2/, families3/, families4/ and their near-miss files), so that it is
+// set (families2/ to families5/ and their near-miss and review files), so that it is
 // held to be fresh against the first set and against every later line.
 func secondTuningSet(path string) bool {
 	return strings.HasPrefix(path, "families2/") || path == "benign_nearmiss2.tsv" ||
 		strings.HasPrefix(path, "families3/") || path == "benign_nearmiss3.tsv" ||
-		strings.HasPrefix(path, "families4/") || path == "benign_nearmiss4.tsv"
+		strings.HasPrefix(path, "families4/") || path == "benign_nearmiss4.tsv" ||
+		strings.HasPrefix(path, "families5/") || path == "benign_reviews5.tsv"
 }
 
 // TestTeamSetsSecondSetFresh: the second tuning set exists to widen the
