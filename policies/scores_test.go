@@ -96,6 +96,7 @@ func TestModelTunablesValidated(t *testing.T) {
 		{"typo", `{"abuse": {"label": "abuse", "reviwe": 0.9}}`, `unknown key "tunables.model.abuse.reviwe"`},
 		{"bad model name", `{"Abuse!": {"label": "abuse"}}`, "must be lower-case"},
 		{"signals not a list", `{"spam": {"label": "ads", "signals": "phone"}}`, "must be a list of strings"},
+		{"signals_unless not a list", `{"abuse": {"label": "abuse", "signals_unless": "context.counter"}}`, "tunables.model.abuse.signals_unless must be a list of strings"},
 		{"kind of nothing", `{"fraud": {"label": "fraud", "kind_of": "spam", "kind": 0.5}}`, `tunables.model.fraud.kind_of is "spam": want another entry`},
 		{"kind of itself", `{"fraud": {"label": "fraud", "kind_of": "fraud", "kind": 0.5}}`, `want another entry`},
 		{"kind_of without kind", `{"spam": {"label": "ads"}, "fraud": {"label": "fraud", "kind_of": "spam"}}`, "kind_of needs tunables.model.fraud.kind"},
