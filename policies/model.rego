@@ -11,6 +11,8 @@
 #   review_with_signal   score at or above it together with one of `signals`
 #                        (a lexicon label, a label.subcategory, or a detector
 #                        kind) → review
+#   signals_unless       signals (same syntax) in whose presence the
+#                        review_with_signal tier does not apply
 #   review_with_weak_signal
 #                        a lower score together with one of `weak_signals`:
 #                        words a customer uses as much as a seller (ads.product:
@@ -85,6 +87,17 @@ model_tier_hits contains hit(
 	some name, t in data.tunables.model
 	input.scores[name] >= t.review_with_signal
 	some label in model_signal_labels(t.signals, t)
+	not model_signal_vetoed(t)
+}
+
+# signals_unless: context in which the signal words are no evidence. Counter-
+# speech names the contempt it rejects (别说河南人都是骗子，这是地域黑): beside
+# it a contempt word does not corroborate a middling abuse score. Only this
+# tier: a score alone at `review` is judged as before (exempting counter-speech
+# there cost COLD recall 66 → 44 %, session 4).
+model_signal_vetoed(t) if {
+	some s in t.signals_unless
+	model_has(s)
 }
 
 # The weak tier: a shopping word is evidence of an ad only beside wording

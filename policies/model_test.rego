@@ -21,6 +21,47 @@ test_abuse_score_below_threshold_allowed if {
 	d.reasons == []
 }
 
+# Abuse without a slur (他们那儿的人跟蝗虫一样，走到哪吃到哪): a middling score
+# counts when the message itself carries a contempt, exclusion or mild-abuse
+# term; a group's name (abuse.group) is the topic, not evidence.
+test_abuse_middling_score_with_a_contempt_term_reviews if {
+	i := scored(msg([["abuse.group", 1], ["abuse.contempt", 1]]), {"abuse": 0.6})
+	d := decide(i)
+	d.action == "review"
+	d.labels == ["abuse"]
+	rules(i) == {"model.abuse.review_with_signal"}
+	contains(d.reasons[0].message, "abuse.contempt")
+	contains(d.reasons[0].message, "0.6")
+	action(scored(msg([["abuse.exclude", 1]]), {"abuse": 0.6})) == "review"
+	action(scored(msg([["abuse.mild", 1]]), {"abuse": 0.6})) == "review"
+}
+
+test_abuse_middling_score_below_the_signal_threshold_allowed if {
+	action(scored(msg([["abuse.group", 1], ["abuse.contempt", 1]]), {"abuse": 0.59})) == "allow"
+}
+
+test_abuse_middling_score_with_only_a_group_word_allowed if {
+	# 河南人口全国第三: the topic word of identity talk is no second signal
+	action(scored(msg([["abuse.group", 1]]), {"abuse": 0.79})) == "allow"
+	action(scored(msg([["abuse.group", 1], ["abuse.generalise", 1]]), {"abuse": 0.79})) == "allow"
+}
+
+# 别说河南人都是骗子，这是地域黑: counter-speech names the contempt it rejects,
+# so beside a middling score the contempt word is no evidence; a score that
+# reaches `review` alone is judged as before.
+test_abuse_counter_speech_vetoes_only_the_signal_tier if {
+	counter := msg([["abuse.group", 1], ["abuse.contempt", 1], ["context.counter", 1]])
+	action(scored(counter, {"abuse": 0.79})) == "allow"
+	rules(scored(counter, {"abuse": 0.8})) == {"model.abuse.review"}
+}
+
+test_signals_unless_is_optional if {
+	# the spam tier has no signals_unless: its signals count as before
+	t := object.remove(data.tunables.model.abuse, ["signals_unless"])
+	i := scored(msg([["abuse.contempt", 1], ["context.counter", 1]]), {"abuse": 0.6})
+	action(i) with data.tunables.model.abuse as t == "review"
+}
+
 test_no_scores_no_model_rules if {
 	# a gateway without models (or a policy test input without scores)
 	decide(base).action == "allow"

@@ -96,6 +96,7 @@ func TestModelTunablesValidated(t *testing.T) {
 		{"typo", `{"abuse": {"label": "abuse", "reviwe": 0.9}}`, `unknown key "tunables.model.abuse.reviwe"`},
 		{"bad model name", `{"Abuse!": {"label": "abuse"}}`, "must be lower-case"},
 		{"signals not a list", `{"spam": {"label": "ads", "signals": "phone"}}`, "must be a list of strings"},
+		{"signals_unless not a list", `{"abuse": {"label": "abuse", "signals_unless": "context.counter"}}`, "tunables.model.abuse.signals_unless must be a list of strings"},
 		{"kind of nothing", `{"fraud": {"label": "fraud", "kind_of": "spam", "kind": 0.5}}`, `tunables.model.fraud.kind_of is "spam": want another entry`},
 		{"kind of itself", `{"fraud": {"label": "fraud", "kind_of": "fraud", "kind": 0.5}}`, `want another entry`},
 		{"kind_of without kind", `{"spam": {"label": "ads"}, "fraud": {"label": "fraud", "kind_of": "spam"}}`, "kind_of needs tunables.model.fraud.kind"},
@@ -219,12 +220,13 @@ func TestScoresBelowEveryThresholdShareAKey(t *testing.T) {
 	if got, want := e.bands["spam"].floor, int(math.Round(100*min(tun["spam"].ReviewWithWeakSignal, 0.5))); got != want || got == 0 {
 		t.Fatalf("spam floor band = %d, want %d", got, want)
 	}
-	if got, want := e.bands["abuse"].floor, int(math.Round(100*tun["abuse"].Review)); got != want {
+	// abuse's lowest: the with-signal tier, below the score alone.
+	if got, want := e.bands["abuse"].floor, int(math.Round(100*min(tun["abuse"].Review, tun["abuse"].ReviewWithSignal))); got != want || got == 0 {
 		t.Fatalf("abuse floor band = %d, want %d", got, want)
 	}
 	labels := []string{"abuse", "spam"}
 	h0, m0 := e.MemoStats()
-	for _, s := range [][]float64{{0.01, 0.01}, {0.35, 0.2}, {0.79, 0.49}, {0.0, 0.3}} {
+	for _, s := range [][]float64{{0.01, 0.01}, {0.35, 0.2}, {0.59, 0.49}, {0.0, 0.3}} {
 		d, err := e.Decide(ctx, Input{ScoreLabels: labels, Scores: s})
 		if err != nil || d.Action != "allow" {
 			t.Fatalf("scores %v: %+v %v, want allow", s, d, err)
@@ -241,7 +243,7 @@ func TestScoresBelowEveryThresholdShareAKey(t *testing.T) {
 	}
 	// An explicit floor of 0 lets every band through (for custom rules).
 	base := string(mustRead(t, "data.json"))
-	data := strings.Replace(base, `"abuse": {"label": "abuse", "review": 0.8}`, `"abuse": {"label": "abuse", "review": 0.8, "floor": 0}`, 1)
+	data := strings.Replace(base, `"label": "abuse",`, `"label": "abuse", "floor": 0,`, 1)
 	if data == base {
 		t.Fatal("shipped data.json: abuse entry not found")
 	}

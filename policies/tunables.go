@@ -136,6 +136,7 @@ var tunablesSchema = map[string]any{
 			"block?":                   kProb,
 			"review_with_signal?":      kProb,
 			"signals?":                 kStrings,
+			"signals_unless?":          kStrings,
 			"review_with_weak_signal?": kProb,
 			"weak_signals?":            kStrings,
 			"review_with_contact?":     kProb,
