@@ -34,6 +34,15 @@ func TestIssue11FalseBlocks(t *testing.T) {
 		{"police warning about scams", "警方提醒：自称公检法要求转账到安全账户的都是诈骗", modgate.ActionAllow, ""},
 		{"gambling ring news", "某地警方破获六合彩赌博案，收缴赌资四十余万元", modgate.ActionAllow, ""},
 
+		// Session 5, from the 80w ham rows never trained on (own wording):
+		// a lottery colour that is a given name, the trade's words in a
+		// report, regulatory text quoting what it forbids.
+		{"红波 in a name", "副市长李红波出席了开幕式并致辞", modgate.ActionAllow, ""},
+		{"卖淫女 in a police report", "警方在酒店抓获多名卖淫女和嫖客", modgate.ActionAllow, ""},
+		{"regulation quotes what it forbids", "理财产品宣传中不得含有保本保收益、投资回报的表述", modgate.ActionAllow, ""},
+		{"红波 in a tip", "本期特码看红波，三肖六码加微信领", modgate.ActionReview, modgate.LabelGambling},
+		{"a return promise", "稳赚不赔的投资项目，年化回报百分之三十，加微信了解", modgate.ActionReview, modgate.LabelFinance},
+
 		{"sb inside a link is not an insult", "周报模板放在 sb-ns.top 上了，大家下载", modgate.ActionAllow, ""},
 
 		{"口交 still blocks", "口交服务，加微信详聊", modgate.ActionBlock, modgate.LabelPorn},
