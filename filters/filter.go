@@ -79,6 +79,7 @@ type scanState struct {
 	cands []cand
 	proj  projector
 	vraw  []Hit
+	out   []modgate.Match // matches while they are built; the result is an exact-size copy
 }
 
 // cand is a lexicon hit on the normalised text: a literal one (variant 0)
@@ -296,9 +297,12 @@ func (f *Filter) ScanKeep(text string) (Scanned, error) {
 	matches = corroborateVariants(matches)
 	sortMatches(matches)
 	matches = dedupMatches(matches)
-	if matches == nil {
-		matches = []modgate.Match{}
+	// Built in the pooled scratch, handed out as one exact-size slice (the
+	// variant layer's candidates made a slice sized for them mostly slack).
+	if cap(matches) <= 256 {
+		st.out = matches[:0]
 	}
+	matches = append(make([]modgate.Match, 0, len(matches)), matches...)
 	s.Findings = modgate.Findings{
 		Normalized: n.Text,
 		Matches:    matches,
@@ -328,12 +332,7 @@ func (f *Filter) lexiconMatches(n *Normalized, st *scanState) []modgate.Match {
 			st.cands = append(st.cands, cand{Hit: h})
 		}
 	}
-	var out []modgate.Match
-	if len(st.cands) > 0 {
-		// One allocation instead of a growing slice; detector hits
-		// usually fit in the slack.
-		out = make([]modgate.Match, 0, len(st.cands)+2)
-	}
+	out := st.out[:0]
 	for ci, c := range st.cands {
 		if c.variant != 0 && shadowed(st.cands, ci, lit) {
 			continue
