@@ -43,8 +43,17 @@ func (n *Normalized) gap(a, b int) (brk, noisy bool) {
 	if s >= e {
 		return false, false
 	}
+	closed := false
 	for _, r := range n.orig[n.origByte[s]:n.origByte[e]] {
 		if isSentenceBreak(r) {
+			return true, true
+		}
+		// A closing mark then an opening one (“积分兑换现金”“网银…”, 》《)
+		// separates two quoted items as a comma would: 现金 + 网 is not 现金网.
+		switch {
+		case isClosingMark(r):
+			closed = true
+		case closed && isOpeningMark(r):
 			return true, true
 		}
 		if isNoise(origClass(r)) {
@@ -53,6 +62,10 @@ func (n *Normalized) gap(a, b int) (brk, noisy bool) {
 	}
 	return false, noisy
 }
+
+func isClosingMark(r rune) bool { return strings.ContainsRune("”’」』》】）〉〕］)]", r) }
+
+func isOpeningMark(r rune) bool { return strings.ContainsRune("“‘「『《【（〈〔［([", r) }
 
 // sentenceOK reports whether a hit on normalised bytes [a,b) may stand: it
 // must not span a sentence break, unless the text shows the evasion

@@ -28,6 +28,10 @@ func TestFalseBlocks(t *testing.T) {
 		{"no break: still a term", "口交", []string{"口交=口交"}},
 		{"noise without a break inside a term", "口*交", []string{"口交=口*交"}},
 		{"break and a glued gap", "加微，信", nil},
+		{"two quoted items are two phrases", "“门口”“交通”", nil},
+		{"book titles side by side", "《门口》《交通》", nil},
+		{"one quoted item is still a term", "“口交”", []string{"口交=口交"}},
+		{"evasion: brackets around every character", "加【微】【信】", []string{"加微信=加【微】【信"}},
 		// Word boundaries (@boundary word).
 		{"书中特别", "书中特别提到", nil},
 		{"X日入住", "3日入住酒店", nil},
