@@ -54,6 +54,7 @@ fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以账户、�
 fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以过期、冻结或奖励诱导点击链接或回电") if {
 	input.subs["fraud.lure"]
 	fraud_action
+	not guard_advice
 }
 
 # Fake customer service: a refund or compensation offered with a number, id

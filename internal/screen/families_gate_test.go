@@ -76,6 +76,17 @@ var familyBounds = []familyBound{
 	{"families5/job_scam.tsv", 0.95, 0},
 	{"families5/other_scams.tsv", 0.95, 0},
 	{"families5/politics.tsv", 0.95, 0},
+	// The sixth set (real-SMS broadcasts, half evasive) was measured fresh
+	// at 86–100 % and tuned on in session 5 (QUALITY.md, "Sixth set: the
+	// families6 pass"); drainage keeps ➕ V with a space before the id.
+	{"families6/drainage.tsv", 0.90, 0},
+	{"families6/escort.tsv", 0.95, 0},
+	{"families6/fraud_phishing.tsv", 0.95, 0},
+	{"families6/gambling.tsv", 0.95, 0},
+	{"families6/invoices.tsv", 0.95, 0},
+	{"families6/job_scam.tsv", 0.95, 0},
+	{"families6/other_scams.tsv", 0.95, 0},
+	{"families6/politics.tsv", 0.95, 0},
 	{"holdout_families/drainage.tsv", 0.50, 0},
 	{"holdout_families/escort.tsv", 0.58, 0},
 	{"holdout_families/fraud_phishing.tsv", 0.75, 0},
@@ -91,6 +102,10 @@ var familyBounds = []familyBound{
 	// mum and a review quoting a shop's card (QUALITY.md).
 	{"benign_nearmiss4.tsv", 0, 0.02},
 	{"benign_reviews5.tsv", 0, 0.02},
+	// Genuine SMS notices and anti-fraud broadcasts: 4 of 261 (1.53 %)
+	// since the families6 pass (80 before), all four shops' sale or coupon
+	// pushes with 回T退订.
+	{"benign_notices6.tsv", 0, 0.02},
 	{"holdout_families/benign_nearmiss.tsv", 0, 0.02},
 	{"identity_benign.tsv", 0, 0.02},
 	// Counter-speech and identity talk written for abuse.group_attack: the
