@@ -55,14 +55,27 @@ func foldPlus(toks []token) {
 		if toks[k].r != '+' || k+1 == len(toks) {
 			continue
 		}
+		// Spaces around the sign do not change what it joins (➕ V：id is
+		// ➕V; a + b and Ctrl + V stay sums and shortcuts).
+		p := k - 1
+		for p >= 0 && k-p <= 2 && toks[p].cls == clsSpace {
+			p--
+		}
 		var prev uint8 = clsSpace
-		if k > 0 {
-			prev = toks[k-1].cls
-			if prev == clsWord || toks[k-1].r == '+' {
+		if p >= 0 {
+			prev = toks[p].cls
+			if prev == clsWord || toks[p].r == '+' {
 				continue
 			}
 		}
-		next := toks[k+1]
+		n := k + 1
+		for n < len(toks) && n-k <= 2 && toks[n].cls == clsSpace {
+			n++
+		}
+		if n == len(toks) {
+			continue
+		}
+		next := toks[n]
 		if next.cls == clsWord && unicode.IsLetter(next.r) || next.cls == clsCJK && prev != clsCJK {
 			toks[k].r, toks[k].cls = '加', clsCJK
 		}
