@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/modgate/modgate"
+	"github.com/modgate/modgate/filters"
 )
 
 func TestParseGood(t *testing.T) {
@@ -306,5 +307,20 @@ func TestLintWarnsOnWholesaleVariants(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d wholesale warnings, want 1", n)
+	}
+}
+
+// TestShippedSetLintsClean: the lexicon passes write terms in several
+// files at once; a duplicate or a term the normaliser rewrites (點cn is
+// 点cn) is an error `modgate lexicon lint` reports, caught here too.
+func TestShippedSetLintsClean(t *testing.T) {
+	ps, err := LintFS(FS(), filters.NormalizeString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Level == LevelError {
+			t.Errorf("%v", p)
+		}
 	}
 }
