@@ -13,3 +13,10 @@ ads_hits contains hit("contact.moved", "contact", "review", 2, "声称原客服�
 }
 
 own_account_moved if input.subs["contact.moved"]
+
+# Search a name on an app written as an emoji or a nickname (🍠搜 "小满的
+# 日常" → 红薯搜): the disguise and the instruction to search are the two
+# signals; nobody writes a sweet potato before 搜 for any other reason.
+ads_hits contains hit("contact.app_search", "contact", "review", 2, "以表情或代称写平台名并引导搜索（引流）") if {
+	input.subs["contact.app_search"]
+}

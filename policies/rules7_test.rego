@@ -23,3 +23,13 @@ test_r7_account_lure_still_phishing if {
 test_r7_moved_without_id_allowed if {
 	action(msg([["contact.moved", 1]])) == "allow"
 }
+
+# 方法在🍠搜"小满的日常" (红薯搜): search a name on a disguised app.
+test_r7_app_search_is_contact if {
+	"contact.app_search" in rules(msg([["contact.app_search", 1]]))
+}
+
+# 烤🍠真香 (红薯 alone) carries no app_search term: nothing to flag.
+test_r7_sweet_potato_alone_allowed if {
+	action(msg([])) == "allow"
+}
