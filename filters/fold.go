@@ -91,6 +91,13 @@ var standIns = map[rune]string{
 	// ✌ is the letter V that stands for WeChat (✌️：id). As decoration
 	// (耶✌️) it folds to a lone v, which a cue needs an id after to count.
 	0x270C: "v", // ✌
+	// 🍠 is folded to what it shows, a sweet potato (红薯, spam's name for
+	// 小红书), not to the app: alone it is food talk and flags nothing;
+	// only a cue with a second signal does (红薯搜, 红薯号: lexicons/
+	// contact.txt). 🛰 is not folded: inside a word it stands for one
+	// character (加🛰️信 = 加微信, the variant layer reads it), so 卫星 there
+	// would hide the word.
+	0x1F360: "红薯", // 🍠
 }
 
 // noiseSymbols are characters spam puts between the characters of a word

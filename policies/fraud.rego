@@ -25,6 +25,7 @@ fraud_hits contains hit("fraud.phishing", "fraud", "block", 3, "冒充银行或�
 	input.subs["fraud.brand"]
 	input.subs["fraud.lure"]
 	contact_detected > 0
+	not own_account_moved
 }
 
 # The general bait shape with a brand and a number or link: review (a real
@@ -55,6 +56,7 @@ fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以过期、�
 	input.subs["fraud.lure"]
 	fraud_action
 	not guard_advice
+	not own_account_moved
 }
 
 # Fake customer service: a refund or compensation offered with a number, id
