@@ -373,7 +373,7 @@ func (s *Set) Explain(label, text string, k int) []Contribution {
 	clear(per)
 	sc.offs, sc.runeOf, sc.per = offs, runeOf, per
 	w := newWalker(&g.feat)
-	v := float64(Value(g.feat.Count(text)))
+	v := float64(Value(g.feat.countRunes(len(offs) - 1))) // offs has one entry per character, plus the end
 	w.walk(text, func(gr gram) {
 		if gr.e <= gr.s {
 			return

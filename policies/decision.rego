@@ -139,7 +139,6 @@ effective contains h if {
 	not h.label in reported_labels
 	not h.label in notice_labels
 	not notice_model_hit(h)
-	not notice6_hit(h)
 	not personal_hit(h)
 	not reply_hit(h)
 }

@@ -88,9 +88,10 @@ type ModelTunables struct {
 	// ReviewWithContact is the threshold at which a contact detector hit
 	// (phone, id, link) is enough.
 	ReviewWithContact float64
-	// ReviewWithCue is the threshold at which one of the kind cues (words
-	// too weak to flag anything alone) is enough, with the cue's label.
-	ReviewWithCue float64
+	// Thresholds holds every threshold of the entry, named above or not
+	// (review_with_cue, and tiers the Rego adds later): each probability
+	// key but floor. The score floor is the lowest of them.
+	Thresholds []float64
 	// KindOf names the model whose flags this one labels, at Kind.
 	KindOf string
 	Kind   float64
@@ -440,7 +441,7 @@ func modelBands(data map[string]any, tun map[string]ModelTunables) map[string]sc
 	for l, t := range tun {
 		var b scoreBands
 		low := math.Inf(1)
-		for _, v := range []float64{t.Review, t.Block, t.ReviewWithSignal, t.ReviewWithWeakSignal, t.ReviewWithContact, t.ReviewWithCue, t.Kind} {
+		for _, v := range t.Thresholds {
 			if v > 0 {
 				low = min(low, v)
 			}

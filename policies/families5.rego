@@ -151,8 +151,7 @@ reply_hit(h) if {
 reply_hit(h) if {
 	input.subs["context.review"]
 	no_seller_action
-	startswith(h.rule, "model.")
-	not model_alone_fired
+	model_tier_below_alone(h)
 }
 
 reply_droppable(h) if {
@@ -160,7 +159,11 @@ reply_droppable(h) if {
 	not startswith(h.rule, "model.")
 }
 
-reply_droppable(h) if {
+reply_droppable(h) if model_tier_below_alone(h)
+
+# model_tier_below_alone: a model hit while no score was high enough to
+# flag the message by itself.
+model_tier_below_alone(h) if {
 	startswith(h.rule, "model.")
 	not model_alone_fired
 }

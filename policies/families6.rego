@@ -7,8 +7,9 @@ package modgate
 
 # A courier's or office's notice that leaves only a landline to call back
 # (若未收到请致电网点0571-…) with two notice phrases: a model score alone
-# does not make it a case. A mobile number, an id or a link keeps it.
-notice6_hit(h) if {
+# does not make it a case, as under a notice with no contact at all
+# (decision.rego). A mobile number, an id or a link keeps it.
+notice_model_hit(h) if {
 	startswith(h.rule, "model.")
 	input.subs["context.notice"].n >= 2
 	contact_detected == object.get(input.detectors, "landline", 0)

@@ -53,12 +53,15 @@
 # threshold.
 package modgate
 
-# model_signal holds when some score reaches one of its thresholds; the
+# model_signal holds when some score reaches one of its thresholds (every
+# number of the entry but floor: data.json types nothing else as one); the
 # decision evaluates the model rules only then (most messages: never).
 model_signal if {
 	some name, t in data.tunables.model
-	some k in ["review", "block", "review_with_signal", "review_with_weak_signal", "review_with_contact", "review_with_cue", "kind"]
-	input.scores[name] >= t[k]
+	some k, threshold in t
+	is_number(threshold)
+	k != "floor"
+	input.scores[name] >= threshold
 }
 
 model_tier_hits contains hit(

@@ -572,7 +572,14 @@ func modelTunables(data map[string]any) map[string]ModelTunables {
 		}
 		mt := ModelTunables{Review: num("review"), Block: num("block"), ReviewWithSignal: num("review_with_signal"),
 			Signals: strs("signals"), ReviewWithWeakSignal: num("review_with_weak_signal"), WeakSignals: strs("weak_signals"),
-			ReviewWithContact: num("review_with_contact"), ReviewWithCue: num("review_with_cue"), Kind: num("kind")}
+			ReviewWithContact: num("review_with_contact"), Kind: num("kind")}
+		// The schema types every threshold as a probability and nothing
+		// else of an entry as a number: a new tier needs no change here.
+		for k, v := range o {
+			if f, ok := v.(float64); ok && k != "floor" {
+				mt.Thresholds = append(mt.Thresholds, f)
+			}
+		}
 		mt.KindOf, _ = o["kind_of"].(string)
 		mt.Floor, mt.HasFloor = o["floor"].(float64)
 		mt.Label, _ = o["label"].(string)
