@@ -887,6 +887,7 @@ func idAfterCue(t string, j int, cueKind string) (span, bool) {
 		for j < len(t) && j-a < 32 && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-' || t[j] == '.') {
 			j++
 		}
+		j = idDigitTail(t, a, j)
 		lo, hi := 6, 20 // WeChat ids
 		if cueKind == KindAccount {
 			lo, hi = 4, 32 // a Telegram @handle, a Line ID
@@ -902,6 +903,29 @@ func idAfterCue(t string, j int, cueKind string) (span, bool) {
 		return span{}, false
 	}
 	return span{a, j, kind}, true
+}
+
+// idDigitTail extends a short run of letters that a cue introduced over
+// one space and the digits after it: spam splits an id at its letter
+// prefix (微信：zx 770815) so that no run looks like an id, while a word
+// and a number after a cue (微信 ok 12) are too short to count.
+func idDigitTail(t string, a, j int) int {
+	if j-a > 4 || j+1 >= len(t) || t[j] != ' ' || !isDigit(t[j+1]) {
+		return j
+	}
+	for k := a; k < j; k++ {
+		if !isLower(t[k]) {
+			return j
+		}
+	}
+	k := j + 1
+	for k < len(t) && k-a < 32 && isDigit(t[k]) {
+		k++
+	}
+	if k-(j+1) < 5 {
+		return j
+	}
+	return k
 }
 
 // detectLexiconCued reads ids after the contact cues the lexicon found,

@@ -75,6 +75,11 @@ func foldPlus(toks []token) {
 		if n == len(toks) {
 			continue
 		}
+		// A sign with space before it and none after binds to what follows
+		// (便宜 ➕我 is 加我), as a sum's sign does not (苹果+香蕉, 苹果 + 香蕉).
+		if p < k-1 && n == k+1 && prev == clsCJK {
+			prev = clsSpace
+		}
 		next := toks[n]
 		if next.cls == clsWord && unicode.IsLetter(next.r) || next.cls == clsCJK && prev != clsCJK {
 			toks[k].r, toks[k].cls = '加', clsCJK

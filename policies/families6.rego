@@ -48,10 +48,20 @@ spelled_link_bait if input.subs["fraud.refund"]
 # beside a pitch (免费推股, 内部资料) — a school's 关注公众号回复“成绩” has no
 # such pitch.
 ads_hits contains hit("contact.follow_reply", "contact", "review", 2, "引导关注公众号并回复关键词（引流）") if {
-	input.subs["contact.follow"]
+	follow_account
 	input.subs["contact.reply_kw"]
 	follow_pitch
 }
+
+follow_account if input.subs["contact.follow"]
+
+# 来我们的公众号…回复“好评”有惊喜: the account named without 关注, the
+# pitch a reward for replying.
+follow_account if input.subs["contact.channel"]
+
+follow_pitch if input.subs["induced_sharing.reward"]
+
+follow_pitch if input.subs["contact.reply_reward"]
 
 follow_pitch if input.labels.finance
 

@@ -55,3 +55,11 @@ test_f6_follow_reply_alone_allowed if {
 test_f6_disguised_new_wechat_reviewed if {
 	"contact.evasive" in rules(msg([["contact.new_id", 1]]))
 }
+
+test_f6_account_reply_reward_reviewed if {
+	"contact.follow_reply" in rules(msg([["contact.channel", 1], ["contact.reply_kw", 1], ["contact.reply_reward", 1]]))
+}
+
+test_f6_account_reply_without_reward_allowed if {
+	not "contact.follow_reply" in rules(msg([["contact.channel", 1], ["contact.reply_kw", 1]]))
+}
