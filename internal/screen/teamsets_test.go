@@ -123,6 +123,10 @@ var teamSets = []teamSet{
 	{"families6/politics.tsv", "politics", 40, false, true},
 	{"families6/drainage.tsv", "contact", 40, false, true},
 	{"benign_notices6.tsv", "ok", 250, false, false},
+	// benign_reviews7: ordinary reviews in the style of the large public
+	// review corpora (long hotel reviews, food delivery, ten e-commerce
+	// categories), half of them angry; measured fresh in QUALITY.md, not gated.
+	{"benign_reviews7.tsv", "ok", 500, false, false},
 
 	{"holdout_families/fraud_phishing.tsv", "fraud", 25, true, true},
 	{"holdout_families/gambling.tsv", "gambling", 25, true, true},
@@ -434,14 +438,15 @@ func TestTeamSetsHoldoutIndependent(t *testing.T) {
 }
 
 // secondTuningSet reports whether a set was written after the first tuning
-// set (families2/ to families6/ and their near-miss, review and notice files), so that it is
+// set (families2/ to families6/, their near-miss, review and notice files, and benign_reviews7.tsv), so that it is
 // held to be fresh against the first set and against every later line.
 func secondTuningSet(path string) bool {
 	return strings.HasPrefix(path, "families2/") || path == "benign_nearmiss2.tsv" ||
 		strings.HasPrefix(path, "families3/") || path == "benign_nearmiss3.tsv" ||
 		strings.HasPrefix(path, "families4/") || path == "benign_nearmiss4.tsv" ||
 		strings.HasPrefix(path, "families5/") || path == "benign_reviews5.tsv" ||
-		strings.HasPrefix(path, "families6/") || path == "benign_notices6.tsv"
+		strings.HasPrefix(path, "families6/") || path == "benign_notices6.tsv" ||
+		path == "benign_reviews7.tsv"
 }
 
 // TestTeamSetsSecondSetFresh: the second tuning set exists to widen the
