@@ -92,3 +92,21 @@ reported_but_doing("politics") if {
 politics_look if input.subs["politics.spread"]
 
 politics_look if input.subs["politics.mobilize"]
+
+# --- an authority that threatens (海关…不然立案) ---------------------------------
+
+# An office (海关, 公安) that threatens a case unless the reader pays
+# (交罚款，不然立案): the impersonation scam. Real offices send a notice
+# to appear, not a deadline to pay in chat.
+fraud_hits contains hit("fraud.authority", "fraud", "review", 2, "冒充公检法，以涉案为由要求配合") if {
+	input.subs["fraud.authority"]
+	input.subs["fraud.threat"]
+}
+
+# The ransom story told as one's own (网恋男友在国外被扣，要我转两万赎金)
+# uses 网恋, a reporting word; someone held and a sum demanded is the
+# scam itself, not a report of it.
+reported_but_doing("fraud") if {
+	input.subs["fraud.held"]
+	input.subs["fraud.ask"]
+}
