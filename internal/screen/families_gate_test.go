@@ -89,6 +89,19 @@ var familyBounds = []familyBound{
 	{"families6/job_scam.tsv", 0.95, 0},
 	{"families6/other_scams.tsv", 0.95, 0},
 	{"families6/politics.tsv", 0.95, 0},
+	// The seventh set (chat forms, half evasive) was measured fresh at
+	// 66–98 % and tuned on in session 6 (QUALITY.md, "rules8b pass"):
+	// 96.8–100 %, gated rounded down; drainage keeps two ids reassembled
+	// from an instruction alone (去掉空格就是, 自己拼一下), politics one
+	// spaced radio headline (报道) it cannot tell from news.
+	{"families7/drainage.tsv", 0.96, 0},
+	{"families7/escort.tsv", 0.97, 0},
+	{"families7/fraud_phishing.tsv", 0.97, 0},
+	{"families7/gambling.tsv", 0.97, 0},
+	{"families7/invoices.tsv", 0.97, 0},
+	{"families7/job_scam.tsv", 0.97, 0},
+	{"families7/other_scams.tsv", 0.97, 0},
+	{"families7/politics.tsv", 0.98, 0},
 	{"holdout_families/drainage.tsv", 0.50, 0},
 	{"holdout_families/escort.tsv", 0.58, 0},
 	{"holdout_families/fraud_phishing.tsv", 0.75, 0},
