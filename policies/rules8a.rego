@@ -36,7 +36,18 @@ scam_action if input.subs["fraud.fee_cond"]
 
 scam_action if input.subs["fraud.action"]
 
+# A money ask (直接转给, 转到这个账户, 资料费) is the scam's whole point.
+scam_action if input.subs["fraud.ask"]
+
+# The easy-job pitch (一部手机在家就能做 + 日结) says 不收任何费用 too.
+scam_action if {
+	input.subs["fraud.job_easy"]
+	input.subs["fraud.job_pay"]
+}
+
 scam_action if input.subs["fraud.job"].max >= 2
+
+scam_action if input.subs["finance.loan_offer"]
 
 scam_action if input.subs["ads.spam"].max >= 3
 
@@ -51,9 +62,12 @@ benign8_hit(h) if {
 	negation_droppable(h)
 }
 
-negation_droppable(h) if h.label in {"ads", "fraud", "gambling", "medical", "illegal", "finance"}
+# Loan ads promise 不成功不收取任何费用: finance hits are never dropped.
+negation_droppable(h) if h.label in {"ads", "fraud", "gambling", "medical", "illegal"}
 
-negation_droppable(h) if startswith(h.rule, "model.")
+# A score high enough to flag on its own is the model's verdict on the
+# whole message, negation and all (全国可办…不成功不收取任何费用).
+negation_droppable(h) if model_tier_below_alone(h)
 
 # --- a real employer's post (公司官网, 面试地点, 到店面谈, 五险一金) ----------
 # Where to apply in person or on the company's own site: its ads, medical
@@ -116,7 +130,8 @@ service_droppable(h) if {
 }
 
 # --- accountants and the bank counter (一般纳税人, 柜台打印) ------------------
-# Naming a document and a rate is the job; an offer to make one (two offer
+# Naming a document and a rate is the job (进项/销项 are left out: invoice
+# sellers offer them, 进项销项都能配); an offer to make one (two offer
 # words, 代开 + 税点) or a contact keeps the hits.
 benign8_hit(h) if {
 	input.subs["context.office"]
