@@ -145,14 +145,15 @@ office_droppable(h) if h.label == "illegal"
 office_droppable(h) if startswith(h.rule, "model.")
 
 # --- reports of a drainage script (有人说“扣1拉你进群”…已经举报) -------------
-# A quoted move-to-a-group cue with no id, link or app named is no
-# invitation.
+# A quoted move-to-a-group cue with no id, link, app or 联系方式 named is
+# no invitation (联系方式戳头像 + 别再问我 is: the id is in the profile).
 benign8_hit(h) if {
 	h.rule == "contact.drainage"
 	input.subs["context.report"]
 	contact_detected == 0
 	not input.subs["contact.cue"]
 	not input.subs["contact.evasive"]
+	not input.subs["contact.business"]
 }
 
 # --- a customer's complaint or verdict (强烈不推荐, 还行吧) ---------------------
