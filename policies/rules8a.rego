@@ -174,3 +174,19 @@ benign8_hit(h) if {
 customer_voice if input.subs["context.complaint"]
 
 customer_voice if input.subs["context.review"]
+
+# --- a "warning" that asks for the scam's own steps -------------------------
+# 不会向您索要验证码，请下载app共享屏幕办理退款: a request (请下载,
+# fraud.step_ask) to download and take a scam step (共享屏幕, 官方客服) is the
+# fake service doing it, whatever reassurance it quotes; the reporting
+# context does not excuse it. Warnings name the steps without asking for
+# them (不会让您下载会议软件或共享屏幕).
+reported_but_doing("fraud") if scam_steps
+
+reported_but_doing("ads") if scam_steps
+
+scam_steps if {
+	input.subs["fraud.step_ask"]
+	input.subs["fraud.download"]
+	input.subs["fraud.action"]
+}
