@@ -94,7 +94,9 @@ employer_post if {
 
 employer_droppable(h) if h.label in {"ads", "medical"}
 
-employer_droppable(h) if startswith(h.rule, "model.")
+# A score that flags alone stays (a company's mass-texted 招聘信息 is spam
+# to the people who did not ask for it).
+employer_droppable(h) if model_tier_below_alone(h)
 
 # --- a school's own notice (班主任, 学校统一, 校园缴费平台) --------------------
 # Fees paid through the school's system: model and ads hits are dropped; the
@@ -173,7 +175,7 @@ benign8_hit(h) if {
 
 customer_voice if input.subs["context.complaint"]
 
-customer_voice if input.subs["context.review"]
+customer_voice if input.subs["context.bought"]
 
 # --- a "warning" that asks for the scam's own steps -------------------------
 # 不会向您索要验证码，请下载app共享屏幕办理退款: a request (请下载,

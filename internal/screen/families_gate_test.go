@@ -108,6 +108,12 @@ var familyBounds = []familyBound{
 	// since the families6 pass (80 before), all four shops' sale or coupon
 	// pushes with 回T退订.
 	{"benign_notices6.tsv", 0, 0.02},
+	// Near-misses of the seventh set: 4 of 156 (2.56 %) since the rules8a
+	// pass (28 before), all four a shop's or a tutor's own offer with a
+	// price (QUALITY.md, "rules8a pass"); a fifth fails.
+	{"benign_nearmiss7.tsv", 0, 0.03},
+	// Seventh review set: 0 of 501 since the rules8a pass (3 before).
+	{"benign_reviews7.tsv", 0, 0.002},
 	{"holdout_families/benign_nearmiss.tsv", 0, 0.02},
 	{"identity_benign.tsv", 0, 0.02},
 	// Counter-speech and identity talk written for abuse.group_attack: the
