@@ -51,6 +51,14 @@ scam_action if input.subs["finance.loan_offer"]
 
 scam_action if input.subs["ads.spam"].max >= 3
 
+# model_scam_reading: a model hit that reads the message as an ad or a scam
+# (the spam and fraud models). The abuse model's hits are never dropped here:
+# an insult about a 班主任 is no less one for the school word.
+model_scam_reading(h) if {
+	startswith(h.rule, "model.")
+	h.label != "abuse"
+}
+
 # --- negation scope (不收任何费用, 不会索要, 从不, 不用加微信) ----------------
 # The sender says what is not done; the negated action itself is suppressed
 # by allow.txt. With no other scam action, the hits of the scam families and
@@ -66,8 +74,12 @@ benign8_hit(h) if {
 negation_droppable(h) if h.label in {"ads", "fraud", "gambling", "medical", "illegal"}
 
 # A score high enough to flag on its own is the model's verdict on the
-# whole message, negation and all (全国可办…不成功不收取任何费用).
-negation_droppable(h) if model_tier_below_alone(h)
+# whole message, negation and all (全国可办…不成功不收取任何费用); and an
+# insult is no less one for 从来不 beside it (the abuse model keeps its hits).
+negation_droppable(h) if {
+	model_tier_below_alone(h)
+	model_scam_reading(h)
+}
 
 # --- a real employer's post (公司官网, 面试地点, 到店面谈, 五险一金) ----------
 # Where to apply in person or on the company's own site: its ads, medical
@@ -96,7 +108,10 @@ employer_droppable(h) if h.label in {"ads", "medical"}
 
 # A score that flags alone stays (a company's mass-texted 招聘信息 is spam
 # to the people who did not ask for it).
-employer_droppable(h) if model_tier_below_alone(h)
+employer_droppable(h) if {
+	model_tier_below_alone(h)
+	model_scam_reading(h)
+}
 
 # --- a school's own notice (班主任, 学校统一, 校园缴费平台) --------------------
 # Fees paid through the school's system: model and ads hits are dropped; the
@@ -110,7 +125,7 @@ benign8_hit(h) if {
 
 school_droppable(h) if h.label == "ads"
 
-school_droppable(h) if startswith(h.rule, "model.")
+school_droppable(h) if model_scam_reading(h)
 
 # --- official customer service (您反映的, 申请售后, 订单页, 聊天窗口) ---------
 # Sending the customer to the platform's own page: model and ads hits are
@@ -124,7 +139,7 @@ benign8_hit(h) if {
 
 service_droppable(h) if h.label == "ads"
 
-service_droppable(h) if startswith(h.rule, "model.")
+service_droppable(h) if model_scam_reading(h)
 
 service_droppable(h) if {
 	h.label == "fraud"
@@ -144,7 +159,7 @@ benign8_hit(h) if {
 
 office_droppable(h) if h.label == "illegal"
 
-office_droppable(h) if startswith(h.rule, "model.")
+office_droppable(h) if model_scam_reading(h)
 
 # --- reports of a drainage script (有人说“扣1拉你进群”…已经举报) -------------
 # A quoted move-to-a-group cue with no id, link, app or 联系方式 named is
