@@ -49,7 +49,10 @@ scam_action if input.subs["fraud.job"].max >= 2
 
 scam_action if input.subs["finance.loan_offer"]
 
-scam_action if input.subs["ads.spam"].max >= 3
+# A spam pitch (日结工资, 兼职引流) or an offer (买三送一) is the seller's.
+scam_action if input.subs["ads.spam"].max >= 2
+
+scam_action if input.subs["ads.offer"]
 
 # model_scam_reading: a model hit that reads the message as an ad or a scam
 # (the spam and fraud models). The abuse model's hits are never dropped here:
@@ -71,7 +74,9 @@ benign8_hit(h) if {
 }
 
 # Loan ads promise 不成功不收取任何费用: finance hits are never dropped.
-negation_droppable(h) if h.label in {"ads", "fraud", "gambling", "medical", "illegal"}
+# Gambling and document sellers promise 从不拖欠 / 绝不泄露 too: their hits
+# are never dropped here (a negated 充值 or 代办 is suppressed by allow.txt).
+negation_droppable(h) if h.label in {"ads", "fraud", "medical"}
 
 # A score high enough to flag on its own is the model's verdict on the
 # whole message, negation and all (全国可办…不成功不收取任何费用); and an

@@ -115,3 +115,20 @@ test_r8a_warning_naming_the_steps_allowed if {
 	i := msg([["fraud.refund", 1], ["fraud.action", 1], ["fraud.download", 1], ["context.report", 1]])
 	action(i) == "allow"
 }
+
+# Pitches negate too (日结工资，从不拖欠，绝不收费): a spam pitch or an offer
+# (买三送一) beside a negation keeps the hits.
+test_r8a_negation_with_spam_pitch_kept if {
+	action(msg([["ads.spam", 2], ["context.negation", 1]])) == "review"
+}
+
+test_r8a_negation_with_offer_kept if {
+	i := msg([["ads.promo", 1], ["ads.promo", 1], ["ads.offer", 1], ["context.negation", 1]])
+	action(i) == "review"
+}
+
+# Gambling hits are never dropped by a negation (从不拖欠，提现秒到).
+test_r8a_negation_never_excuses_gambling if {
+	i := msg([["gambling.bonus", 1], ["gambling.bonus", 1], ["context.negation", 1]])
+	"gambling.promo" in rules(i)
+}
