@@ -141,6 +141,7 @@ effective contains h if {
 	not notice_model_hit(h)
 	not personal_hit(h)
 	not reply_hit(h)
+	not benign8_hit(h)
 }
 
 # To family or people the sender knows (舅舅, 同学聚会, 别外传), giving one's

@@ -67,10 +67,12 @@ var familyBounds = []familyBound{
 	// chats, outcomes without the classic keywords) was measured fresh at
 	// 46–90 % and tuned on in session 5 (QUALITY.md, "Fifth set: the
 	// families5 pass"): drainage and escort keep the bare fragments (已私你,
-	// 看简介, 约吗) and emoji stand-ins they cannot tell from chat; the
-	// rules7 pass read 🍠搜 (87.5 %).
-	{"families5/drainage.tsv", 0.87, 0},
-	{"families5/escort.tsv", 0.89, 0},
+	// 看简介, 约吗) and emoji equations they cannot tell from chat; the
+	// rules7 pass read 🍠搜, session 6 an id split at its letter prefix
+	// (zx 770815), a session's price (四个钟) and a reward for replying to
+	// an account (91.7 % both).
+	{"families5/drainage.tsv", 0.91, 0},
+	{"families5/escort.tsv", 0.91, 0},
 	{"families5/fraud_phishing.tsv", 0.95, 0},
 	{"families5/gambling.tsv", 0.95, 0},
 	{"families5/invoices.tsv", 0.95, 0},
@@ -121,6 +123,12 @@ var familyBounds = []familyBound{
 	// since the families6 pass (80 before), all four shops' sale or coupon
 	// pushes with 回T退订.
 	{"benign_notices6.tsv", 0, 0.02},
+	// Near-misses of the seventh set: 4 of 156 (2.56 %) since the rules8a
+	// pass (28 before), all four a shop's or a tutor's own offer with a
+	// price (QUALITY.md, "rules8a pass"); a fifth fails.
+	{"benign_nearmiss7.tsv", 0, 0.03},
+	// Seventh review set: 0 of 501 since the rules8a pass (3 before).
+	{"benign_reviews7.tsv", 0, 0.002},
 	{"holdout_families/benign_nearmiss.tsv", 0, 0.02},
 	{"identity_benign.tsv", 0, 0.02},
 	// Counter-speech and identity talk written for abuse.group_attack: the

@@ -18,8 +18,8 @@ import (
 	"github.com/modgate/modgate/internal/testkit"
 )
 
-// The team-written family sets (testdata/quality/families, holdout_families
-// and the near-miss and identity sets) measure screening for families of
+// The team-written family sets (testdata/quality/families, holdout_families,
+// holdout2 and the near-miss and identity sets) measure screening for families of
 // wording. These tests keep them honest as data: well-formed, labelled with
 // the one fitting label, large enough, about half evasive where the family
 // asks for it, free of duplicates, with hold-out sets that share neither
@@ -150,6 +150,17 @@ var teamSets = []teamSet{
 	{"holdout_families/politics.tsv", "politics", 20, true, true},
 	{"holdout_families/drainage.tsv", "contact", 20, true, true},
 	{"holdout_families/benign_nearmiss.tsv", "ok", 80, true, false},
+	// holdout2: a second, larger hold-out written by someone who had not
+	// seen the tuning sets, half SMS and half chat, about half evasive.
+	{"holdout2/fraud_phishing.tsv", "fraud", 50, true, true},
+	{"holdout2/gambling.tsv", "gambling", 50, true, true},
+	{"holdout2/invoices.tsv", "illegal", 50, true, true},
+	{"holdout2/escort.tsv", "porn", 50, true, true},
+	{"holdout2/job_scam.tsv", "fraud", 50, true, true},
+	{"holdout2/other_scams.tsv", "fraud", 50, true, true},
+	{"holdout2/politics.tsv", "politics", 50, true, true},
+	{"holdout2/drainage.tsv", "contact", 50, true, true},
+	{"holdout2/benign_nearmiss.tsv", "ok", 150, true, false},
 	{"identity_benign.tsv", "ok", 120, true, false},
 	{"identity_abuse.tsv", "abuse", 60, true, false},
 	{"benign_identity_talk.tsv", "ok", 80, false, false},
@@ -311,7 +322,7 @@ func TestTeamSetsListed(t *testing.T) {
 	for _, s := range append(slices.Clone(teamSets), olderTeamSets...) {
 		known[s.path] = true
 	}
-	for _, pattern := range []string{"*.tsv", "families/*.tsv", "families2/*.tsv", "families3/*.tsv", "families4/*.tsv", "families5/*.tsv", "families6/*.tsv", "families7/*.tsv", "holdout_families/*.tsv"} {
+	for _, pattern := range []string{"*.tsv", "families/*.tsv", "families2/*.tsv", "families3/*.tsv", "families4/*.tsv", "families5/*.tsv", "families6/*.tsv", "families7/*.tsv", "holdout_families/*.tsv", "holdout2/*.tsv"} {
 		files, err := filepath.Glob(filepath.Join(qualityDir, pattern))
 		if err != nil {
 			t.Fatal(err)
