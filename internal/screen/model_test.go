@@ -6,6 +6,7 @@ import (
 	"github.com/modgate/modgate/internal/testkit"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -257,12 +258,44 @@ func TestShippedModelsLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	labels := s.Engine().Models().Labels()
-	if strings.Join(labels, ",") != "abuse,fraud,spam" {
-		t.Fatalf("shipped models %v, want abuse, fraud and spam", labels)
+	if strings.Join(labels, ",") != "abuse,fraud,illegal,porn,spam" {
+		t.Fatalf("shipped models %v, want abuse, fraud, illegal, porn and spam", labels)
 	}
 	v := screenText(t, s, "明天下午三点开会，记得带电脑")
-	if v.Action != "allow" || len(v.Scores) != 3 || v.Revision.Model == "" {
+	if v.Action != "allow" || len(v.Scores) != 5 || v.Revision.Model == "" {
 		t.Fatalf("ordinary message with shipped models: %+v", v)
+	}
+}
+
+// The shipped kind models name the family of a message the spam model
+// flags when no family rule does (an escort ad with one person word and no
+// service word), and name nothing in a shop's ad or in ordinary chat.
+func TestShippedKindModelsNameTheFamily(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, text string
+		want, not  []string
+	}{
+		{"escort ad without a service word", "今晚有新人 私密安排 安全放心 全程无套路 加v:mm77889", []string{"porn"}, []string{"illegal", "fraud"}},
+		{"a clothes shop's ad", "本店新到一批秋装 全场八折 欢迎选购 加微信 shop8899", []string{"ads"}, []string{"porn", "illegal", "fraud"}},
+		{"ordinary chat", "新到的同事人很好，今晚一起吃饭吧", nil, []string{"porn", "illegal", "fraud", "ads"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := screenText(t, s, tc.text)
+			for _, l := range tc.want {
+				if !slices.Contains(v.Labels, l) {
+					t.Errorf("labels %v (rules %v, scores %v): want %s", v.Labels, v.Reasons, v.Scores, l)
+				}
+			}
+			for _, l := range tc.not {
+				if slices.Contains(v.Labels, l) {
+					t.Errorf("labels %v (rules %v, scores %v): %s is not this message's family", v.Labels, v.Reasons, v.Scores, l)
+				}
+			}
+		})
 	}
 }
 
