@@ -112,6 +112,18 @@ var familyBounds = []familyBound{
 	{"holdout_families/job_scam.tsv", 0.41, 0},
 	{"holdout_families/other_scams.tsv", 0.40, 0},
 	{"holdout_families/politics.tsv", 0.66, 0},
+	// The second hold-out (written in session 6, never read or tuned on):
+	// a floor a few points under its end-of-session-6 figures (QUALITY.md),
+	// to catch a regression on wording nobody tuned for, not to tune.
+	{"holdout2/drainage.tsv", 0.83, 0},
+	{"holdout2/escort.tsv", 0.88, 0},
+	{"holdout2/fraud_phishing.tsv", 0.88, 0},
+	{"holdout2/gambling.tsv", 0.84, 0},
+	{"holdout2/invoices.tsv", 0.78, 0},
+	{"holdout2/job_scam.tsv", 0.92, 0},
+	{"holdout2/other_scams.tsv", 0.76, 0},
+	{"holdout2/politics.tsv", 0.88, 0},
+	{"holdout2/benign_nearmiss.tsv", 0, 0.12},
 	{"benign_nearmiss.tsv", 0, 0.02},
 	{"benign_nearmiss2.tsv", 0, 0.02},
 	{"benign_nearmiss3.tsv", 0, 0.02},
