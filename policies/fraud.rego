@@ -59,22 +59,20 @@ fraud_hits contains hit("fraud.lure_link", "fraud", "review", 2, "以过期、�
 	not own_account_moved
 }
 
-# Fake customer service: a refund or compensation offered with a number, id
-# or link (customers' reviews mention refunds, but not with a contact).
+# Fake customer service: a refund or compensation offered with a way to
+# act on it (customers' reviews mention refunds, but not with a contact).
 fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款、理赔、补偿为由引导联系或点击链接") if {
 	input.subs["fraud.refund"]
-	contact_detected > 0
+	fake_service_step
 }
 
-fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款、理赔、补偿为由引导联系或点击链接") if {
-	input.subs["fraud.refund"]
-	input.subs["fraud.action"]
-}
+# fake_service_step: a number, id or link, an instruction, a contact cue, or
+# an app to install (质量问题召回 + 下载app, the rules8b pass).
+fake_service_step if fraud_action
 
-fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款、理赔、补偿为由引导联系或点击链接") if {
-	input.subs["fraud.refund"]
-	has_contact_cue
-}
+fake_service_step if has_contact_cue
+
+fake_service_step if input.subs["fraud.download"]
 
 # --- impersonation: a claimed identity + a money ask -------------------------
 
@@ -83,17 +81,29 @@ fraud_hits contains hit("fraud.impersonation", "fraud", "review", 2, "冒充熟�
 	input.subs["fraud.ask"]
 }
 
-# 冒充公检法: an authority + an accusation + an order, a number or a link.
+# 冒充公检法: an authority with a case against the reader (authority_case).
 fraud_hits contains hit("fraud.authority", "fraud", "review", 2, "冒充公检法，以涉案为由要求配合") if {
 	input.subs["fraud.authority"]
-	input.subs["fraud.accuse"].n >= 2
+	authority_case
 }
 
-fraud_hits contains hit("fraud.authority", "fraud", "review", 2, "冒充公检法，以涉案为由要求配合") if {
-	input.subs["fraud.authority"]
+# Two accusations, or one with an order, a number or a link.
+authority_case if input.subs["fraud.accuse"].n >= 2
+
+authority_case if {
 	input.subs["fraud.accuse"]
 	fraud_action
 }
+
+# ... or one that sends the victim to install a "meeting" app.
+authority_case if {
+	input.subs["fraud.accuse"]
+	input.subs["fraud.download"]
+}
+
+# A threat of a case unless the reader pays (海关…交罚款，不然立案, the rules8b
+# pass): real offices send a notice to appear, not a deadline to pay in chat.
+authority_case if input.subs["fraud.threat"]
 
 # --- prize scams: a prize with a fee to pay, a contact or an instruction ------
 
@@ -258,13 +268,6 @@ fraud_hits contains hit("fraud.impersonation", "fraud", "review", 2, "冒充熟�
 fraud_fee_any if input.subs["fraud.fee"]
 
 fraud_fee_any if input.subs["fraud.job_fee"]
-
-# 冒充公检法 that sends the victim to install a "meeting" app.
-fraud_hits contains hit("fraud.authority", "fraud", "review", 2, "冒充公检法，以涉案为由要求配合") if {
-	input.subs["fraud.authority"]
-	input.subs["fraud.accuse"]
-	input.subs["fraud.download"]
-}
 
 fraud_hits contains hit("fraud.romance", "fraud", "review", 2, "以加错人、交友为由接近（杀猪盘开场）") if {
 	input.subs["fraud.romance"].n >= 2

@@ -17,13 +17,6 @@ scam_action if {
 	not input.subs["context.no_contact"]
 }
 
-# negation: a negation phrase, or a refusal to move off the platform (不用加
-# 微信; the matcher keeps the longer context term, so 不用加 inside it is not
-# seen on its own).
-negation if input.subs["context.negation"]
-
-negation if input.subs["context.no_contact"]
-
 scam_action if input.subs["contact.evasive"]
 
 scam_action if input.subs["contact.move"]
@@ -53,6 +46,13 @@ scam_action if input.subs["finance.loan_offer"]
 scam_action if input.subs["ads.spam"].max >= 2
 
 scam_action if input.subs["ads.offer"]
+
+# negation: a negation phrase, or a refusal to move off the platform (不用加
+# 微信; the matcher keeps the longer context term, so 不用加 inside it is not
+# seen on its own).
+negation if input.subs["context.negation"]
+
+negation if input.subs["context.no_contact"]
 
 # model_scam_reading: a model hit that reads the message as an ad or a scam
 # (the spam and fraud models). The abuse model's hits are never dropped here:

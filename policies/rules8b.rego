@@ -61,11 +61,8 @@ charity_push if input.subs["fraud.ask"]
 charity_push if input.subs["induced_sharing.action"]
 
 # A refund or recall (质量问题召回, 赔叁佰) that sends the reader to install
-# an app: the fake after-sales service.
-fraud_hits contains hit("fraud.fake_service", "fraud", "review", 2, "以退款、理赔、补偿为由引导联系或点击链接") if {
-	input.subs["fraud.refund"]
-	input.subs["fraud.download"]
-}
+# an app is the fake after-sales service: a case of fake_service_step in
+# fraud.rego.
 
 # --- the credit agent of a gambling room -------------------------------------
 
@@ -95,13 +92,8 @@ politics_look if input.subs["politics.mobilize"]
 
 # --- an authority that threatens (海关…不然立案) ---------------------------------
 
-# An office (海关, 公安) that threatens a case unless the reader pays
-# (交罚款，不然立案): the impersonation scam. Real offices send a notice
-# to appear, not a deadline to pay in chat.
-fraud_hits contains hit("fraud.authority", "fraud", "review", 2, "冒充公检法，以涉案为由要求配合") if {
-	input.subs["fraud.authority"]
-	input.subs["fraud.threat"]
-}
+# An office (海关, 公安) that threatens a case unless the reader pays: a case
+# of authority_case in fraud.rego.
 
 # The ransom story told as one's own (网恋男友在国外被扣，要我转两万赎金)
 # uses 网恋, a reporting word; someone held and a sum demanded is the
